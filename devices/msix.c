@@ -1,0 +1,126 @@
+/* MSI-X emulation: the capability's enable and function-mask bits, the
+ * vector table (16-byte entries of address, data and control) and the
+ * pending-bit array. Guest accesses must be 4 or 8 bytes, naturally aligned
+ * and inside the table; anything else reads as zero and writes are dropped,
+ * and the reserved control bits stay zero. */
+#include <string.h>
+#include "msix.h"
+
+#define MSIX_CAP_ID 0x11
+
+int msix_init(struct msix *m, struct pci_device *d, unsigned n, int bir,
+	      uint32_t table_off, uint32_t pba_off)
+{
+	unsigned cap, i;
+
+	if (n == 0 || n > MSIX_MAX_VECTORS)
+		return -1;
+	cap = pci_add_cap(d, MSIX_CAP_ID, 12);
+	if (!cap)
+		return -1;
+	memset(m->table, 0, sizeof(m->table));
+	m->dev = d;
+	m->cap = cap;
+	m->n = n;
+	m->pba = 0;
+	for (i = 0; i < n; i++)
+		m->table[i].ctrl = MSIX_VEC_MASKED;
+	d->cfg[cap + 2] = (uint8_t)(n - 1);
+	d->cfg[cap + 3] = (uint8_t)((n - 1) >> 8);
+	d->wmask[cap + 3] = (MSIX_CTRL_ENABLE | MSIX_CTRL_FMASK) >> 8;
+	memcpy(d->cfg + cap + 4, &(uint32_t){ table_off | (uint32_t)bir }, 4);
+	memcpy(d->cfg + cap + 8, &(uint32_t){ pba_off | (uint32_t)bir }, 4);
+	return 0;
+}
+
+static uint16_t ctrl(const struct msix *m)
+{
+	return (uint16_t)(m->dev->cfg[m->cap + 2] | m->dev->cfg[m->cap + 3] << 8);
+}
+
+bool msix_enabled(const struct msix *m)
+{
+	return m->n && (ctrl(m) & MSIX_CTRL_ENABLE);
+}
+
+bool msix_masked(const struct msix *m, unsigned v)
+{
+	return v >= m->n || (ctrl(m) & MSIX_CTRL_FMASK) ||
+	       (m->table[v].ctrl & MSIX_VEC_MASKED);
+}
+
+uint64_t msix_address(const struct msix *m, unsigned v)
+{
+	if (v >= m->n)
+		return 0;
+	return (uint64_t)m->table[v].addr_hi << 32 | m->table[v].addr_lo;
+}
+
+void msix_config_written(struct msix *m, unsigned off, unsigned size)
+{
+	unsigned v;
+
+	if (!m->n || off > m->cap + 3 || off + size <= m->cap + 2)
+		return;
+	for (v = 0; v < m->n && m->vector_changed; v++)
+		m->vector_changed(m, v);
+}
+
+static bool access_ok(const struct msix *m, uint64_t off, unsigned size,
+		      uint64_t limit)
+{
+	return (size == 4 || size == 8) && !(off % size) && off < limit &&
+	       size <= limit - off && m->n;
+}
+
+uint64_t msix_table_read(struct msix *m, uint64_t off, unsigned size)
+{
+	uint64_t v = 0;
+
+	if (!access_ok(m, off, size, (uint64_t)m->n * MSIX_ENTRY_SIZE))
+		return 0;
+	memcpy(&v, (uint8_t *)m->table + off, size);
+	return v;
+}
+
+void msix_table_write(struct msix *m, uint64_t off, unsigned size, uint64_t v)
+{
+	unsigned vec = (unsigned)(off / MSIX_ENTRY_SIZE);
+	struct msix_entry *e = &m->table[vec];
+	struct msix_entry old;
+
+	if (!access_ok(m, off, size, (uint64_t)m->n * MSIX_ENTRY_SIZE))
+		return;
+	old = *e;
+	memcpy((uint8_t *)m->table + off, &v, size);
+	e->ctrl &= MSIX_VEC_MASKED;
+	if (memcmp(&old, e, sizeof(old)) && m->vector_changed)
+		m->vector_changed(m, vec);
+}
+
+uint64_t msix_pba_read(struct msix *m, uint64_t off, unsigned size)
+{
+	if (!access_ok(m, off, size, ((m->n + 63) / 64) * 8))
+		return 0;
+	return size == 8 ? m->pba : (uint32_t)(m->pba >> (8 * off));
+}
+
+bool msix_fire(struct msix *m, unsigned v)
+{
+	if (v >= m->n || !msix_enabled(m))
+		return false;
+	if (msix_masked(m, v)) {
+		m->pba |= 1ULL << v;
+		return false;
+	}
+	return true;
+}
+
+bool msix_take_pending(struct msix *m, unsigned v)
+{
+	if (v >= m->n || msix_masked(m, v) || !msix_enabled(m) ||
+	    !(m->pba & (1ULL << v)))
+		return false;
+	m->pba &= ~(1ULL << v);
+	return true;
+}

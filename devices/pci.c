@@ -1,0 +1,365 @@
+/* The PCI bus. One host bridge at 00:00.0; endpoints in slots 1-31 of bus 0.
+ * Config space is reached by mechanism #1 (ports 0xcf8/0xcfc) and by ECAM.
+ * Every guest write goes through the device's write and write-1-to-clear
+ * masks, so read-only fields stay read-only and BAR sizing works by itself;
+ * BARs are (re)mapped whenever the command register or a BAR changes. */
+#include <string.h>
+#include "../vmm/log.h"
+#include "pci.h"
+
+#define ECAM_BUS_SHIFT 20
+
+static void put(uint8_t *p, unsigned size, uint32_t v)
+{
+	unsigned i;
+
+	for (i = 0; i < size; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get(const uint8_t *p, unsigned size)
+{
+	uint32_t v = 0;
+	unsigned i;
+
+	for (i = 0; i < size; i++)
+		v |= (uint32_t)p[i] << (8 * i);
+	return v;
+}
+
+void pci_device_init(struct pci_device *d, const char *name, uint16_t vendor,
+		     uint16_t device, uint32_t class_code, uint8_t revision)
+{
+	memset(d, 0, sizeof(*d));
+	d->name = name;
+	put(d->cfg + PCI_VENDOR_ID, 2, vendor);
+	put(d->cfg + PCI_DEVICE_ID, 2, device);
+	d->cfg[PCI_REVISION] = revision;
+	put(d->cfg + PCI_CLASS_PROG, 3, class_code);
+	put(d->wmask + PCI_COMMAND, 2, PCI_CMD_IO | PCI_CMD_MEM | PCI_CMD_MASTER |
+	    PCI_CMD_INTX_OFF);
+	d->wmask[PCI_INT_LINE] = 0xff;
+	d->next_cap = 0x40;
+}
+
+void pci_device_set_bar(struct pci_device *d, int bar, uint64_t size,
+			uint32_t flags, io_read_fn rd, io_write_fn wr, void *opaque)
+{
+	struct pci_bar *b = &d->bar[bar];
+	unsigned off = PCI_BAR0 + 4 * bar;
+	uint64_t mask = ~(size - 1);
+
+	b->size = size;
+	b->io = flags & PCI_BAR_IO;
+	b->is64 = flags & PCI_BAR_MEM64;
+	b->prefetch = flags & PCI_BAR_PREFETCH;
+	b->read = rd;
+	b->write = wr;
+	b->opaque = opaque;
+	put(d->cfg + off, 4, flags);
+	put(d->wmask + off, 4, (uint32_t)mask & (b->io ? ~0x3U : ~0xfU));
+	if (b->is64)
+		put(d->wmask + off + 4, 4, (uint32_t)(mask >> 32));
+}
+
+unsigned pci_add_cap(struct pci_device *d, uint8_t id, unsigned len)
+{
+	unsigned off = d->next_cap, p;
+
+	if (off < 0x40 || off + len > 0x100 || len < 2)
+		return 0;
+	d->cfg[off] = id;
+	d->cfg[off + 1] = 0;
+	if (!d->cfg[PCI_CAP_PTR]) {
+		d->cfg[PCI_CAP_PTR] = (uint8_t)off;
+	} else {
+		for (p = d->cfg[PCI_CAP_PTR]; d->cfg[p + 1]; p = d->cfg[p + 1])
+			;
+		d->cfg[p + 1] = (uint8_t)off;
+	}
+	d->cfg[PCI_STATUS] |= PCI_STATUS_CAPS;
+	d->next_cap = (uint8_t)((off + len + 3) & ~3U);
+	return off;
+}
+
+uint64_t pci_bar_address(const struct pci_device *d, int bar)
+{
+	const struct pci_bar *b = &d->bar[bar];
+	uint64_t lo = get(d->cfg + PCI_BAR0 + 4 * bar, 4);
+
+	if (b->io)
+		return lo & ~0x3ULL;
+	lo &= ~0xfULL;
+	if (b->is64)
+		lo |= (uint64_t)get(d->cfg + PCI_BAR0 + 4 * bar + 4, 4) << 32;
+	return lo;
+}
+
+int pci_bar_map_trapped(struct pci_device *d, int bar, bool map, uint64_t addr)
+{
+	struct pci_bar *b = &d->bar[bar];
+	struct io_bus *io = b->io ? d->bus->pio : d->bus->mmio;
+
+	if (!map)
+		return io_bus_remove(io, addr, b->opaque);
+	return io_bus_add(io, addr, b->size, b->read, b->write, b->opaque, d->name);
+}
+
+static int map_bar(struct pci_device *d, int i, bool map, uint64_t addr)
+{
+	if (d->map_bar)
+		return d->map_bar(d, i, map, addr);
+	return pci_bar_map_trapped(d, i, map, addr);
+}
+
+/* A BAR decodes when its space is enabled and its address is sane: not 0,
+ * not the all-ones sizing pattern, not wrapping, below 64 KiB for I/O. */
+static bool bar_decodes(const struct pci_device *d, int i, uint64_t addr)
+{
+	const struct pci_bar *b = &d->bar[i];
+	uint16_t cmd = (uint16_t)get(d->cfg + PCI_COMMAND, 2);
+	uint64_t end = addr + b->size;
+
+	if (!(cmd & (b->io ? PCI_CMD_IO : PCI_CMD_MEM)))
+		return false;
+	if (addr == 0 || end < addr)
+		return false;
+	if (b->io)
+		return end <= 0x10000;
+	if (!b->is64)
+		return end <= 0x100000000ULL;
+	return end <= (1ULL << 52);
+}
+
+static void update_bars(struct pci_device *d)
+{
+	int i;
+
+	for (i = 0; i < PCI_NUM_BARS; i++) {
+		struct pci_bar *b = &d->bar[i];
+		uint64_t addr;
+		bool on;
+
+		if (!b->size)
+			continue;
+		addr = pci_bar_address(d, i);
+		on = bar_decodes(d, i, addr);
+		if (b->mapped && (!on || addr != b->addr)) {
+			map_bar(d, i, false, b->addr);
+			b->mapped = false;
+		}
+		if (on && !b->mapped) {
+			if (map_bar(d, i, true, addr)) {
+				pr_debug("%s: BAR%d at 0x%llx not mapped (overlap)", d->name,
+					 i, (unsigned long long)addr);
+				continue;
+			}
+			b->mapped = true;
+			b->addr = addr;
+		}
+		if (b->is64)
+			i++;
+	}
+}
+
+uint32_t pci_cfg_read(struct pci_device *d, unsigned off, unsigned size)
+{
+	if ((size != 1 && size != 2 && size != 4) || off % size ||
+	    off + size > PCI_CFG_SIZE)
+		return ~0U;
+	return get(d->cfg + off, size);
+}
+
+void pci_cfg_write(struct pci_device *d, unsigned off, unsigned size, uint32_t val)
+{
+	bool bars = false;
+	unsigned i;
+
+	if ((size != 1 && size != 2 && size != 4) || off % size ||
+	    off + size > PCI_CFG_SIZE)
+		return;
+	for (i = 0; i < size; i++) {
+		uint8_t v = (uint8_t)(val >> (8 * i));
+		unsigned o = off + i;
+
+		d->cfg[o] = (d->cfg[o] & ~d->wmask[o]) | (v & d->wmask[o]);
+		d->cfg[o] &= ~(v & d->w1cmask[o]);
+		if (o == PCI_COMMAND || (o >= PCI_BAR0 && o < PCI_BAR0 + 24))
+			bars = true;
+	}
+	if (bars)
+		update_bars(d);
+	if (d->config_written)
+		d->config_written(d, off, size);
+}
+
+static struct pci_device *lookup(struct pci_bus *bus, unsigned busno,
+				 unsigned slot, unsigned fn)
+{
+	if (busno != 0 || fn != 0 || slot >= PCI_MAX_SLOTS)
+		return NULL;
+	return bus->slot[slot];
+}
+
+/* Mechanism #1: 0xcf8 address, 0xcf9 reset control, 0xcfc-0xcff data. */
+static uint64_t cf8_read(void *opaque, uint64_t off, unsigned size)
+{
+	struct pci_bus *bus = opaque;
+
+	return off == 0 && size == 4 ? bus->cf8 : ~0ULL;
+}
+
+static void cf8_write(void *opaque, uint64_t off, unsigned size, uint64_t v)
+{
+	struct pci_bus *bus = opaque;
+
+	if (off == 0 && size == 4)
+		bus->cf8 = (uint32_t)v;
+	else if (off == 1 && size == 1 && (v & 0x04) && bus->reset_request)
+		bus->reset_request(bus->reset_opaque);
+}
+
+static struct pci_device *cf8_target(struct pci_bus *bus, unsigned *reg)
+{
+	uint32_t a = bus->cf8;
+
+	if (!(a & 0x80000000U))
+		return NULL;
+	*reg = a & 0xfc;
+	return lookup(bus, (a >> 16) & 0xff, (a >> 11) & 0x1f, (a >> 8) & 0x7);
+}
+
+static uint64_t cfc_read(void *opaque, uint64_t off, unsigned size)
+{
+	unsigned reg;
+	struct pci_device *d = cf8_target(opaque, &reg);
+
+	if (!d || off + size > 4)
+		return ~0ULL;
+	return pci_cfg_read(d, reg + (unsigned)off, size);
+}
+
+static void cfc_write(void *opaque, uint64_t off, unsigned size, uint64_t v)
+{
+	unsigned reg;
+	struct pci_device *d = cf8_target(opaque, &reg);
+
+	if (d && off + size <= 4)
+		pci_cfg_write(d, reg + (unsigned)off, size, (uint32_t)v);
+}
+
+static struct pci_device *ecam_target(struct pci_bus *bus, uint64_t off,
+				      unsigned *reg)
+{
+	*reg = off & 0xfff;
+	return lookup(bus, (unsigned)(off >> ECAM_BUS_SHIFT),
+		      (off >> 15) & 0x1f, (off >> 12) & 0x7);
+}
+
+static uint64_t ecam_read(void *opaque, uint64_t off, unsigned size)
+{
+	unsigned reg;
+	struct pci_device *d = ecam_target(opaque, off, &reg);
+
+	if (!d || size > 4)
+		return ~0ULL;
+	return pci_cfg_read(d, reg, size);
+}
+
+static void ecam_write(void *opaque, uint64_t off, unsigned size, uint64_t v)
+{
+	unsigned reg;
+	struct pci_device *d = ecam_target(opaque, off, &reg);
+
+	if (d && size <= 4)
+		pci_cfg_write(d, reg, size, (uint32_t)v);
+}
+
+int pci_bus_init(struct pci_bus *bus, struct io_bus *pio, struct io_bus *mmio,
+		 uint64_t ecam_base, uint64_t mem32_base, uint64_t mem32_size,
+		 uint64_t mem64_base, uint64_t mem64_size)
+{
+	memset(bus, 0, sizeof(*bus));
+	bus->pio = pio;
+	bus->mmio = mmio;
+	bus->io_next = 0x1000;
+	bus->mem32_next = mem32_base;
+	bus->mem32_end = mem32_base + mem32_size;
+	bus->mem64_next = mem64_base;
+	bus->mem64_end = mem64_base + mem64_size;
+	/* Red Hat's "QEMU PCIe host bridge" id: no OS quirks attach to it. */
+	pci_device_init(&bus->host, "host bridge", 0x1b36, 0x0008, 0x060000, 0);
+	memset(bus->host.wmask, 0, sizeof(bus->host.wmask));
+	bus->host.bus = bus;
+	bus->slot[0] = &bus->host;
+	if (io_bus_add(pio, 0xcf8, 2, cf8_read, cf8_write, bus, "PCI config address") ||
+	    io_bus_add(pio, 0xcfc, 4, cfc_read, cfc_write, bus, "PCI config data") ||
+	    io_bus_add(mmio, ecam_base, 256ULL << ECAM_BUS_SHIFT, ecam_read,
+		       ecam_write, bus, "PCI ECAM"))
+		return -1;
+	return 0;
+}
+
+static int assign(struct pci_bus *bus, struct pci_device *d, int i)
+{
+	struct pci_bar *b = &d->bar[i];
+	uint64_t *next, end, addr;
+	unsigned off = PCI_BAR0 + 4 * i;
+
+	if (b->io) {
+		next = &bus->io_next;
+		end = 0x10000;
+	} else if (b->is64) {
+		next = &bus->mem64_next;
+		end = bus->mem64_end;
+	} else {
+		next = &bus->mem32_next;
+		end = bus->mem32_end;
+	}
+	addr = (*next + b->size - 1) & ~(b->size - 1);
+	if (addr < *next || addr + b->size > end || addr + b->size < addr) {
+		pr_err("%s: BAR%d of %llu bytes does not fit its PCI window", d->name, i,
+		       (unsigned long long)b->size);
+		return -1;
+	}
+	*next = addr + b->size;
+	put(d->cfg + off, 4, (uint32_t)addr | (get(d->cfg + off, 4) & (b->io ? 0x3 : 0xf)));
+	if (b->is64)
+		put(d->cfg + off + 4, 4, (uint32_t)(addr >> 32));
+	return 0;
+}
+
+int pci_bus_add(struct pci_bus *bus, struct pci_device *d)
+{
+	int slot, i;
+
+	for (slot = 1; slot < PCI_MAX_SLOTS && bus->slot[slot]; slot++)
+		;
+	if (slot == PCI_MAX_SLOTS)
+		return -1;
+	for (i = 0; i < PCI_NUM_BARS; i++) {
+		if (d->bar[i].size && assign(bus, d, i))
+			return -1;
+		if (d->bar[i].is64)
+			i++;
+	}
+	d->bus = bus;
+	d->slot = slot;
+	bus->slot[slot] = d;
+	return slot;
+}
+
+void pci_bus_unmap_all(struct pci_bus *bus)
+{
+	int s, i;
+
+	for (s = 0; s < PCI_MAX_SLOTS; s++) {
+		struct pci_device *d = bus->slot[s];
+
+		for (i = 0; d && i < PCI_NUM_BARS; i++) {
+			if (d->bar[i].mapped)
+				map_bar(d, i, false, d->bar[i].addr);
+			d->bar[i].mapped = false;
+		}
+	}
+}

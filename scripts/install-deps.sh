@@ -1,0 +1,19 @@
+#!/bin/sh
+# Installs every Debian package that building, testing and benchmarking conduit needs.
+# Safe to run again; needs root (or sudo) on a Debian 12 machine.
+set -eu
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+PKGS="build-essential pkg-config liburing-dev check \
+      qemu-system-x86 qemu-utils busybox-static cpio kmod seabios gzip xz-utils"
+missing=""
+for p in $PKGS; do
+	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+	echo "install-deps: all packages present"
+	exit 0
+fi
+echo "install-deps: installing$missing"
+$SUDO apt-get update -q
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing

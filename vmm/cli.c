@@ -1,0 +1,113 @@
+/* The command line. --config FILE is read first wherever it appears, then
+ * every other option is applied on top of it, so the command line wins. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include "cli.h"
+#include "log.h"
+
+static const struct option options[] = {
+	{ "kernel",      required_argument, NULL, 'k' },
+	{ "initrd",      required_argument, NULL, 'i' },
+	{ "cmdline",     required_argument, NULL, 'a' },
+	{ "memory",      required_argument, NULL, 'm' },
+	{ "cpus",        required_argument, NULL, 'c' },
+	{ "console",     required_argument, NULL, 'C' },
+	{ "passthrough", required_argument, NULL, 'p' },
+	{ "config",      required_argument, NULL, 'f' },
+	{ "verbose",     no_argument,       NULL, 'v' },
+	{ "help",        no_argument,       NULL, 'h' },
+	{ "version",     no_argument,       NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: conduit --kernel BZIMAGE [options]\n"
+"\n"
+"Boot a Linux guest under KVM.\n"
+"\n"
+"  -k, --kernel FILE       Linux bzImage to boot (x86-64, boot protocol 2.12+)\n"
+"  -i, --initrd FILE       initramfs to load\n"
+"  -a, --cmdline STRING    kernel command line (default: \"console=ttyS0\")\n"
+"  -m, --memory SIZE       guest RAM, e.g. 512M, 2G; a bare number is MiB\n"
+"                          (default 256M)\n"
+"  -c, --cpus N            virtual CPUs, 1-%d (default 1)\n"
+"  -C, --console KIND      where the terminal goes: virtio (hvc0, default) or\n"
+"                          serial (ttyS0); serial output is always shown\n"
+"  -f, --config FILE       read 'key = value' settings (keys are the long\n"
+"                          option names); options given here override them\n"
+"  -v, --verbose           more log output (repeat for debug)\n"
+"  -h, --help              this text\n"
+"  -V, --version           print the version\n"
+"\n"
+"Console: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n"
+"\n"
+"Exit codes: 0 guest powered off, 1 error, 2 usage error, 3 guest reboot,\n"
+"            4 guest crashed, 5 quit from the console, 128+N signal N.\n",
+		MAX_CPUS);
+}
+
+static int apply(struct vm_config *cfg, int opt, const char *arg)
+{
+	char err[CONFIG_ERR_LEN];
+	const char *key = NULL;
+	int i;
+
+	for (i = 0; options[i].name; i++)
+		if (options[i].val == opt)
+			key = options[i].name;
+	if (!key || config_set(cfg, key, arg, err, sizeof(err)) == 0)
+		return 0;
+	pr_err("--%s: %s", key, err);
+	return -1;
+}
+
+enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg)
+{
+	char err[CONFIG_ERR_LEN];
+	int opt, verbose = 0;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":k:i:a:m:c:C:p:f:vhV", options, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			usage(stdout);
+			return CLI_EXIT_OK;
+		case 'V':
+			printf("conduit %s\n", CONDUIT_VERSION);
+			return CLI_EXIT_OK;
+		case 'f':
+			if (config_load_file(cfg, optarg, err, sizeof(err))) {
+				pr_err("%s", err);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		case '?':
+			pr_err("unknown option '%s' (see conduit --help)", argv[optind - 1]);
+			return CLI_EXIT_USAGE;
+		case ':':
+			pr_err("option '%s' needs a value (see conduit --help)", argv[optind - 1]);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		pr_err("unexpected argument '%s' (see conduit --help)", argv[optind]);
+		return CLI_EXIT_USAGE;
+	}
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":k:i:a:m:c:C:p:f:vhV", options, NULL)) != -1) {
+		if (opt == 'v')
+			verbose++;
+		else if (opt != 'f' && apply(cfg, opt, optarg))
+			return CLI_EXIT_USAGE;
+	}
+	cfg->verbose = verbose;
+	if (!cfg->kernel) {
+		pr_err("no kernel given: use --kernel BZIMAGE (see conduit --help)");
+		return CLI_EXIT_USAGE;
+	}
+	return CLI_RUN;
+}

@@ -1,0 +1,46 @@
+/* The VM configuration: command-line options, config files and size parsing. */
+#ifndef CONDUIT_CONFIG_H
+#define CONDUIT_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MAX_PASSTHROUGH 8
+#define MAX_CPUS 64
+#define CONFIG_ERR_LEN 256
+
+enum console_kind { CONSOLE_VIRTIO, CONSOLE_SERIAL };
+
+struct vm_config {
+	char *kernel;
+	char *initrd;
+	char *cmdline;
+	uint64_t mem_size;
+	int cpus;
+	enum console_kind console;
+	char *passthrough[MAX_PASSTHROUGH];
+	int n_passthrough;
+	int verbose;
+};
+
+/* Parse "512M", "1G", "4096K", "1073741824B"... A bare number is in units of
+ * default_unit bytes. Returns 0 or -1 with a message in err. */
+int parse_size(const char *s, uint64_t default_unit, uint64_t *out,
+	       char *err, size_t errlen);
+
+/* Apply one "key = value" setting (keys are the long option names). */
+int config_set(struct vm_config *cfg, const char *key, const char *value,
+	       char *err, size_t errlen);
+
+/* Parse a config file's text; path names the file in errors and anchors
+ * relative kernel/initrd paths. */
+int config_parse_text(struct vm_config *cfg, const char *text,
+		      const char *path, char *err, size_t errlen);
+int config_load_file(struct vm_config *cfg, const char *path,
+		     char *err, size_t errlen);
+
+void config_init(struct vm_config *cfg);
+void config_free(struct vm_config *cfg);
+
+#endif

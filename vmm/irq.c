@@ -1,0 +1,129 @@
+/* Guest interrupt routing. KVM_SET_GSI_ROUTING replaces the whole table, so
+ * the table lives here: the default ISA/IOAPIC routes (GSI n -> PIC and
+ * IOAPIC pin n, as KVM's own default) plus one MSI route per vector that a
+ * device model or passthrough device has programmed. */
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include "irq.h"
+#include "memmap.h"
+
+static void add_irqchip(struct irq_router *r, uint32_t gsi, uint32_t chip,
+			uint32_t pin)
+{
+	struct kvm_irq_routing_entry *e = &r->e[r->n++];
+
+	memset(e, 0, sizeof(*e));
+	e->gsi = gsi;
+	e->type = KVM_IRQ_ROUTING_IRQCHIP;
+	e->u.irqchip.irqchip = chip;
+	e->u.irqchip.pin = pin;
+}
+
+static int commit(struct irq_router *r)
+{
+	static __thread char buf[sizeof(struct kvm_irq_routing) +
+				 IRQ_MAX_ROUTES * sizeof(struct kvm_irq_routing_entry)];
+	struct kvm_irq_routing *t = (void *)buf;
+
+	t->nr = r->n;
+	t->flags = 0;
+	memcpy(t->entries, r->e, r->n * sizeof(r->e[0]));
+	return ioctl(r->vm_fd, KVM_SET_GSI_ROUTING, t) < 0 ? -errno : 0;
+}
+
+int irq_router_init(struct irq_router *r, int vm_fd)
+{
+	uint32_t i;
+
+	memset(r, 0, sizeof(*r));
+	pthread_mutex_init(&r->lock, NULL);
+	r->vm_fd = vm_fd;
+	for (i = 0; i < 16; i++) {
+		if (i < 8)
+			add_irqchip(r, i, KVM_IRQCHIP_PIC_MASTER, i);
+		else
+			add_irqchip(r, i, KVM_IRQCHIP_PIC_SLAVE, i - 8);
+	}
+	for (i = 0; i < IRQ_IOAPIC_PINS; i++)
+		add_irqchip(r, i, KVM_IRQCHIP_IOAPIC, i);
+	r->next_gsi = IRQ_IOAPIC_PINS;
+	return commit(r);
+}
+
+int irq_msi_alloc(struct irq_router *r, uint32_t *gsi)
+{
+	pthread_mutex_lock(&r->lock);
+	*gsi = r->next_gsi++;
+	pthread_mutex_unlock(&r->lock);
+	return 0;
+}
+
+static struct kvm_irq_routing_entry *find_msi(struct irq_router *r, uint32_t gsi)
+{
+	int i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->e[i].gsi == gsi && r->e[i].type == KVM_IRQ_ROUTING_MSI)
+			return &r->e[i];
+	return NULL;
+}
+
+int irq_msi_set(struct irq_router *r, uint32_t gsi, uint64_t addr, uint32_t data)
+{
+	struct kvm_irq_routing_entry *e;
+	int ret;
+
+	if (addr < MEM_LAPIC_START || addr >= MEM_LAPIC_START + MEM_MSI_SIZE) {
+		irq_msi_clear(r, gsi);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&r->lock);
+	e = find_msi(r, gsi);
+	if (!e) {
+		if (r->n == IRQ_MAX_ROUTES) {
+			pthread_mutex_unlock(&r->lock);
+			return -ENOSPC;
+		}
+		e = &r->e[r->n++];
+	}
+	memset(e, 0, sizeof(*e));
+	e->gsi = gsi;
+	e->type = KVM_IRQ_ROUTING_MSI;
+	e->u.msi.address_lo = (uint32_t)addr;
+	e->u.msi.address_hi = (uint32_t)(addr >> 32);
+	e->u.msi.data = data;
+	ret = commit(r);
+	pthread_mutex_unlock(&r->lock);
+	return ret;
+}
+
+int irq_msi_clear(struct irq_router *r, uint32_t gsi)
+{
+	struct kvm_irq_routing_entry *e;
+	int ret = 0;
+
+	pthread_mutex_lock(&r->lock);
+	e = find_msi(r, gsi);
+	if (e) {
+		*e = r->e[--r->n];
+		ret = commit(r);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return ret;
+}
+
+int irq_line(int vm_fd, uint32_t gsi, int level)
+{
+	struct kvm_irq_level l = { .irq = gsi, .level = level };
+
+	return ioctl(vm_fd, KVM_IRQ_LINE, &l) < 0 ? -errno : 0;
+}
+
+int irqfd_assign(int vm_fd, int efd, uint32_t gsi, bool assign)
+{
+	struct kvm_irqfd f = { .fd = (uint32_t)efd, .gsi = gsi,
+			       .flags = assign ? 0 : KVM_IRQFD_FLAG_DEASSIGN };
+
+	return ioctl(vm_fd, KVM_IRQFD, &f) < 0 ? -errno : 0;
+}

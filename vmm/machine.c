@@ -1,0 +1,434 @@
+/* The machine: validate the user's files before touching KVM, then build
+ * the VM (RAM, ACPI tables, kernel, PCI bus, serial, virtio-console, vCPUs),
+ * run the event loop until the guest or the user ends it, and tear
+ * everything down on every path. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
+#include "../boot/acpi.h"
+#include "../boot/bzimage.h"
+#include "../boot/cpu_state.h"
+#include "../devices/acpi_pm.h"
+#include "../devices/pci.h"
+#include "../devices/serial.h"
+#include "../devices/virtio_console.h"
+#include "event_loop.h"
+#include "log.h"
+#include "machine.h"
+#include "terminal.h"
+#include "vcpu.h"
+#include "vm.h"
+
+#define DEFAULT_CMDLINE "console=ttyS0"
+#define ERRLEN 512
+
+struct file_map {
+	uint8_t *data;
+	size_t len;
+};
+
+struct machine {
+	struct vm vm;
+	struct event_loop loop;
+	struct pci_bus pci;
+	struct serial serial;
+	struct acpi_pm pm;
+	struct virtio_console *vcon;
+	enum console_kind console;
+	struct escape_state esc;
+	int sig_fd;
+	struct file_map kernel, initrd;
+	struct vcpu vcpus[MAX_CPUS];
+	int n_vcpus;
+};
+
+static int map_file(const char *path, const char *what, struct file_map *f)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		pr_err("%s %s: %s", what, path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		pr_err("%s %s: not a regular file", what, path);
+		close(fd);
+		return -1;
+	}
+	if (st.st_size == 0) {
+		pr_err("%s %s: file is empty", what, path);
+		close(fd);
+		return -1;
+	}
+	f->len = (size_t)st.st_size;
+	f->data = mmap(NULL, f->len, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (f->data == MAP_FAILED) {
+		f->data = NULL;
+		pr_err("%s %s: %s", what, path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void unmap_file(struct file_map *f)
+{
+	if (f->data)
+		munmap(f->data, f->len);
+	f->data = NULL;
+}
+
+static int check_host_memory(uint64_t want)
+{
+	struct sysinfo si;
+	uint64_t total;
+
+	if (sysinfo(&si))
+		return 0;
+	total = (uint64_t)si.totalram * si.mem_unit;
+	if (want > total) {
+		pr_err("--memory %llu MiB is more than this host's %llu MiB of RAM",
+		       (unsigned long long)(want >> 20), (unsigned long long)(total >> 20));
+		return -1;
+	}
+	return 0;
+}
+
+/* Everything about the user's input that can be checked without KVM. */
+static int validate(struct machine *m, const struct vm_config *cfg,
+		    struct bzimage *bz, struct boot_layout *lay, const char *cmdline)
+{
+	char err[ERRLEN];
+	struct guest_mem gm;
+
+	if (map_file(cfg->kernel, "kernel", &m->kernel))
+		return -1;
+	if (bzimage_parse(m->kernel.data, m->kernel.len, bz, err, sizeof(err))) {
+		pr_err("kernel %s: %s", cfg->kernel, err);
+		return -1;
+	}
+	if (cfg->initrd && map_file(cfg->initrd, "initrd", &m->initrd))
+		return -1;
+	if (check_host_memory(cfg->mem_size))
+		return -1;
+	memmap_layout(&gm, cfg->mem_size);
+	switch (bzimage_plan(bz, &gm, m->initrd.len, strlen(cmdline), lay, err, sizeof(err))) {
+	case 0:
+		break;
+	case BOOT_ERR_INITRD:
+		pr_err("initrd %s: %s", cfg->initrd, err);
+		return -1;
+	case BOOT_ERR_CMDLINE:
+		pr_err("--cmdline: %s", err);
+		return -1;
+	default:
+		pr_err("kernel %s: %s", cfg->kernel, err);
+		return -1;
+	}
+	return 0;
+}
+
+static void write_all(int fd, const uint8_t *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+static void console_output(void *opaque, const uint8_t *buf, size_t len)
+{
+	(void)opaque;
+	write_all(STDOUT_FILENO, buf, len);
+}
+
+static void serial_tx(void *opaque, uint8_t b)
+{
+	(void)opaque;
+	write_all(STDOUT_FILENO, &b, 1);
+}
+
+static void serial_irq(void *opaque, int level)
+{
+	struct machine *m = opaque;
+
+	irq_line(m->vm.vm_fd, SERIAL_IRQ, level);
+}
+
+static void guest_poweroff(void *opaque)
+{
+	vm_request_exit(opaque, EXIT_POWEROFF);
+}
+
+static void guest_reset(void *opaque)
+{
+	vm_request_exit(opaque, EXIT_REBOOT);
+}
+
+static void stdin_ready(void *opaque, int fd)
+{
+	struct machine *m = opaque;
+	uint8_t buf[512];
+	bool quit = false;
+	ssize_t n;
+	size_t len;
+
+	n = read(fd, buf, sizeof(buf));
+	if (n <= 0) {
+		if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+			pr_debug("stdin closed; the guest gets no more input");
+			event_loop_remove(&m->loop, fd);
+		}
+		return;
+	}
+	len = escape_filter(&m->esc, buf, (size_t)n, &quit);
+	pthread_mutex_lock(&devices_lock);
+	if (m->console == CONSOLE_SERIAL)
+		serial_receive(&m->serial, buf, len);
+	else
+		virtio_console_input(m->vcon, buf, len);
+	pthread_mutex_unlock(&devices_lock);
+	if (quit)
+		vm_request_exit(&m->vm, EXIT_QUIT);
+}
+
+static void signal_ready(void *opaque, int fd)
+{
+	struct machine *m = opaque;
+	struct signalfd_siginfo si;
+
+	if (read(fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	pr_info("signal %u: shutting down", si.ssi_signo);
+	vm_request_exit(&m->vm, EXIT_SIGNAL_BASE + (int)si.ssi_signo);
+}
+
+static void stop_ready(void *opaque, int fd)
+{
+	struct machine *m = opaque;
+	uint64_t v;
+
+	if (read(fd, &v, sizeof(v)) < 0)
+		pr_debug("stop eventfd: %s", strerror(errno));
+	event_loop_stop(&m->loop);
+}
+
+static int setup_signals(struct machine *m)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);      /* vCPU threads unblock it themselves */
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL))
+		return -1;
+	sigdelset(&set, SIGUSR1);
+	signal(SIGPIPE, SIG_IGN);
+	m->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (m->sig_fd < 0)
+		return -1;
+	return event_loop_add(&m->loop, m->sig_fd, signal_ready, m);
+}
+
+static int setup_devices(struct machine *m)
+{
+	struct vm *vm = &m->vm;
+
+	vm->loop = &m->loop;
+	vm->pci = &m->pci;
+	if (pci_bus_init(&m->pci, &vm->pio, &vm->mmio, MEM_ECAM_START, MEM_PCI32_START,
+			 MEM_PCI32_SIZE, vm->mem.pci64_base, vm->mem.pci64_size)) {
+		pr_err("PCI bus setup failed");
+		return -1;
+	}
+	m->pci.reset_request = guest_reset;
+	m->pci.reset_opaque = vm;
+
+	serial_init(&m->serial);
+	m->serial.tx = serial_tx;
+	m->serial.set_irq = serial_irq;
+	m->serial.opaque = m;
+	vm->serial = &m->serial;
+	m->pm.poweroff = guest_poweroff;
+	m->pm.reset = guest_reset;
+	m->pm.opaque = vm;
+	if (io_bus_add(&vm->pio, SERIAL_PORT, 8, serial_read, serial_write, &m->serial,
+		       "serial") || acpi_pm_init(&m->pm, &vm->pio)) {
+		pr_err("legacy device setup failed");
+		return -1;
+	}
+	if (m->console != CONSOLE_VIRTIO)
+		return 0;
+	m->vcon = calloc(1, sizeof(*m->vcon));
+	if (!m->vcon || virtio_console_init(m->vcon, vm) || virtio_pci_plug(&m->vcon->vp)) {
+		pr_err("virtio-console setup failed: %s", strerror(errno));
+		return -1;
+	}
+	m->vcon->output = console_output;
+	vm->vcon = &m->vcon->vp;
+	return 0;
+}
+
+static int load_guest(struct machine *m, const struct bzimage *bz,
+		      const struct boot_layout *lay, const char *cmdline)
+{
+	struct vm *vm = &m->vm;
+	struct acpi_params ap = {
+		.n_cpus = vm->n_cpus,
+		.ecam_base = MEM_ECAM_START, .ecam_size = MEM_ECAM_SIZE,
+		.pci32_base = MEM_PCI32_START, .pci32_size = MEM_PCI32_SIZE,
+		.pci64_base = vm->mem.pci64_base, .pci64_size = vm->mem.pci64_size,
+	};
+	uint8_t *acpi = gpa_to_hva(&vm->mem, MEM_ACPI_START, MEM_ACPI_SIZE);
+	char err[ERRLEN];
+	uint64_t rsdp;
+
+	rsdp = acpi ? acpi_build(&ap, acpi, MEM_ACPI_START, MEM_ACPI_SIZE) : 0;
+	if (!rsdp) {
+		pr_err("ACPI tables do not fit below 1 MiB");
+		return -1;
+	}
+	if (boot_write_tables(&vm->mem) ||
+	    bzimage_load(bz, &vm->mem, lay, m->initrd.data, cmdline, rsdp, err, sizeof(err))) {
+		pr_err("loading the kernel: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int setup_vcpus(struct machine *m, const struct boot_layout *lay)
+{
+	char err[ERRLEN];
+	int i, ret;
+
+	for (i = 0; i < m->vm.n_cpus; i++) {
+		if (vcpu_create(&m->vm, &m->vcpus[i], i, err, sizeof(err))) {
+			pr_err("%s", err);
+			return -1;
+		}
+		m->n_vcpus++;
+	}
+	m->vm.vcpus = m->vcpus;
+	ret = boot_set_regs(m->vcpus[0].fd, lay->entry, lay->zero_page_addr);
+	if (ret) {
+		pr_err("setting boot registers: %s", strerror(-ret));
+		return -1;
+	}
+	return 0;
+}
+
+static void teardown(struct machine *m)
+{
+	int i;
+
+	for (i = 0; i < m->n_vcpus; i++)
+		vcpu_kick(&m->vcpus[i]);
+	for (i = 0; i < m->n_vcpus; i++)
+		vcpu_join(&m->vcpus[i]);
+	for (i = 0; i < m->n_vcpus; i++)
+		vcpu_destroy(&m->vcpus[i]);
+	terminal_restore();
+	if (m->pci.pio)
+		pci_bus_unmap_all(&m->pci);
+	if (m->vcon) {
+		virtio_pci_cleanup(&m->vcon->vp);
+		free(m->vcon);
+	}
+	if (m->sig_fd >= 0)
+		close(m->sig_fd);
+	event_loop_exit(&m->loop);
+	vm_destroy(&m->vm);
+	unmap_file(&m->kernel);
+	unmap_file(&m->initrd);
+}
+
+static int start(struct machine *m)
+{
+	int i;
+
+	if (terminal_raw())
+		pr_warn("cannot put the terminal in raw mode: %s", strerror(errno));
+	for (i = 0; i < m->n_vcpus; i++) {
+		if (vcpu_start(&m->vcpus[i])) {
+			pr_err("cannot start vCPU %d thread", i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int machine_run(const struct vm_config *cfg)
+{
+	const char *cmdline = cfg->cmdline ? cfg->cmdline : DEFAULT_CMDLINE;
+	struct machine *m = calloc(1, sizeof(*m));
+	struct boot_layout lay;
+	struct bzimage bz;
+	char err[ERRLEN];
+	int code = EXIT_ERROR, ret;
+
+	if (!m) {
+		pr_err("out of memory");
+		return EXIT_ERROR;
+	}
+	m->sig_fd = -1;
+	m->console = cfg->console;
+	if (validate(m, cfg, &bz, &lay, cmdline)) {
+		unmap_file(&m->kernel);
+		unmap_file(&m->initrd);
+		free(m);
+		return EXIT_ERROR;
+	}
+	if (event_loop_init(&m->loop)) {
+		pr_err("io_uring setup failed: %s (is io_uring disabled on this host?)",
+		       strerror(errno));
+		unmap_file(&m->kernel);
+		unmap_file(&m->initrd);
+		free(m);
+		return EXIT_ERROR;
+	}
+	if (vm_create(&m->vm, cfg, err, sizeof(err))) {
+		pr_err("%s", err);
+		goto out;
+	}
+	if (setup_signals(m) || event_loop_add(&m->loop, m->vm.stop_efd, stop_ready, m) ||
+	    event_loop_add(&m->loop, STDIN_FILENO, stdin_ready, m)) {
+		pr_err("event loop setup failed");
+		goto out;
+	}
+	if (setup_devices(m) || load_guest(m, &bz, &lay, cmdline) ||
+	    setup_vcpus(m, &lay) || start(m))
+		goto out;
+	pr_info("guest started: %d vCPU(s), %llu MiB, console %s", m->vm.n_cpus,
+		(unsigned long long)(cfg->mem_size >> 20),
+		m->console == CONSOLE_VIRTIO ? "virtio" : "serial");
+	ret = event_loop_run(&m->loop);
+	if (ret < 0) {
+		pr_err("event loop failed: %s", strerror(-ret));
+		vm_request_exit(&m->vm, EXIT_ERROR);
+	}
+	code = atomic_load(&m->vm.exit_code);
+	if (code < 0)
+		code = EXIT_ERROR;
+out:
+	teardown(m);
+	free(m);
+	return code;
+}

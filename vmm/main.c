@@ -1,0 +1,25 @@
+/* conduit: a small KVM virtual machine monitor for PCI passthrough. */
+#include "cli.h"
+#include "config.h"
+#include "log.h"
+#include "machine.h"
+#include "vm.h"
+
+int main(int argc, char **argv)
+{
+	struct vm_config cfg;
+	enum cli_result r;
+	int code;
+
+	config_init(&cfg);
+	r = cli_parse(argc, argv, &cfg);
+	if (r != CLI_RUN) {
+		config_free(&cfg);
+		return r == CLI_EXIT_OK ? 0 : EXIT_USAGE;
+	}
+	if (cfg.verbose)
+		log_verbosity = cfg.verbose > 1 ? LOG_DEBUG : LOG_INFO;
+	code = machine_run(&cfg);
+	config_free(&cfg);
+	return code;
+}

@@ -1,0 +1,44 @@
+/* The guest physical memory map: where RAM goes around the PCI hole, and
+ * bounds-checked translation of guest addresses to host pointers. */
+#include <string.h>
+#include "memmap.h"
+
+int memmap_layout(struct guest_mem *gm, uint64_t size)
+{
+	uint64_t low = size < MEM_LOW_LIMIT ? size : MEM_LOW_LIMIT;
+
+	memset(gm, 0, sizeof(*gm));
+	if (size < MEM_HIGH_START)
+		return -1;
+	gm->ram_size = size;
+	gm->ram[0].gpa = 0;
+	gm->ram[0].size = low;
+	gm->n_ram = 1;
+	gm->low_end = low;
+	if (size > low) {
+		gm->ram[1].gpa = MEM_4G;
+		gm->ram[1].size = size - low;
+		gm->n_ram = 2;
+		gm->high_end = MEM_4G + size - low;
+	}
+	gm->pci64_base = gm->high_end ? gm->high_end : MEM_4G;
+	gm->pci64_base = (gm->pci64_base + (1ULL << 30) - 1) & ~((1ULL << 30) - 1);
+	gm->pci64_size = MEM_PCI64_SIZE;
+	return 0;
+}
+
+void *gpa_to_hva(const struct guest_mem *gm, uint64_t gpa, uint64_t len)
+{
+	int i;
+
+	for (i = 0; i < gm->n_ram; i++) {
+		const struct ram_region *r = &gm->ram[i];
+
+		if (gpa < r->gpa || gpa - r->gpa >= r->size)
+			continue;
+		if (len > r->size - (gpa - r->gpa))
+			return NULL;
+		return r->hva + (gpa - r->gpa);
+	}
+	return NULL;
+}

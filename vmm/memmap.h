@@ -1,0 +1,65 @@
+/* The guest physical memory map and host access to guest RAM.
+ *
+ *   0x00000000 - 0x0009fbff  RAM (boot structures: GDT, zero page, page tables, cmdline)
+ *   0x0009fc00 - 0x0009ffff  reserved (EBDA)
+ *   0x000e0000 - 0x000fffff  reserved: ACPI tables (RSDP at 0xe0000)
+ *   0x00100000 - low_end     RAM, low_end = min(memory, 3 GiB)
+ *   0xc0000000 - 0xdfffffff  32-bit PCI BAR window
+ *   0xe0000000 - 0xefffffff  PCI ECAM (buses 0-255)
+ *   0xfec00000               IOAPIC
+ *   0xfee00000 - 0xfeefffff  LAPIC / MSI window: nothing else is ever placed here
+ *   0xfffbc000 - 0xfffbffff  KVM identity map and TSS pages (Intel only)
+ *   0x100000000 - high_end   RAM beyond 3 GiB
+ *   pci64_base ...           64-bit PCI BAR window, 1 GiB-aligned above RAM
+ */
+#ifndef CONDUIT_MEMMAP_H
+#define CONDUIT_MEMMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MEM_EBDA_START     0x0009fc00ULL
+#define MEM_ACPI_START     0x000e0000ULL
+#define MEM_ACPI_SIZE      0x00020000ULL
+#define MEM_HIGH_START     0x00100000ULL
+#define MEM_LOW_LIMIT      0xc0000000ULL
+#define MEM_PCI32_START    0xc0000000ULL
+#define MEM_PCI32_SIZE     0x20000000ULL
+#define MEM_ECAM_START     0xe0000000ULL
+#define MEM_ECAM_SIZE      0x10000000ULL
+#define MEM_IOAPIC_START   0xfec00000ULL
+#define MEM_LAPIC_START    0xfee00000ULL
+#define MEM_MSI_SIZE       0x00100000ULL
+#define MEM_KVM_IDMAP      0xfffbc000ULL
+#define MEM_KVM_TSS        0xfffbd000ULL
+#define MEM_4G             0x100000000ULL
+#define MEM_PCI64_SIZE     (64ULL << 30)
+
+#define MAX_RAM_REGIONS 2
+
+struct ram_region {
+	uint64_t gpa;
+	uint64_t size;
+	uint8_t *hva;
+};
+
+struct guest_mem {
+	struct ram_region ram[MAX_RAM_REGIONS];
+	int n_ram;
+	uint64_t ram_size;      /* total */
+	uint64_t low_end;       /* end of RAM below 4 GiB */
+	uint64_t high_end;      /* end of RAM above 4 GiB, or 0 */
+	uint64_t pci64_base;
+	uint64_t pci64_size;
+};
+
+/* Lay out size bytes of RAM around the holes (no allocation). */
+int memmap_layout(struct guest_mem *gm, uint64_t size);
+
+/* Host pointer for [gpa, gpa + len) when it lies wholly in one RAM region,
+ * NULL otherwise (including on overflow). Every guest-supplied address goes
+ * through this. */
+void *gpa_to_hva(const struct guest_mem *gm, uint64_t gpa, uint64_t len);
+
+#endif

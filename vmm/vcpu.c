@@ -1,0 +1,261 @@
+/* Virtual CPUs: each vCPU gets KVM's supported CPUID with its own APIC id,
+ * a LAPIC wired for virtual-wire mode, and a thread that runs KVM_RUN and
+ * dispatches port I/O and MMIO exits to the device buses. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "log.h"
+#include "vcpu.h"
+#include "vm.h"
+
+#define VCPU_KICK_SIGNAL SIGUSR1
+#define CPUID_HYPERVISOR     (1U << 31)
+#define CPUID_TSC_DEADLINE   (1U << 24)
+#define CPUID_HTT            (1U << 28)
+
+static int set_cpuid(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	size_t sz = sizeof(*vm->cpuid) + vm->cpuid->nent * sizeof(vm->cpuid->entries[0]);
+	struct kvm_cpuid2 *c = malloc(sz);
+	uint32_t i;
+	int ret;
+
+	if (!c)
+		return -ENOMEM;
+	memcpy(c, vm->cpuid, sz);
+	for (i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+
+		switch (e->function) {
+		case 1:
+			e->ebx = (e->ebx & 0x0000ffff) | (uint32_t)v->id << 24 |
+				 (uint32_t)(vm->n_cpus & 0xff) << 16;
+			e->ecx |= CPUID_HYPERVISOR;
+			if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0)
+				e->ecx |= CPUID_TSC_DEADLINE;
+			if (vm->n_cpus > 1)
+				e->edx |= CPUID_HTT;
+			break;
+		case 0xb:
+		case 0x1f:
+			e->edx = (uint32_t)v->id;
+			break;
+		case 0x8000001e:
+			e->eax = (uint32_t)v->id;
+			break;
+		}
+	}
+	ret = ioctl(v->fd, KVM_SET_CPUID2, c) < 0 ? -errno : 0;
+	free(c);
+	return ret;
+}
+
+/* LINT0 delivers the 8259's ExtINT, LINT1 the NMI, as firmware would leave it. */
+static int set_lapic(struct vcpu *v)
+{
+	struct kvm_lapic_state l;
+	uint32_t *lvt0 = (uint32_t *)&l.regs[0x350];
+	uint32_t *lvt1 = (uint32_t *)&l.regs[0x360];
+
+	if (ioctl(v->fd, KVM_GET_LAPIC, &l) < 0)
+		return -errno;
+	*lvt0 = (*lvt0 & ~0x700U & ~0x10000U) | 7U << 8;
+	*lvt1 = (*lvt1 & ~0x700U & ~0x10000U) | 4U << 8;
+	return ioctl(v->fd, KVM_SET_LAPIC, &l) < 0 ? -errno : 0;
+}
+
+int vcpu_create(struct vm *vm, struct vcpu *v, int id, char *err, size_t errlen)
+{
+	int ret;
+
+	memset(v, 0, sizeof(*v));
+	v->vm = vm;
+	v->id = id;
+	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, id);
+	if (v->fd < 0) {
+		snprintf(err, errlen, "KVM_CREATE_VCPU %d: %s", id, strerror(errno));
+		return -1;
+	}
+	v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	if (v->run == MAP_FAILED) {
+		v->run = NULL;
+		snprintf(err, errlen, "mmap of vCPU %d state: %s", id, strerror(errno));
+		return -1;
+	}
+	ret = set_cpuid(v);
+	if (!ret)
+		ret = set_lapic(v);
+	if (ret) {
+		snprintf(err, errlen, "vCPU %d setup: %s", id, strerror(-ret));
+		return -1;
+	}
+	return 0;
+}
+
+static void handle_io(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	unsigned size = run->io.size;
+	uint32_t i;
+
+	if (size != 1 && size != 2 && size != 4)
+		return;
+	pthread_mutex_lock(&devices_lock);
+	for (i = 0; i < run->io.count; i++, data += size) {
+		uint64_t val = 0;
+
+		if (run->io.direction == KVM_EXIT_IO_OUT) {
+			memcpy(&val, data, size);
+			io_bus_write(&v->vm->pio, run->io.port, size, val);
+		} else {
+			val = io_bus_read(&v->vm->pio, run->io.port, size);
+			memcpy(data, &val, size);
+		}
+	}
+	pthread_mutex_unlock(&devices_lock);
+}
+
+static void handle_mmio(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	unsigned len = run->mmio.len;
+	uint64_t val = 0;
+
+	if (len != 1 && len != 2 && len != 4 && len != 8)
+		return;
+	pthread_mutex_lock(&devices_lock);
+	if (run->mmio.is_write) {
+		memcpy(&val, run->mmio.data, len);
+		io_bus_write(&v->vm->mmio, run->mmio.phys_addr, len, val);
+	} else {
+		val = io_bus_read(&v->vm->mmio, run->mmio.phys_addr, len);
+		memcpy(run->mmio.data, &val, len);
+	}
+	pthread_mutex_unlock(&devices_lock);
+}
+
+static void report_regs(struct vcpu *v)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	if (ioctl(v->fd, KVM_GET_REGS, &r) < 0 || ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+		return;
+	pr_err("vCPU %d: rip=0x%llx rsp=0x%llx rflags=0x%llx cr0=0x%llx cr3=0x%llx cr4=0x%llx efer=0x%llx",
+	       v->id, r.rip, r.rsp, r.rflags, s.cr0, s.cr3, s.cr4, s.efer);
+}
+
+/* Returns false when the vCPU loop must end. */
+static bool handle_exit(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		handle_io(v);
+		return true;
+	case KVM_EXIT_MMIO:
+		handle_mmio(v);
+		return true;
+	case KVM_EXIT_HLT:
+		return true;
+	case KVM_EXIT_SHUTDOWN:
+		pr_err("vCPU %d: guest triple fault (shutdown)", v->id);
+		report_regs(v);
+		vm_request_exit(v->vm, EXIT_CRASH);
+		return false;
+	case KVM_EXIT_SYSTEM_EVENT:
+		vm_request_exit(v->vm, run->system_event.type == KVM_SYSTEM_EVENT_RESET ?
+				EXIT_REBOOT : EXIT_POWEROFF);
+		return false;
+	case KVM_EXIT_FAIL_ENTRY:
+		pr_err("vCPU %d: VM entry failed, hardware reason 0x%llx", v->id,
+		       (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		report_regs(v);
+		vm_request_exit(v->vm, EXIT_CRASH);
+		return false;
+	case KVM_EXIT_INTERNAL_ERROR:
+		pr_err("vCPU %d: KVM internal error, suberror %u", v->id, run->internal.suberror);
+		report_regs(v);
+		vm_request_exit(v->vm, EXIT_CRASH);
+		return false;
+	default:
+		pr_err("vCPU %d: unexpected exit reason %u", v->id, run->exit_reason);
+		report_regs(v);
+		vm_request_exit(v->vm, EXIT_ERROR);
+		return false;
+	}
+}
+
+static void kick_handler(int sig)
+{
+	(void)sig;
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, VCPU_KICK_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	while (!atomic_load(&v->vm->stopping)) {
+		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			pr_err("vCPU %d: KVM_RUN: %s", v->id, strerror(errno));
+			vm_request_exit(v->vm, EXIT_ERROR);
+			break;
+		}
+		if (!handle_exit(v))
+			break;
+	}
+	return NULL;
+}
+
+int vcpu_start(struct vcpu *v)
+{
+	struct sigaction sa = { .sa_handler = kick_handler };
+	int ret;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(VCPU_KICK_SIGNAL, &sa, NULL);
+	ret = pthread_create(&v->thread, NULL, vcpu_thread, v);
+	if (ret)
+		return -ret;
+	v->started = true;
+	return 0;
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+	if (!v->started)
+		return;
+	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	pthread_kill(v->thread, VCPU_KICK_SIGNAL);
+}
+
+void vcpu_join(struct vcpu *v)
+{
+	if (v->started)
+		pthread_join(v->thread, NULL);
+	v->started = false;
+}
+
+void vcpu_destroy(struct vcpu *v)
+{
+	if (v->run)
+		munmap(v->run, v->vm->run_size);
+	if (v->fd >= 0)
+		close(v->fd);
+	v->run = NULL;
+	v->fd = -1;
+}

@@ -1,0 +1,201 @@
+/* The KVM VM: open /dev/kvm, create the VM with its in-kernel IOAPIC, PIC
+ * and PIT, allocate guest RAM and install it as memory slots. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "log.h"
+#include "vm.h"
+
+static int check_caps(struct vm *vm, char *err, size_t errlen)
+{
+	static const struct { int cap; const char *name; } need[] = {
+		{ KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP" },
+		{ KVM_CAP_IRQ_ROUTING, "KVM_CAP_IRQ_ROUTING" },
+		{ KVM_CAP_IRQFD, "KVM_CAP_IRQFD" },
+		{ KVM_CAP_IOEVENTFD, "KVM_CAP_IOEVENTFD" },
+		{ KVM_CAP_PIT2, "KVM_CAP_PIT2" },
+		{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY" },
+		{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
+		{ KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, need[i].cap) <= 0) {
+			snprintf(err, errlen, "/dev/kvm lacks %s: this kernel's KVM is too old",
+				 need[i].name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int get_cpuid(struct vm *vm, char *err, size_t errlen)
+{
+	int n = 256;
+
+	for (;;) {
+		vm->cpuid = calloc(1, sizeof(*vm->cpuid) + n * sizeof(vm->cpuid->entries[0]));
+		if (!vm->cpuid)
+			break;
+		vm->cpuid->nent = n;
+		if (!ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, vm->cpuid))
+			return 0;
+		free(vm->cpuid);
+		vm->cpuid = NULL;
+		if (errno != E2BIG || n >= 4096)
+			break;
+		n *= 2;
+	}
+	snprintf(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+	return -1;
+}
+
+static int setup_ram(struct vm *vm, uint64_t size, char *err, size_t errlen)
+{
+	int i;
+
+	if (memmap_layout(&vm->mem, size)) {
+		snprintf(err, errlen, "memory size %llu is too small", (unsigned long long)size);
+		return -1;
+	}
+	for (i = 0; i < vm->mem.n_ram; i++) {
+		struct ram_region *r = &vm->mem.ram[i];
+		struct kvm_userspace_memory_region slot = {
+			.slot = (uint32_t)i,
+			.guest_phys_addr = r->gpa,
+			.memory_size = r->size,
+		};
+		void *p = mmap(NULL, r->size, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+		if (p == MAP_FAILED) {
+			snprintf(err, errlen, "cannot reserve %llu MiB of guest RAM: %s",
+				 (unsigned long long)(r->size >> 20), strerror(errno));
+			return -1;
+		}
+		r->hva = p;
+		slot.userspace_addr = (uint64_t)(uintptr_t)p;
+		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0) {
+			snprintf(err, errlen, "KVM_SET_USER_MEMORY_REGION for RAM at 0x%llx: %s",
+				 (unsigned long long)r->gpa, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int setup_irqchip(struct vm *vm, char *err, size_t errlen)
+{
+	struct kvm_pit_config pit = { .flags = 0 };
+
+	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, MEM_KVM_TSS) < 0 ||
+	    ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &(uint64_t){ MEM_KVM_IDMAP }) < 0) {
+		snprintf(err, errlen, "KVM_SET_TSS_ADDR: %s", strerror(errno));
+		return -1;
+	}
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP) < 0) {
+		snprintf(err, errlen, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
+		return -1;
+	}
+	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
+		snprintf(err, errlen, "KVM_CREATE_PIT2: %s", strerror(errno));
+		return -1;
+	}
+	if (irq_router_init(&vm->irq, vm->vm_fd)) {
+		snprintf(err, errlen, "KVM_SET_GSI_ROUTING: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen)
+{
+	int ver, max;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->kvm_fd = vm->vm_fd = vm->stop_efd = -1;
+	atomic_init(&vm->exit_code, -1);
+	vm->pio.name = "port I/O";
+	vm->mmio.name = "MMIO";
+	vm->n_cpus = cfg->cpus;
+
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0) {
+		snprintf(err, errlen, "cannot open /dev/kvm: %s (%s)", strerror(errno),
+			 errno == ENOENT ? "load kvm-intel or kvm-amd, or enable virtualization in the firmware" :
+			 errno == EACCES ? "add yourself to the kvm group or run as root" :
+			 "is KVM available on this host?");
+		return -1;
+	}
+	ver = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (ver != KVM_API_VERSION) {
+		snprintf(err, errlen, "/dev/kvm speaks API version %d, conduit needs %d",
+			 ver, KVM_API_VERSION);
+		return -1;
+	}
+	if (check_caps(vm, err, errlen))
+		return -1;
+	max = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	if (max <= 0)
+		max = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	if (max > 0 && cfg->cpus > max) {
+		snprintf(err, errlen, "--cpus %d is more than KVM allows here (%d)", cfg->cpus, max);
+		return -1;
+	}
+	vm->run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (vm->run_size <= 0) {
+		snprintf(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+		return -1;
+	}
+	if (get_cpuid(vm, err, errlen))
+		return -1;
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0) {
+		snprintf(err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
+		return -1;
+	}
+	vm->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (vm->stop_efd < 0) {
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		return -1;
+	}
+	if (setup_irqchip(vm, err, errlen))
+		return -1;
+	return setup_ram(vm, cfg->mem_size, err, errlen);
+}
+
+void vm_request_exit(struct vm *vm, int code)
+{
+	int expected = -1;
+	uint64_t one = 1;
+
+	if (atomic_compare_exchange_strong(&vm->exit_code, &expected, code))
+		pr_debug("VM stop requested, exit code %d", code);
+	atomic_store(&vm->stopping, true);
+	if (write(vm->stop_efd, &one, sizeof(one)) < 0)
+		pr_debug("stop eventfd: %s", strerror(errno));
+}
+
+void vm_destroy(struct vm *vm)
+{
+	int i;
+
+	for (i = 0; i < vm->mem.n_ram; i++)
+		if (vm->mem.ram[i].hva)
+			munmap(vm->mem.ram[i].hva, vm->mem.ram[i].size);
+	free(vm->cpuid);
+	if (vm->stop_efd >= 0)
+		close(vm->stop_efd);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	memset(&vm->mem, 0, sizeof(vm->mem));
+}

@@ -1,0 +1,59 @@
+/* The virtual machine: KVM handles, guest RAM, buses, devices and how it ends. */
+#ifndef CONDUIT_VM_H
+#define CONDUIT_VM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/kvm.h>
+#include "config.h"
+#include "io_bus.h"
+#include "irq.h"
+#include "memmap.h"
+
+/* Exit codes of conduit (documented in README.md and --help). */
+enum exit_code {
+	EXIT_POWEROFF = 0,      /* the guest powered off */
+	EXIT_ERROR = 1,         /* conduit failed: setup or runtime error */
+	EXIT_USAGE = 2,         /* bad command line or config file */
+	EXIT_REBOOT = 3,        /* the guest asked for a reboot */
+	EXIT_CRASH = 4,         /* guest triple fault or KVM internal error */
+	EXIT_QUIT = 5,          /* the user quit with Ctrl-A x */
+	EXIT_SIGNAL_BASE = 128, /* 128 + signal number (SIGINT, SIGTERM, SIGHUP) */
+};
+
+struct vcpu;
+struct pci_bus;
+struct serial;
+struct virtio_pci;
+struct event_loop;
+
+struct vm {
+	int kvm_fd;
+	int vm_fd;
+	int run_size;
+	struct guest_mem mem;
+	int n_cpus;
+	struct vcpu *vcpus;
+	struct kvm_cpuid2 *cpuid;
+	struct io_bus pio;
+	struct io_bus mmio;
+	struct irq_router irq;
+	struct pci_bus *pci;
+	struct serial *serial;
+	struct virtio_pci *vcon;
+	struct event_loop *loop;
+	int stop_efd;                  /* written once the VM should stop */
+	atomic_int exit_code;          /* -1 while running */
+	atomic_bool stopping;
+};
+
+int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen);
+void vm_destroy(struct vm *vm);
+
+/* Ask the VM to stop with the given exit code (the first request wins).
+ * Safe from any thread. */
+void vm_request_exit(struct vm *vm, int code);
+
+#endif
