@@ -23,6 +23,7 @@
 #include "event_loop.h"
 #include "log.h"
 #include "machine.h"
+#include "output.h"
 #include "terminal.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -46,6 +47,7 @@ struct machine {
 	struct escape_state esc;
 	int sig_fd;
 	struct file_map kernel, initrd;
+	struct output out;
 	struct vcpu vcpus[MAX_CPUS];
 	int n_vcpus;
 };
@@ -138,30 +140,16 @@ static int validate(struct machine *m, const struct vm_config *cfg,
 	return 0;
 }
 
-static void write_all(int fd, const uint8_t *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		buf += n;
-		len -= (size_t)n;
-	}
-}
-
 static void console_output(void *opaque, const uint8_t *buf, size_t len)
 {
-	(void)opaque;
-	write_all(STDOUT_FILENO, buf, len);
+	output_write(opaque, buf, len);
 }
 
 static void serial_tx(void *opaque, uint8_t b)
 {
-	(void)opaque;
-	write_all(STDOUT_FILENO, &b, 1);
+	struct machine *m = opaque;
+
+	output_byte(&m->out, b);
 }
 
 static void serial_irq(void *opaque, int level)
@@ -254,6 +242,10 @@ static int setup_devices(struct machine *m)
 
 	vm->loop = &m->loop;
 	vm->pci = &m->pci;
+	if (output_init(&m->out, STDOUT_FILENO, &m->loop)) {
+		pr_err("terminal output setup failed: %s", strerror(errno));
+		return -1;
+	}
 	if (pci_bus_init(&m->pci, &vm->pio, &vm->mmio, MEM_ECAM_START, MEM_PCI32_START,
 			 MEM_PCI32_SIZE, vm->mem.pci64_base, vm->mem.pci64_size)) {
 		pr_err("PCI bus setup failed");
@@ -283,6 +275,7 @@ static int setup_devices(struct machine *m)
 		return -1;
 	}
 	m->vcon->output = console_output;
+	m->vcon->output_opaque = &m->out;
 	vm->vcon = &m->vcon->vp;
 	return 0;
 }
@@ -311,6 +304,9 @@ static int load_guest(struct machine *m, const struct bzimage *bz,
 		pr_err("loading the kernel: %s", err);
 		return -1;
 	}
+	/* The guest has its copies now; keep conduit's own footprint small. */
+	unmap_file(&m->kernel);
+	unmap_file(&m->initrd);
 	return 0;
 }
 
@@ -335,6 +331,24 @@ static int setup_vcpus(struct machine *m, const struct boot_layout *lay)
 	return 0;
 }
 
+/* Peak RSS minus the guest RAM that is resident: conduit's own memory.
+ * Guest pages are never freed while the VM runs, so the resident count at
+ * exit is the largest it was. */
+static void report_memory(struct vm *vm)
+{
+	unsigned long long hwm = 0, guest = vm_guest_resident(vm) >> 10;
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %llu kB", &hwm) == 1)
+			break;
+	if (f)
+		fclose(f);
+	pr_info("memory: peak RSS %llu KiB, guest RAM resident %llu KiB, conduit's own %lld KiB",
+		hwm, guest, (long long)hwm - (long long)guest);
+}
+
 static void teardown(struct machine *m)
 {
 	int i;
@@ -345,6 +359,7 @@ static void teardown(struct machine *m)
 		vcpu_join(&m->vcpus[i]);
 	for (i = 0; i < m->n_vcpus; i++)
 		vcpu_destroy(&m->vcpus[i]);
+	output_close(&m->out);
 	terminal_restore();
 	if (m->pci.pio)
 		pci_bus_unmap_all(&m->pci);
@@ -389,6 +404,7 @@ int machine_run(const struct vm_config *cfg)
 		return EXIT_ERROR;
 	}
 	m->sig_fd = -1;
+	m->out.fd = m->out.timer_fd = -1;
 	m->console = cfg->console;
 	if (validate(m, cfg, &bz, &lay, cmdline)) {
 		unmap_file(&m->kernel);
@@ -427,6 +443,7 @@ int machine_run(const struct vm_config *cfg)
 	code = atomic_load(&m->vm.exit_code);
 	if (code < 0)
 		code = EXIT_ERROR;
+	report_memory(&m->vm);
 out:
 	teardown(m);
 	free(m);

@@ -199,3 +199,24 @@ void vm_destroy(struct vm *vm)
 		close(vm->kvm_fd);
 	memset(&vm->mem, 0, sizeof(vm->mem));
 }
+
+uint64_t vm_guest_resident(const struct vm *vm)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uint64_t total = 0;
+	int i;
+
+	for (i = 0; i < vm->mem.n_ram; i++) {
+		const struct ram_region *r = &vm->mem.ram[i];
+		size_t n = (r->size + page - 1) / page, j;
+		unsigned char *vec = malloc(n);
+
+		if (!vec)
+			continue;
+		if (!mincore(r->hva, r->size, vec))
+			for (j = 0; j < n; j++)
+				total += (vec[j] & 1) ? (uint64_t)page : 0;
+		free(vec);
+	}
+	return total;
+}

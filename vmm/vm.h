@@ -52,6 +52,9 @@ struct vm {
 int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen);
 void vm_destroy(struct vm *vm);
 
+/* Bytes of guest RAM currently resident in host memory. */
+uint64_t vm_guest_resident(const struct vm *vm);
+
 /* Ask the VM to stop with the given exit code (the first request wins).
  * Safe from any thread. */
 void vm_request_exit(struct vm *vm, int code);
