@@ -126,6 +126,8 @@ int aml_pkglength(uint8_t out[4], size_t payload)
 	size_t total;
 	int n;
 
+	if (payload > (1U << 28) - 5)
+		return 0;
 	for (n = 1; n <= 4; n++) {
 		total = payload + n;
 		if (n == 1 && total < 0x40) {

@@ -85,16 +85,17 @@ int bzimage_plan(const struct bzimage *bz, const struct guest_mem *gm,
 			 cmdline_len, bz->cmdline_size ? bz->cmdline_size - 1 : 0);
 		return BOOT_ERR_CMDLINE;
 	}
+	/* A relocatable kernel decompresses to pref_address whatever address
+	 * it is loaded at, so it needs [pref_address, + init_size) in RAM. */
 	kaddr = bz->pref_address >= BOOT_KERNEL_LOW ? bz->pref_address : BOOT_KERNEL_LOW;
-	if (kaddr + bz->init_size > gm->low_end)
-		kaddr = BOOT_KERNEL_LOW;
-	kend = kaddr + bz->init_size;
-	if (kend > gm->low_end) {
-		snprintf(err, errlen, "kernel needs %u MiB from 1 MiB up, guest has %llu MiB below 4 GiB: raise --memory",
+	if (kaddr >= gm->low_end || bz->init_size > gm->low_end - kaddr) {
+		snprintf(err, errlen, "kernel needs %u MiB of RAM from %llu MiB up, guest has %llu MiB below 4 GiB: raise --memory",
 			 (bz->init_size >> 20) + 1,
+			 (unsigned long long)(kaddr >> 20),
 			 (unsigned long long)(gm->low_end >> 20));
 		return BOOT_ERR_KERNEL;
 	}
+	kend = kaddr + bz->init_size;
 	out->kernel_addr = kaddr;
 	out->entry = kaddr + 0x200;
 	out->zero_page_addr = BOOT_ZERO_PAGE;

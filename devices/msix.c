@@ -86,11 +86,11 @@ uint64_t msix_table_read(struct msix *m, uint64_t off, unsigned size)
 void msix_table_write(struct msix *m, uint64_t off, unsigned size, uint64_t v)
 {
 	unsigned vec = (unsigned)(off / MSIX_ENTRY_SIZE);
-	struct msix_entry *e = &m->table[vec];
-	struct msix_entry old;
+	struct msix_entry *e, old;
 
 	if (!access_ok(m, off, size, (uint64_t)m->n * MSIX_ENTRY_SIZE))
 		return;
+	e = &m->table[vec];
 	old = *e;
 	memcpy((uint8_t *)m->table + off, &v, size);
 	e->ctrl &= MSIX_VEC_MASKED;

@@ -165,7 +165,7 @@ static void update_bars(struct pci_device *d)
 uint32_t pci_cfg_read(struct pci_device *d, unsigned off, unsigned size)
 {
 	if ((size != 1 && size != 2 && size != 4) || off % size ||
-	    off + size > PCI_CFG_SIZE)
+	    off >= PCI_CFG_SIZE || size > PCI_CFG_SIZE - off)
 		return ~0U;
 	return get(d->cfg + off, size);
 }
@@ -176,7 +176,7 @@ void pci_cfg_write(struct pci_device *d, unsigned off, unsigned size, uint32_t v
 	unsigned i;
 
 	if ((size != 1 && size != 2 && size != 4) || off % size ||
-	    off + size > PCI_CFG_SIZE)
+	    off >= PCI_CFG_SIZE || size > PCI_CFG_SIZE - off)
 		return;
 	for (i = 0; i < size; i++) {
 		uint8_t v = (uint8_t)(val >> (8 * i));

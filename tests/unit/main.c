@@ -1,0 +1,22 @@
+/* Entry point of the unit tests: runs every suite and fails on any failure. */
+#include <stdlib.h>
+#include "suites.h"
+
+int main(void)
+{
+	Suite *(*const suites[])(void) = {
+		config_suite, bzimage_suite, memmap_suite, pci_suite,
+		msix_suite, virtqueue_suite, serial_suite, acpi_suite,
+		terminal_suite, virtio_pci_suite,
+	};
+	SRunner *sr = srunner_create(NULL);
+	size_t i;
+	int failed;
+
+	for (i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
+		srunner_add_suite(sr, suites[i]());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,18 @@
+/* Declarations of the Check suites that make up the unit tests. */
+#ifndef CONDUIT_TESTS_SUITES_H
+#define CONDUIT_TESTS_SUITES_H
+
+#include <check.h>
+
+Suite *config_suite(void);
+Suite *bzimage_suite(void);
+Suite *memmap_suite(void);
+Suite *pci_suite(void);
+Suite *msix_suite(void);
+Suite *virtqueue_suite(void);
+Suite *serial_suite(void);
+Suite *acpi_suite(void);
+Suite *terminal_suite(void);
+Suite *virtio_pci_suite(void);
+
+#endif

@@ -1,0 +1,534 @@
+/* Tests of PCI config space, BARs, capabilities and the bus (devices/pci.c). */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "suites.h"
+#include "../../devices/pci.h"
+#include "../../vmm/memmap.h"
+
+#define PCI64_BASE 0x800000000ULL
+#define CF8(slot, reg) (0x80000000U | (slot) << 11 | (reg))
+
+static struct io_bus pio, mmio;
+static struct pci_bus bus;
+static struct pci_device dev, dev2;
+
+/* What the BAR handlers saw. */
+static struct {
+	int reads, writes;
+	void *opaque;
+	uint64_t off, val;
+	unsigned size;
+} seen;
+
+static uint64_t bar_read(void *opaque, uint64_t off, unsigned size)
+{
+	seen.reads++;
+	seen.opaque = opaque;
+	seen.off = off;
+	seen.size = size;
+	return 0xab000000 | off;
+}
+
+static void bar_write(void *opaque, uint64_t off, unsigned size, uint64_t v)
+{
+	seen.writes++;
+	seen.opaque = opaque;
+	seen.off = off;
+	seen.size = size;
+	seen.val = v;
+}
+
+static int resets;
+
+static void reset_cb(void *opaque)
+{
+	ck_assert_ptr_eq(opaque, &resets);
+	resets++;
+}
+
+START_TEST(identity_read_only)
+{
+	struct pci_device *d = &dev;
+
+	pci_device_init(d, "test", 0x1234, 0x5678, 0x010802, 3);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_VENDOR_ID, 4), 0x56781234);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_DEVICE_ID, 2), 0x5678);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_REVISION, 4), 0x01080203);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_HEADER_TYPE, 1), 0);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_CAP_PTR, 1), 0);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_STATUS, 2), 0);
+
+	pci_cfg_write(d, PCI_VENDOR_ID, 4, 0xffffffff);
+	pci_cfg_write(d, PCI_REVISION, 4, 0);
+	pci_cfg_write(d, PCI_CLASS_PROG + 1, 1, 0x77);
+	pci_cfg_write(d, PCI_STATUS, 2, 0xffff);
+	pci_cfg_write(d, PCI_INT_PIN, 1, 4);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_VENDOR_ID, 4), 0x56781234);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_REVISION, 4), 0x01080203);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_STATUS, 2), 0);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_INT_PIN, 1), 0);
+	/* The interrupt line is the one scratch field. */
+	pci_cfg_write(d, PCI_INT_LINE, 1, 0x2a);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_INT_LINE, 1), 0x2a);
+}
+END_TEST
+
+START_TEST(command_mask)
+{
+	struct pci_device *d = &dev;
+
+	pci_device_init(d, "test", 0x1234, 0x5678, 0, 0);
+	pci_cfg_write(d, PCI_COMMAND, 2, 0xffff);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_COMMAND, 2), 0x0407);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_STATUS, 2), 0);
+	pci_cfg_write(d, PCI_COMMAND, 4, 0xffff0000);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_COMMAND, 4), 0);
+	pci_cfg_write(d, PCI_COMMAND + 1, 1, 0xff);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_COMMAND, 2), 0x0400);
+	pci_cfg_write(d, PCI_COMMAND, 1, 0x06);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_COMMAND, 2), 0x0406);
+}
+END_TEST
+
+START_TEST(bad_accesses)
+{
+	struct pci_device *d = &dev;
+
+	pci_device_init(d, "test", 0x1234, 0x5678, 0, 0);
+	ck_assert_uint_eq(pci_cfg_read(d, 3, 2), 0xffffffff);
+	ck_assert_uint_eq(pci_cfg_read(d, 4095, 4), 0xffffffff);
+	ck_assert_uint_eq(pci_cfg_read(d, 4094, 4), 0xffffffff);
+	ck_assert_uint_eq(pci_cfg_read(d, 0, 3), 0xffffffff);
+	ck_assert_uint_eq(pci_cfg_read(d, 0, 8), 0xffffffff);
+	ck_assert_uint_eq(pci_cfg_read(d, 0, 0), 0xffffffff);
+	ck_assert_uint_eq(pci_cfg_read(d, 4096, 1), 0xffffffff);
+	/* The last dword and byte of extended config space are fine. */
+	ck_assert_uint_eq(pci_cfg_read(d, 4092, 4), 0);
+	ck_assert_uint_eq(pci_cfg_read(d, 4095, 1), 0);
+
+	pci_cfg_write(d, PCI_COMMAND, 3, 0x07);
+	pci_cfg_write(d, PCI_COMMAND + 1, 2, 0xffff);
+	pci_cfg_write(d, PCI_COMMAND, 8, 0x07);
+	pci_cfg_write(d, 4096, 1, 0xff);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_COMMAND, 2), 0);
+	pci_cfg_write(d, PCI_INT_LINE - 1, 2, 0xffff);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_INT_LINE, 1), 0);
+}
+END_TEST
+
+START_TEST(bar_sizing_32)
+{
+	struct pci_device *d = &dev;
+
+	pci_device_init(d, "test", 0x1234, 0x5678, 0, 0);
+	pci_device_set_bar(d, 0, 0x1000, 0, bar_read, bar_write, d);
+	pci_device_set_bar(d, 1, 0x100000, PCI_BAR_PREFETCH, bar_read, bar_write, d);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_BAR0, 4), 0);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_BAR0 + 4, 4), PCI_BAR_PREFETCH);
+	pci_cfg_write(d, PCI_BAR0, 4, 0xffffffff);
+	pci_cfg_write(d, PCI_BAR0 + 4, 4, 0xffffffff);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_BAR0, 4), 0xfffff000);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_BAR0 + 4, 4), 0xfff00008);
+	pci_cfg_write(d, PCI_BAR0, 4, 0x12345678);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_BAR0, 4), 0x12345000);
+	ck_assert_uint_eq(pci_bar_address(d, 0), 0x12345000);
+	/* Unimplemented BARs stay zero. */
+	pci_cfg_write(d, PCI_BAR0 + 8, 4, 0xffffffff);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_BAR0 + 8, 4), 0);
+	pci_cfg_write(d, PCI_ROM, 4, 0xffffffff);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_ROM, 4), 0);
+}
+END_TEST
+
+START_TEST(bar_sizing_64)
+{
+	struct pci_device *d = &dev;
+
+	pci_device_init(d, "test", 0x1234, 0x5678, 0, 0);
+	pci_device_set_bar(d, 2, 0x4000, PCI_BAR_MEM64 | PCI_BAR_PREFETCH,
+			   bar_read, bar_write, d);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_BAR0 + 8, 4), 0xc);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_BAR0 + 12, 4), 0);
+	pci_cfg_write(d, PCI_BAR0 + 8, 4, 0xffffffff);
+	pci_cfg_write(d, PCI_BAR0 + 12, 4, 0xffffffff);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_BAR0 + 8, 4), 0xffffc00c);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_BAR0 + 12, 4), 0xffffffff);
+	pci_cfg_write(d, PCI_BAR0 + 8, 4, 0x23450000);
+	pci_cfg_write(d, PCI_BAR0 + 12, 4, 0x1);
+	ck_assert_uint_eq(pci_bar_address(d, 2), 0x123450000ULL);
+
+	/* An 8 GiB BAR: nothing writable in the lower half's address bits. */
+	pci_device_set_bar(d, 0, 8ULL << 30, PCI_BAR_MEM64, bar_read, bar_write, d);
+	pci_cfg_write(d, PCI_BAR0, 4, 0xffffffff);
+	pci_cfg_write(d, PCI_BAR0 + 4, 4, 0xffffffff);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_BAR0, 4), 0x4);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_BAR0 + 4, 4), 0xfffffffe);
+}
+END_TEST
+
+START_TEST(bar_sizing_io)
+{
+	struct pci_device *d = &dev;
+
+	pci_device_init(d, "test", 0x1234, 0x5678, 0, 0);
+	pci_device_set_bar(d, 1, 0x20, PCI_BAR_IO, bar_read, bar_write, d);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_BAR0 + 4, 4), 0x1);
+	pci_cfg_write(d, PCI_BAR0 + 4, 4, 0xffffffff);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_BAR0 + 4, 4), 0xffffffe1);
+	pci_cfg_write(d, PCI_BAR0 + 4, 4, 0xc05f);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_BAR0 + 4, 4), 0xc041);
+	ck_assert_uint_eq(pci_bar_address(d, 1), 0xc040);
+}
+END_TEST
+
+START_TEST(capabilities)
+{
+	struct pci_device *d = &dev;
+
+	pci_device_init(d, "test", 0x1234, 0x5678, 0, 0);
+	ck_assert_uint_eq(pci_add_cap(d, 0x11, 12), 0x40);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_STATUS, 2), PCI_STATUS_CAPS);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_CAP_PTR, 1), 0x40);
+	ck_assert_uint_eq(pci_cfg_read(d, 0x40, 2), 0x0011);
+	/* The next one goes on the next dword and is chained. */
+	ck_assert_uint_eq(pci_add_cap(d, 0x09, 17), 0x4c);
+	ck_assert_uint_eq(pci_cfg_read(d, 0x40, 2), 0x4c11);
+	ck_assert_uint_eq(pci_cfg_read(d, 0x4c, 2), 0x0009);
+	ck_assert_uint_eq(pci_add_cap(d, 0x05, 8), 0x60);
+	ck_assert_uint_eq(pci_cfg_read(d, 0x4c, 2), 0x6009);
+	ck_assert_uint_eq(pci_cfg_read(d, 0x60, 2), 0x0005);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_CAP_PTR, 1), 0x40);
+	/* The list is read-only to the guest. */
+	pci_cfg_write(d, PCI_CAP_PTR, 1, 0x80);
+	pci_cfg_write(d, 0x40, 4, 0);
+	pci_cfg_write(d, PCI_STATUS, 2, 0xffff);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_CAP_PTR, 1), 0x40);
+	ck_assert_uint_eq(pci_cfg_read(d, 0x40, 2), 0x4c11);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_STATUS, 2), PCI_STATUS_CAPS);
+	/* Too long, too short. */
+	ck_assert_uint_eq(pci_add_cap(d, 0x01, 0x100), 0);
+	ck_assert_uint_eq(pci_add_cap(d, 0x01, 1), 0);
+	ck_assert_uint_eq(pci_cfg_read(d, 0x60, 2), 0x0005);
+}
+END_TEST
+
+START_TEST(capabilities_full)
+{
+	struct pci_device *d = &dev;
+
+	pci_device_init(d, "test", 0x1234, 0x5678, 0, 0);
+	ck_assert_uint_eq(pci_add_cap(d, 0x01, 0x40), 0x40);
+	ck_assert_uint_eq(pci_add_cap(d, 0x02, 0x40), 0x80);
+	ck_assert_uint_eq(pci_add_cap(d, 0x03, 0x41), 0);      /* 0xc0 + 0x41 > 0x100 */
+	ck_assert_uint_eq(pci_add_cap(d, 0x03, 0x40), 0xc0);
+	ck_assert_uint_eq(pci_add_cap(d, 0x04, 2), 0);
+	ck_assert_uint_eq(pci_cfg_read(d, 0xc0, 2), 0x0003);
+	ck_assert_uint_eq(pci_cfg_read(d, 0x80, 2), 0xc002);
+	ck_assert_uint_eq(pci_cfg_read(d, 0x100, 4), 0);
+}
+END_TEST
+
+static void bus_setup(void)
+{
+	memset(&pio, 0, sizeof(pio));
+	memset(&mmio, 0, sizeof(mmio));
+	pio.name = "pio";
+	mmio.name = "mmio";
+	memset(&seen, 0, sizeof(seen));
+	resets = 0;
+	ck_assert_int_eq(pci_bus_init(&bus, &pio, &mmio, MEM_ECAM_START, MEM_PCI32_START,
+				      MEM_PCI32_SIZE, PCI64_BASE, 64ULL << 30), 0);
+	pci_device_init(&dev, "dev", 0x1af4, 0x1041, 0x020000, 1);
+	pci_device_set_bar(&dev, 0, 0x1000, 0, bar_read, bar_write, &dev);
+	pci_device_set_bar(&dev, 1, 0x100, PCI_BAR_IO, bar_read, bar_write, &seen);
+	pci_device_set_bar(&dev, 2, 0x100000, PCI_BAR_MEM64 | PCI_BAR_PREFETCH,
+			   bar_read, bar_write, &bus);
+	pci_device_init(&dev2, "dev2", 0x8086, 0x10d3, 0x020000, 0);
+	pci_device_set_bar(&dev2, 0, 0x10000, 0, bar_read, bar_write, &dev2);
+	pci_device_set_bar(&dev2, 1, 0x20, PCI_BAR_IO, bar_read, bar_write, &dev2);
+}
+
+static uint32_t cfg1_read(unsigned slot, unsigned reg, unsigned size)
+{
+	io_bus_write(&pio, 0xcf8, 4, CF8(slot, reg & ~3U));
+	return (uint32_t)io_bus_read(&pio, 0xcfc + (reg & 3), size);
+}
+
+static void cfg1_write(unsigned slot, unsigned reg, unsigned size, uint32_t v)
+{
+	io_bus_write(&pio, 0xcf8, 4, CF8(slot, reg & ~3U));
+	io_bus_write(&pio, 0xcfc + (reg & 3), size, v);
+}
+
+START_TEST(mech1_host_bridge)
+{
+	ck_assert_uint_eq(cfg1_read(0, 0, 4), 0x00081b36);
+	ck_assert_uint_eq(cfg1_read(0, 0, 2), 0x1b36);
+	ck_assert_uint_eq(cfg1_read(0, 2, 2), 0x0008);
+	ck_assert_uint_eq(cfg1_read(0, 0x0b, 1), 0x06);
+	ck_assert_uint_eq(cfg1_read(0, 0x08, 4), 0x06000000);
+	ck_assert_uint_eq(io_bus_read(&pio, 0xcf8, 4), CF8(0, 8));
+	/* The host bridge is entirely read-only. */
+	cfg1_write(0, PCI_COMMAND, 2, 0xffff);
+	cfg1_write(0, PCI_INT_LINE, 1, 0xff);
+	ck_assert_uint_eq(cfg1_read(0, PCI_COMMAND, 2), 0);
+	ck_assert_uint_eq(cfg1_read(0, PCI_INT_LINE, 1), 0);
+	/* Without the enable bit nothing answers. */
+	io_bus_write(&pio, 0xcf8, 4, 0);
+	ck_assert_uint_eq((uint32_t)io_bus_read(&pio, 0xcfc, 4), 0xffffffff);
+	/* Empty slot, other function, other bus. */
+	ck_assert_uint_eq(cfg1_read(5, 0, 4), 0xffffffff);
+	ck_assert_uint_eq(cfg1_read(31, 0, 2) & 0xffff, 0xffff);
+	io_bus_write(&pio, 0xcf8, 4, 0x80000000 | 1 << 8);
+	ck_assert_uint_eq((uint32_t)io_bus_read(&pio, 0xcfc, 4), 0xffffffff);
+	io_bus_write(&pio, 0xcf8, 4, 0x80000000 | 1 << 16);
+	ck_assert_uint_eq((uint32_t)io_bus_read(&pio, 0xcfc, 4), 0xffffffff);
+	/* Only dword accesses reach the address register. */
+	io_bus_write(&pio, 0xcf8, 4, CF8(0, 0));
+	io_bus_write(&pio, 0xcf8, 2, 0);
+	ck_assert_uint_eq(io_bus_read(&pio, 0xcf8, 4), CF8(0, 0));
+	ck_assert_uint_eq(io_bus_read(&pio, 0xcf8, 2), ~0ULL);
+	/* An access that runs past 0xcff is refused. */
+	ck_assert_uint_eq((uint32_t)io_bus_read(&pio, 0xcfe, 4), 0xffffffff);
+}
+END_TEST
+
+START_TEST(mech1_endpoint)
+{
+	ck_assert_int_eq(pci_bus_add(&bus, &dev), 1);
+	ck_assert_int_eq(pci_bus_add(&bus, &dev2), 2);
+	ck_assert_int_eq(dev.slot, 1);
+	ck_assert_ptr_eq(dev.bus, &bus);
+	ck_assert_uint_eq(cfg1_read(1, 0, 4), 0x10411af4);
+	ck_assert_uint_eq(cfg1_read(2, 0, 4), 0x10d38086);
+	ck_assert_uint_eq(cfg1_read(1, 0x0a, 2), 0x0200);
+	cfg1_write(1, PCI_INT_LINE, 1, 0x21);
+	ck_assert_uint_eq(dev.cfg[PCI_INT_LINE], 0x21);
+	ck_assert_uint_eq(dev2.cfg[PCI_INT_LINE], 0);
+	cfg1_write(2, PCI_COMMAND, 2, PCI_CMD_MASTER);
+	ck_assert_uint_eq(cfg1_read(2, PCI_COMMAND, 2), PCI_CMD_MASTER);
+	ck_assert_uint_eq(cfg1_read(1, PCI_COMMAND, 2), 0);
+}
+END_TEST
+
+START_TEST(ecam_access)
+{
+	ck_assert_int_eq(pci_bus_add(&bus, &dev), 1);
+	ck_assert_uint_eq(io_bus_read(&mmio, MEM_ECAM_START, 4), 0x00081b36);
+	ck_assert_uint_eq(io_bus_read(&mmio, MEM_ECAM_START + (1 << 15), 4), 0x10411af4);
+	ck_assert_uint_eq(io_bus_read(&mmio, MEM_ECAM_START + (1 << 15) + 2, 2), 0x1041);
+	ck_assert_uint_eq((uint32_t)io_bus_read(&mmio, MEM_ECAM_START + (2 << 15), 4),
+			  0xffffffff);
+	ck_assert_uint_eq((uint32_t)io_bus_read(&mmio, MEM_ECAM_START + (1 << 15) + (1 << 12), 4),
+			  0xffffffff);
+	ck_assert_uint_eq((uint32_t)io_bus_read(&mmio, MEM_ECAM_START + (1 << 20), 4),
+			  0xffffffff);
+	/* Extended config space reads as zero; an 8-byte access is refused. */
+	ck_assert_uint_eq(io_bus_read(&mmio, MEM_ECAM_START + (1 << 15) + 0x100, 4), 0);
+	ck_assert_uint_eq(io_bus_read(&mmio, MEM_ECAM_START + (1 << 15), 8), ~0ULL);
+	io_bus_write(&mmio, MEM_ECAM_START + (1 << 15) + PCI_INT_LINE, 1, 0x33);
+	ck_assert_uint_eq(dev.cfg[PCI_INT_LINE], 0x33);
+	io_bus_write(&mmio, MEM_ECAM_START + (1 << 15) + PCI_INT_LINE - 3, 4, 0x44);
+	ck_assert_uint_eq(dev.cfg[PCI_INT_LINE], 0x33);
+}
+END_TEST
+
+START_TEST(reset_port)
+{
+	io_bus_write(&pio, 0xcf9, 1, 0x06);     /* no hook: nothing happens */
+	bus.reset_request = reset_cb;
+	bus.reset_opaque = &resets;
+	io_bus_write(&pio, 0xcf9, 1, 0x02);
+	ck_assert_int_eq(resets, 0);
+	io_bus_write(&pio, 0xcf9, 2, 0x0606);
+	ck_assert_int_eq(resets, 0);
+	io_bus_write(&pio, 0xcf9, 1, 0x06);
+	ck_assert_int_eq(resets, 1);
+	/* The address register is not disturbed by 0xcf9. */
+	io_bus_write(&pio, 0xcf8, 4, CF8(0, 0));
+	io_bus_write(&pio, 0xcf9, 1, 0x06);
+	ck_assert_int_eq(resets, 2);
+	ck_assert_uint_eq(io_bus_read(&pio, 0xcf8, 4), CF8(0, 0));
+}
+END_TEST
+
+START_TEST(bar_assignment)
+{
+	ck_assert_int_eq(pci_bus_add(&bus, &dev), 1);
+	ck_assert_int_eq(pci_bus_add(&bus, &dev2), 2);
+	ck_assert_uint_eq(pci_cfg_read(&dev, PCI_BAR0, 4), 0xc0000000);
+	ck_assert_uint_eq(pci_cfg_read(&dev, PCI_BAR0 + 4, 4), 0x1001);
+	ck_assert_uint_eq(pci_cfg_read(&dev, PCI_BAR0 + 8, 4), 0x0000000c);
+	ck_assert_uint_eq(pci_cfg_read(&dev, PCI_BAR0 + 12, 4), 0x8);
+	ck_assert_uint_eq(pci_bar_address(&dev, 2), PCI64_BASE);
+	/* dev2's 64 KiB BAR is naturally aligned after dev's 4 KiB one. */
+	ck_assert_uint_eq(pci_bar_address(&dev2, 0), 0xc0010000);
+	ck_assert_uint_eq(pci_bar_address(&dev2, 1), 0x1100);
+	ck_assert_uint_eq(bus.mem32_next, 0xc0020000);
+	/* Nothing is mapped until the guest enables decoding. */
+	ck_assert_int_eq(mmio.n, 1);
+	ck_assert_int_eq(pio.n, 2);
+	ck_assert(!dev.bar[0].mapped);
+}
+END_TEST
+
+START_TEST(bar_does_not_fit)
+{
+	static struct pci_device big;
+
+	int saved = dup(2), devnull = open("/dev/null", O_WRONLY);
+	int ret;
+
+	pci_device_init(&big, "big", 0x1234, 0x1, 0, 0);
+	pci_device_set_bar(&big, 0, 1ULL << 30, 0, bar_read, bar_write, &big);
+	/* The expected error message is not test output. */
+	dup2(devnull, 2);
+	ret = pci_bus_add(&bus, &big);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(devnull);
+	ck_assert_int_eq(ret, -1);
+	ck_assert_ptr_null(bus.slot[1]);
+	ck_assert_int_eq(pci_bus_add(&bus, &dev), 1);
+	ck_assert_uint_eq(pci_bar_address(&dev, 0), 0xc0000000);
+}
+END_TEST
+
+START_TEST(bus_full)
+{
+	static struct pci_device many[PCI_MAX_SLOTS];
+	int i;
+
+	for (i = 1; i < PCI_MAX_SLOTS; i++) {
+		pci_device_init(&many[i], "n", 0x1234, (uint16_t)i, 0, 0);
+		ck_assert_int_eq(pci_bus_add(&bus, &many[i]), i);
+	}
+	pci_device_init(&many[0], "n", 0x1234, 0, 0, 0);
+	ck_assert_int_eq(pci_bus_add(&bus, &many[0]), -1);
+	ck_assert_uint_eq(cfg1_read(31, 0, 4), 0x001f1234);
+}
+END_TEST
+
+START_TEST(bar_decode_mapping)
+{
+	ck_assert_int_eq(pci_bus_add(&bus, &dev), 1);
+	ck_assert_uint_eq(io_bus_read(&mmio, 0xc0000010, 4), ~0ULL);
+
+	cfg1_write(1, PCI_COMMAND, 2, PCI_CMD_MEM);
+	ck_assert(dev.bar[0].mapped);
+	ck_assert_uint_eq(dev.bar[0].addr, 0xc0000000);
+	ck_assert_uint_eq(io_bus_read(&mmio, 0xc0000010, 4), 0xab000010);
+	ck_assert_ptr_eq(seen.opaque, &dev);
+	ck_assert_uint_eq(seen.size, 4);
+	io_bus_write(&mmio, 0xc0000ffc, 4, 0xcafe);
+	ck_assert_int_eq(seen.writes, 1);
+	ck_assert_uint_eq(seen.off, 0xffc);
+	ck_assert_uint_eq(seen.val, 0xcafe);
+	ck_assert_uint_eq(io_bus_read(&mmio, 0xc0001000, 4), ~0ULL);
+	/* The 64-bit BAR is mapped too, the I/O BAR is not. */
+	ck_assert_uint_eq(io_bus_read(&mmio, PCI64_BASE + 0xfff00, 8), 0xab0fff00);
+	ck_assert_ptr_eq(seen.opaque, &bus);
+	ck_assert_uint_eq(io_bus_read(&pio, 0x1000, 1), ~0ULL);
+
+	cfg1_write(1, PCI_COMMAND, 2, PCI_CMD_MEM | PCI_CMD_IO);
+	ck_assert_uint_eq(io_bus_read(&pio, 0x1004, 1), 0xab000004);
+	ck_assert_ptr_eq(seen.opaque, &seen);
+
+	/* Moving the BAR moves the mapping. */
+	cfg1_write(1, PCI_BAR0, 4, 0xc0100000);
+	ck_assert_uint_eq(dev.bar[0].addr, 0xc0100000);
+	ck_assert_uint_eq(io_bus_read(&mmio, 0xc0000010, 4), ~0ULL);
+	ck_assert_uint_eq(io_bus_read(&mmio, 0xc0100020, 4), 0xab000020);
+
+	/* Disabling memory decode removes both memory BARs. */
+	cfg1_write(1, PCI_COMMAND, 2, PCI_CMD_IO);
+	ck_assert(!dev.bar[0].mapped);
+	ck_assert(!dev.bar[2].mapped);
+	ck_assert(dev.bar[1].mapped);
+	ck_assert_uint_eq(io_bus_read(&mmio, 0xc0100020, 4), ~0ULL);
+	ck_assert_uint_eq(io_bus_read(&mmio, PCI64_BASE, 4), ~0ULL);
+	ck_assert_int_eq(mmio.n, 1);
+	cfg1_write(1, PCI_COMMAND, 2, 0);
+	ck_assert_int_eq(pio.n, 2);
+}
+END_TEST
+
+START_TEST(bar_insane_addresses)
+{
+	ck_assert_int_eq(pci_bus_add(&bus, &dev), 1);
+	cfg1_write(1, PCI_COMMAND, 2, PCI_CMD_MEM | PCI_CMD_IO);
+	ck_assert(dev.bar[0].mapped);
+
+	/* Overlapping ECAM: refused by the bus, ECAM still works. */
+	cfg1_write(1, PCI_BAR0, 4, (uint32_t)MEM_ECAM_START);
+	ck_assert(!dev.bar[0].mapped);
+	ck_assert_uint_eq(io_bus_read(&mmio, MEM_ECAM_START, 4), 0x00081b36);
+	ck_assert_uint_eq(io_bus_read(&mmio, 0xc0000000, 4), ~0ULL);
+	/* Back to a free spot: mapped again. */
+	cfg1_write(1, PCI_BAR0, 4, 0xc0000000);
+	ck_assert(dev.bar[0].mapped);
+	ck_assert_uint_eq(io_bus_read(&mmio, 0xc0000004, 4), 0xab000004);
+
+	/* Address 0 and a 64-bit BAR sized with all-ones do not decode. */
+	cfg1_write(1, PCI_BAR0, 4, 0);
+	ck_assert(!dev.bar[0].mapped);
+	cfg1_write(1, PCI_BAR0 + 8, 4, 0xffffffff);
+	cfg1_write(1, PCI_BAR0 + 12, 4, 0xffffffff);
+	ck_assert(!dev.bar[2].mapped);
+	ck_assert_int_eq(mmio.n, 1);
+	/* An I/O BAR must end below 64 KiB. */
+	cfg1_write(1, PCI_BAR0 + 4, 4, 0x1ff00);
+	ck_assert(!dev.bar[1].mapped);
+	cfg1_write(1, PCI_BAR0 + 4, 4, 0xff00);
+	ck_assert(dev.bar[1].mapped);
+	ck_assert_uint_eq(io_bus_read(&pio, 0xffff, 1), 0xab0000ff);
+	/* Over the config ports: refused. */
+	cfg1_write(1, PCI_BAR0 + 4, 4, 0xc00);
+	ck_assert(!dev.bar[1].mapped);
+	ck_assert_uint_eq(io_bus_read(&pio, 0xcf8, 4), CF8(1, PCI_BAR0 + 4));
+
+	/* Unmapping everything (on exit) leaves only the bus's own ranges. */
+	cfg1_write(1, PCI_BAR0 + 4, 4, 0x1000);
+	cfg1_write(1, PCI_BAR0, 4, 0xc0000000);
+	ck_assert_int_eq(mmio.n, 2);
+	ck_assert_int_eq(pio.n, 3);
+	pci_bus_unmap_all(&bus);
+	ck_assert(!dev.bar[0].mapped);
+	ck_assert(!dev.bar[1].mapped);
+	ck_assert_int_eq(mmio.n, 1);
+	ck_assert_int_eq(pio.n, 2);
+}
+END_TEST
+
+Suite *pci_suite(void)
+{
+	Suite *s = suite_create("pci");
+	TCase *tc = tcase_create("config_space");
+	TCase *tb = tcase_create("bus");
+
+	tcase_add_test(tc, identity_read_only);
+	tcase_add_test(tc, command_mask);
+	tcase_add_test(tc, bad_accesses);
+	tcase_add_test(tc, bar_sizing_32);
+	tcase_add_test(tc, bar_sizing_64);
+	tcase_add_test(tc, bar_sizing_io);
+	tcase_add_test(tc, capabilities);
+	tcase_add_test(tc, capabilities_full);
+	suite_add_tcase(s, tc);
+
+	tcase_add_checked_fixture(tb, bus_setup, NULL);
+	tcase_add_test(tb, mech1_host_bridge);
+	tcase_add_test(tb, mech1_endpoint);
+	tcase_add_test(tb, ecam_access);
+	tcase_add_test(tb, reset_port);
+	tcase_add_test(tb, bar_assignment);
+	tcase_add_test(tb, bar_does_not_fit);
+	tcase_add_test(tb, bus_full);
+	tcase_add_test(tb, bar_decode_mapping);
+	tcase_add_test(tb, bar_insane_addresses);
+	suite_add_tcase(s, tb);
+	return s;
+}
