@@ -4,6 +4,7 @@
 #   make check      unit tests (Check) and command-line tests; no KVM needed
 #   make e2e        end-to-end tests: nested under QEMU, or native on a dev box
 #   make test       check + e2e (what CI runs)
+#   make demo       boot the default guest (nested under QEMU where needed)
 #   make bench      boot-time and memory benchmark against QEMU
 
 CC      ?= gcc
@@ -39,22 +40,23 @@ check: conduit build/unit-tests
 	./build/unit-tests
 	sh tests/cli/run.sh ./conduit
 
-e2e: 
-	$(MAKE) STATIC=1 clean-bin conduit
-	bash tests/nested/run.sh
+# The nested harness copies a static conduit into its L1 initramfs.
+build/conduit-static: $(OBJS)
+	$(CC) -static -o $@ $^ $(LDLIBS)
+
+e2e: build/conduit-static
+	CONDUIT_BIN=$(CURDIR)/build/conduit-static bash tests/nested/run.sh
 
 test: check e2e
 
-bench:
-	$(MAKE) STATIC=1 clean-bin conduit
-	bash tests/nested/bench.sh
+demo: build/conduit-static
+	CONDUIT_BIN=$(CURDIR)/build/conduit-static bash tests/nested/run.sh --demo
 
-clean-bin:
-	rm -f conduit
-	rm -rf build/vmm build/devices build/boot build/vfio
+bench: build/conduit-static
+	CONDUIT_BIN=$(CURDIR)/build/conduit-static bash tests/nested/bench.sh
 
 clean:
 	rm -rf build conduit
 
-.PHONY: all check e2e test bench clean clean-bin
+.PHONY: all check e2e test demo bench clean
 -include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d)
