@@ -8,26 +8,43 @@
 
 #define MSIX_CAP_ID 0x11
 
+static void reset_table(struct msix *m, struct pci_device *d, unsigned cap,
+			unsigned n)
+{
+	unsigned i;
+
+	memset(m->table, 0, sizeof(m->table));
+	memset(m->pba, 0, sizeof(m->pba));
+	m->dev = d;
+	m->cap = cap;
+	m->n = n;
+	for (i = 0; i < n; i++)
+		m->table[i].ctrl = MSIX_VEC_MASKED;
+	d->cfg[cap + 3] &= ~((MSIX_CTRL_ENABLE | MSIX_CTRL_FMASK) >> 8);
+	d->wmask[cap + 3] = (MSIX_CTRL_ENABLE | MSIX_CTRL_FMASK) >> 8;
+}
+
+int msix_init_at(struct msix *m, struct pci_device *d, unsigned cap, unsigned n)
+{
+	if (n == 0 || n > MSIX_MAX_VECTORS || cap < 0x40 || cap > 0xf4)
+		return -1;
+	reset_table(m, d, cap, n);
+	return 0;
+}
+
 int msix_init(struct msix *m, struct pci_device *d, unsigned n, int bir,
 	      uint32_t table_off, uint32_t pba_off)
 {
-	unsigned cap, i;
+	unsigned cap;
 
 	if (n == 0 || n > MSIX_MAX_VECTORS)
 		return -1;
 	cap = pci_add_cap(d, MSIX_CAP_ID, 12);
 	if (!cap)
 		return -1;
-	memset(m->table, 0, sizeof(m->table));
-	m->dev = d;
-	m->cap = cap;
-	m->n = n;
-	m->pba = 0;
-	for (i = 0; i < n; i++)
-		m->table[i].ctrl = MSIX_VEC_MASKED;
 	d->cfg[cap + 2] = (uint8_t)(n - 1);
 	d->cfg[cap + 3] = (uint8_t)((n - 1) >> 8);
-	d->wmask[cap + 3] = (MSIX_CTRL_ENABLE | MSIX_CTRL_FMASK) >> 8;
+	reset_table(m, d, cap, n);
 	memcpy(d->cfg + cap + 4, &(uint32_t){ table_off | (uint32_t)bir }, 4);
 	memcpy(d->cfg + cap + 8, &(uint32_t){ pba_off | (uint32_t)bir }, 4);
 	return 0;
@@ -100,9 +117,18 @@ void msix_table_write(struct msix *m, uint64_t off, unsigned size, uint64_t v)
 
 uint64_t msix_pba_read(struct msix *m, uint64_t off, unsigned size)
 {
+	uint64_t v = 0;
+
 	if (!access_ok(m, off, size, ((m->n + 63) / 64) * 8))
 		return 0;
-	return size == 8 ? m->pba : (uint32_t)(m->pba >> (8 * off));
+	memcpy(&v, (uint8_t *)m->pba + off, size);
+	return v;
+}
+
+void msix_set_pending(struct msix *m, unsigned v)
+{
+	if (v < m->n)
+		m->pba[v / 64] |= 1ULL << (v % 64);
 }
 
 bool msix_fire(struct msix *m, unsigned v)
@@ -110,7 +136,7 @@ bool msix_fire(struct msix *m, unsigned v)
 	if (v >= m->n || !msix_enabled(m))
 		return false;
 	if (msix_masked(m, v)) {
-		m->pba |= 1ULL << v;
+		msix_set_pending(m, v);
 		return false;
 	}
 	return true;
@@ -119,8 +145,8 @@ bool msix_fire(struct msix *m, unsigned v)
 bool msix_take_pending(struct msix *m, unsigned v)
 {
 	if (v >= m->n || msix_masked(m, v) || !msix_enabled(m) ||
-	    !(m->pba & (1ULL << v)))
+	    !(m->pba[v / 64] & (1ULL << (v % 64))))
 		return false;
-	m->pba &= ~(1ULL << v);
+	m->pba[v / 64] &= ~(1ULL << (v % 64));
 	return true;
 }

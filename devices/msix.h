@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include "pci.h"
 
-#define MSIX_MAX_VECTORS 64
+#define MSIX_MAX_VECTORS 2048
 #define MSIX_ENTRY_SIZE  16
 #define MSIX_CTRL_ENABLE 0x8000
 #define MSIX_CTRL_FMASK  0x4000
@@ -21,7 +21,7 @@ struct msix {
 	unsigned cap;                   /* capability offset in config space */
 	unsigned n;                     /* vectors */
 	struct msix_entry table[MSIX_MAX_VECTORS];
-	uint64_t pba;                   /* pending bits */
+	uint64_t pba[MSIX_MAX_VECTORS / 64];    /* pending bits */
 	/* A vector's address/data or mask changed, or the function was enabled,
 	 * disabled, masked or unmasked: the owner updates its route. */
 	void (*vector_changed)(struct msix *m, unsigned vector);
@@ -31,6 +31,8 @@ struct msix {
 /* Add the capability: table and PBA in BAR bir at the given offsets. */
 int msix_init(struct msix *m, struct pci_device *d, unsigned n, int bir,
 	      uint32_t table_off, uint32_t pba_off);
+/* Take over an existing capability at cap (a passthrough device's). */
+int msix_init_at(struct msix *m, struct pci_device *d, unsigned cap, unsigned n);
 bool msix_enabled(const struct msix *m);
 /* Masked by the vector's own bit or the function mask. */
 bool msix_masked(const struct msix *m, unsigned vector);
@@ -44,6 +46,8 @@ uint64_t msix_pba_read(struct msix *m, uint64_t off, unsigned size);
 /* Deliver or, if masked, record as pending. Returns true when the caller
  * should signal the vector now. */
 bool msix_fire(struct msix *m, unsigned vector);
+/* Mark a vector pending (its interrupt arrived while masked). */
+void msix_set_pending(struct msix *m, unsigned vector);
 /* After an unmask: true when the vector was pending (and is no longer). */
 bool msix_take_pending(struct msix *m, unsigned vector);
 uint64_t msix_address(const struct msix *m, unsigned vector);

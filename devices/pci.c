@@ -193,6 +193,19 @@ void pci_cfg_write(struct pci_device *d, unsigned off, unsigned size, uint32_t v
 		d->config_written(d, off, size);
 }
 
+static uint32_t guest_read(struct pci_device *d, unsigned off, unsigned size)
+{
+	return d->cfg_read ? d->cfg_read(d, off, size) : pci_cfg_read(d, off, size);
+}
+
+static void guest_write(struct pci_device *d, unsigned off, unsigned size, uint32_t v)
+{
+	if (d->cfg_write)
+		d->cfg_write(d, off, size, v);
+	else
+		pci_cfg_write(d, off, size, v);
+}
+
 static struct pci_device *lookup(struct pci_bus *bus, unsigned busno,
 				 unsigned slot, unsigned fn)
 {
@@ -236,7 +249,7 @@ static uint64_t cfc_read(void *opaque, uint64_t off, unsigned size)
 
 	if (!d || off + size > 4)
 		return ~0ULL;
-	return pci_cfg_read(d, reg + (unsigned)off, size);
+	return guest_read(d, reg + (unsigned)off, size);
 }
 
 static void cfc_write(void *opaque, uint64_t off, unsigned size, uint64_t v)
@@ -245,7 +258,7 @@ static void cfc_write(void *opaque, uint64_t off, unsigned size, uint64_t v)
 	struct pci_device *d = cf8_target(opaque, &reg);
 
 	if (d && off + size <= 4)
-		pci_cfg_write(d, reg + (unsigned)off, size, (uint32_t)v);
+		guest_write(d, reg + (unsigned)off, size, (uint32_t)v);
 }
 
 static struct pci_device *ecam_target(struct pci_bus *bus, uint64_t off,
@@ -263,7 +276,7 @@ static uint64_t ecam_read(void *opaque, uint64_t off, unsigned size)
 
 	if (!d || size > 4)
 		return ~0ULL;
-	return pci_cfg_read(d, reg, size);
+	return guest_read(d, reg, size);
 }
 
 static void ecam_write(void *opaque, uint64_t off, unsigned size, uint64_t v)
@@ -272,7 +285,7 @@ static void ecam_write(void *opaque, uint64_t off, unsigned size, uint64_t v)
 	struct pci_device *d = ecam_target(opaque, off, &reg);
 
 	if (d && size <= 4)
-		pci_cfg_write(d, reg, size, (uint32_t)v);
+		guest_write(d, reg, size, (uint32_t)v);
 }
 
 int pci_bus_init(struct pci_bus *bus, struct io_bus *pio, struct io_bus *mmio,

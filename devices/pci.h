@@ -61,6 +61,10 @@ struct pci_device {
 	/* Called when a BAR's mapping changes; NULL: register the BAR's
 	 * handlers on the I/O or MMIO bus. */
 	int (*map_bar)(struct pci_device *d, int bar, bool map, uint64_t addr);
+	/* Guest config accesses go here instead of pci_cfg_read/write when set
+	 * (a passthrough device mixes emulated and real bytes). */
+	uint32_t (*cfg_read)(struct pci_device *d, unsigned off, unsigned size);
+	void (*cfg_write)(struct pci_device *d, unsigned off, unsigned size, uint32_t val);
 	/* Called after a guest write to config space was applied. */
 	void (*config_written)(struct pci_device *d, unsigned off, unsigned size);
 };

@@ -15,6 +15,7 @@ static const struct option options[] = {
 	{ "console",     required_argument, NULL, 'C' },
 	{ "passthrough", required_argument, NULL, 'p' },
 	{ "config",      required_argument, NULL, 'f' },
+	{ "stats",       no_argument,       NULL, 's' },
 	{ "verbose",     no_argument,       NULL, 'v' },
 	{ "help",        no_argument,       NULL, 'h' },
 	{ "version",     no_argument,       NULL, 'V' },
@@ -36,11 +37,17 @@ static void usage(FILE *f)
 "  -c, --cpus N            virtual CPUs, 1-%d (default 1)\n"
 "  -C, --console KIND      where the terminal goes: virtio (hvc0, default) or\n"
 "                          serial (ttyS0); serial output is always shown\n"
+"  -p, --passthrough BDF   pass a host PCI device bound to vfio-pci through\n"
+"                          (0000:03:00.0 or 03:00.0; repeatable)\n"
+"  -s, --stats             at exit, print per passthrough device: BAR exits,\n"
+"                          MSI-X table writes, interrupts relayed, DMA-map time\n"
 "  -f, --config FILE       read 'key = value' settings (keys are the long\n"
 "                          option names); options given here override them\n"
 "  -v, --verbose           more log output (repeat for debug)\n"
 "  -h, --help              this text\n"
 "  -V, --version           print the version\n"
+"\n"
+"Helpers: conduit devices | bind BDF | unbind BDF (see conduit devices --help)\n"
 "\n"
 "Console: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n"
 "\n"
@@ -71,7 +78,7 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg)
 
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":k:i:a:m:c:C:p:f:vhV", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":k:i:a:m:c:C:p:f:svhV", options, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
 			usage(stdout);
@@ -98,9 +105,11 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg)
 		return CLI_EXIT_USAGE;
 	}
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":k:i:a:m:c:C:p:f:vhV", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":k:i:a:m:c:C:p:f:svhV", options, NULL)) != -1) {
 		if (opt == 'v')
 			verbose++;
+		else if (opt == 's')
+			cfg->stats = true;
 		else if (opt != 'f' && apply(cfg, opt, optarg))
 			return CLI_EXIT_USAGE;
 	}

@@ -147,8 +147,19 @@ int config_set(struct vm_config *cfg, const char *key, const char *value,
 		cfg->n_passthrough++;
 		return 0;
 	}
+	if (!strcmp(key, "stats")) {
+		if (!strcmp(value, "true") || !strcmp(value, "yes") || !strcmp(value, "1"))
+			cfg->stats = true;
+		else if (!strcmp(value, "false") || !strcmp(value, "no") || !strcmp(value, "0"))
+			cfg->stats = false;
+		else {
+			snprintf(err, errlen, "stats '%s' is not true or false", value);
+			return -1;
+		}
+		return 0;
+	}
 	snprintf(err, errlen, "unknown key '%s' (keys: kernel, initrd, cmdline, "
-		 "memory, cpus, console, passthrough)", key);
+		 "memory, cpus, console, passthrough, stats)", key);
 	return -1;
 }
 

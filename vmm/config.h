@@ -21,6 +21,7 @@ struct vm_config {
 	enum console_kind console;
 	char *passthrough[MAX_PASSTHROUGH];
 	int n_passthrough;
+	bool stats;
 	int verbose;
 };
 

@@ -42,3 +42,16 @@ void *gpa_to_hva(const struct guest_mem *gm, uint64_t gpa, uint64_t len)
 	}
 	return NULL;
 }
+
+bool gpa_overlaps_ram(const struct guest_mem *gm, uint64_t gpa, uint64_t len)
+{
+	uint64_t end = gpa + len;
+	int i;
+
+	if (end < gpa)
+		return true;
+	for (i = 0; i < gm->n_ram; i++)
+		if (gpa < gm->ram[i].gpa + gm->ram[i].size && gm->ram[i].gpa < end)
+			return true;
+	return false;
+}

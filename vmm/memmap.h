@@ -62,4 +62,7 @@ int memmap_layout(struct guest_mem *gm, uint64_t size);
  * through this. */
 void *gpa_to_hva(const struct guest_mem *gm, uint64_t gpa, uint64_t len);
 
+/* Whether [gpa, gpa + len) touches guest RAM (a BAR must not). */
+bool gpa_overlaps_ram(const struct guest_mem *gm, uint64_t gpa, uint64_t len);
+
 #endif

@@ -28,6 +28,8 @@ struct pci_bus;
 struct serial;
 struct virtio_pci;
 struct event_loop;
+struct vfio_pci;
+struct vfio_backend;
 
 struct vm {
 	int kvm_fd;
@@ -44,6 +46,10 @@ struct vm {
 	struct serial *serial;
 	struct virtio_pci *vcon;
 	struct event_loop *loop;
+	struct vfio_backend *iommu;    /* NULL without passthrough */
+	struct vfio_pci *vfio[MAX_PASSTHROUGH];
+	int n_vfio;
+	bool dma_mapped;
 	int stop_efd;                  /* written once the VM should stop */
 	atomic_int exit_code;          /* -1 while running */
 	atomic_bool stopping;
