@@ -39,6 +39,7 @@ build/unit-tests: $(TEST_OBJS) $(LIB_OBJS)
 check: conduit build/unit-tests
 	./build/unit-tests
 	sh tests/cli/run.sh ./conduit
+	sh tests/cli/host_pci.sh ./conduit
 
 # The nested harness copies a static conduit into its L1 initramfs.
 build/conduit-static: $(OBJS)

@@ -20,6 +20,7 @@
 #include "../devices/pci.h"
 #include "../devices/serial.h"
 #include "../devices/virtio_console.h"
+#include "../vfio/passthrough.h"
 #include "event_loop.h"
 #include "log.h"
 #include "machine.h"
@@ -47,6 +48,9 @@ struct machine {
 	struct escape_state esc;
 	int sig_fd;
 	struct file_map kernel, initrd;
+	struct passthrough_dev pt[MAX_PASSTHROUGH];
+	int n_pt;
+	bool stats;
 	struct output out;
 	struct vcpu vcpus[MAX_CPUS];
 	int n_vcpus;
@@ -123,6 +127,12 @@ static int validate(struct machine *m, const struct vm_config *cfg,
 		return -1;
 	if (check_host_memory(cfg->mem_size))
 		return -1;
+	for (m->n_pt = 0; m->n_pt < cfg->n_passthrough; m->n_pt++) {
+		if (passthrough_check(cfg->passthrough[m->n_pt], &m->pt[m->n_pt], err, sizeof(err))) {
+			pr_err("%s", err);
+			return -1;
+		}
+	}
 	memmap_layout(&gm, cfg->mem_size);
 	switch (bzimage_plan(bz, &gm, m->initrd.len, strlen(cmdline), lay, err, sizeof(err))) {
 	case 0:
@@ -359,6 +369,9 @@ static void teardown(struct machine *m)
 		vcpu_join(&m->vcpus[i]);
 	for (i = 0; i < m->n_vcpus; i++)
 		vcpu_destroy(&m->vcpus[i]);
+	if (m->stats)
+		passthrough_print_stats(&m->vm);
+	passthrough_stop(&m->vm);
 	output_close(&m->out);
 	terminal_restore();
 	if (m->pci.pio)
@@ -406,6 +419,7 @@ int machine_run(const struct vm_config *cfg)
 	m->sig_fd = -1;
 	m->out.fd = m->out.timer_fd = -1;
 	m->console = cfg->console;
+	m->stats = cfg->stats;
 	if (validate(m, cfg, &bz, &lay, cmdline)) {
 		unmap_file(&m->kernel);
 		unmap_file(&m->initrd);
@@ -429,7 +443,13 @@ int machine_run(const struct vm_config *cfg)
 		pr_err("event loop setup failed");
 		goto out;
 	}
-	if (setup_devices(m) || load_guest(m, &bz, &lay, cmdline) ||
+	if (setup_devices(m))
+		goto out;
+	if (passthrough_start(&m->vm, m->pt, m->n_pt, err, sizeof(err))) {
+		pr_err("%s", err);
+		goto out;
+	}
+	if (load_guest(m, &bz, &lay, cmdline) ||
 	    setup_vcpus(m, &lay) || start(m))
 		goto out;
 	pr_info("guest started: %d vCPU(s), %llu MiB, console %s", m->vm.n_cpus,

@@ -1,5 +1,6 @@
 /* conduit: a small KVM virtual machine monitor for PCI passthrough. */
 #include "cli.h"
+#include "commands.h"
 #include "config.h"
 #include "log.h"
 #include "machine.h"
@@ -11,6 +12,8 @@ int main(int argc, char **argv)
 	enum cli_result r;
 	int code;
 
+	if (argc > 1 && command_exists(argv[1]))
+		return command_run(argc - 1, argv + 1);
 	config_init(&cfg);
 	r = cli_parse(argc, argv, &cfg);
 	if (r != CLI_RUN) {

@@ -8,6 +8,7 @@ int main(void)
 		config_suite, bzimage_suite, memmap_suite, pci_suite,
 		msix_suite, virtqueue_suite, serial_suite, acpi_suite,
 		terminal_suite, virtio_pci_suite,
+		host_pci_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	size_t i;

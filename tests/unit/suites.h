@@ -14,5 +14,6 @@ Suite *serial_suite(void);
 Suite *acpi_suite(void);
 Suite *terminal_suite(void);
 Suite *virtio_pci_suite(void);
+Suite *host_pci_suite(void);
 
 #endif

@@ -1,0 +1,327 @@
+/* A passed-through device's BARs. Every mmap-able piece of a memory BAR
+ * (whole region, or the areas of the sparse-mmap capability) is mmap'd from
+ * the device fd and installed as a KVM memory slot at the guest-programmed
+ * BAR address, so the guest's BAR accesses cause no exit; the slots move
+ * when the guest moves the BAR. The pages holding the MSI-X table and PBA
+ * are left out and trapped: conduit emulates them. Everything not mmap'd,
+ * and I/O-port BARs, is trapped and forwarded with pread/pwrite. The
+ * expansion ROM is trapped and read-only. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+#include "../vmm/log.h"
+#include "../vmm/vm.h"
+#include "vfio_pci.h"
+
+#define PAGE 4096ULL
+
+static uint64_t page_down(uint64_t x) { return x & ~(PAGE - 1); }
+static uint64_t page_up(uint64_t x) { return (x + PAGE - 1) & ~(PAGE - 1); }
+
+static struct vfio_region_info *region_info(struct vfio_pci *v, unsigned index)
+{
+	struct vfio_region_info *ri = calloc(1, sizeof(*ri));
+	uint32_t argsz;
+
+	if (!ri)
+		return NULL;
+	ri->argsz = sizeof(*ri);
+	ri->index = index;
+	if (ioctl(v->fd, VFIO_DEVICE_GET_REGION_INFO, ri) < 0)
+		goto fail;
+	if (ri->argsz > sizeof(*ri)) {
+		argsz = ri->argsz;
+		free(ri);
+		ri = calloc(1, argsz);
+		if (!ri)
+			return NULL;
+		ri->argsz = argsz;
+		ri->index = index;
+		if (ioctl(v->fd, VFIO_DEVICE_GET_REGION_INFO, ri) < 0)
+			goto fail;
+	}
+	return ri;
+fail:
+	free(ri);
+	return NULL;
+}
+
+static void add_area(struct vfio_bar *b, uint64_t off, uint64_t size)
+{
+	if (size && b->n_areas < VFIO_MAX_AREAS) {
+		b->area[b->n_areas].off = off;
+		b->area[b->n_areas].size = size;
+		b->n_areas++;
+	}
+}
+
+/* Cut the trapped window [s, e) out of the areas. */
+static void cut(struct vfio_bar *b, uint64_t s, uint64_t e)
+{
+	struct vfio_area old[VFIO_MAX_AREAS];
+	int n = b->n_areas, i;
+
+	memcpy(old, b->area, sizeof(old));
+	b->n_areas = 0;
+	for (i = 0; i < n; i++) {
+		uint64_t as = old[i].off, ae = old[i].off + old[i].size;
+
+		if (e <= as || s >= ae) {
+			add_area(b, as, ae - as);
+			continue;
+		}
+		if (s > as)
+			add_area(b, as, s - as);
+		if (e < ae)
+			add_area(b, e, ae - e);
+	}
+}
+
+static void sparse_areas(struct vfio_bar *b, struct vfio_region_info *ri)
+{
+	struct vfio_info_cap_header *h;
+	uint32_t off;
+
+	if ((ri->flags & VFIO_REGION_INFO_FLAG_CAPS) && ri->cap_offset) {
+		for (off = ri->cap_offset; off + sizeof(*h) <= ri->argsz; off = h->next) {
+			h = (void *)((char *)ri + off);
+			if (h->id == VFIO_REGION_INFO_CAP_SPARSE_MMAP) {
+				struct vfio_region_info_cap_sparse_mmap *sp = (void *)h;
+				uint32_t i;
+
+				for (i = 0; i < sp->nr_areas; i++)
+					add_area(b, sp->areas[i].offset, sp->areas[i].size);
+				return;
+			}
+			if (h->next <= off)
+				break;
+		}
+	}
+	add_area(b, 0, b->size);
+}
+
+static int mmap_areas(struct vfio_pci *v, struct vfio_bar *b, uint32_t *next_slot)
+{
+	int i;
+
+	for (i = 0; i < b->n_areas; i++) {
+		struct vfio_area *a = &b->area[i];
+
+		if (a->off % PAGE || a->size % PAGE || a->off + a->size > b->size) {
+			a->size = 0;    /* not slot-able: stays trapped */
+			continue;
+		}
+		a->hva = mmap(NULL, a->size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd,
+			      (off_t)(b->region_off + a->off));
+		if (a->hva == MAP_FAILED) {
+			pr_warn("%s: BAR%d: mmap of 0x%llx+0x%llx failed (%s); it will trap",
+				v->bdf, b->index, (unsigned long long)a->off,
+				(unsigned long long)a->size, strerror(errno));
+			a->hva = NULL;
+			a->size = 0;
+			continue;
+		}
+		a->slot = (*next_slot)++;
+	}
+	return 0;
+}
+
+static uint64_t bar_read(void *opaque, uint64_t off, unsigned size)
+{
+	struct vfio_bar *b = opaque;
+	struct vfio_pci *v = b->dev;
+	uint64_t val = 0;
+
+	if (b->io)
+		v->stats.pio_exits++;
+	else
+		v->stats.mmio_exits++;
+	if (b->index == v->msix_bar) {
+		if (off >= v->msix_table && off - v->msix_table < v->msix_table_len)
+			return msix_table_read(&v->msix, off - v->msix_table, size);
+		if (off >= v->msix_pba && off - v->msix_pba < v->msix_pba_len) {
+			vfio_msix_sync_pending(v);
+			return msix_pba_read(&v->msix, off - v->msix_pba, size);
+		}
+	}
+	if (pread(v->fd, &val, size, (off_t)(b->region_off + off)) != (ssize_t)size)
+		return ~0ULL;
+	return val;
+}
+
+static void bar_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
+{
+	struct vfio_bar *b = opaque;
+	struct vfio_pci *v = b->dev;
+
+	if (b->io)
+		v->stats.pio_exits++;
+	else
+		v->stats.mmio_exits++;
+	if (b->index == v->msix_bar) {
+		if (off >= v->msix_table && off - v->msix_table < v->msix_table_len) {
+			v->stats.msix_table_writes++;
+			msix_table_write(&v->msix, off - v->msix_table, size, val);
+			return;
+		}
+		if (off >= v->msix_pba && off - v->msix_pba < v->msix_pba_len)
+			return;         /* the PBA is read-only */
+	}
+	if (pwrite(v->fd, &val, size, (off_t)(b->region_off + off)) != (ssize_t)size)
+		pr_debug("%s: BAR%d write at 0x%llx failed", v->bdf, b->index,
+			 (unsigned long long)off);
+}
+
+int vfio_bars_init(struct vfio_pci *v, uint32_t *next_slot, char *err, size_t errlen)
+{
+	int i;
+
+	for (i = 0; i < PCI_NUM_BARS; i++) {
+		struct vfio_region_info *ri = region_info(v, VFIO_PCI_BAR0_REGION_INDEX + i);
+		struct vfio_bar *b = &v->bar[i];
+		uint32_t raw, flags;
+
+		b->dev = v;
+		b->index = i;
+		if (!ri || !ri->size) {
+			free(ri);
+			continue;
+		}
+		if (ri->size & (ri->size - 1)) {
+			snprintf(err, errlen, "%s: BAR%d size 0x%llx is not a power of two",
+				 v->bdf, i, (unsigned long long)ri->size);
+			free(ri);
+			return -1;
+		}
+		if (pread(v->fd, &raw, 4, (off_t)(v->cfg_off + PCI_BAR0 + 4 * i)) != 4)
+			raw = 0;
+		b->io = raw & PCI_BAR_IO;
+		flags = b->io ? PCI_BAR_IO : raw & (PCI_BAR_MEM64 | PCI_BAR_PREFETCH);
+		b->size = ri->size < 16 && !b->io ? 16 : ri->size;
+		b->region_off = ri->offset;
+		if (!b->io && (ri->flags & VFIO_REGION_INFO_FLAG_MMAP)) {
+			sparse_areas(b, ri);
+			if (i == v->msix_bar) {
+				cut(b, page_down(v->msix_table), page_up(v->msix_table + v->msix_table_len));
+				cut(b, page_down(v->msix_pba), page_up(v->msix_pba + v->msix_pba_len));
+			}
+			mmap_areas(v, b, next_slot);
+		}
+		pci_device_set_bar(&v->pci, i, b->size, flags, bar_read, bar_write, b);
+		pr_info("%s: BAR%d %s%s size 0x%llx, %d mmap'd area(s)", v->bdf, i,
+			b->io ? "I/O" : "memory", flags & PCI_BAR_MEM64 ? " 64-bit" : "",
+			(unsigned long long)b->size, b->n_areas);
+		free(ri);
+		if (flags & PCI_BAR_MEM64)
+			i++;
+	}
+	return 0;
+}
+
+static int set_slot(struct vfio_pci *v, struct vfio_area *a, uint64_t gpa, bool on)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = a->slot,
+		.guest_phys_addr = gpa,
+		.memory_size = on ? a->size : 0,
+		.userspace_addr = (uint64_t)(uintptr_t)a->hva,
+	};
+
+	if (ioctl(v->vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+		return -errno;
+	a->installed = on;
+	return 0;
+}
+
+/* The BAR moved, appeared or disappeared: trapped range and memory slots. */
+int vfio_bar_map(struct pci_device *d, int i, bool map, uint64_t addr)
+{
+	struct vfio_pci *v = d->opaque;
+	struct vfio_bar *b = &v->bar[i];
+	int j, ret;
+
+	if (map && !b->io && gpa_overlaps_ram(&v->vm->mem, addr, b->size))
+		return -EINVAL;         /* would shadow guest RAM */
+	ret = pci_bar_map_trapped(d, i, map, addr);
+	if (ret && map)
+		return ret;
+	for (j = 0; j < b->n_areas; j++) {
+		struct vfio_area *a = &b->area[j];
+
+		if (!a->hva || !a->size || a->installed == map)
+			continue;
+		if (set_slot(v, a, addr + a->off, map) && map) {
+			pr_warn("%s: BAR%d: memory slot at 0x%llx refused; that area will trap",
+				v->bdf, i, (unsigned long long)(addr + a->off));
+		}
+	}
+	pr_debug("%s: BAR%d %s at 0x%llx", v->bdf, i, map ? "mapped" : "unmapped",
+		 (unsigned long long)addr);
+	return 0;
+}
+
+static uint64_t rom_read(void *opaque, uint64_t off, unsigned size)
+{
+	struct vfio_pci *v = opaque;
+	uint64_t val = 0;
+
+	if (off >= v->rom_size || size > v->rom_size - off ||
+	    pread(v->fd, &val, size, (off_t)(v->rom_off + off)) != (ssize_t)size)
+		return ~0ULL;
+	return val;
+}
+
+static void rom_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
+{
+	(void)opaque; (void)off; (void)size; (void)val;   /* read-only */
+}
+
+/* The ROM decodes when its enable bit and memory decode are both on. */
+void vfio_rom_update(struct vfio_pci *v)
+{
+	uint32_t rom;
+	uint64_t addr;
+	bool on;
+
+	if (!v->rom_size)
+		return;
+	memcpy(&rom, v->pci.cfg + PCI_ROM, 4);
+	addr = rom & ~0x7ffU;
+	on = (rom & 1) && (v->pci.cfg[PCI_COMMAND] & PCI_CMD_MEM) && addr;
+	if (v->rom_mapped && (!on || addr != v->rom_addr)) {
+		io_bus_remove(&v->vm->mmio, v->rom_addr, v);
+		v->rom_mapped = false;
+	}
+	if (on && !v->rom_mapped &&
+	    !io_bus_add(&v->vm->mmio, addr, v->rom_size, rom_read, rom_write, v, "expansion ROM")) {
+		v->rom_mapped = true;
+		v->rom_addr = addr;
+	}
+}
+
+void vfio_bars_cleanup(struct vfio_pci *v)
+{
+	int i, j;
+
+	for (i = 0; i < PCI_NUM_BARS; i++) {
+		struct vfio_bar *b = &v->bar[i];
+
+		for (j = 0; j < b->n_areas; j++) {
+			struct vfio_area *a = &b->area[j];
+
+			if (a->installed)
+				set_slot(v, a, 0, false);
+			if (a->hva)
+				munmap(a->hva, a->size);
+			a->hva = NULL;
+		}
+	}
+	if (v->rom_mapped)
+		io_bus_remove(&v->vm->mmio, v->rom_addr, v);
+	v->rom_mapped = false;
+}

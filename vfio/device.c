@@ -1,0 +1,197 @@
+/* A vfio-pci device's lifecycle: open it through the IOMMU backend, read
+ * what vfio says about it (VFIO_DEVICE_GET_INFO, every region and IRQ
+ * index), reset it, build the guest's config view, BARs and interrupts,
+ * plug it into the guest's PCI bus; and on exit undo all of it and reset it
+ * again so it goes back clean. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include "../vmm/log.h"
+#include "../vmm/vm.h"
+#include "dma.h"
+#include "vfio_pci.h"
+
+#define PCI_CAP_ID_MSIX 0x11
+
+static void describe(struct vfio_pci *v)
+{
+	static const char *const name[] = { "BAR0", "BAR1", "BAR2", "BAR3", "BAR4",
+					    "BAR5", "ROM", "config", "VGA" };
+	static const char *const irq[] = { "INTx", "MSI", "MSI-X", "ERR", "REQ" };
+	uint32_t i;
+
+	pr_info("%s: %u regions, %u IRQ indexes%s", v->bdf, v->info.num_regions,
+		v->info.num_irqs, v->info.flags & VFIO_DEVICE_FLAGS_RESET ? ", resettable" : "");
+	for (i = 0; i < v->info.num_regions && i < 9; i++) {
+		struct vfio_region_info ri = { .argsz = sizeof(ri), .index = i };
+
+		if (ioctl(v->fd, VFIO_DEVICE_GET_REGION_INFO, &ri) == 0 && ri.size)
+			pr_debug("%s: region %s: size 0x%llx flags 0x%x", v->bdf, name[i],
+				 (unsigned long long)ri.size, ri.flags);
+	}
+	for (i = 0; i < v->info.num_irqs && i < 5; i++) {
+		struct vfio_irq_info ii = { .argsz = sizeof(ii), .index = i };
+
+		if (ioctl(v->fd, VFIO_DEVICE_GET_IRQ_INFO, &ii) == 0 && ii.count)
+			pr_debug("%s: IRQ %s: %u vector(s) flags 0x%x", v->bdf, irq[i],
+				 ii.count, ii.flags);
+	}
+}
+
+static int region(struct vfio_pci *v, unsigned index, uint64_t *off, uint64_t *size)
+{
+	struct vfio_region_info ri = { .argsz = sizeof(ri), .index = index };
+
+	if (ioctl(v->fd, VFIO_DEVICE_GET_REGION_INFO, &ri) < 0)
+		return -errno;
+	*off = ri.offset;
+	*size = ri.size;
+	return 0;
+}
+
+static void reset(struct vfio_pci *v)
+{
+	if ((v->info.flags & VFIO_DEVICE_FLAGS_RESET) &&
+	    ioctl(v->fd, VFIO_DEVICE_RESET) < 0)
+		pr_warn("%s: VFIO_DEVICE_RESET: %s", v->bdf, strerror(errno));
+}
+
+/* MSI-X table and PBA locations from the device's capability. */
+static int msix_layout(struct vfio_pci *v, unsigned cap, char *err, size_t errlen)
+{
+	uint32_t table, pba;
+	unsigned n = ((v->pci.cfg[cap + 2] | v->pci.cfg[cap + 3] << 8) & 0x7ff) + 1;
+
+	memcpy(&table, v->pci.cfg + cap + 4, 4);
+	memcpy(&pba, v->pci.cfg + cap + 8, 4);
+	if ((table & 7) != (pba & 7) || (table & 7) > 5) {
+		snprintf(err, errlen, "%s: MSI-X table and PBA in different BARs (%u, %u) are not supported",
+			 v->bdf, table & 7, pba & 7);
+		return -1;
+	}
+	v->msix_bar = (int)(table & 7);
+	v->msix_table = table & ~7U;
+	v->msix_table_len = (uint64_t)n * MSIX_ENTRY_SIZE;
+	v->msix_pba = pba & ~7U;
+	v->msix_pba_len = ((n + 63) / 64) * 8ULL;
+	if (msix_init_at(&v->msix, &v->pci, cap, n)) {
+		snprintf(err, errlen, "%s: MSI-X with %u vectors is not supported", v->bdf, n);
+		return -1;
+	}
+	return 0;
+}
+
+static void config_written(struct pci_device *d, unsigned off, unsigned size)
+{
+	struct vfio_pci *v = d->opaque;
+
+	if (v->msix.n)
+		msix_config_written(&v->msix, off, size);
+	if ((off <= PCI_ROM + 3 && off + size > PCI_ROM) ||
+	    (off <= PCI_COMMAND && off + size > PCI_COMMAND))
+		vfio_rom_update(v);
+}
+
+static int setup(struct vfio_pci *v, uint32_t *next_slot, char *err, size_t errlen)
+{
+	int cap;
+
+	if (ioctl(v->fd, VFIO_DEVICE_GET_INFO, &v->info) < 0) {
+		snprintf(err, errlen, "%s: VFIO_DEVICE_GET_INFO: %s", v->bdf, strerror(errno));
+		return -1;
+	}
+	if (!(v->info.flags & VFIO_DEVICE_FLAGS_PCI)) {
+		snprintf(err, errlen, "%s: not a PCI device for vfio", v->bdf);
+		return -1;
+	}
+	describe(v);
+	reset(v);
+	if (region(v, VFIO_PCI_CONFIG_REGION_INDEX, &v->cfg_off, &v->cfg_size) ||
+	    region(v, VFIO_PCI_ROM_REGION_INDEX, &v->rom_off, &v->rom_size)) {
+		snprintf(err, errlen, "%s: VFIO_DEVICE_GET_REGION_INFO: %s", v->bdf, strerror(errno));
+		return -1;
+	}
+	v->msix_bar = -1;
+	cap = vfio_config_init(v, err, errlen);
+	if (cap < 0 || (cap && msix_layout(v, (unsigned)cap, err, errlen)))
+		return -1;
+	if (vfio_bars_init(v, next_slot, err, errlen))
+		return -1;
+	if (v->rom_size) {
+		uint32_t mask = (uint32_t)~(v->rom_size - 1) & ~0x7feU;
+
+		memcpy(v->pci.wmask + PCI_ROM, &mask, 4);
+	}
+	v->pci.opaque = v;
+	v->pci.name = v->bdf;
+	v->pci.cfg_read = vfio_config_read;
+	v->pci.cfg_write = vfio_config_write;
+	v->pci.map_bar = vfio_bar_map;
+	v->pci.config_written = config_written;
+	return 0;
+}
+
+int vfio_pci_attach(struct vm *vm, struct vfio_backend *b, const char *bdf,
+		    int group, uint32_t *next_slot, char *err, size_t errlen)
+{
+	struct vfio_pci *v = calloc(1, sizeof(*v));
+	struct iova_range r[VFIO_MAX_IOVA_RANGES];
+	int n;
+
+	if (!v) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	v->vm = vm;
+	v->fd = v->intx_efd = v->intx_resample = -1;
+	snprintf(v->bdf, sizeof(v->bdf), "%s", bdf);
+	v->fd = b->ops->open_device(b, bdf, group, err, errlen);
+	if (v->fd < 0)
+		goto fail;
+	n = b->ops->iova_ranges(b, r, VFIO_MAX_IOVA_RANGES);
+	if (dma_check_layout(&vm->mem, r, n, err, errlen))
+		goto fail;
+	if (setup(v, next_slot, err, errlen))
+		goto fail;
+	if (pci_bus_add(vm->pci, &v->pci) < 0) {
+		snprintf(err, errlen, "%s: no free PCI slot or BAR space", bdf);
+		goto fail;
+	}
+	if (vfio_irqs_init(v, err, errlen))
+		goto fail;
+	vm->vfio[vm->n_vfio++] = v;
+	v->stats.dma_map_ns = 0;
+	pr_info("%s: passed through at guest 00:%02x.0 (%02x%02x:%02x%02x)", bdf, v->pci.slot,
+		v->pci.cfg[1], v->pci.cfg[0], v->pci.cfg[3], v->pci.cfg[2]);
+	return 0;
+fail:
+	vfio_pci_detach(v);
+	return -1;
+}
+
+void vfio_pci_detach(struct vfio_pci *v)
+{
+	if (!v)
+		return;
+	if (v->pci.bus && v->pci.slot > 0 && v->pci.bus->slot[v->pci.slot] == &v->pci)
+		v->pci.bus->slot[v->pci.slot] = NULL;
+	vfio_irqs_cleanup(v);
+	vfio_bars_cleanup(v);
+	if (v->fd >= 0) {
+		reset(v);
+		close(v->fd);
+	}
+	free(v);
+}
+
+void vfio_pci_print_stats(const struct vfio_pci *v)
+{
+	fprintf(stderr, "conduit: stats %s: BAR MMIO exits %llu, BAR PIO exits %llu, "
+		"MSI-X table writes %llu, interrupts relayed by conduit %llu\r\n", v->bdf,
+		(unsigned long long)v->stats.mmio_exits, (unsigned long long)v->stats.pio_exits,
+		(unsigned long long)v->stats.msix_table_writes,
+		(unsigned long long)v->stats.relayed_irqs);
+}

@@ -1,0 +1,89 @@
+/* Guest RAM in the IOMMU. Before the guest runs, every RAM region is mapped
+ * read/write at IOVA = guest physical address, so a passed-through device
+ * DMAs straight into guest memory. The layout is checked first against the
+ * IOMMU's usable IOVA ranges (the MSI window and other reserved regions are
+ * holes there): a clash is an error naming the range, never a silent hole.
+ * Mapping pins the pages; a pin that fails for RLIMIT_MEMLOCK says how much
+ * is needed and how to raise it. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include "dma.h"
+
+int dma_check_layout(const struct guest_mem *gm, const struct iova_range *r, int n,
+		     char *err, size_t errlen)
+{
+	int i, j;
+
+	if (n < 0)
+		return 0;       /* the backend cannot tell: trust the layout */
+	for (i = 0; i < gm->n_ram; i++) {
+		uint64_t s = gm->ram[i].gpa, e = s + gm->ram[i].size - 1;
+		bool ok = false;
+
+		for (j = 0; j < n && !ok; j++)
+			ok = s >= r[j].start && e <= r[j].end;
+		if (!ok) {
+			snprintf(err, errlen, "guest RAM 0x%llx-0x%llx is not usable IOVA space for this IOMMU%s",
+				 (unsigned long long)s, (unsigned long long)e,
+				 n ? "" : " (no usable ranges)");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void memlock_error(uint64_t need, char *err, size_t errlen)
+{
+	struct rlimit rl;
+
+	getrlimit(RLIMIT_MEMLOCK, &rl);
+	snprintf(err, errlen, "cannot pin guest RAM for DMA: the memlock limit is %llu KiB, passthrough needs %llu MiB (raise it: ulimit -l %llu, or LimitMEMLOCK= / limits.conf, or run as root)",
+		 rl.rlim_cur == RLIM_INFINITY ? 0ULL : (unsigned long long)(rl.rlim_cur >> 10),
+		 (unsigned long long)(need >> 20), (unsigned long long)((need >> 10) + 65536));
+}
+
+int dma_map_guest(struct vfio_backend *b, const struct guest_mem *gm,
+		  uint64_t *ns, char *err, size_t errlen)
+{
+	uint64_t t0 = now_ns();
+	int i, ret;
+
+	for (i = 0; i < gm->n_ram; i++) {
+		const struct ram_region *r = &gm->ram[i];
+
+		ret = b->ops->map(b, r->gpa, r->size, r->hva);
+		if (ret) {
+			if (ret == -ENOMEM)
+				memlock_error(gm->ram_size, err, errlen);
+			else
+				snprintf(err, errlen, "VFIO DMA map of guest RAM 0x%llx+0x%llx: %s",
+					 (unsigned long long)r->gpa,
+					 (unsigned long long)r->size, strerror(-ret));
+			while (i-- > 0)
+				b->ops->unmap(b, gm->ram[i].gpa, gm->ram[i].size);
+			return -1;
+		}
+	}
+	*ns = now_ns() - t0;
+	return 0;
+}
+
+void dma_unmap_guest(struct vfio_backend *b, const struct guest_mem *gm)
+{
+	int i;
+
+	for (i = 0; i < gm->n_ram; i++)
+		b->ops->unmap(b, gm->ram[i].gpa, gm->ram[i].size);
+}

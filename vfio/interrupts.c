@@ -1,0 +1,214 @@
+/* A passed-through device's interrupts, delivered without waking conduit.
+ * MSI-X: each vector has an eventfd that vfio-pci signals
+ * (VFIO_DEVICE_SET_IRQS) and KVM consumes through an irqfd on the vector's
+ * MSI route. A masked vector has its irqfd detached, so the device's
+ * signals collect in the eventfd counter: that is the pending bit. On
+ * unmask the irqfd is attached again and KVM injects what is pending at
+ * once. An address/data change rewrites the route. INTx: an eventfd plus a
+ * resample eventfd (KVM_IRQFD_FLAG_RESAMPLE) on the IOAPIC pin of the
+ * device's slot, used while MSI-X is off. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include "../boot/acpi.h"
+#include "../vmm/log.h"
+#include "../vmm/vm.h"
+#include "vfio_pci.h"
+
+static int set_irqs(struct vfio_pci *v, uint32_t index, uint32_t action,
+		    const int *fds, uint32_t count)
+{
+	size_t sz = sizeof(struct vfio_irq_set) + count * sizeof(int);
+	struct vfio_irq_set *s = calloc(1, sz);
+	int ret;
+
+	if (!s)
+		return -ENOMEM;
+	s->argsz = (uint32_t)sz;
+	s->flags = (count ? VFIO_IRQ_SET_DATA_EVENTFD : VFIO_IRQ_SET_DATA_NONE) | action;
+	s->index = index;
+	s->start = 0;
+	s->count = count;
+	if (count)
+		memcpy(s->data, fds, count * sizeof(int));
+	ret = ioctl(v->fd, VFIO_DEVICE_SET_IRQS, s) < 0 ? -errno : 0;
+	free(s);
+	return ret;
+}
+
+static int intx_enable(struct vfio_pci *v, bool on)
+{
+	struct kvm_irqfd f = {
+		.fd = (uint32_t)v->intx_efd, .gsi = v->intx_gsi,
+		.flags = KVM_IRQFD_FLAG_RESAMPLE, .resamplefd = (uint32_t)v->intx_resample,
+	};
+	int ret;
+
+	if (v->intx_efd < 0 || on == v->intx_on)
+		return 0;
+	if (!on) {
+		set_irqs(v, VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, NULL, 0);
+		f.flags = KVM_IRQFD_FLAG_DEASSIGN;
+		ioctl(v->vm->vm_fd, KVM_IRQFD, &f);
+		v->intx_on = false;
+		return 0;
+	}
+	if (ioctl(v->vm->vm_fd, KVM_IRQFD, &f) < 0)
+		return -errno;
+	ret = set_irqs(v, VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, &v->intx_efd, 1);
+	if (!ret)
+		ret = set_irqs(v, VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_UNMASK,
+			       &v->intx_resample, 1);
+	if (ret) {
+		f.flags = KVM_IRQFD_FLAG_DEASSIGN;
+		ioctl(v->vm->vm_fd, KVM_IRQFD, &f);
+		return ret;
+	}
+	v->intx_on = true;
+	return 0;
+}
+
+static int msix_enable(struct vfio_pci *v, bool on)
+{
+	int ret;
+
+	if (on == v->msix_on)
+		return 0;
+	if (on) {
+		intx_enable(v, false);
+		ret = set_irqs(v, VFIO_PCI_MSIX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER,
+			       v->vec_efd, v->msix.n);
+		if (ret) {
+			pr_err("%s: enabling MSI-X: %s", v->bdf, strerror(-ret));
+			intx_enable(v, true);
+			return ret;
+		}
+	} else {
+		set_irqs(v, VFIO_PCI_MSIX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, NULL, 0);
+		intx_enable(v, true);
+	}
+	v->msix_on = on;
+	pr_debug("%s: MSI-X %s", v->bdf, on ? "on" : "off");
+	return 0;
+}
+
+static void vector_live(struct vfio_pci *v, unsigned vec, bool live)
+{
+	if (live == v->vec_live[vec])
+		return;
+	if (irqfd_assign(v->vm->vm_fd, v->vec_efd[vec], v->vec_gsi[vec], live) == 0)
+		v->vec_live[vec] = live;
+}
+
+void vfio_msix_vector_changed(struct msix *m, unsigned vec)
+{
+	struct vfio_pci *v = m->opaque;
+	uint64_t one = 1;
+	bool live;
+
+	if (msix_enable(v, msix_enabled(m)))
+		return;
+	live = msix_enabled(m) && !msix_masked(m, vec);
+	if (live && irq_msi_set(&v->vm->irq, v->vec_gsi[vec], msix_address(m, vec),
+				m->table[vec].data)) {
+		pr_debug("%s: vector %u has no valid MSI address", v->bdf, vec);
+		live = false;
+	}
+	vector_live(v, vec, live);
+	/* A pending bit seen through the PBA was taken out of the eventfd. */
+	if (live && msix_take_pending(m, vec) &&
+	    write(v->vec_efd[vec], &one, sizeof(one)) == sizeof(one))
+		v->stats.relayed_irqs++;
+}
+
+/* For a PBA read: move signals waiting in masked vectors' eventfds into
+ * the pending bits. */
+void vfio_msix_sync_pending(struct vfio_pci *v)
+{
+	uint64_t cnt;
+	unsigned i;
+
+	for (i = 0; i < v->msix.n; i++)
+		if (!v->vec_live[i] && read(v->vec_efd[i], &cnt, sizeof(cnt)) == sizeof(cnt))
+			msix_set_pending(&v->msix, i);
+}
+
+static int init_intx(struct vfio_pci *v)
+{
+	struct vfio_irq_info ii = { .argsz = sizeof(ii), .index = VFIO_PCI_INTX_IRQ_INDEX };
+	uint8_t pin = v->pci.cfg[PCI_INT_PIN];
+
+	v->intx_efd = v->intx_resample = -1;
+	if (!pin || pin > 4 || ioctl(v->fd, VFIO_DEVICE_GET_IRQ_INFO, &ii) < 0 || !ii.count)
+		return 0;
+	v->intx_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	v->intx_resample = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (v->intx_efd < 0 || v->intx_resample < 0)
+		return -errno;
+	v->intx_gsi = pci_intx_gsi((unsigned)v->pci.slot, pin - 1U);
+	v->pci.cfg[PCI_INT_LINE] = (uint8_t)v->intx_gsi;
+	return intx_enable(v, true);
+}
+
+int vfio_irqs_init(struct vfio_pci *v, char *err, size_t errlen)
+{
+	unsigned i, n = v->msix.n;
+	int ret;
+
+	if (n) {
+		v->vec_efd = calloc(n, sizeof(int));
+		v->vec_gsi = calloc(n, sizeof(uint32_t));
+		v->vec_live = calloc(n, sizeof(bool));
+		if (!v->vec_efd || !v->vec_gsi || !v->vec_live)
+			goto nomem;
+		for (i = 0; i < n; i++) {
+			v->vec_efd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+			if (v->vec_efd[i] < 0)
+				goto nomem;
+			irq_msi_alloc(&v->vm->irq, &v->vec_gsi[i]);
+		}
+		v->msix.vector_changed = vfio_msix_vector_changed;
+		v->msix.opaque = v;
+	}
+	ret = init_intx(v);
+	if (ret) {
+		snprintf(err, errlen, "%s: INTx setup: %s", v->bdf, strerror(-ret));
+		return -1;
+	}
+	return 0;
+nomem:
+	snprintf(err, errlen, "%s: cannot allocate %u MSI-X eventfds: %s", v->bdf, n,
+		 strerror(errno));
+	return -1;
+}
+
+void vfio_irqs_cleanup(struct vfio_pci *v)
+{
+	unsigned i;
+
+	if (v->msix_on)
+		set_irqs(v, VFIO_PCI_MSIX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, NULL, 0);
+	v->msix_on = false;
+	intx_enable(v, false);
+	for (i = 0; v->vec_efd && i < v->msix.n; i++) {
+		if (v->vec_live && v->vec_live[i])
+			irqfd_assign(v->vm->vm_fd, v->vec_efd[i], v->vec_gsi[i], false);
+		if (v->vec_efd[i] > 0)
+			close(v->vec_efd[i]);
+	}
+	if (v->intx_efd >= 0)
+		close(v->intx_efd);
+	if (v->intx_resample >= 0)
+		close(v->intx_resample);
+	v->intx_efd = v->intx_resample = -1;
+	free(v->vec_efd);
+	free(v->vec_gsi);
+	free(v->vec_live);
+	v->vec_efd = NULL;
+	v->vec_gsi = NULL;
+	v->vec_live = NULL;
+}

@@ -1,0 +1,95 @@
+/* A PCI device passed through with vfio-pci: its fd and regions, the
+ * guest's virtualized view of its config space, its BARs and interrupts. */
+#ifndef CONDUIT_VFIO_PCI_H
+#define CONDUIT_VFIO_PCI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/vfio.h>
+#include "../devices/msix.h"
+#include "../devices/pci.h"
+#include "backend.h"
+
+#define VFIO_MAX_AREAS 8
+
+struct vm;
+struct vfio_pci;
+
+struct vfio_area {              /* an mmap'd, page-aligned piece of a BAR */
+	uint64_t off, size;
+	void *hva;
+	uint32_t slot;          /* KVM memory slot */
+	bool installed;
+};
+
+struct vfio_bar {
+	struct vfio_pci *dev;
+	int index;
+	uint64_t size;
+	uint64_t region_off;    /* offset of the region in the device fd */
+	struct vfio_area area[VFIO_MAX_AREAS];
+	int n_areas;
+	bool io;
+};
+
+struct vfio_stats {
+	uint64_t mmio_exits, pio_exits;
+	uint64_t msix_table_writes;
+	uint64_t relayed_irqs;  /* interrupts that passed through conduit */
+	uint64_t dma_map_ns;
+};
+
+struct vfio_pci {
+	struct pci_device pci;          /* the guest's view */
+	uint8_t emu[PCI_CFG_SIZE];      /* 1: byte served from the view */
+	struct vm *vm;
+	char bdf[16];
+	int fd;
+	uint64_t cfg_off, cfg_size;     /* config region */
+	struct vfio_device_info info;
+	struct vfio_bar bar[PCI_NUM_BARS];
+	/* Expansion ROM, read-only, trapped. */
+	uint64_t rom_off, rom_size, rom_addr;
+	bool rom_mapped;
+	/* MSI-X */
+	struct msix msix;
+	int msix_bar;
+	uint64_t msix_table, msix_table_len, msix_pba, msix_pba_len;
+	int *vec_efd;
+	uint32_t *vec_gsi;
+	bool *vec_live;
+	bool msix_on;
+	/* INTx */
+	int intx_efd, intx_resample;
+	uint32_t intx_gsi;
+	bool intx_on;
+	struct vfio_stats stats;
+};
+
+/* Open, describe and plug a device; everything is undone on failure. */
+int vfio_pci_attach(struct vm *vm, struct vfio_backend *b, const char *bdf,
+		    int group, uint32_t *next_slot, char *err, size_t errlen);
+
+/* vfio/pci_config.c */
+int vfio_config_init(struct vfio_pci *v, char *err, size_t errlen);
+uint32_t vfio_config_read(struct pci_device *d, unsigned off, unsigned size);
+void vfio_config_write(struct pci_device *d, unsigned off, unsigned size, uint32_t val);
+
+/* vfio/bar.c */
+int vfio_bars_init(struct vfio_pci *v, uint32_t *next_slot, char *err, size_t errlen);
+int vfio_bar_map(struct pci_device *d, int bar, bool map, uint64_t addr);
+void vfio_rom_update(struct vfio_pci *v);
+void vfio_bars_cleanup(struct vfio_pci *v);
+
+/* vfio/interrupts.c */
+int vfio_irqs_init(struct vfio_pci *v, char *err, size_t errlen);
+void vfio_msix_vector_changed(struct msix *m, unsigned vector);
+void vfio_msix_sync_pending(struct vfio_pci *v);
+void vfio_irqs_cleanup(struct vfio_pci *v);
+
+/* Device teardown: interrupts off, BARs unmapped, reset, fd closed. */
+void vfio_pci_detach(struct vfio_pci *v);
+/* --stats: one block per device. */
+void vfio_pci_print_stats(const struct vfio_pci *v);
+
+#endif
