@@ -137,18 +137,21 @@ static uint64_t bar_read(void *opaque, uint64_t off, unsigned size)
 	struct vfio_pci *v = b->dev;
 	uint64_t val = 0;
 
-	if (b->io)
-		v->stats.pio_exits++;
-	else
-		v->stats.mmio_exits++;
 	if (b->index == v->msix_bar) {
-		if (off >= v->msix_table && off - v->msix_table < v->msix_table_len)
+		if (off >= v->msix_table && off - v->msix_table < v->msix_table_len) {
+			v->stats.msix_accesses++;
 			return msix_table_read(&v->msix, off - v->msix_table, size);
+		}
 		if (off >= v->msix_pba && off - v->msix_pba < v->msix_pba_len) {
+			v->stats.msix_accesses++;
 			vfio_msix_sync_pending(v);
 			return msix_pba_read(&v->msix, off - v->msix_pba, size);
 		}
 	}
+	if (b->io)
+		v->stats.pio_exits++;
+	else
+		v->stats.mmio_exits++;
 	if (pread(v->fd, &val, size, (off_t)(b->region_off + off)) != (ssize_t)size)
 		return ~0ULL;
 	return val;
@@ -159,19 +162,22 @@ static void bar_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
 	struct vfio_bar *b = opaque;
 	struct vfio_pci *v = b->dev;
 
-	if (b->io)
-		v->stats.pio_exits++;
-	else
-		v->stats.mmio_exits++;
 	if (b->index == v->msix_bar) {
 		if (off >= v->msix_table && off - v->msix_table < v->msix_table_len) {
+			v->stats.msix_accesses++;
 			v->stats.msix_table_writes++;
 			msix_table_write(&v->msix, off - v->msix_table, size, val);
 			return;
 		}
-		if (off >= v->msix_pba && off - v->msix_pba < v->msix_pba_len)
+		if (off >= v->msix_pba && off - v->msix_pba < v->msix_pba_len) {
+			v->stats.msix_accesses++;
 			return;         /* the PBA is read-only */
+		}
 	}
+	if (b->io)
+		v->stats.pio_exits++;
+	else
+		v->stats.mmio_exits++;
 	if (pwrite(v->fd, &val, size, (off_t)(b->region_off + off)) != (ssize_t)size)
 		pr_debug("%s: BAR%d write at 0x%llx failed", v->bdf, b->index,
 			 (unsigned long long)off);

@@ -99,6 +99,7 @@ static int setup(struct vfio_pci *v, uint32_t *next_slot, char *err, size_t errl
 {
 	int cap;
 
+	v->info.argsz = sizeof(v->info);
 	if (ioctl(v->fd, VFIO_DEVICE_GET_INFO, &v->info) < 0) {
 		snprintf(err, errlen, "%s: VFIO_DEVICE_GET_INFO: %s", v->bdf, strerror(errno));
 		return -1;
@@ -189,9 +190,11 @@ void vfio_pci_detach(struct vfio_pci *v)
 
 void vfio_pci_print_stats(const struct vfio_pci *v)
 {
-	fprintf(stderr, "conduit: stats %s: BAR MMIO exits %llu, BAR PIO exits %llu, "
-		"MSI-X table writes %llu, interrupts relayed by conduit %llu\r\n", v->bdf,
+	fprintf(stderr, "conduit: stats %s: BAR data exits: MMIO %llu, PIO %llu; "
+		"MSI-X table/PBA accesses %llu (table writes %llu); "
+		"interrupts relayed by conduit %llu\r\n", v->bdf,
 		(unsigned long long)v->stats.mmio_exits, (unsigned long long)v->stats.pio_exits,
+		(unsigned long long)v->stats.msix_accesses,
 		(unsigned long long)v->stats.msix_table_writes,
 		(unsigned long long)v->stats.relayed_irqs);
 }

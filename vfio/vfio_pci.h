@@ -33,7 +33,8 @@ struct vfio_bar {
 };
 
 struct vfio_stats {
-	uint64_t mmio_exits, pio_exits;
+	uint64_t mmio_exits, pio_exits; /* BAR data accesses that trapped */
+	uint64_t msix_accesses;         /* MSI-X table and PBA accesses */
 	uint64_t msix_table_writes;
 	uint64_t relayed_irqs;  /* interrupts that passed through conduit */
 	uint64_t dma_map_ns;

@@ -443,13 +443,15 @@ int machine_run(const struct vm_config *cfg)
 		pr_err("event loop setup failed");
 		goto out;
 	}
-	if (setup_devices(m))
+	/* The kernel is copied in (and its file unmapped) before passthrough
+	 * pins all guest RAM, so the file never adds to the peak footprint. */
+	if (setup_devices(m) || load_guest(m, &bz, &lay, cmdline))
 		goto out;
 	if (passthrough_start(&m->vm, m->pt, m->n_pt, err, sizeof(err))) {
 		pr_err("%s", err);
 		goto out;
 	}
-	if (load_guest(m, &bz, &lay, cmdline) ||
+	if (
 	    setup_vcpus(m, &lay) || start(m))
 		goto out;
 	pr_info("guest started: %d vCPU(s), %llu MiB, console %s", m->vm.n_cpus,
