@@ -122,7 +122,7 @@ static int setup(struct vfio_pci *v, uint32_t *next_slot, char *err, size_t errl
 	if (vfio_bars_init(v, next_slot, err, errlen))
 		return -1;
 	if (v->rom_size) {
-		uint32_t mask = (uint32_t)~(v->rom_size - 1) & ~0x7feU;
+		uint32_t mask = ((uint32_t)~(v->rom_size - 1) & ~0x7feU) | 1;
 
 		memcpy(v->pci.wmask + PCI_ROM, &mask, 4);
 	}

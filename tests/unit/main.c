@@ -9,6 +9,7 @@ int main(void)
 		msix_suite, virtqueue_suite, serial_suite, acpi_suite,
 		terminal_suite, virtio_pci_suite,
 		host_pci_suite,
+		vfio_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	size_t i;

@@ -15,5 +15,6 @@ Suite *acpi_suite(void);
 Suite *terminal_suite(void);
 Suite *virtio_pci_suite(void);
 Suite *host_pci_suite(void);
+Suite *vfio_suite(void);
 
 #endif
