@@ -1,0 +1,92 @@
+#!/bin/bash
+# tests/nested/build.sh - builds the nested harness's artifacts into the cache.
+# Owns the contents of the L2 and L1 initramfs images.
+#   build.sh kernel   fetch + extract the cloud kernel (skipped when cached)
+#   build.sh l2       L2 initramfs: busybox, virtio modules, the agent as /init
+#   build.sh l1       L1 initramfs: busybox, kvm/vfio modules, conduit, the L2
+#                     kernel + initramfs, the runner (needs l2)
+#   build.sh all      all three (default)
+# Environment: CONDUIT_BIN (default <repo>/conduit), INCLUDE_QEMU=1 (put QEMU and
+# its firmware into L1 too), L1_COMPRESS=gzip|none (default gzip),
+# CONDUIT_CACHE (cache root, default <repo>/.cache).
+# Prints the paths it made as NAME=PATH lines on stdout.
+set -eu
+NESTED_DIR=$(cd "$(dirname "$0")" && pwd)
+. "$NESTED_DIR/lib.sh"
+
+L2_MODULES="virtio_pci virtio_console"
+L1_MODULES="irqbypass kvm kvm-amd vfio vfio_iommu_type1 vfio_virqfd vfio-pci-core vfio-pci"
+CONDUIT_BIN=${CONDUIT_BIN:-$REPO_DIR/conduit}
+# What QEMU (as L1 VMM) reads for -machine q35 / microvm with -kernel and
+# -nodefaults -vga none: seen with strace on Debian 12's QEMU 7.2.
+QEMU_FIRMWARE="/usr/share/seabios/bios-256k.bin /usr/share/qemu/kvmvapic.bin
+	/usr/share/qemu/linuxboot_dma.bin /usr/share/qemu/linuxboot.bin
+	/usr/share/qemu/qboot.rom /usr/share/qemu/pvh.bin"
+
+build_l2() {
+	root=$BUILD_DIR/l2root
+	rm -rf "$root"
+	mkdir -p "$root"
+	install_busybox "$root"
+	install_modules "$root" $L2_MODULES
+	cp "$NESTED_DIR/l2-init.sh" "$root/init"
+	chmod 755 "$root/init"
+	L2_INITRD=$BUILD_DIR/l2.cpio.gz
+	pack_cpio "$root" "$L2_INITRD" gzip
+}
+
+# Puts QEMU, its libraries and firmware into tree $1.
+install_qemu() {
+	root=$1
+	install_binary "$(command -v qemu-system-x86_64)" "$root" usr/bin/qemu-system-x86_64
+	mkdir -p "$root/usr/share/qemu" "$root/usr/share/seabios"
+	for f in $QEMU_FIRMWARE; do
+		[ -e "$f" ] || die "QEMU firmware $f missing (install qemu-system-x86 seabios)"
+		cp -L "$f" "$root/$f"
+	done
+	ln -sf qboot.rom "$root/usr/share/qemu/bios-microvm.bin"
+	# Debian builds TCG as a module; KVM is built in. TCG lets the stand-in run
+	# without KVM (STANDIN_ACCEL=tcg) when debugging L1 itself.
+	f=/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so
+	[ ! -e "$f" ] || install_binary "$f" "$root" "${f#/}"
+}
+
+build_l1() {
+	root=$BUILD_DIR/l1root
+	rm -rf "$root"
+	mkdir -p "$root/nested/l2" "$root/nested/suites"
+	install_busybox "$root"
+	install_modules "$root" $L1_MODULES
+	cp "$NESTED_DIR/l1-init.sh" "$root/init"
+	cp "$NESTED_DIR/runner.sh" "$NESTED_DIR"/cases-*.sh "$root/nested/"
+	cp "$NESTED_DIR"/suites/* "$root/nested/suites/"
+	chmod 755 "$root/init" "$root/nested/runner.sh"
+	cp "$VMLINUZ" "$root/nested/l2/vmlinuz"
+	cp "$BUILD_DIR/l2.cpio.gz" "$root/nested/l2/initrd.cpio.gz"
+	if [ -f "$CONDUIT_BIN" ]; then
+		install_binary "$CONDUIT_BIN" "$root" usr/bin/conduit
+	else
+		log "no conduit binary at $CONDUIT_BIN (build it with 'make STATIC=1'); L1 has none"
+	fi
+	[ "${INCLUDE_QEMU:-0}" = 0 ] || install_qemu "$root"
+	L1_INITRD=$BUILD_DIR/l1.cpio
+	[ "${L1_COMPRESS:-gzip}" = none ] || L1_INITRD=$L1_INITRD.gz
+	rm -f "$BUILD_DIR"/l1.cpio "$BUILD_DIR"/l1.cpio.gz
+	pack_cpio "$root" "$L1_INITRD" "${L1_COMPRESS:-gzip}"
+}
+
+what=${1:-all}
+need_tools apt-get apt-cache dpkg busybox cpio gzip modinfo ldd
+mkdir -p "$BUILD_DIR"
+kernel_fetch
+echo "VMLINUZ=$VMLINUZ"
+case $what in
+kernel) ;;
+l2) build_l2 && echo "L2_INITRD=$L2_INITRD" ;;
+l1) build_l1 && echo "L1_INITRD=$L1_INITRD" ;;
+all)
+	build_l2 && echo "L2_INITRD=$L2_INITRD"
+	build_l1 && echo "L1_INITRD=$L1_INITRD"
+	;;
+*) die "usage: build.sh [kernel|l2|l1|all]" ;;
+esac

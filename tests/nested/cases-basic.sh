@@ -1,0 +1,44 @@
+# tests/nested/cases-basic.sh - the basic L2 boot cases, sourced by runner.sh.
+# Owns: case_<name> functions for suites/basic. Each calls run_guest (boot and
+# wait) then expect_* assertions; run_guest and the helpers live in runner.sh.
+
+case_init() {
+	run_guest 1 virtio init
+	expect_rc 0
+}
+
+case_nproc_1() {
+	run_guest 1 virtio nproc
+	expect_out L2-NPROC=1
+	expect_rc 0
+}
+
+case_nproc_2() {
+	run_guest 2 virtio nproc
+	expect_out L2-NPROC=2
+	expect_rc 0
+}
+
+case_echo_hvc() {
+	run_guest 1 virtio echo-hvc 1
+	[ -n "$ECHO_LINE" ] && expect_out "L2-ECHO:$ECHO_LINE"
+	expect_rc 0
+}
+
+case_echo_serial() {
+	run_guest 1 serial echo-serial 1
+	[ -n "$ECHO_LINE" ] && expect_out "L2-ECHO:$ECHO_LINE"
+	expect_rc 0
+}
+
+case_poweroff() {
+	run_guest 1 virtio poweroff
+	expect_out L2-POWEROFF
+	expect_rc 0
+}
+
+case_reboot() {
+	run_guest 1 virtio reboot
+	expect_out L2-REBOOT
+	expect_rc 3
+}

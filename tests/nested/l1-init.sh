@@ -1,0 +1,66 @@
+#!/bin/sh
+# tests/nested/l1-init.sh - /init of the L1 initramfs (busybox sh). Owns bringing
+# L1 up (mounts, module loading, /dev/kvm check) and handing over according to
+# the kernel command line, then powering L1 off:
+#   conduit.mode=test   (default) run /nested/runner.sh on conduit.suite=NAME
+#                       (default basic) or conduit.cases=a,b,c
+#   conduit.mode=shell  an interactive shell on the console
+#   conduit.mode=demo   conduit (or QEMU) on the default L2 guest, console attached
+#   conduit.vmm=conduit|qemu   the L1 VMM the runner drives (qemu = stand-in)
+#   conduit.verbose=1   the runner prints every case's whole VMM output
+
+echo CONDUIT-L1-INIT
+PATH=/bin:/sbin:/usr/bin:/usr/sbin
+export PATH
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mkdir -p /dev/pts /tmp
+mount -t devpts devpts /dev/pts 2>/dev/null
+mount -t tmpfs tmpfs /tmp
+exec </dev/console >/dev/console 2>&1
+
+echo "L1-UPTIME-INIT=$(cut -d' ' -f1 /proc/uptime)"
+
+for m in $(cat /lib/modules/order); do
+	insmod "/lib/modules/$m" || echo "L1-ERROR: insmod $m failed"
+done
+[ -c /dev/kvm ] || echo "L1-ERROR: no /dev/kvm after loading kvm modules"
+echo "L1-UPTIME-MODULES=$(cut -d' ' -f1 /proc/uptime)"
+
+MODE=test SUITE=basic CASES='' VMM=conduit
+for w in $(cat /proc/cmdline); do
+	case $w in
+	conduit.mode=*) MODE=${w#*=} ;;
+	conduit.suite=*) SUITE=${w#*=} ;;
+	conduit.cases=*) CASES=$(echo "${w#*=}" | tr , ' ') ;;
+	conduit.vmm=*) VMM=${w#*=} ;;
+	conduit.verbose=*) export RUNNER_VERBOSE=${w#*=} ;;
+	esac
+done
+
+export CONDUIT_VMM=$VMM CONDUIT_BIN=/usr/bin/conduit CONDUIT_TEST_DEVICE=0000:00:03.0
+export L2_KERNEL=/nested/l2/vmlinuz L2_INITRD=/nested/l2/initrd.cpio.gz
+
+case $MODE in
+test)
+	if [ -n "$CASES" ]; then
+		/nested/runner.sh --cases "$CASES"
+	else
+		/nested/runner.sh --suite "/nested/suites/$SUITE"
+	fi
+	echo "L1-RUNNER-EXIT=$?"
+	;;
+shell)
+	echo "L1 shell: conduit is /usr/bin/conduit, the L2 kernel and initramfs are in"
+	echo "/nested/l2, /nested/runner.sh runs cases; exit the shell to power off."
+	setsid cttyhack sh -l
+	;;
+demo)
+	/nested/runner.sh --demo
+	;;
+*) echo "L1-ERROR: unknown conduit.mode=$MODE" ;;
+esac
+echo CONDUIT-L1-DONE
+poweroff -f
+sleep 10

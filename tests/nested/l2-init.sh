@@ -1,0 +1,98 @@
+#!/bin/sh
+# tests/nested/l2-init.sh - the L2 guest agent, installed as /init of the L2
+# initramfs (busybox sh). Owns what the guest does for each test case, chosen by
+# conduit.test=NAME on the kernel command line:
+#   init         print the markers and power off
+#   nproc        print L2-NPROC=<n> and power off
+#   echo-hvc     on /dev/hvc0: print L2-READY, read a line, print L2-ECHO:<line>
+#   echo-serial  the same on /dev/ttyS0
+#   poweroff     print L2-POWEROFF, poweroff -f   (conduit exits 0)
+#   reboot       print L2-REBOOT, reboot -f       (conduit exits 3)
+#   shell        interactive busybox shell on /dev/hvc0 (the demo guest)
+#   shell-serial interactive busybox shell on /dev/ttyS0
+#   hang         print the markers and never end (tests the harness's timeouts)
+# Markers go to /dev/console (ttyS0 with console=ttyS0) and always start a line.
+
+# First thing: the boot-to-init marker (the runner times launch -> this line).
+echo CONDUIT-L2-INIT
+
+PATH=/bin:/sbin:/usr/bin:/usr/sbin
+export PATH
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+exec </dev/console >/dev/console 2>&1
+
+TEST=
+for w in $(cat /proc/cmdline); do
+	case $w in
+	conduit.test=*) TEST=${w#conduit.test=} ;;
+	esac
+done
+echo "L2-TEST=$TEST"
+
+# Output written just before poweroff -f may still sit in the UART's buffer.
+finish() {
+	sleep "${DRAIN:-0.1}"
+	case $1 in
+	reboot) reboot -f ;;
+	*) poweroff -f ;;
+	esac
+	sleep 10
+}
+
+fail() {
+	echo "L2-ERROR: $*"
+	finish poweroff
+}
+
+load_virtio() {
+	for m in $(cat /lib/modules/order); do
+		insmod "/lib/modules/$m" || echo "L2-ERROR: insmod $m failed"
+	done
+}
+
+# wait_dev PATH: up to 10 s for a device node to appear.
+wait_dev() {
+	i=0
+	while [ ! -c "$1" ]; do
+		i=$((i + 1))
+		[ "$i" -le 100 ] || return 1
+		sleep 0.1
+	done
+}
+
+# echo_on DEV: the echo protocol on a tty, with its own echo switched off.
+echo_on() {
+	wait_dev "$1" || fail "no $1"
+	exec 3<>"$1" || fail "cannot open $1"
+	stty -echo <&3 || echo "L2-WARN: stty -echo on $1 failed"
+	echo L2-READY >&3
+	IFS= read -r line <&3
+	echo "L2-ECHO:$line" >&3
+	exec 3>&-
+}
+
+# shell_on DEV: an interactive shell with DEV as its controlling tty.
+shell_on() {
+	wait_dev "$1" || fail "no $1"
+	echo "L2-SHELL on $1 (exit the shell to power off)"
+	setsid sh -c "exec sh -i <$1 >$1 2>&1"
+}
+
+case $TEST in
+init) ;;
+nproc) echo "L2-NPROC=$(nproc)" ;;
+echo-hvc) load_virtio && echo_on /dev/hvc0 ;;
+echo-serial) echo_on /dev/ttyS0 ;;
+poweroff) echo L2-POWEROFF ;;
+reboot)
+	echo L2-REBOOT
+	finish reboot
+	;;
+shell) load_virtio && shell_on /dev/hvc0 ;;
+shell-serial) shell_on /dev/ttyS0 ;;
+hang) while :; do sleep 1000; done ;;
+*) fail "unknown conduit.test='$TEST'" ;;
+esac
+finish poweroff

@@ -1,0 +1,234 @@
+#!/bin/bash
+# tests/nested/run.sh - L0-side entry of the nested end-to-end tests. Owns choosing
+# the mode, building what it needs, running the L1-side runner (natively, or
+# inside an L1 booted by QEMU/TCG), and the final summary line.
+#
+#   run.sh            run the suite; ends with "nested: N passed, N failed[, N skipped]"
+#   run.sh --shell    boot L1 (modules loaded, conduit inside) with a shell on the console
+#   run.sh --demo     boot L1 and run conduit on the default L2 guest, console attached
+#
+# Modes: native  /dev/kvm runs real guests here (vmx/svm in /proc/cpuinfo, no kvm_pvm)
+#        nested  otherwise, when qemu-system-x86_64 exists: L0 QEMU/TCG boots L1
+#        skip    neither: prints SKIP and exits 0 (exit 1 when CI=true)
+# Environment:
+#   NESTED_MODE=native|nested   force a mode
+#   CONDUIT_VMM=conduit|qemu    the L1 VMM under test (qemu = stand-in, see runner.sh)
+#   CONDUIT_BIN                 conduit binary (default <repo>/conduit, `make STATIC=1`)
+#   NESTED_SUITE=basic          suite file in suites/; NESTED_CASES="a b" overrides it
+#   CONDUIT_TEST_DEVICE         native mode: PCI device for passthrough suites
+#   NESTED_L1_CPUS / NESTED_L1_MEM / NESTED_VERBOSE=1 (L1's console live)
+#   NESTED_TIMEOUT (600 s: whole L1 run) / NESTED_STALL (150 s: L1 console silent)
+#   NESTED_SHOW_OUTPUT=1        the runner prints every case's whole VMM output
+#   INCLUDE_QEMU=1              put QEMU into L1 too (implied by CONDUIT_VMM=qemu)
+#   CONDUIT_CACHE               cache root (default <repo>/.cache)
+set -u
+NESTED_DIR=$(cd "$(dirname "$0")" && pwd)
+. "$NESTED_DIR/lib.sh"
+
+CONDUIT_VMM=${CONDUIT_VMM:-conduit}
+CONDUIT_BIN=${CONDUIT_BIN:-$REPO_DIR/conduit}
+NESTED_SUITE=${NESTED_SUITE:-basic}
+export CONDUIT_VMM CONDUIT_BIN
+
+# Prints native, nested or "skip: REASON".
+detect_mode() {
+	if [ -n "${NESTED_MODE:-}" ]; then
+		echo "$NESTED_MODE"
+	elif grep -qwE 'vmx|svm' /proc/cpuinfo && [ ! -e /sys/module/kvm_pvm ] &&
+		[ -w /dev/kvm ]; then
+		echo native
+	elif command -v qemu-system-x86_64 >/dev/null 2>&1; then
+		echo nested
+	else
+		echo "skip: no usable /dev/kvm (no vmx/svm, or PVM) and no qemu-system-x86_64" \
+			"(scripts/install-deps.sh installs it)"
+	fi
+}
+
+# summary FAILED_EXTRA [reprint]: re-prints TAP and timing lines from $RESULT_LOG,
+# prints the summary line, returns non-zero if anything failed or nothing ran.
+# FAILED_EXTRA counts a failure seen outside the log unless cases went missing.
+summary() {
+	local extra=$1 plan pass fail skip got
+	[ -z "${2:-}" ] || tr -d '\r' <"$RESULT_LOG" |
+		grep -E '^(ok|not ok) [0-9]+ - |^# time |^#   \| |^1\.\.[0-9]+$|^L1-(ERROR|UPTIME)' || true
+	plan=$(tr -d '\r' <"$RESULT_LOG" | sed -n 's/^1\.\.\([0-9]*\)$/\1/p' | tail -n 1)
+	pass=$(tr -d '\r' <"$RESULT_LOG" | grep -cE '^ok [0-9]+ - ' || true)
+	skip=$(tr -d '\r' <"$RESULT_LOG" | grep -cE '^ok [0-9]+ - .* # SKIP' || true)
+	fail=$(tr -d '\r' <"$RESULT_LOG" | grep -cE '^not ok [0-9]+ - ' || true)
+	pass=$((pass - skip))
+	got=$((pass + skip + fail))
+	if [ -z "$plan" ]; then
+		echo "not ok - the runner never started (see $RESULT_LOG)"
+		panic_note
+		fail=$((fail + 1))
+	elif [ "$got" -lt "$plan" ]; then
+		echo "not ok - $((plan - got)) case(s) never reported (L1 ended early? see $RESULT_LOG)"
+		panic_note
+		fail=$((fail + plan - got))
+	else
+		fail=$((fail + extra))
+	fi
+	if [ "$skip" -gt 0 ]; then
+		echo "nested: $pass passed, $fail failed, $skip skipped"
+	else
+		echo "nested: $pass passed, $fail failed"
+	fi
+	[ "$fail" -eq 0 ] && [ $((pass + skip)) -gt 0 ]
+}
+
+# Names a kernel panic in $RESULT_LOG (L1's, or the host's in native mode).
+panic_note() {
+	tr -d '\r' <"$RESULT_LOG" | grep -a -m 1 'Kernel panic' | sed 's/^/# seen: /'
+}
+
+# Phase timer: phase NAME START_MS
+phase() {
+	echo "# phase $1: $(($(now_ms) - $2)) ms"
+}
+
+run_native() {
+	local t
+	mkdir -p "$OUT_DIR"
+	t=$(now_ms)
+	bash "$NESTED_DIR/build.sh" l2 >"$OUT_DIR/build.log" 2>&1 || { cat "$OUT_DIR/build.log"; return 2; }
+	phase build "$t"
+	eval "$(grep -E '^(VMLINUZ|L2_INITRD)=' "$OUT_DIR/build.log")"
+	export L2_KERNEL=$VMLINUZ L2_INITRD CONDUIT_TEST_DEVICE=${CONDUIT_TEST_DEVICE:-}
+	export RUNNER_VERBOSE=${NESTED_SHOW_OUTPUT:-} RUNNER_WORK=$OUT_DIR/runner
+	if [ "${1:-}" = --demo ]; then
+		sh "$NESTED_DIR/runner.sh" --demo
+		return
+	fi
+	local cases=(--suite "$NESTED_DIR/suites/$NESTED_SUITE")
+	[ -z "${NESTED_CASES:-}" ] || cases=(--cases "$NESTED_CASES")
+	RESULT_LOG=$OUT_DIR/native.log
+	sh "$NESTED_DIR/runner.sh" "${cases[@]}" | tee "$RESULT_LOG"
+}
+
+# watch_l1 PID START_MS: until L1 (process group PID) ends, notes when L1's init
+# starts and kills the group when $L1_LOG stops growing for $NESTED_STALL s.
+watch_l1() {
+	local pid=$1 start=$2 size last=-1 changed seen=''
+	changed=$(now_ms)
+	STALLED=''
+	while kill -0 "$pid" 2>/dev/null; do
+		if [ -z "$seen" ] && grep -q CONDUIT-L1-INIT "$L1_LOG"; then
+			seen=1
+			phase l1-launch-to-init "$start"
+		fi
+		size=$(stat -c %s "$L1_LOG")
+		if [ "$size" != "$last" ]; then
+			last=$size
+			changed=$(now_ms)
+		elif [ $(($(now_ms) - changed)) -gt $((NESTED_STALL * 1000)) ]; then
+			STALLED=1
+			kill -TERM -- "-$pid" 2>/dev/null
+			sleep 2
+			kill -KILL -- "-$pid" 2>/dev/null
+			return
+		fi
+		sleep 0.2
+	done
+}
+
+run_nested() {
+	local t rc pid tailpid mode=test args
+	case ${1:-} in --shell) mode=shell ;; --demo) mode=demo ;; esac
+	mkdir -p "$OUT_DIR"
+	[ "$CONDUIT_VMM" = qemu ] && export INCLUDE_QEMU=1
+	if [ "$CONDUIT_VMM" = conduit ] && [ ! -f "$CONDUIT_BIN" ] && [ "$mode" != shell ]; then
+		echo "not ok 1 - conduit binary: $CONDUIT_BIN not found (build it: make STATIC=1)"
+		return 2
+	fi
+	t=$(now_ms)
+	bash "$NESTED_DIR/build.sh" all >"$OUT_DIR/build.log" 2>&1 || { cat "$OUT_DIR/build.log"; return 2; }
+	grep '^nested:' "$OUT_DIR/build.log" >&2
+	phase build "$t"
+	eval "$(grep -E '^(VMLINUZ|L1_INITRD)=' "$OUT_DIR/build.log")"
+	make_disk_image
+	args="conduit.mode=$mode conduit.vmm=$CONDUIT_VMM conduit.suite=$NESTED_SUITE"
+	[ -z "${NESTED_CASES:-}" ] || args="$args conduit.cases=$(echo "$NESTED_CASES" | tr ' ' ,)"
+	[ -z "${NESTED_SHOW_OUTPUT:-}" ] || args="$args conduit.verbose=1"
+	# The demo is for people: keep L1's kernel messages off its console.
+	[ "$mode" != demo ] || args="$args loglevel=1"
+	if [ "$mode" != test ]; then
+		boot_l1 "$L1_INITRD" "$args" interactive
+		return
+	fi
+	L1_LOG=$OUT_DIR/l1-console.log
+	RESULT_LOG=$L1_LOG
+	echo "# booting L1 (log: $L1_LOG)"
+	t=$(now_ms)
+	: >"$L1_LOG"
+	boot_l1 "$L1_INITRD" "$args" &
+	pid=$!
+	tailpid=''
+	if [ -n "${NESTED_VERBOSE:-}" ]; then
+		tail -n +1 -f --pid="$pid" "$L1_LOG" &
+		tailpid=$!
+	fi
+	watch_l1 "$pid" "$t"
+	wait "$pid"
+	rc=$?
+	[ -z "$tailpid" ] || wait "$tailpid"
+	[ -z "$STALLED" ] || rc=stalled
+	phase l1-run "$t"
+	if [ "$rc" = stalled ]; then
+		echo "not ok - L1's console silent for ${NESTED_STALL}s, killed (see $L1_LOG)"
+		tail -n 20 "$L1_LOG" | tr -cd '\11\12\40-\176' | sed 's/^/#   | /'
+		EXTRA_FAIL=1
+	elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		echo "not ok - L1 timed out after ${NESTED_TIMEOUT}s (see $L1_LOG)"
+		tail -n 20 "$L1_LOG" | tr -cd '\11\12\40-\176' | sed 's/^/#   | /'
+		EXTRA_FAIL=1
+	elif [ "$rc" -ne 0 ]; then
+		echo "not ok - L0 QEMU exited $rc (see $L1_LOG)"
+		tail -n 20 "$L1_LOG" | tr -cd '\11\12\40-\176' | sed 's/^/#   | /'
+		EXTRA_FAIL=1
+	fi
+}
+
+# finish: the last lines of a test run; "nested: ..." is always the last line.
+finish() {
+	if [ "$1" -eq 2 ]; then
+		echo "nested: 0 passed, 1 failed"
+		exit 1
+	fi
+	phase total "$T0"
+	summary "$EXTRA_FAIL" "$REPRINT"
+	exit $?
+}
+
+EXTRA_FAIL=0 REPRINT=1
+T0=$(now_ms)
+mode=$(detect_mode)
+echo "# nested: mode=$mode vmm=$CONDUIT_VMM"
+case $mode in
+native)
+	if [ "${1:-}" = --shell ]; then
+		echo "--shell needs the nested mode (NESTED_MODE=nested)" >&2
+		exit 2
+	fi
+	REPRINT=
+	run_native "${1:-}"
+	rc=$?
+	[ -z "${1:-}" ] || exit $rc
+	finish $rc
+	;;
+nested)
+	run_nested "${1:-}"
+	rc=$?
+	[ -z "${1:-}" ] || exit $rc
+	finish $rc
+	;;
+*)
+	echo "SKIP: ${mode#skip: }"
+	if [ "${CI:-}" = true ]; then
+		echo "nested: 0 passed, 1 failed"
+		exit 1
+	fi
+	echo "nested: 0 passed, 0 failed, 1 skipped"
+	exit 0
+	;;
+esac

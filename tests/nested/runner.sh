@@ -1,0 +1,295 @@
+#!/bin/sh
+# tests/nested/runner.sh - the L1-side test runner (busybox sh in L1, or sh on a
+# host with real KVM). Owns launching the VMM under test on the L2 guest, bounded
+# waits, killing hung runs, timing, TAP-like output, and the vfio-pci bind helper.
+# Test cases live in cases-*.sh next to this file; suites are lists of case names
+# in suites/NAME (one a line, '#' comments).
+#
+#   runner.sh --suite FILE | --cases "a b c" | --demo
+# Environment:
+#   CONDUIT_VMM  conduit (default) or qemu (stand-in: QEMU as the L1 VMM)
+#   CONDUIT_BIN  the conduit binary            L2_KERNEL / L2_INITRD  the L2 guest
+#   RUNNER_WORK  scratch dir (default /tmp/conduit-runner.$$)
+#   CONDUIT_TEST_DEVICE  PCI address for passthrough suites (empty: they skip)
+#   STANDIN_ACCEL=tcg    run the QEMU stand-in without KVM (debugging the harness)
+#   RUNNER_VERBOSE=1     print every case's whole VMM output, not only on failure
+#   BOOT_TIMEOUT (45 s: launch to CONDUIT-L2-INIT, and to L2-READY)
+#   EXIT_TIMEOUT (30 s: to the VMM's exit after that); a VMM past them is killed
+# Output: "1..N", "ok N - name", "not ok N - name: reason", "ok N - name # SKIP why",
+# "# time name: launch-to-init=X ms total=Y ms", diagnostics as "# ..." lines.
+
+RUNNER_DIR=$(cd "$(dirname "$0")" && pwd)
+CONDUIT_VMM=${CONDUIT_VMM:-conduit}
+CONDUIT_BIN=${CONDUIT_BIN:-conduit}
+CONDUIT_TEST_DEVICE=${CONDUIT_TEST_DEVICE:-}
+RUNNER_WORK=${RUNNER_WORK:-/tmp/conduit-runner.$$}
+L2_MEMORY=${L2_MEMORY:-256}
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-45}
+EXIT_TIMEOUT=${EXIT_TIMEOUT:-30}
+
+now_ms() {
+	t=$(date +%s%N 2>/dev/null)
+	case $t in
+	*N* | "") awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime ;;
+	*) echo $((t / 1000000)) ;;
+	esac
+}
+
+# --- launching the VMM --------------------------------------------------------
+
+# vmm_exec CPUS CONSOLE TEST TRACEFILE: replaces the shell with the VMM booting
+# the L2 guest with conduit.test=TEST. CONSOLE is virtio or serial.
+vmm_exec() {
+	cpus=$1 console=$2 test=$3 trace=$4
+	cmdline="console=ttyS0 quiet conduit.test=$test${L2_EXTRA_CMDLINE:+ $L2_EXTRA_CMDLINE}"
+	if [ "$CONDUIT_VMM" = conduit ]; then
+		exec "$CONDUIT_BIN" --kernel "$L2_KERNEL" --initrd "$L2_INITRD" \
+			--cmdline "$cmdline" --memory "${L2_MEMORY}M" --cpus "$cpus" \
+			--console "$console"
+	fi
+	# QEMU STAND-IN (CONDUIT_VMM=qemu): same wiring as conduit's --console modes.
+	if [ "$console" = virtio ]; then
+		set -- -chardev stdio,id=c0,mux=on,signal=off -serial chardev:c0 \
+			-device virtio-serial-pci -device virtconsole,chardev=c0
+	else
+		set -- -chardev stdio,id=c0,signal=off -serial chardev:c0
+	fi
+	# STANDIN_ACCEL=tcg lets the stand-in run where KVM cannot (harness debugging).
+	if [ "${STANDIN_ACCEL:-kvm}" = kvm ]; then
+		set -- -enable-kvm -cpu host "$@"
+	else
+		set -- -accel tcg -cpu max "$@"
+	fi
+	exec qemu-system-x86_64 -machine q35 -m "$L2_MEMORY" \
+		-smp "$cpus" -nodefaults -nographic -no-reboot \
+		-kernel "$L2_KERNEL" -initrd "$L2_INITRD" -append "$cmdline" \
+		-trace "enable=qemu_system_shutdown_request,file=$trace" "$@"
+}
+
+# vmm_status RAW TRACEFILE: prints the conduit-style exit code.
+vmm_status() {
+	if [ "$CONDUIT_VMM" = conduit ]; then
+		echo "$1"
+		return
+	fi
+	# QEMU STAND-IN mapping: with -no-reboot QEMU exits 0 both on guest poweroff
+	# and on guest reset; only a poweroff goes through qemu_system_shutdown_request
+	# (traced), so exit 0 without that trace line is a reboot (conduit's 3).
+	if [ "$1" -ne 0 ]; then
+		echo 1
+	elif grep -q qemu_system_shutdown_request "$2" 2>/dev/null; then
+		echo 0
+	else
+		echo 3
+	fi
+}
+
+# --- bounded waits -------------------------------------------------------------
+
+# wait_for FILE STRING SECONDS PID: 0 once FILE contains STRING, 1 if PID exited
+# without it, 2 on timeout.
+wait_for() {
+	deadline=$(($(now_ms) + $3 * 1000))
+	while :; do
+		grep -qF -- "$2" "$1" 2>/dev/null && return 0
+		if ! kill -0 "$4" 2>/dev/null; then
+			grep -qF -- "$2" "$1" 2>/dev/null && return 0
+			return 1
+		fi
+		[ "$(now_ms)" -lt "$deadline" ] || return 2
+		sleep 0.05
+	done
+}
+
+# wait_exit PID SECONDS: sets RC to PID's exit code; kills it after SECONDS and
+# returns 1 (RC=137).
+wait_exit() {
+	deadline=$(($(now_ms) + $2 * 1000))
+	while kill -0 "$1" 2>/dev/null; do
+		if [ "$(now_ms)" -ge "$deadline" ]; then
+			kill -TERM "$1" 2>/dev/null
+			sleep 1
+			kill -KILL "$1" 2>/dev/null
+			wait "$1" 2>/dev/null
+			RC=137
+			return 1
+		fi
+		sleep 0.05
+	done
+	wait "$1"
+	RC=$?
+	return 0
+}
+
+# --- running one guest ----------------------------------------------------------
+
+# run_guest CPUS CONSOLE TEST [ECHO]: boots the guest and waits for it to end.
+# Sets OUT (output file), RC (conduit-style exit code), BOOT_MS (launch to
+# CONDUIT-L2-INIT, empty if never seen), TOTAL_MS. With ECHO=1, stdin is a FIFO:
+# after L2-READY a line ECHO_LINE is written to it. Failures go to fail().
+run_guest() {
+	cpus=$1 console=$2 test=$3 echo=${4:-}
+	OUT=$RUNNER_WORK/$CASE_NAME.out
+	trace=$RUNNER_WORK/$CASE_NAME.trace
+	fifo=$RUNNER_WORK/$CASE_NAME.fifo
+	rm -f "$OUT" "$trace" "$fifo"
+	: >"$OUT"
+	BOOT_MS='' RC='' ECHO_LINE=''
+	t0=$(now_ms)
+	if [ -n "$echo" ]; then
+		mkfifo "$fifo" || { fail "mkfifo failed"; return; }
+		# Opened read-write first, so neither side can block on the open.
+		exec 3<>"$fifo"
+		vmm_exec "$cpus" "$console" "$test" "$trace" <"$fifo" >"$OUT" 2>&1 3>&- &
+		pid=$!
+	else
+		vmm_exec "$cpus" "$console" "$test" "$trace" </dev/null >"$OUT" 2>&1 &
+		pid=$!
+	fi
+	wait_for "$OUT" CONDUIT-L2-INIT "$BOOT_TIMEOUT" "$pid"
+	case $? in
+	0) BOOT_MS=$(($(now_ms) - t0)) ;;
+	1) fail "VMM exited before CONDUIT-L2-INIT" ;;
+	2) fail "no CONDUIT-L2-INIT within ${BOOT_TIMEOUT}s" ;;
+	esac
+	if [ -n "$echo" ] && [ -n "$BOOT_MS" ]; then
+		ECHO_LINE=hello-conduit-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')
+		if wait_for "$OUT" L2-READY "$BOOT_TIMEOUT" "$pid"; then
+			echo "$ECHO_LINE" >&3
+		else
+			fail "no L2-READY"
+		fi
+	fi
+	if [ -n "$BOOT_MS" ] || kill -0 "$pid" 2>/dev/null; then
+		wait_exit "$pid" "$EXIT_TIMEOUT" || fail "VMM still running after ${EXIT_TIMEOUT}s, killed"
+	else
+		wait_exit "$pid" 1
+	fi
+	[ -z "$echo" ] || exec 3>&-
+	TOTAL_MS=$(($(now_ms) - t0))
+	[ "$RC" = 137 ] || RC=$(vmm_status "$RC" "$trace")
+	echo "# time $CASE_NAME: launch-to-init=${BOOT_MS:-none} ms total=$TOTAL_MS ms"
+}
+
+# --- assertions -------------------------------------------------------------
+
+# fail REASON: marks the current case failed (the first reason is kept).
+fail() {
+	[ -n "$FAIL" ] || FAIL=$*
+}
+
+# skip REASON: marks the current case skipped.
+skip() {
+	SKIP=$*
+}
+
+expect_rc() {
+	[ "$RC" = "$1" ] || fail "exit code $RC, want $1"
+}
+
+expect_out() {
+	grep -qF -- "$1" "$OUT" || fail "output lacks '$1'"
+}
+
+# --- passthrough helpers (for later suites) -----------------------------------
+
+# vfio_bind BDF: moves PCI device BDF to vfio-pci; prints its /dev/vfio/GROUP.
+vfio_bind() {
+	dev=/sys/bus/pci/devices/$1
+	[ -e "$dev" ] || { echo "vfio_bind: no device $1" >&2; return 1; }
+	[ -e /sys/bus/pci/drivers/vfio-pci ] || { echo "vfio_bind: vfio-pci not loaded" >&2; return 1; }
+	if [ -e "$dev/driver" ]; then
+		[ "$(basename "$(readlink "$dev/driver")")" = vfio-pci ] || echo "$1" >"$dev/driver/unbind"
+	fi
+	echo vfio-pci >"$dev/driver_override"
+	[ -e "$dev/driver" ] || echo "$1" >/sys/bus/pci/drivers/vfio-pci/bind 2>/dev/null
+	[ "$(basename "$(readlink "$dev/driver")")" = vfio-pci ] || { echo "vfio_bind: bind failed" >&2; return 1; }
+	group=$(basename "$(readlink "$dev/iommu_group")")
+	[ -c "/dev/vfio/$group" ] || { echo "vfio_bind: no /dev/vfio/$group" >&2; return 1; }
+	echo "/dev/vfio/$group"
+}
+
+# vfio_unbind BDF: gives BDF back to the driver the kernel picks for it.
+vfio_unbind() {
+	dev=/sys/bus/pci/devices/$1
+	[ -e "$dev/driver" ] && echo "$1" >"$dev/driver/unbind"
+	echo >"$dev/driver_override"
+	echo "$1" >/sys/bus/pci/drivers_probe
+}
+
+# --- main -----------------------------------------------------------------------
+
+for f in "$RUNNER_DIR"/cases-*.sh; do
+	# shellcheck disable=SC1090
+	[ -f "$f" ] && . "$f"
+done
+
+# run_case N NAME: runs case_NAME (dashes become underscores), prints TAP.
+run_case() {
+	CASE_NAME=$2 FAIL='' SKIP=''
+	fn=case_$(echo "$2" | tr - _)
+	if ! type "$fn" >/dev/null 2>&1; then
+		fail "no such case"
+	else
+		"$fn"
+	fi
+	if [ -n "$FAIL" ]; then
+		echo "not ok $1 - $2: $FAIL"
+		FAILED=$((FAILED + 1))
+		[ -n "${RUNNER_VERBOSE:-}" ] || show_output 15
+	elif [ -n "$SKIP" ]; then
+		echo "ok $1 - $2 # SKIP $SKIP"
+		SKIPPED=$((SKIPPED + 1))
+	else
+		echo "ok $1 - $2"
+		PASSED=$((PASSED + 1))
+	fi
+	[ -z "${RUNNER_VERBOSE:-}" ] || show_output 100000
+}
+
+# show_output LINES: the last LINES lines of the case's VMM output, as comments.
+show_output() {
+	[ -n "$OUT" ] && [ -s "$OUT" ] || return 0
+	tail -n "$1" "$OUT" | tr -cd '\11\12\40-\176' | sed 's/^/#   | /'
+}
+
+# demo: the default guest with the console attached (interactive).
+run_demo() {
+	echo "demo: $CONDUIT_VMM on the default L2 guest (a shell on hvc0); exit it to stop"
+	vmm_exec "${DEMO_CPUS:-1}" virtio shell "$RUNNER_WORK/demo.trace"
+}
+
+CASES='' DEMO=''
+while [ $# -gt 0 ]; do
+	case $1 in
+	--suite)
+		if [ ! -f "$2" ]; then
+			printf '1..1\nnot ok 1 - suite %s: no such file\n' "$2"
+			exit 1
+		fi
+		CASES="$CASES $(sed 's/#.*//' "$2")" && shift
+		;;
+	--cases) CASES="$CASES $(echo "$2" | tr , ' ')" && shift ;;
+	--demo) DEMO=1 ;;
+	*) echo "usage: runner.sh --suite FILE | --cases 'a b' | --demo" >&2 && exit 2 ;;
+	esac
+	shift
+done
+mkdir -p "$RUNNER_WORK"
+[ -z "$DEMO" ] || { run_demo; exit $?; }
+
+echo "# runner: vmm=$CONDUIT_VMM kernel=$L2_KERNEL initrd=$L2_INITRD"
+if [ "$CONDUIT_VMM" = conduit ] && [ ! -x "$CONDUIT_BIN" ] &&
+	! command -v "$CONDUIT_BIN" >/dev/null 2>&1; then
+	echo "# runner: conduit binary '$CONDUIT_BIN' not found; every case will fail"
+fi
+set -- $CASES
+echo "1..$#"
+PASSED=0 FAILED=0 SKIPPED=0 N=0
+for c in "$@"; do
+	N=$((N + 1))
+	OUT=
+	run_case "$N" "$c"
+done
+echo "# runner: $PASSED pass, $FAILED fail, $SKIPPED skip"
+[ "$FAILED" -eq 0 ] && [ "$N" -gt 0 ]
