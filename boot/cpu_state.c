@@ -12,21 +12,26 @@
 #define CR0_NE  (1ULL << 5)
 #define CR0_PG  (1ULL << 31)
 #define CR4_PAE (1ULL << 5)
+#define CR4_LA57 (1ULL << 12)
 #define EFER_LME (1ULL << 8)
 #define EFER_LMA (1ULL << 10)
 #define PTE_P   1ULL
 #define PTE_W   2ULL
 #define PTE_PS  (1ULL << 7)
 
-int boot_write_tables(const struct guest_mem *gm)
+int boot_write_tables(const struct guest_mem *gm, bool la57)
 {
+	uint64_t *pml5 = gpa_to_hva(gm, BOOT_PML5, 4096);
 	uint64_t *gdt = gpa_to_hva(gm, BOOT_GDT, 4 * 8);
 	uint64_t *pml4 = gpa_to_hva(gm, BOOT_PML4, 6 * 4096);
 	uint64_t *pdpt, *pd;
 	int i;
 
-	if (!gdt || !pml4)
+	if (!gdt || !pml4 || !pml5)
 		return -EINVAL;
+	memset(pml5, 0, 4096);
+	if (la57)
+		pml5[0] = BOOT_PML4 | PTE_P | PTE_W;
 	gdt[0] = 0;
 	gdt[1] = 0;
 	gdt[2] = 0x00af9b000000ffffULL;     /* 0x10: 64-bit code */
@@ -57,7 +62,7 @@ static void seg(struct kvm_segment *s, uint16_t sel, uint8_t type, uint8_t l,
 	s->g = 1;
 }
 
-int boot_set_regs(int fd, uint64_t entry, uint64_t zero_page)
+int boot_set_regs(int fd, uint64_t entry, uint64_t zero_page, bool la57)
 {
 	struct kvm_sregs sr;
 	struct kvm_regs r;
@@ -73,8 +78,8 @@ int boot_set_regs(int fd, uint64_t entry, uint64_t zero_page)
 	sr.idt.base = 0;
 	sr.idt.limit = 0;
 	sr.cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_PG;
-	sr.cr3 = BOOT_PML4;
-	sr.cr4 = CR4_PAE;
+	sr.cr3 = la57 ? BOOT_PML5 : BOOT_PML4;
+	sr.cr4 = CR4_PAE | (la57 ? CR4_LA57 : 0);
 	sr.efer = EFER_LME | EFER_LMA;
 	if (ioctl(fd, KVM_SET_SREGS, &sr) < 0)
 		return -errno;

@@ -309,7 +309,7 @@ static int load_guest(struct machine *m, const struct bzimage *bz,
 		pr_err("ACPI tables do not fit below 1 MiB");
 		return -1;
 	}
-	if (boot_write_tables(&vm->mem) ||
+	if (boot_write_tables(&vm->mem, vm_has_la57(vm)) ||
 	    bzimage_load(bz, &vm->mem, lay, m->initrd.data, cmdline, rsdp, err, sizeof(err))) {
 		pr_err("loading the kernel: %s", err);
 		return -1;
@@ -333,7 +333,8 @@ static int setup_vcpus(struct machine *m, const struct boot_layout *lay)
 		m->n_vcpus++;
 	}
 	m->vm.vcpus = m->vcpus;
-	ret = boot_set_regs(m->vcpus[0].fd, lay->entry, lay->zero_page_addr);
+	ret = boot_set_regs(m->vcpus[0].fd, lay->entry, lay->zero_page_addr,
+			    vm_has_la57(&m->vm));
 	if (ret) {
 		pr_err("setting boot registers: %s", strerror(-ret));
 		return -1;

@@ -58,6 +58,9 @@ struct vm {
 int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen);
 void vm_destroy(struct vm *vm);
 
+/* Whether the guest's CPUID offers 5-level paging (LA57). */
+bool vm_has_la57(const struct vm *vm);
+
 /* Bytes of guest RAM currently resident in host memory. */
 uint64_t vm_guest_resident(const struct vm *vm);
 

@@ -42,3 +42,10 @@ case_reboot() {
 	expect_out L2-REBOOT
 	expect_rc 3
 }
+
+# Diagnostic (not in suites/basic): the CPU flags and FPU/xsave setup of L2.
+case_cpuinfo() {
+	run_guest 1 virtio cpuinfo
+	expect_out L2-FLAGS:
+	expect_rc 0
+}

@@ -36,6 +36,7 @@ for w in $(cat /proc/cmdline); do
 	conduit.cases=*) CASES=$(echo "${w#*=}" | tr , ' ') ;;
 	conduit.vmm=*) VMM=${w#*=} ;;
 	conduit.verbose=*) export RUNNER_VERBOSE=${w#*=} ;;
+	conduit.diskmd5=*) export DISK_MD5=${w#*=} ;;
 	esac
 done
 

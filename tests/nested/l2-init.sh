@@ -11,6 +11,11 @@
 #   shell        interactive busybox shell on /dev/hvc0 (the demo guest)
 #   shell-serial interactive busybox shell on /dev/ttyS0
 #   hang         print the markers and never end (tests the harness's timeouts)
+#   nvme-read    md5 of the whole passed-through NVMe (L2-MD5=), its MSI-X
+#                interrupt count (L2-NVME-IRQS=) and PCI ids (L2-PCI:)
+#   nvme-write   write conduit.pattern=P at sector 1000 of the NVMe, read it
+#                back (L2-READBACK=)
+#   cpuinfo      print L2-FLAGS: (the CPU flags the guest sees) and xsave lines
 # Markers go to /dev/console (ttyS0 with console=ttyS0) and always start a line.
 
 # First thing: the boot-to-init marker (the runner times launch -> this line).
@@ -62,6 +67,16 @@ wait_dev() {
 	done
 }
 
+# wait_blk PATH: up to 10 s for a block device node to appear.
+wait_blk() {
+	i=0
+	while [ ! -b "$1" ]; do
+		i=$((i + 1))
+		[ "$i" -le 100 ] || return 1
+		sleep 0.1
+	done
+}
+
 # echo_on DEV: the echo protocol on a tty, with its own echo switched off.
 echo_on() {
 	wait_dev "$1" || fail "no $1"
@@ -93,6 +108,27 @@ reboot)
 shell) load_virtio && shell_on /dev/hvc0 ;;
 shell-serial) shell_on /dev/ttyS0 ;;
 hang) while :; do sleep 1000; done ;;
+nvme-read)
+	wait_blk /dev/nvme0n1 || fail "no /dev/nvme0n1"
+	for d in /sys/bus/pci/devices/*; do
+		echo "L2-PCI: ${d##*/} $(cat "$d/vendor"):$(cat "$d/device") driver=$(basename "$(readlink "$d/driver" 2>/dev/null)" 2>/dev/null)"
+	done
+	echo "L2-MD5=$(md5sum </dev/nvme0n1 | cut -d' ' -f1)"
+	echo "L2-NVME-IRQS=$(awk '/nvme/ { for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i; if ($0 ~ /MSI/) m = 1 } END { print s + 0, (m ? "msi" : "other") }' /proc/interrupts)"
+	;;
+nvme-write)
+	wait_blk /dev/nvme0n1 || fail "no /dev/nvme0n1"
+	PAT=$(sed -n 's/.*conduit.pattern=\([^ ]*\).*/\1/p' /proc/cmdline)
+	[ -n "$PAT" ] || fail "no conduit.pattern="
+	printf '%s' "$PAT" | dd of=/dev/nvme0n1 bs=512 seek=1000 conv=notrunc,fsync 2>/dev/null
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	echo "L2-READBACK=$(dd if=/dev/nvme0n1 bs=512 skip=1000 count=1 iflag=direct 2>/dev/null | head -c ${#PAT})"
+	;;
+cpuinfo)
+	echo "L2-FLAGS: $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2)"
+	dmesg | grep -iE 'xsave|xstate|fpu' | sed 's/^/L2-DMESG: /'
+	;;
 *) fail "unknown conduit.test='$TEST'" ;;
 esac
 finish poweroff

@@ -242,10 +242,12 @@ pack_cpio() {
 # Creates the 64 MiB random NVMe image once; its md5 goes next to it.
 make_disk_image() {
 	DISK_IMG=$CACHE_DIR/disk.img
-	[ -f "$DISK_IMG.md5" ] && [ -f "$DISK_IMG" ] && return 0
 	mkdir -p "$CACHE_DIR"
-	head -c $((64 * 1024 * 1024)) /dev/urandom >"$DISK_IMG.tmp"
-	mv "$DISK_IMG.tmp" "$DISK_IMG"
+	if [ ! -f "$DISK_IMG" ]; then
+		head -c $((64 * 1024 * 1024)) /dev/urandom >"$DISK_IMG.tmp"
+		mv "$DISK_IMG.tmp" "$DISK_IMG"
+	fi
+	# Every run: the passthrough cases write into the image.
 	md5sum <"$DISK_IMG" | awk '{ print $1 }' >"$DISK_IMG.md5"
 }
 

@@ -14,7 +14,7 @@
 #   NESTED_MODE=native|nested   force a mode
 #   CONDUIT_VMM=conduit|qemu    the L1 VMM under test (qemu = stand-in, see runner.sh)
 #   CONDUIT_BIN                 conduit binary (default <repo>/conduit, `make STATIC=1`)
-#   NESTED_SUITE=basic          suite file in suites/; NESTED_CASES="a b" overrides it
+#   NESTED_SUITE=all            suite file in suites/ (all = basic + passthrough); NESTED_CASES="a b" overrides it
 #   CONDUIT_TEST_DEVICE         native mode: PCI device for passthrough suites
 #   NESTED_L1_CPUS / NESTED_L1_MEM / NESTED_VERBOSE=1 (L1's console live)
 #   NESTED_TIMEOUT (600 s: whole L1 run) / NESTED_STALL (150 s: L1 console silent)
@@ -27,7 +27,7 @@ NESTED_DIR=$(cd "$(dirname "$0")" && pwd)
 
 CONDUIT_VMM=${CONDUIT_VMM:-conduit}
 CONDUIT_BIN=${CONDUIT_BIN:-$REPO_DIR/conduit}
-NESTED_SUITE=${NESTED_SUITE:-basic}
+NESTED_SUITE=${NESTED_SUITE:-all}
 export CONDUIT_VMM CONDUIT_BIN
 
 # Prints native, nested or "skip: REASON".
@@ -148,6 +148,7 @@ run_nested() {
 	eval "$(grep -E '^(VMLINUZ|L1_INITRD)=' "$OUT_DIR/build.log")"
 	make_disk_image
 	args="conduit.mode=$mode conduit.vmm=$CONDUIT_VMM conduit.suite=$NESTED_SUITE"
+	args="$args conduit.diskmd5=$(cat "$DISK_IMG.md5")"
 	[ -z "${NESTED_CASES:-}" ] || args="$args conduit.cases=$(echo "$NESTED_CASES" | tr ' ' ,)"
 	[ -z "${NESTED_SHOW_OUTPUT:-}" ] || args="$args conduit.verbose=1"
 	# The demo is for people: keep L1's kernel messages off its console.
@@ -158,10 +159,50 @@ run_nested() {
 	fi
 	L1_LOG=$OUT_DIR/l1-console.log
 	RESULT_LOG=$L1_LOG
+	run_l1_once "$args"
+	# L1's own kernel sometimes dies under conduit in this emulated setup
+	# (QEMU/TCG's nested SVM: L1 ends up running with a guest GS base; see
+	# tests/nested/README.md). That is a fault of the test host, not a test
+	# result: it is reported, and the whole L1 run is tried once more. A
+	# failed case is never retried.
+	if l1_died; then
+		cp "$L1_LOG" "$OUT_DIR/l1-console.attempt1.log"
+		echo "# L1 kernel died (log kept in $OUT_DIR/l1-console.attempt1.log):"
+		tr -d '\r' <"$L1_LOG" | grep -a -m 3 -E 'Kernel panic|BUG:|stack guard|silent' | sed 's/^/#   | /'
+		echo "# retrying the L1 run once"
+		EXTRA_FAIL=0
+		run_l1_once "$args"
+	fi
+	check_l0_readback
+}
+
+# check_l0_readback: what L2 wrote through the passed-through NVMe must be in
+# the image on L0 once L1 is gone. The L1 runner says what it had L2 write
+# ("L1-WROTE=SECTOR:PATTERN"); the result is appended as a TAP line.
+check_l0_readback() {
+	w=$(tr -d '\r' <"$L1_LOG" | sed -n 's/^L1-WROTE=//p' | tail -n 1)
+	[ -n "$w" ] || return 0
+	sector=${w%%:*} pat=${w#*:}
+	got=$(dd if="$DISK_IMG" bs=512 skip="$sector" count=1 2>/dev/null | head -c ${#pat})
+	if [ "$got" = "$pat" ]; then
+		echo "ok 999 - l0-readback: L0 reads L2's write from the image" >>"$L1_LOG"
+	else
+		echo "not ok 999 - l0-readback: image has '$got' at sector $sector, L2 wrote '$pat'" >>"$L1_LOG"
+	fi
+}
+
+# l1_died: the L1 kernel panicked or its console went silent.
+l1_died() {
+	[ -n "$STALLED" ] || tr -d '\r' <"$L1_LOG" | grep -aq -E 'Kernel panic|BUG: (TASK stack|unable to handle)'
+}
+
+# run_l1_once ARGS: one boot of L1 running the suite; sets EXTRA_FAIL.
+run_l1_once() {
 	echo "# booting L1 (log: $L1_LOG)"
 	t=$(now_ms)
+	STALLED=''
 	: >"$L1_LOG"
-	boot_l1 "$L1_INITRD" "$args" &
+	boot_l1 "$L1_INITRD" "$1" &
 	pid=$!
 	tailpid=''
 	if [ -n "${NESTED_VERBOSE:-}" ]; then

@@ -13,6 +13,7 @@
 #   CONDUIT_TEST_DEVICE  PCI address for passthrough suites (empty: they skip)
 #   STANDIN_ACCEL=tcg    run the QEMU stand-in without KVM (debugging the harness)
 #   RUNNER_VERBOSE=1     print every case's whole VMM output, not only on failure
+#   CONDUIT_EXTRA_ARGS   more conduit options for run_guest (passthrough cases)
 #   BOOT_TIMEOUT (45 s: launch to CONDUIT-L2-INIT, and to L2-READY)
 #   EXIT_TIMEOUT (30 s: to the VMM's exit after that); a VMM past them is killed
 # Output: "1..N", "ok N - name", "not ok N - name: reason", "ok N - name # SKIP why",
@@ -43,9 +44,10 @@ vmm_exec() {
 	cpus=$1 console=$2 test=$3 trace=$4
 	cmdline="console=ttyS0 quiet conduit.test=$test${L2_EXTRA_CMDLINE:+ $L2_EXTRA_CMDLINE}"
 	if [ "$CONDUIT_VMM" = conduit ]; then
+		# shellcheck disable=SC2086
 		exec "$CONDUIT_BIN" --kernel "$L2_KERNEL" --initrd "$L2_INITRD" \
 			--cmdline "$cmdline" --memory "${L2_MEMORY}M" --cpus "$cpus" \
-			--console "$console"
+			--console "$console" ${CONDUIT_EXTRA_ARGS:-}
 	fi
 	# QEMU STAND-IN (CONDUIT_VMM=qemu): same wiring as conduit's --console modes.
 	if [ "$console" = virtio ]; then

@@ -1,0 +1,114 @@
+# tests/nested/cases-passthrough.sh - passthrough cases for suites/passthrough,
+# sourced by runner.sh. Owns the device's round trip: errors before binding,
+# conduit bind, L2 reading the whole disk by DMA (md5 against L0's image) with
+# MSI-X counting and nothing relayed by conduit, a second user refused, a write
+# that L1 and L0 read back, conduit unbind. The device is CONDUIT_TEST_DEVICE
+# (nested: the emulated NVMe at 0000:00:03.0); cases skip without one.
+# The cases depend on their order in the suite (bind before use, unbind last).
+
+pt_dev() {
+	[ -n "$CONDUIT_TEST_DEVICE" ] || { skip "no CONDUIT_TEST_DEVICE"; return 1; }
+	echo "$CONDUIT_TEST_DEVICE"
+}
+
+pt_driver() {
+	basename "$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null)" 2>/dev/null
+}
+
+# conduit_fails NAME WANT_RC PATTERN ARGS...: runs conduit (no guest should
+# start) and checks the exit code and the one-line error.
+conduit_fails() {
+	want=$1 pattern=$2
+	shift 2
+	OUT=$RUNNER_WORK/$CASE_NAME.out
+	"$CONDUIT_BIN" --kernel "$L2_KERNEL" --initrd "$L2_INITRD" "$@" >"$OUT" 2>&1 </dev/null
+	RC=$?
+	expect_rc "$want"
+	expect_out "$pattern"
+	[ "$(wc -l <"$OUT")" -eq 1 ] || fail "error is not one line"
+}
+
+case_pt_host_driver() {
+	dev=$(pt_dev) || return
+	drv=$(pt_driver "$dev")
+	case $drv in
+	vfio-pci | *vfio*) skip "$dev is already bound to $drv" && return ;;
+	esac
+	conduit_fails 1 "$dev is bound to $drv, not to vfio-pci" --passthrough "$dev"
+}
+
+case_pt_bad_bdf() {
+	conduit_fails 1 "'00:3.0' is not a PCI address" --passthrough 00:3.0
+}
+
+case_pt_no_device() {
+	conduit_fails 1 "there is no PCI device 0000:00:1e.0" --passthrough 0000:00:1e.0
+}
+
+case_pt_bind() {
+	dev=$(pt_dev) || return
+	OUT=$RUNNER_WORK/$CASE_NAME.out
+	"$CONDUIT_BIN" bind "$dev" >"$OUT" 2>&1
+	RC=$?
+	expect_rc 0
+	[ "$(pt_driver "$dev")" = vfio-pci ] || fail "driver is '$(pt_driver "$dev")' after bind"
+}
+
+case_pt_nvme_read() {
+	dev=$(pt_dev) || return
+	CONDUIT_EXTRA_ARGS="--passthrough $dev --stats" run_guest 2 virtio nvme-read
+	expect_rc 0
+	if [ -n "${DISK_MD5:-}" ]; then
+		expect_out "L2-MD5=$DISK_MD5"
+	else
+		grep -q '^L2-MD5=[0-9a-f]\{32\}' "$OUT" || fail "no md5 from L2"
+	fi
+	irqs=$(sed -n 's/^L2-NVME-IRQS=\([0-9]*\) msi.*/\1/p' "$OUT" | tr -d '\r')
+	[ "${irqs:-0}" -gt 0 ] || fail "no NVMe MSI/MSI-X interrupts counted in L2 (got '$irqs')"
+	expect_out "interrupts relayed by conduit 0"
+	expect_out "BAR data exits: MMIO 0, PIO 0"
+	grep -a "stats\|L2-NVME-IRQS" "$OUT" | tr -d '\r' | sed 's/^/# /'
+}
+
+case_pt_in_use() {
+	dev=$(pt_dev) || return
+	first=$RUNNER_WORK/$CASE_NAME.first
+	"$CONDUIT_BIN" --kernel "$L2_KERNEL" --initrd "$L2_INITRD" --passthrough "$dev" \
+		--cmdline "console=ttyS0 quiet conduit.test=hang" --memory "${L2_MEMORY}M" \
+		</dev/null >"$first" 2>&1 &
+	pid=$!
+	wait_for "$first" CONDUIT-L2-INIT "$BOOT_TIMEOUT" "$pid" || fail "first VM did not start"
+	conduit_fails 1 "busy" --passthrough "$dev"
+	kill -TERM "$pid"
+	wait_exit "$pid" "$EXIT_TIMEOUT" || fail "first VM ignored SIGTERM"
+	[ "$RC" = 143 ] || fail "first VM exit code $RC after SIGTERM, want 143"
+}
+
+case_pt_nvme_write() {
+	dev=$(pt_dev) || return
+	PT_PATTERN=conduit-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	CONDUIT_EXTRA_ARGS="--passthrough $dev" L2_EXTRA_CMDLINE="conduit.pattern=$PT_PATTERN" \
+		run_guest 1 virtio nvme-write
+	expect_rc 0
+	expect_out "L2-READBACK=$PT_PATTERN"
+	# run.sh checks the image on L0 after L1 is gone.
+	echo "L1-WROTE=1000:$PT_PATTERN"
+}
+
+case_pt_unbind() {
+	dev=$(pt_dev) || return
+	OUT=$RUNNER_WORK/$CASE_NAME.out
+	"$CONDUIT_BIN" unbind "$dev" >"$OUT" 2>&1
+	RC=$?
+	expect_rc 0
+	drv=$(pt_driver "$dev")
+	case $drv in
+	"" | vfio-pci) fail "driver is '$drv' after unbind" ;;
+	esac
+	# The host driver has the disk again: L1 sees what L2 wrote.
+	[ -n "${PT_PATTERN:-}" ] || return 0
+	i=0
+	while [ ! -b /dev/nvme0n1 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	got=$(dd if=/dev/nvme0n1 bs=512 skip=1000 count=1 iflag=direct 2>/dev/null | head -c ${#PT_PATTERN})
+	[ "$got" = "$PT_PATTERN" ] || fail "L1 reads '$got' at sector 1000, L2 wrote '$PT_PATTERN'"
+}
