@@ -296,7 +296,7 @@ static int load_guest(struct machine *m, const struct bzimage *bz,
 	struct vm *vm = &m->vm;
 	struct acpi_params ap = {
 		.n_cpus = vm->n_cpus,
-		.ecam_base = MEM_ECAM_START, .ecam_size = MEM_ECAM_SIZE,
+		.ecam_base = MEM_ECAM_START, .ecam_size = PCI_ECAM_BUS_SIZE,  /* bus 0 only */
 		.pci32_base = MEM_PCI32_START, .pci32_size = MEM_PCI32_SIZE,
 		.pci64_base = vm->mem.pci64_base, .pci64_size = vm->mem.pci64_size,
 	};

@@ -27,7 +27,8 @@
 #define MEM_PCI32_START    0xc0000000ULL
 #define MEM_PCI32_SIZE     0x20000000ULL
 #define MEM_ECAM_START     0xe0000000ULL
-#define MEM_ECAM_SIZE      0x10000000ULL
+#define MEM_ECAM_SIZE      0x10000000ULL  /* room for 256 buses */
+#define PCI_ECAM_BUS_SIZE  0x00100000ULL  /* one bus: what ACPI advertises */
 #define MEM_IOAPIC_START   0xfec00000ULL
 #define MEM_LAPIC_START    0xfee00000ULL
 #define MEM_MSI_SIZE       0x00100000ULL

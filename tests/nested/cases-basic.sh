@@ -49,3 +49,10 @@ case_cpuinfo() {
 	expect_out L2-FLAGS:
 	expect_rc 0
 }
+
+# Diagnostic (not in suites/basic): L2's whole kernel log.
+case_dmesg() {
+	run_guest 1 virtio dmesg
+	expect_out L2-DMESG:
+	expect_rc 0
+}

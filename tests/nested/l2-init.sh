@@ -15,6 +15,7 @@
 #                interrupt count (L2-NVME-IRQS=) and PCI ids (L2-PCI:)
 #   nvme-write   write conduit.pattern=P at sector 1000 of the NVMe, read it
 #                back (L2-READBACK=)
+#   dmesg        print the kernel log (L2-DMESG: lines), to see where boot time goes
 #   cpuinfo      print L2-FLAGS: (the CPU flags the guest sees) and xsave lines
 # Markers go to /dev/console (ttyS0 with console=ttyS0) and always start a line.
 
@@ -125,6 +126,7 @@ nvme-write)
 	echo 3 >/proc/sys/vm/drop_caches
 	echo "L2-READBACK=$(dd if=/dev/nvme0n1 bs=512 skip=1000 count=1 iflag=direct 2>/dev/null | head -c ${#PAT})"
 	;;
+dmesg) dmesg | sed 's/^/L2-DMESG: /' ;;
 cpuinfo)
 	echo "L2-FLAGS: $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2)"
 	dmesg | grep -iE 'xsave|xstate|fpu' | sed 's/^/L2-DMESG: /'
