@@ -992,11 +992,11 @@ static int check_bindable(const struct pci_addr *a, char *err, size_t errlen)
 	return 0;
 }
 
-int host_pci_plan_bind(const struct pci_addr *a, struct host_pci_plan *p,
-		       char *err, size_t errlen)
+/* Common start of a bind or unbind plan: the device exists and its current
+ * driver (into p->prev) can be read. */
+static int plan_start(const struct pci_addr *a, struct host_pci_plan *p,
+		      char bdf[PCI_ADDR_STRLEN], char *err, size_t errlen)
 {
-	char bdf[PCI_ADDR_STRLEN];
-
 	memset(p, 0, sizeof(*p));
 	pci_addr_format(a, bdf);
 	if (!host_pci_exists(a)) {
@@ -1007,6 +1007,16 @@ int host_pci_plan_bind(const struct pci_addr *a, struct host_pci_plan *p,
 		snprintf(err, errlen, "%s: cannot read its driver: %s", bdf, strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+int host_pci_plan_bind(const struct pci_addr *a, struct host_pci_plan *p,
+		       char *err, size_t errlen)
+{
+	char bdf[PCI_ADDR_STRLEN];
+
+	if (plan_start(a, p, bdf, err, errlen))
+		return -1;
 	if (host_pci_driver_is_vfio(p->prev)) {
 		strcpy(p->driver, p->prev);
 		return 0;
@@ -1045,16 +1055,8 @@ int host_pci_plan_unbind(const struct pci_addr *a, struct host_pci_plan *p,
 	char bdf[PCI_ADDR_STRLEN];
 	bool vfio;
 
-	memset(p, 0, sizeof(*p));
-	pci_addr_format(a, bdf);
-	if (!host_pci_exists(a)) {
-		host_pci_msg_no_device(a, err, errlen);
+	if (plan_start(a, p, bdf, err, errlen))
 		return -1;
-	}
-	if (host_pci_driver(a, p->prev, sizeof(p->prev))) {
-		snprintf(err, errlen, "%s: cannot read its driver: %s", bdf, strerror(errno));
-		return -1;
-	}
 	recall_driver(a, p->driver, sizeof(p->driver));
 	vfio = host_pci_driver_is_vfio(p->prev);
 	if (!vfio && !has_override(a))

@@ -6,31 +6,8 @@
 # Usage: tests/cli/host_pci.sh ./conduit
 set -u
 BIN=${1:-./conduit}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
+. "$(dirname "$0")/lib.sh"
 
-# expect NAME EXIT_CODE PATTERN -- ARGS...
-expect() {
-	name=$1 want=$2 pattern=$3
-	shift 4
-	"$BIN" "$@" > "$T/out" 2> "$T/err" < /dev/null
-	got=$?
-	if [ "$got" -ne "$want" ]; then
-		echo "not ok - $name: exit $got, want $want; stderr: $(head -c 300 "$T/err")"
-		fail=$((fail + 1))
-	elif ! grep -q -- "$pattern" "$T/out" "$T/err"; then
-		echo "not ok - $name: output lacks '$pattern'; got: $(head -c 300 "$T/out" "$T/err")"
-		fail=$((fail + 1))
-	elif [ "$want" -ne 0 ] && [ "$(wc -l < "$T/err")" -ne 1 ]; then
-		echo "not ok - $name: error is not one line: $(cat "$T/err")"
-		fail=$((fail + 1))
-	else
-		echo "ok - $name"
-		pass=$((pass + 1))
-	fi
-}
 
 expect "devices lists"            0 "^ADDRESS .*VERDICT$" -- devices
 expect "devices --help"           0 "usage: conduit devices" -- devices --help
