@@ -20,11 +20,12 @@ median() {
 	sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "none"; else if (NR % 2) print v[(NR + 1) / 2]; else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'
 }
 
-echo "boot to guest init (ms, launch -> CONDUIT-L2-INIT), $BENCH_RUNS runs each, one L1 run:"
+echo "boot to guest init (ms, launch -> CONDUIT-L2-INIT), one L1 run:"
 for vmm in conduit qemu-q35 qemu-microvm; do
 	runs=$(tr -d '\r' <"$src" | awk -v v="$vmm" '$1 == "BENCH" && $2 == v && $3 != "none" { print $3 }')
 	eval "med_${vmm//-/_}=$(echo "$runs" | grep . | median)"
-	printf '  %-13s %s  median %s\n' "$vmm" "$(echo $runs)" "$(eval echo \$med_${vmm//-/_})"
+	printf '  %-13s %d runs: %s  median %s\n' "$vmm" "$(echo "$runs" | grep -c .)" \
+		"$(echo $runs)" "$(eval echo \$med_${vmm//-/_})"
 done
 ratio() {
 	[ "$1" != none ] && [ "$2" != none ] && [ "$2" -gt 0 ] &&

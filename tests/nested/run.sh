@@ -149,6 +149,7 @@ run_nested() {
 	make_disk_image
 	args="conduit.mode=$mode conduit.vmm=$CONDUIT_VMM conduit.suite=$NESTED_SUITE"
 	args="$args conduit.diskmd5=$(cat "$DISK_IMG.md5")"
+	[ -z "${BENCH_RUNS:-}" ] || args="$args conduit.benchruns=$BENCH_RUNS"
 	[ -z "${NESTED_CASES:-}" ] || args="$args conduit.cases=$(echo "$NESTED_CASES" | tr ' ' ,)"
 	[ -z "${NESTED_SHOW_OUTPUT:-}" ] || args="$args conduit.verbose=1"
 	# The demo is for people: keep L1's kernel messages off its console.
