@@ -17,14 +17,17 @@ bench_boot() {
 	t0=$(now_ms)
 	"$@" </dev/null >"$OUT" 2>&1 &
 	pid=$!
+	ok=1
 	if wait_for "$OUT" CONDUIT-L2-INIT "$BOOT_TIMEOUT" "$pid"; then
 		boot=$(($(now_ms) - t0))
 	else
 		fail "$name: no CONDUIT-L2-INIT"
-		boot=none
+		boot=none ok=''
 	fi
-	wait_exit "$pid" "$EXIT_TIMEOUT" || fail "$name: did not power off"
-	[ "$RC" = 0 ] || fail "$name: exit code $RC"
+	wait_exit "$pid" "$EXIT_TIMEOUT" || { fail "$name: did not power off"; ok=''; }
+	[ "$RC" = 0 ] || { fail "$name: exit code $RC"; ok=''; }
+	# A failed run's output is shown now: the next run reuses the file.
+	[ -n "$ok" ] || tail -n 25 "$OUT" | tr -cd '\11\12\40-\176' | sed "s/^/# $name failed | /"
 	echo "BENCH $name $boot $(($(now_ms) - t0))"
 }
 
