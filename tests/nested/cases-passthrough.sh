@@ -112,3 +112,46 @@ case_pt_unbind() {
 	got=$(dd if=/dev/nvme0n1 bs=512 skip=1000 count=1 iflag=direct 2>/dev/null | head -c ${#PT_PATTERN})
 	[ "$got" = "$PT_PATTERN" ] || fail "L1 reads '$got' at sector 1000, L2 wrote '$PT_PATTERN'"
 }
+
+# The second device: QEMU's pci-serial, a 16550 behind an I/O-port BAR with
+# INTx, passed through together with the NVMe.
+pt_io() {
+	[ -n "${CONDUIT_TEST_IO_DEVICE:-}" ] || { skip "no CONDUIT_TEST_IO_DEVICE"; return 1; }
+	echo "$CONDUIT_TEST_IO_DEVICE"
+}
+
+case_pt_io_bind() {
+	io=$(pt_io) || return
+	OUT=$RUNNER_WORK/$CASE_NAME.out
+	"$CONDUIT_BIN" bind "$io" >"$OUT" 2>&1
+	RC=$?
+	expect_rc 0
+	[ "$(pt_driver "$io")" = vfio-pci ] || fail "driver is '$(pt_driver "$io")' after bind"
+}
+
+case_pt_two_devices() {
+	dev=$(pt_dev) || return
+	io=$(pt_io) || return
+	PT_SERIAL=serial-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	CONDUIT_EXTRA_ARGS="--passthrough $dev --passthrough $io --stats" \
+		L2_EXTRA_CMDLINE="conduit.pattern=$PT_SERIAL" run_guest 1 virtio nvme-serial
+	expect_rc 0
+	[ -z "${DISK_MD5:-}" ] || expect_out "L2-MD5=$DISK_MD5"
+	expect_out "L2-PCISERIAL-SENT"
+	pio=$(tr -d '\r' <"$OUT" | sed -n "s/.*stats $io: BAR data exits: MMIO [0-9]*, PIO \([0-9]*\);.*/\1/p")
+	[ "${pio:-0}" -gt 256 ] || fail "too few trapped I/O-port accesses for $io (got '$pio')"
+	intx=$(sed -n 's/^L2-INTX=\([0-9]*\).*/\1/p' "$OUT" | tr -d '\r')
+	[ "${intx:-0}" -gt 0 ] || fail "no INTx interrupts from $io counted in L2"
+	grep -a "stats\|L2-INTX\|L2-IRQ\|L2-PCISERIAL" "$OUT" | tr -d '\r' | sed 's/^/# /'
+	# run.sh checks the chardev file on L0 after L1 is gone.
+	echo "L1-SERIAL=$PT_SERIAL"
+}
+
+case_pt_io_unbind() {
+	io=$(pt_io) || return
+	OUT=$RUNNER_WORK/$CASE_NAME.out
+	"$CONDUIT_BIN" unbind "$io" >"$OUT" 2>&1
+	RC=$?
+	expect_rc 0
+	[ "$(pt_driver "$io")" != vfio-pci ] || fail "still bound to vfio-pci"
+}

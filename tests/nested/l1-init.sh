@@ -42,6 +42,9 @@ for w in $(cat /proc/cmdline); do
 done
 
 export CONDUIT_VMM=$VMM CONDUIT_BIN=/usr/bin/conduit CONDUIT_TEST_DEVICE=0000:00:03.0
+# QEMU's pci-serial: a 16550 behind an I/O-port BAR, INTx only; what L2
+# writes to it is checked on L0 in the chardev file.
+export CONDUIT_TEST_IO_DEVICE=0000:00:04.0
 export L2_KERNEL=/nested/l2/vmlinuz L2_INITRD=/nested/l2/initrd.cpio.gz
 
 case $MODE in

@@ -16,6 +16,9 @@
 #   nvme-write   write conduit.pattern=P at sector 1000 of the NVMe, read it
 #                back (L2-READBACK=)
 #   dmesg        print the kernel log (L2-DMESG: lines), to see where boot time goes
+#   nvme-serial  nvme-read, then write conduit.pattern=P (repeated to 256
+#                bytes, so the 16550 needs its THRE interrupt) to the tty of the
+#                passed-through PCI serial card (two devices at once)
 #   cpuinfo      print L2-FLAGS: (the CPU flags the guest sees) and xsave lines
 # Markers go to /dev/console (ttyS0 with console=ttyS0) and always start a line.
 
@@ -78,6 +81,30 @@ wait_blk() {
 	done
 }
 
+# pci_serial_write: the pattern, 256 bytes, to the tty whose device is a PCI
+# serial card (not the legacy COM ports).
+pci_serial_write() {
+	PAT=$(sed -n 's/.*conduit.pattern=\([^ ]*\).*/\1/p' /proc/cmdline)
+	tty=''
+	for t in /sys/class/tty/ttyS*; do
+		case $(readlink "$t/device" 2>/dev/null) in
+		*/0000:00:*) tty=/dev/${t##*/} ;;
+		esac
+	done
+	[ -n "$tty" ] || fail "no tty for a PCI serial card"
+	stty -F "$tty" raw -echo 115200 || echo "L2-WARN: stty on $tty failed"
+	line=''
+	while [ ${#line} -lt 256 ]; do line="$line$PAT."; done
+	# Held open: the 8250 driver frees its interrupt when the tty closes.
+	exec 4>"$tty"
+	printf '%s\n' "$line" >&4
+	sleep 1
+	echo "L2-PCISERIAL-SENT $tty ${#line}"
+	grep -i "ttyS\|serial" /proc/interrupts | sed 's/^/L2-IRQ: /'
+	echo "L2-INTX=$(awk '/ttyS|serial/ && !/ 4-edge/ { for (i = 2; i < NF; i++) if ($i ~ /^[0-9]+$/) s += $i } END { print s + 0 }' /proc/interrupts)"
+	exec 4>&-
+}
+
 # echo_on DEV: the echo protocol on a tty, with its own echo switched off.
 echo_on() {
 	wait_dev "$1" || fail "no $1"
@@ -109,13 +136,14 @@ reboot)
 shell) load_virtio && shell_on /dev/hvc0 ;;
 shell-serial) shell_on /dev/ttyS0 ;;
 hang) while :; do sleep 1000; done ;;
-nvme-read)
+nvme-read | nvme-serial)
 	wait_blk /dev/nvme0n1 || fail "no /dev/nvme0n1"
 	for d in /sys/bus/pci/devices/*; do
 		echo "L2-PCI: ${d##*/} $(cat "$d/vendor"):$(cat "$d/device") driver=$(basename "$(readlink "$d/driver" 2>/dev/null)" 2>/dev/null)"
 	done
 	echo "L2-MD5=$(md5sum </dev/nvme0n1 | cut -d' ' -f1)"
 	echo "L2-NVME-IRQS=$(awk '/nvme/ { for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i; if ($0 ~ /MSI/) m = 1 } END { print s + 0, (m ? "msi" : "other") }' /proc/interrupts)"
+	[ "$TEST" = nvme-read ] || pci_serial_write
 	;;
 nvme-write)
 	wait_blk /dev/nvme0n1 || fail "no /dev/nvme0n1"

@@ -14,6 +14,8 @@
 NESTED_DIR=${NESTED_DIR:-$(cd "$(dirname "$0")" && pwd)}
 REPO_DIR=${REPO_DIR:-$(cd "$NESTED_DIR/../.." && pwd)}
 CACHE_DIR=${CONDUIT_CACHE:-$REPO_DIR/.cache}/nested
+# What L2 writes to the passed-through PCI serial card lands here (on L0).
+PCI_SERIAL_OUT=${PCI_SERIAL_OUT:-$CACHE_DIR/pci-serial.out}
 BUILD_DIR=$CACHE_DIR/build
 OUT_DIR=$CACHE_DIR/out
 KERNEL_META=${NESTED_KERNEL_META:-linux-image-cloud-amd64}
@@ -257,12 +259,16 @@ make_disk_image() {
 # hung run is killed after $NESTED_TIMEOUT s (exit code 124).
 boot_l1() {
 	initrd=$1 extra=$2 interactive=${3:-}
+	mkdir -p "$CACHE_DIR"
+	: >"$PCI_SERIAL_OUT"
 	set -- qemu-system-x86_64 -machine q35 -accel tcg -cpu max \
 		-m "${NESTED_L1_MEM:-3072}" -smp "${NESTED_L1_CPUS:-2}" \
 		-nodefaults -nographic -no-reboot -serial stdio \
 		-device intel-iommu,intremap=on \
 		-drive "file=$DISK_IMG,if=none,id=d0,format=raw" \
 		-device nvme,drive=d0,serial=abc,addr=0x3 \
+		-chardev "file,id=ps0,path=$PCI_SERIAL_OUT" \
+		-device pci-serial,chardev=ps0,addr=0x4 \
 		-kernel "$VMLINUZ" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 intel_iommu=on quiet $extra"
 	if [ -n "$interactive" ]; then

@@ -175,6 +175,21 @@ run_nested() {
 		run_l1_once "$args"
 	fi
 	check_l0_readback
+	check_l0_serial
+}
+
+# check_l0_serial: what L2 wrote to the passed-through PCI serial card must be
+# in the chardev file on L0 ("L1-SERIAL=PATTERN"; 256 bytes of it).
+check_l0_serial() {
+	pat=$(tr -d '\r' <"$L1_LOG" | sed -n 's/^L1-SERIAL=//p' | tail -n 1)
+	[ -n "$pat" ] || return 0
+	line=''
+	while [ ${#line} -lt 256 ]; do line="$line$pat."; done
+	if grep -qF -- "$line" "$PCI_SERIAL_OUT" 2>/dev/null; then
+		echo "ok 998 - l0-pci-serial: L0 got L2's ${#line} bytes through the passed-through card" >>"$L1_LOG"
+	else
+		echo "not ok 998 - l0-pci-serial: $PCI_SERIAL_OUT lacks L2's ${#line}-byte line (has $(wc -c <"$PCI_SERIAL_OUT" 2>/dev/null) bytes)" >>"$L1_LOG"
+	fi
 }
 
 # check_l0_readback: what L2 wrote through the passed-through NVMe must be in
