@@ -60,6 +60,7 @@ build_l1() {
 	cp "$NESTED_DIR/l1-init.sh" "$root/init"
 	cp "$NESTED_DIR/runner.sh" "$NESTED_DIR"/cases-*.sh "$root/nested/"
 	cp "$NESTED_DIR"/suites/* "$root/nested/suites/"
+	cp "$REPO_DIR/configs/nested-l2.conf" "$root/nested/"
 	chmod 755 "$root/init" "$root/nested/runner.sh"
 	cp "$VMLINUZ" "$root/nested/l2/vmlinuz"
 	cp "$BUILD_DIR/l2.cpio.gz" "$root/nested/l2/initrd.cpio.gz"

@@ -258,6 +258,8 @@ show_output() {
 # demo: the default guest with the console attached (interactive).
 run_demo() {
 	echo "demo: $CONDUIT_VMM on the default L2 guest (a shell on hvc0); exit it to stop"
+	# conduit boots the default guest from its ready configuration.
+	[ "$CONDUIT_VMM" != conduit ] || exec "$CONDUIT_BIN" --config /nested/nested-l2.conf
 	vmm_exec "${DEMO_CPUS:-1}" virtio shell "$RUNNER_WORK/demo.trace"
 }
 
