@@ -10,6 +10,7 @@ int main(void)
 		terminal_suite, virtio_pci_suite,
 		host_pci_suite,
 		vfio_suite,
+		acpi_pm_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	size_t i;

@@ -5,6 +5,7 @@
 #include <check.h>
 
 Suite *config_suite(void);
+Suite *acpi_pm_suite(void);
 Suite *bzimage_suite(void);
 Suite *memmap_suite(void);
 Suite *pci_suite(void);
