@@ -37,6 +37,7 @@ for w in $(cat /proc/cmdline); do
 	conduit.vmm=*) VMM=${w#*=} ;;
 	conduit.verbose=*) export RUNNER_VERBOSE=${w#*=} ;;
 	conduit.diskmd5=*) export DISK_MD5=${w#*=} ;;
+	conduit.scsimd5=*) export SCSI_MD5=${w#*=} ;;
 	conduit.benchruns=*) export BENCH_RUNS=${w#*=} ;;
 	esac
 done

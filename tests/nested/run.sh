@@ -148,7 +148,7 @@ run_nested() {
 	eval "$(grep -E '^(VMLINUZ|L1_INITRD)=' "$OUT_DIR/build.log")"
 	make_disk_image
 	args="conduit.mode=$mode conduit.vmm=$CONDUIT_VMM conduit.suite=$NESTED_SUITE"
-	args="$args conduit.diskmd5=$(cat "$DISK_IMG.md5")"
+	args="$args conduit.diskmd5=$(cat "$DISK_IMG.md5") conduit.scsimd5=$(cat "$SCSI_IMG.md5")"
 	[ -z "${BENCH_RUNS:-}" ] || args="$args conduit.benchruns=$BENCH_RUNS"
 	[ -z "${NESTED_CASES:-}" ] || args="$args conduit.cases=$(echo "$NESTED_CASES" | tr ' ' ,)"
 	[ -z "${NESTED_SHOW_OUTPUT:-}" ] || args="$args conduit.verbose=1"
