@@ -90,6 +90,7 @@ static void config_written(struct pci_device *d, unsigned off, unsigned size)
 
 	if (v->msix.n)
 		msix_config_written(&v->msix, off, size);
+	msi_config_written(&v->msi, off, size);
 	if ((off <= PCI_ROM + 3 && off + size > PCI_ROM) ||
 	    (off <= PCI_COMMAND && off + size > PCI_COMMAND))
 		vfio_rom_update(v);
@@ -136,7 +137,8 @@ static int setup(struct vfio_pci *v, uint32_t *next_slot, char *err, size_t errl
 }
 
 int vfio_pci_attach(struct vm *vm, struct vfio_backend *b, const char *bdf,
-		    int group, uint32_t *next_slot, char *err, size_t errlen)
+		    int group, unsigned flags, uint32_t *next_slot,
+		    char *err, size_t errlen)
 {
 	struct vfio_pci *v = calloc(1, sizeof(*v));
 	struct iova_range r[VFIO_MAX_IOVA_RANGES];
@@ -148,7 +150,10 @@ int vfio_pci_attach(struct vm *vm, struct vfio_backend *b, const char *bdf,
 	}
 	v->vm = vm;
 	v->fd = v->intx_efd = v->intx_resample = -1;
+	for (n = 0; n < MSI_MAX_VECTORS; n++)
+		v->msi_efd[n] = -1;
 	snprintf(v->bdf, sizeof(v->bdf), "%s", bdf);
+	v->flags = flags;
 	v->fd = b->ops->open_device(b, bdf, group, err, errlen);
 	if (v->fd < 0)
 		goto fail;
@@ -191,10 +196,11 @@ void vfio_pci_detach(struct vfio_pci *v)
 void vfio_pci_print_stats(const struct vfio_pci *v)
 {
 	fprintf(stderr, "conduit: stats %s: BAR data exits: MMIO %llu, PIO %llu; "
-		"MSI-X table/PBA accesses %llu (table writes %llu); "
+		"MSI-X table/PBA accesses %llu (table writes %llu); MSI capability writes %llu; "
 		"interrupts relayed by conduit %llu\r\n", v->bdf,
 		(unsigned long long)v->stats.mmio_exits, (unsigned long long)v->stats.pio_exits,
 		(unsigned long long)v->stats.msix_accesses,
 		(unsigned long long)v->stats.msix_table_writes,
+		(unsigned long long)v->stats.msi_updates,
 		(unsigned long long)v->stats.relayed_irqs);
 }

@@ -48,9 +48,14 @@ static void memlock_error(uint64_t need, char *err, size_t errlen)
 {
 	struct rlimit rl;
 
-	getrlimit(RLIMIT_MEMLOCK, &rl);
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0 && rl.rlim_cur == RLIM_INFINITY) {
+		/* No limit to hit: the host is short of memory. */
+		snprintf(err, errlen, "cannot pin %llu MiB of guest RAM for DMA: out of memory (the memlock limit is unlimited): lower --memory or free host memory",
+			 (unsigned long long)(need >> 20));
+		return;
+	}
 	snprintf(err, errlen, "cannot pin guest RAM for DMA: the memlock limit is %llu KiB, passthrough needs %llu MiB (raise it: ulimit -l %llu, or LimitMEMLOCK= / limits.conf, or run as root)",
-		 rl.rlim_cur == RLIM_INFINITY ? 0ULL : (unsigned long long)(rl.rlim_cur >> 10),
+		 (unsigned long long)(rl.rlim_cur >> 10),
 		 (unsigned long long)(need >> 20), (unsigned long long)((need >> 10) + 65536));
 }
 

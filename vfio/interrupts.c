@@ -4,9 +4,10 @@
  * MSI route. A masked vector has its irqfd detached, so the device's
  * signals collect in the eventfd counter: that is the pending bit. On
  * unmask the irqfd is attached again and KVM injects what is pending at
- * once. An address/data change rewrites the route. INTx: an eventfd plus a
- * resample eventfd (KVM_IRQFD_FLAG_RESAMPLE) on the IOAPIC pin of the
- * device's slot, used while MSI-X is off. */
+ * once. An address/data change rewrites the route. MSI works the same way
+ * with up to 32 vectors, its mask and pending bits in the capability.
+ * INTx: an eventfd plus a resample eventfd (KVM_IRQFD_FLAG_RESAMPLE) on the
+ * IOAPIC pin of the device's slot, used while MSI and MSI-X are off. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,36 +73,46 @@ static int intx_enable(struct vfio_pci *v, bool on)
 	return 0;
 }
 
+/* INTx is live exactly while neither MSI nor MSI-X is. */
+static void intx_update(struct vfio_pci *v)
+{
+	intx_enable(v, !v->msix_on && !v->msi_nvec);
+}
+
 static int msix_enable(struct vfio_pci *v, bool on)
 {
 	int ret;
 
 	if (on == v->msix_on)
 		return 0;
+	if (on && v->msi_nvec) {
+		pr_debug("%s: guest enabled MSI-X while MSI is on; ignored", v->bdf);
+		return -EBUSY;
+	}
 	if (on) {
 		intx_enable(v, false);
 		ret = set_irqs(v, VFIO_PCI_MSIX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER,
 			       v->vec_efd, v->msix.n);
 		if (ret) {
 			pr_err("%s: enabling MSI-X: %s", v->bdf, strerror(-ret));
-			intx_enable(v, true);
+			intx_update(v);
 			return ret;
 		}
 	} else {
 		set_irqs(v, VFIO_PCI_MSIX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, NULL, 0);
-		intx_enable(v, true);
 	}
 	v->msix_on = on;
+	intx_update(v);
 	pr_debug("%s: MSI-X %s", v->bdf, on ? "on" : "off");
 	return 0;
 }
 
-static void vector_live(struct vfio_pci *v, unsigned vec, bool live)
+static void vector_live(struct vfio_pci *v, int efd, uint32_t gsi, bool *is_live, bool live)
 {
-	if (live == v->vec_live[vec])
+	if (live == *is_live)
 		return;
-	if (irqfd_assign(v->vm->vm_fd, v->vec_efd[vec], v->vec_gsi[vec], live) == 0)
-		v->vec_live[vec] = live;
+	if (irqfd_assign(v->vm->vm_fd, efd, gsi, live) == 0)
+		*is_live = live;
 }
 
 void vfio_msix_vector_changed(struct msix *m, unsigned vec)
@@ -118,7 +129,7 @@ void vfio_msix_vector_changed(struct msix *m, unsigned vec)
 		pr_debug("%s: vector %u has no valid MSI address", v->bdf, vec);
 		live = false;
 	}
-	vector_live(v, vec, live);
+	vector_live(v, v->vec_efd[vec], v->vec_gsi[vec], &v->vec_live[vec], live);
 	/* A pending bit seen through the PBA was taken out of the eventfd. */
 	if (live && msix_take_pending(m, vec) &&
 	    write(v->vec_efd[vec], &one, sizeof(one)) == sizeof(one))
@@ -135,6 +146,94 @@ void vfio_msix_sync_pending(struct vfio_pci *v)
 	for (i = 0; i < v->msix.n; i++)
 		if (!v->vec_live[i] && read(v->vec_efd[i], &cnt, sizeof(cnt)) == sizeof(cnt))
 			msix_set_pending(&v->msix, i);
+}
+
+/* vfio-pci's MSI vectors: nvec eventfds, or none (0). A change of count
+ * goes through off, as vfio-pci requires. */
+static int msi_set_count(struct vfio_pci *v, unsigned nvec)
+{
+	unsigned i;
+	int ret;
+
+	if (nvec == v->msi_nvec)
+		return 0;
+	if (nvec && v->msix_on) {
+		pr_debug("%s: guest enabled MSI while MSI-X is on; ignored", v->bdf);
+		return -EBUSY;
+	}
+	if (v->msi_nvec) {
+		for (i = 0; i < v->msi_nvec; i++)
+			vector_live(v, v->msi_efd[i], v->msi_gsi[i], &v->msi_live[i], false);
+		set_irqs(v, VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, NULL, 0);
+		v->msi_nvec = 0;
+	}
+	if (nvec) {
+		intx_enable(v, false);
+		ret = set_irqs(v, VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER,
+			       v->msi_efd, nvec);
+		if (ret) {
+			pr_err("%s: enabling %u MSI vector(s): %s", v->bdf, nvec, strerror(-ret));
+			intx_update(v);
+			return ret;
+		}
+		v->msi_nvec = nvec;
+	}
+	intx_update(v);
+	pr_debug("%s: MSI %s (%u vectors)", v->bdf, nvec ? "on" : "off", nvec);
+	return 0;
+}
+
+void vfio_msi_changed(struct msi *m)
+{
+	struct vfio_pci *v = m->opaque;
+	uint64_t one = 1;
+	unsigned i;
+	bool live;
+
+	v->stats.msi_updates++;
+	if (msi_set_count(v, msi_enabled(m) ? msi_vectors(m) : 0))
+		return;
+	for (i = 0; i < v->msi_nvec; i++) {
+		live = !msi_masked(m, i);
+		if (live && irq_msi_set(&v->vm->irq, v->msi_gsi[i], msi_address(m),
+					msi_data(m, i))) {
+			pr_debug("%s: MSI vector %u has no valid address", v->bdf, i);
+			live = false;
+		}
+		vector_live(v, v->msi_efd[i], v->msi_gsi[i], &v->msi_live[i], live);
+		if (live && msi_take_pending(m, i) &&
+		    write(v->msi_efd[i], &one, sizeof(one)) == sizeof(one))
+			v->stats.relayed_irqs++;
+	}
+}
+
+/* For a read of the pending bits: signals held in masked vectors'
+ * eventfds become pending bits. */
+void vfio_msi_sync_pending(struct vfio_pci *v)
+{
+	uint64_t cnt;
+	unsigned i;
+
+	for (i = 0; i < v->msi_nvec; i++)
+		if (!v->msi_live[i] && read(v->msi_efd[i], &cnt, sizeof(cnt)) == sizeof(cnt))
+			msi_set_pending(&v->msi, i);
+}
+
+static int init_msi(struct vfio_pci *v)
+{
+	unsigned i;
+
+	if (!v->msi.dev)
+		return 0;
+	for (i = 0; i < v->msi.max; i++) {
+		v->msi_efd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (v->msi_efd[i] < 0)
+			return -errno;
+		irq_msi_alloc(&v->vm->irq, &v->msi_gsi[i]);
+	}
+	v->msi.changed = vfio_msi_changed;
+	v->msi.opaque = v;
+	return 0;
 }
 
 static int init_intx(struct vfio_pci *v)
@@ -174,6 +273,11 @@ int vfio_irqs_init(struct vfio_pci *v, char *err, size_t errlen)
 		v->msix.vector_changed = vfio_msix_vector_changed;
 		v->msix.opaque = v;
 	}
+	ret = init_msi(v);
+	if (ret) {
+		snprintf(err, errlen, "%s: cannot allocate MSI eventfds: %s", v->bdf, strerror(-ret));
+		return -1;
+	}
 	ret = init_intx(v);
 	if (ret) {
 		snprintf(err, errlen, "%s: INTx setup: %s", v->bdf, strerror(-ret));
@@ -193,7 +297,13 @@ void vfio_irqs_cleanup(struct vfio_pci *v)
 	if (v->msix_on)
 		set_irqs(v, VFIO_PCI_MSIX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, NULL, 0);
 	v->msix_on = false;
+	msi_set_count(v, 0);
 	intx_enable(v, false);
+	for (i = 0; i < MSI_MAX_VECTORS; i++) {
+		if (v->msi_efd[i] >= 0)
+			close(v->msi_efd[i]);
+		v->msi_efd[i] = -1;
+	}
 	for (i = 0; v->vec_efd && i < v->msix.n; i++) {
 		if (v->vec_live && v->vec_live[i])
 			irqfd_assign(v->vm->vm_fd, v->vec_efd[i], v->vec_gsi[i], false);

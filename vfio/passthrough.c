@@ -16,13 +16,45 @@
 
 #define FIRST_BAR_SLOT 8        /* KVM memory slots 0..n_ram-1 are RAM */
 
+/* "BDF[,option...]": the address into addr, the options into *flags. The
+ * one option: msix=off hides the MSI-X capability, so the guest driver
+ * falls back to MSI or INTx (for devices whose MSI-X misbehaves). */
+static int parse_options(const char *spec, char *addr, size_t len, unsigned *flags,
+			 char *err, size_t errlen)
+{
+	const char *comma = strchr(spec, ',');
+	const char *opt;
+	size_t n = comma ? (size_t)(comma - spec) : strlen(spec);
+
+	*flags = 0;
+	if (n >= len)
+		n = len - 1;    /* too long for an address: pci_addr_parse says so */
+	memcpy(addr, spec, n);
+	addr[n] = '\0';
+	for (opt = comma; opt; opt = strchr(opt + 1, ',')) {
+		const char *end = strchr(opt + 1, ',');
+		size_t olen = end ? (size_t)(end - opt - 1) : strlen(opt + 1);
+
+		if (olen == 8 && !strncmp(opt + 1, "msix=off", 8)) {
+			*flags |= VFIO_PCI_NO_MSIX;
+			continue;
+		}
+		snprintf(err, errlen, "--passthrough %s: unknown option '%.*s' (the one option is msix=off)",
+			 spec, (int)olen, opt + 1);
+		return -1;
+	}
+	return 0;
+}
+
 int passthrough_check(const char *spec, struct passthrough_dev *out,
 		      char *err, size_t errlen)
 {
-	char driver[HOST_PCI_NAME_LEN], msg[HOST_PCI_ERR_LEN];
+	char driver[HOST_PCI_NAME_LEN], msg[HOST_PCI_ERR_LEN], addr[32];
 	struct pci_addr a;
 
-	if (pci_addr_parse(spec, &a, msg, sizeof(msg))) {
+	if (parse_options(spec, addr, sizeof(addr), &out->flags, err, errlen))
+		return -1;
+	if (pci_addr_parse(addr, &a, msg, sizeof(msg))) {
 		snprintf(err, errlen, "--passthrough %s: %s", spec, msg);
 		return -1;
 	}
@@ -63,7 +95,8 @@ int passthrough_start(struct vm *vm, const struct passthrough_dev *devs, int n,
 	if (!vm->iommu)
 		return -1;
 	for (i = 0; i < n; i++)
-		if (vfio_pci_attach(vm, vm->iommu, devs[i].bdf, devs[i].group, &slot, err, errlen))
+		if (vfio_pci_attach(vm, vm->iommu, devs[i].bdf, devs[i].group, devs[i].flags,
+				    &slot, err, errlen))
 			goto fail;
 	if (dma_map_guest(vm->iommu, &vm->mem, &ns, err, errlen))
 		goto fail;

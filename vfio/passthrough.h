@@ -11,10 +11,12 @@ struct vm;
 struct passthrough_dev {
 	char bdf[16];
 	int group;
+	unsigned flags;                 /* VFIO_PCI_* in vfio_pci.h */
 };
 
-/* Everything that can be checked before a VM exists: the BDF, the device,
- * its IOMMU group, its driver, the group's viability. One-line errors. */
+/* Everything that can be checked before a VM exists: the BDF and its
+ * options ("BDF[,msix=off]"), the device, its IOMMU group, its driver, the
+ * group's viability. One-line errors. */
 int passthrough_check(const char *spec, struct passthrough_dev *out,
 		      char *err, size_t errlen);
 /* Open the IOMMU backend, attach every device, map all guest RAM for DMA. */

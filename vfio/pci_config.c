@@ -1,6 +1,6 @@
 /* The guest's view of a passed-through device's config space. The header's
- * BARs and expansion ROM BAR, the interrupt line, and the MSI-X capability
- * are emulated (served from and written to the view in struct pci_device,
+ * BARs and expansion ROM BAR, the interrupt line, and the MSI and MSI-X
+ * capabilities are emulated (served from and written to the view in struct pci_device,
  * through its write masks); every other byte is read from and written to
  * the device through the vfio config region, where vfio-pci applies its
  * own filtering. Writes to emulated bytes never reach the device. The
@@ -52,7 +52,8 @@ static unsigned find_cap(const uint8_t *cfg, uint8_t id)
 }
 
 /* Hide a capability from the guest by emulating the pointer that leads to
- * it (MSI, which conduit does not virtualize: the guest uses MSI-X). */
+ * it (an MSI capability that does not fit in config space, or MSI-X with
+ * msix=off). */
 static void hide_cap(struct vfio_pci *v, unsigned cap)
 {
 	uint8_t *cfg = v->pci.cfg;
@@ -78,6 +79,7 @@ int vfio_config_init(struct vfio_pci *v, char *err, size_t errlen)
 	uint8_t *cfg = v->pci.cfg;
 	size_t len = v->cfg_size < PCI_CFG_SIZE ? v->cfg_size : PCI_CFG_SIZE;
 	unsigned msix, msi;
+	int msi_len;
 
 	memset(cfg, 0xff, PCI_CFG_SIZE);
 	if (pread(v->fd, cfg, len, (off_t)v->cfg_off) != (ssize_t)len) {
@@ -107,9 +109,17 @@ int vfio_config_init(struct vfio_pci *v, char *err, size_t errlen)
 
 	msix = find_cap(cfg, PCI_CAP_ID_MSIX);
 	msi = find_cap(cfg, PCI_CAP_ID_MSI);
-	if (msix) {
+	if (msix && (v->flags & VFIO_PCI_NO_MSIX)) {
+		hide_cap(v, msix);
+		msix = 0;
+	}
+	if (msix)
 		emulate(v, msix, 12);
-		if (msi)
+	if (msi) {
+		msi_len = msi_init_at(&v->msi, &v->pci, msi);
+		if (msi_len > 0)
+			emulate(v, msi, (unsigned)msi_len);
+		else
 			hide_cap(v, msi);
 	}
 	v->pci.next_cap = 0;    /* no capabilities are added */
@@ -150,6 +160,8 @@ uint32_t vfio_config_read(struct pci_device *d, unsigned off, unsigned size)
 
 	if (bad_access(off, size) || off >= v->cfg_size)
 		return ~0U;
+	if (msi_reads_pending(&v->msi, off, size))
+		vfio_msi_sync_pending(v);
 	if (all_emulated(v, off, size))
 		return pci_cfg_read(d, off, size);
 	if (none_emulated(v, off, size))

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <linux/vfio.h>
+#include "../devices/msi.h"
 #include "../devices/msix.h"
 #include "../devices/pci.h"
 #include "backend.h"
@@ -35,6 +36,7 @@ struct vfio_bar {
 struct vfio_stats {
 	uint64_t mmio_exits, pio_exits; /* BAR data accesses that trapped */
 	uint64_t msix_accesses;         /* MSI-X table and PBA accesses */
+	uint64_t msi_updates;           /* guest writes to the MSI capability */
 	uint64_t msix_table_writes;
 	uint64_t relayed_irqs;  /* interrupts that passed through conduit */
 	uint64_t dma_map_ns;
@@ -45,6 +47,7 @@ struct vfio_pci {
 	uint8_t emu[PCI_CFG_SIZE];      /* 1: byte served from the view */
 	struct vm *vm;
 	char bdf[16];
+	unsigned flags;                 /* VFIO_PCI_* */
 	int fd;
 	uint64_t cfg_off, cfg_size;     /* config region */
 	struct vfio_device_info info;
@@ -60,6 +63,12 @@ struct vfio_pci {
 	uint32_t *vec_gsi;
 	bool *vec_live;
 	bool msix_on;
+	/* MSI: one eventfd and route per vector the capability offers */
+	struct msi msi;
+	int msi_efd[MSI_MAX_VECTORS];
+	uint32_t msi_gsi[MSI_MAX_VECTORS];
+	bool msi_live[MSI_MAX_VECTORS];
+	unsigned msi_nvec;              /* vectors vfio-pci has enabled, 0: off */
 	/* INTx */
 	int intx_efd, intx_resample;
 	uint32_t intx_gsi;
@@ -67,9 +76,12 @@ struct vfio_pci {
 	struct vfio_stats stats;
 };
 
+#define VFIO_PCI_NO_MSIX 0x1            /* hide the MSI-X capability */
+
 /* Open, describe and plug a device; everything is undone on failure. */
 int vfio_pci_attach(struct vm *vm, struct vfio_backend *b, const char *bdf,
-		    int group, uint32_t *next_slot, char *err, size_t errlen);
+		    int group, unsigned flags, uint32_t *next_slot,
+		    char *err, size_t errlen);
 
 /* vfio/pci_config.c */
 int vfio_config_init(struct vfio_pci *v, char *err, size_t errlen);
@@ -86,6 +98,8 @@ void vfio_bars_cleanup(struct vfio_pci *v);
 int vfio_irqs_init(struct vfio_pci *v, char *err, size_t errlen);
 void vfio_msix_vector_changed(struct msix *m, unsigned vector);
 void vfio_msix_sync_pending(struct vfio_pci *v);
+void vfio_msi_changed(struct msi *m);
+void vfio_msi_sync_pending(struct vfio_pci *v);
 void vfio_irqs_cleanup(struct vfio_pci *v);
 
 /* Device teardown: interrupts off, BARs unmapped, reset, fd closed. */

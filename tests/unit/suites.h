@@ -10,6 +10,7 @@ Suite *bzimage_suite(void);
 Suite *memmap_suite(void);
 Suite *pci_suite(void);
 Suite *msix_suite(void);
+Suite *msi_suite(void);
 Suite *virtqueue_suite(void);
 Suite *serial_suite(void);
 Suite *acpi_suite(void);

@@ -255,7 +255,8 @@ static struct {
 	struct vfio_pci *v;
 	struct pci_device *d;
 	uint32_t next_slot;
-	unsigned changed[NVEC], changed_total;
+	unsigned changed[NVEC], changed_total, msi_changed;
+	unsigned flags;         /* vfio_pci_attach's */
 	int base_mmio;          /* ranges on the MMIO bus before any BAR maps */
 } R = { .fd = -1 };
 
@@ -265,6 +266,12 @@ static void count_changed(struct msix *m, unsigned vec)
 	ck_assert_uint_lt(vec, NVEC);
 	R.changed[vec]++;
 	R.changed_total++;
+}
+
+static void count_msi_changed(struct msi *m)
+{
+	ck_assert_ptr_eq(m, &R.v->msi);
+	R.msi_changed++;
 }
 
 static struct vfio_pci *new_vfio(int fd, uint64_t cfg_size)
@@ -312,7 +319,7 @@ static int attach(const uint8_t *cfg, uint64_t cfg_size, uint64_t rom_size,
 	backend_file = R.fd;
 	fake_cfg_size = cfg_size;
 	fake_rom_size = rom_size;
-	return vfio_pci_attach(R.vm, &fake_backend, "0000:01:00.0", 7, &R.next_slot,
+	return vfio_pci_attach(R.vm, &fake_backend, "0000:01:00.0", 7, R.flags, &R.next_slot,
 			       err, errlen);
 }
 
@@ -334,6 +341,9 @@ static void rig_up(uint64_t cfg_size, uint64_t rom_size)
 	/* Instead of vfio_msix_vector_changed (VFIO and KVM ioctls). */
 	ck_assert_ptr_eq(R.v->msix.vector_changed, vfio_msix_vector_changed);
 	R.v->msix.vector_changed = count_changed;
+	ck_assert_ptr_eq(R.v->msi.changed, vfio_msi_changed);
+	R.v->msi.changed = count_msi_changed;
+	R.msi_changed = 0;
 	memset(R.changed, 0, sizeof(R.changed));
 	R.changed_total = 0;
 	R.base_mmio = R.vm->mmio.n;
@@ -458,23 +468,25 @@ START_TEST(init_view)
 	for (p = cfg_rd(PCI_CAP_PTR, 1) & ~3U; p && steps < 48; steps++) {
 		ck_assert_uint_lt(n, 8);
 		seen[n++] = p;
-		ck_assert_msg(p != CAP_MSI, "the MSI capability is visible");
-		ck_assert_uint_ne(cfg_rd(p, 1), 0x05);
 		p = cfg_rd(p + 1, 1) & ~3U;
 	}
-	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(n, 4);
 	ck_assert_uint_eq(seen[0], CAP_PM);
-	ck_assert_uint_eq(seen[1], CAP_MSIX);
-	ck_assert_uint_eq(seen[2], CAP_EXP);
-	for (i = 0; i < n; i++)
-		ck_assert_uint_ne(seen[i], CAP_MSI);
+	ck_assert_uint_eq(seen[1], CAP_MSI);
+	ck_assert_uint_eq(seen[2], CAP_MSIX);
+	ck_assert_uint_eq(seen[3], CAP_EXP);
 
-	/* PM's next pointer is emulated (0x70); the rest of PM reads through. */
-	ck_assert_uint_eq(cfg_rd(CAP_PM + 1, 1), CAP_MSIX);
-	ck_assert_uint_eq(cfg_rd(CAP_PM, 2), 0x7001);
-	ck_assert_uint_eq(cfg_rd(CAP_PM, 4), 0xc8237001);
+	/* PM reads through, its next pointer included. */
+	ck_assert_uint_eq(cfg_rd(CAP_PM + 1, 1), CAP_MSI);
+	ck_assert_uint_eq(cfg_rd(CAP_PM, 4), 0xc8235001);
 	ck_assert_uint_eq(cfg_rd(CAP_PM + 4, 2), 0x0008);
-	ck_assert_uint_eq(file8(CAP_PM + 1), CAP_MSI);    /* device untouched */
+	/* MSI: emulated, 64-bit, one vector, off. */
+	ck_assert_uint_eq(cfg_rd(CAP_MSI, 4), 0x00807005);
+	ck_assert_ptr_eq(R.v->msi.dev, R.d);
+	ck_assert_uint_eq(R.v->msi.len, 14);
+	for (i = 0; i < 14; i++)
+		ck_assert(R.v->emu[CAP_MSI + i]);
+	ck_assert(!R.v->emu[CAP_MSI + 14]);
 	/* PCIe and extended config space read through. */
 	ck_assert_uint_eq(cfg_rd(CAP_EXP, 4), DEV_EXP0);
 	ck_assert_uint_eq(cfg_rd(CAP_EXP + 4, 4), DEV_EXP4);
@@ -531,19 +543,26 @@ START_TEST(init_variants)
 	free(v);
 	close(fd);
 
-	/* MSI first in the list: the capabilities pointer itself is emulated. */
+	/* An MSI capability first in the list that runs past byte 0xff (64-bit
+	 * with masking at 0xf0): hidden, by emulating the capabilities pointer. */
 	build_config(cfg);
-	cfg[PCI_CAP_PTR] = CAP_MSI;
-	cfg[CAP_MSI + 1] = CAP_PM;
+	cfg[PCI_CAP_PTR] = 0xf0;
+	cfg[0xf0] = 0x05;
+	cfg[0xf1] = CAP_PM;
+	cfg[0xf2] = 0x80;
+	cfg[0xf3] = 0x01;
 	cfg[CAP_PM + 1] = CAP_MSIX;
 	fd = make_file(cfg);
 	v = new_vfio(fd, 4096);
 	v->pci.opaque = v;
 	ck_assert_int_eq(vfio_config_init(v, err, sizeof(err)), CAP_MSIX);
+	ck_assert_ptr_null(v->msi.dev);
 	ck_assert_uint_eq(vfio_config_read(&v->pci, PCI_CAP_PTR, 1), CAP_PM);
 	ck_assert_uint_eq(vfio_config_read(&v->pci, CAP_PM + 1, 1), CAP_MSIX);
 	vfio_config_write(&v->pci, PCI_CAP_PTR, 1, 0x50);       /* read-only */
 	ck_assert_uint_eq(vfio_config_read(&v->pci, PCI_CAP_PTR, 1), CAP_PM);
+	ck_assert_int_eq(pread(fd, cfg, 1, PCI_CAP_PTR), 1);
+	ck_assert_uint_eq(cfg[0], 0xf0);                        /* device untouched */
 	free(v);
 	close(fd);
 
@@ -774,14 +793,11 @@ START_TEST(passthrough_bytes)
 	ck_assert_uint_eq(file32(CAP_PM + 4), 0x11228003);
 	cfg_wr(CAP_PM + 6, 1, 0x55);
 	ck_assert_uint_eq(file8(CAP_PM + 6), 0x55);
-	/* A dword at the PM header: the hidden next pointer stays in the view,
-	 * the other three bytes go to the device. */
+	/* A dword at the PM header: all of it goes to the device (vfio-pci
+	 * keeps capability headers read-only on real hardware). */
 	cfg_wr(CAP_PM, 4, 0xaabbccdd);
-	ck_assert_uint_eq(file8(CAP_PM), 0xdd);
-	ck_assert_uint_eq(file8(CAP_PM + 1), CAP_MSI);
-	ck_assert_uint_eq(file16(CAP_PM + 2), 0xaabb);
-	ck_assert_uint_eq(cfg_rd(CAP_PM, 4), 0xaabb70dd);
-	ck_assert_uint_eq(cfg_rd(CAP_PM + 1, 1), CAP_MSIX);
+	ck_assert_uint_eq(file32(CAP_PM), 0xaabbccdd);
+	ck_assert_uint_eq(cfg_rd(CAP_PM, 4), 0xaabbccdd);
 	/* Reads follow the device. */
 	ck_assert_uint_eq(cfg_rd(CAP_EXP, 4), DEV_EXP0);
 	set_file32(CAP_EXP + 4, 0x13572468);
@@ -1166,6 +1182,86 @@ START_TEST(msix_vector_changed)
 }
 END_TEST
 
+/* The MSI capability through the config view: emulated in full, never
+ * written to the device, every change reported; bytes after it are the
+ * device's again. */
+START_TEST(msi_capability)
+{
+	uint8_t dev_before[14], dev_after[14];
+
+	file_snapshot(dev_before, CAP_MSI, sizeof(dev_before));
+	/* Address and data first, then enable, as Linux does. */
+	cfg_wr(CAP_MSI + 4, 4, 0xfee0300b);
+	cfg_wr(CAP_MSI + 8, 4, 0x00000002);
+	cfg_wr(CAP_MSI + 12, 2, 0x4041);
+	ck_assert_uint_eq(R.msi_changed, 3);
+	ck_assert(!msi_enabled(&R.v->msi));
+	cfg_wr(CAP_MSI + 2, 2, 0xffff);
+	ck_assert_uint_eq(R.msi_changed, 4);
+	ck_assert(msi_enabled(&R.v->msi));
+	ck_assert_uint_eq(cfg_rd(CAP_MSI + 2, 2), 0x00f1);      /* 64-bit, MME, enable */
+	ck_assert_uint_eq(msi_vectors(&R.v->msi), 1);           /* MMC 0: one vector */
+	ck_assert_uint_eq(msi_address(&R.v->msi), 0x2fee03008ULL);
+	ck_assert_uint_eq(msi_data(&R.v->msi, 0), 0x4041);
+	ck_assert_uint_eq(cfg_rd(CAP_MSI, 4), 0x00f17005);
+	ck_assert_uint_eq(cfg_rd(CAP_MSI + 4, 4), 0xfee03008);
+	/* A dword over the data: two bytes are the view's, two the device's. */
+	cfg_wr(CAP_MSI + 12, 4, 0xdeadbeef);
+	ck_assert_uint_ge(R.msi_changed, 5);    /* a mixed write goes byte by byte */
+	ck_assert_uint_eq(msi_data(&R.v->msi, 0), 0xbeef);
+	ck_assert_uint_eq(file16(CAP_MSI + 14), 0xdead);
+	ck_assert_uint_eq(cfg_rd(CAP_MSI + 12, 4), 0xdeadbeef);
+	/* The capability's 14 bytes stayed off the device. */
+	file_snapshot(dev_after, CAP_MSI, sizeof(dev_after));
+	ck_assert(!memcmp(dev_after, dev_before, sizeof(dev_after)));
+	/* Id and next pointer are read-only; writes elsewhere are not MSI's. */
+	cfg_wr(CAP_MSI, 2, 0xffff);
+	ck_assert_uint_eq(cfg_rd(CAP_MSI, 2), 0x7005);
+	R.msi_changed = 0;
+	cfg_wr(CAP_MSIX + 2, 2, 0);
+	cfg_wr(CAP_PM + 4, 2, 0);
+	cfg_wr(PCI_COMMAND, 2, PCI_CMD_MASTER);
+	ck_assert_uint_eq(R.msi_changed, 0);
+	cfg_wr(CAP_MSI + 2, 1, 0);
+	ck_assert_uint_eq(R.msi_changed, 1);
+	ck_assert(!msi_enabled(&R.v->msi));
+	/* No per-vector masking here: the pending register does not exist. */
+	ck_assert(!msi_reads_pending(&R.v->msi, CAP_MSI + 16, 4));
+}
+END_TEST
+
+/* msix=off: the MSI-X capability is left out of the guest's list (MSI
+ * stays), nothing of it is emulated or trapped, and the BAR is plain. */
+START_TEST(attach_no_msix)
+{
+	uint8_t cfg[4096];
+	char err[256] = "";
+	unsigned p, n = 0, seen[8], steps = 0;
+
+	build_config(cfg);
+	R.flags = VFIO_PCI_NO_MSIX;
+	ck_assert_msg(attach(cfg, 4096, 0, err, sizeof(err)) == 0, "attach: %s", err);
+	R.flags = 0;
+	R.v = R.vm->vfio[0];
+	R.d = &R.v->pci;
+	for (p = cfg_rd(PCI_CAP_PTR, 1) & ~3U; p && steps < 48; steps++) {
+		ck_assert_uint_lt(n, 8);
+		seen[n++] = p;
+		p = cfg_rd(p + 1, 1) & ~3U;
+	}
+	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(seen[0], CAP_PM);
+	ck_assert_uint_eq(seen[1], CAP_MSI);
+	ck_assert_uint_eq(seen[2], CAP_EXP);
+	ck_assert_uint_eq(cfg_rd(CAP_MSI + 1, 1), CAP_EXP);
+	ck_assert_uint_eq(file8(CAP_MSI + 1), CAP_MSIX);        /* device untouched */
+	ck_assert_uint_eq(R.v->msix.n, 0);
+	ck_assert_int_eq(R.v->msix_bar, -1);
+	ck_assert_ptr_eq(R.v->msi.dev, R.d);
+	ck_assert(!R.v->emu[CAP_MSIX + 2]);
+}
+END_TEST
+
 /* Refusals by vfio_pci_attach leave nothing behind: no slot on the bus,
  * no range on the MMIO bus, the device fd closed. */
 static void attach_fails(uint8_t *cfg, const char *why)
@@ -1219,6 +1315,7 @@ Suite *vfio_suite(void)
 	tcase_add_test(tc, command_register);
 	tcase_add_test(tc, passthrough_bytes);
 	tcase_add_test(tc, msix_capability);
+	tcase_add_test(tc, msi_capability);
 	tcase_add_test(tc, hostile_accesses);
 	tcase_add_test(tc, mixed_int_line_dword);
 	suite_add_tcase(s, tc);
@@ -1241,6 +1338,7 @@ Suite *vfio_suite(void)
 	tcase_add_checked_fixture(ti, vm_up, teardown);
 	tcase_add_test(ti, init_variants);
 	tcase_add_test(ti, attach_refusals);
+	tcase_add_test(ti, attach_no_msix);
 	suite_add_tcase(s, ti);
 	return s;
 }
