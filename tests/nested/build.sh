@@ -14,7 +14,7 @@ set -eu
 NESTED_DIR=$(cd "$(dirname "$0")" && pwd)
 . "$NESTED_DIR/lib.sh"
 
-L2_MODULES="virtio_pci virtio_console"
+L2_MODULES="virtio_pci virtio_console vmxnet3"
 L1_MODULES="irqbypass kvm kvm-amd vfio vfio_iommu_type1 vfio_virqfd vfio-pci-core vfio-pci"
 CONDUIT_BIN=${CONDUIT_BIN:-$REPO_DIR/conduit}
 # What QEMU (as L1 VMM) reads for -machine q35 / microvm with -kernel and

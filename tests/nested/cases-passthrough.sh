@@ -6,9 +6,11 @@
 # (nested: the emulated NVMe at 0000:00:03.0); cases skip without one.
 # The cases depend on their order in the suite (bind before use, unbind last).
 
+# pt_dev / pt_io / pt_msi: set dev, io or msi to the device under test, or
+# skip the case. Not called as $(...): skip() must run in the case's shell.
 pt_dev() {
-	[ -n "$CONDUIT_TEST_DEVICE" ] || { skip "no CONDUIT_TEST_DEVICE"; return 1; }
-	echo "$CONDUIT_TEST_DEVICE"
+	[ -n "${CONDUIT_TEST_DEVICE:-}" ] || { skip "no CONDUIT_TEST_DEVICE"; return 1; }
+	dev=$CONDUIT_TEST_DEVICE
 }
 
 pt_driver() {
@@ -29,7 +31,7 @@ conduit_fails() {
 }
 
 case_pt_host_driver() {
-	dev=$(pt_dev) || return
+	pt_dev || return
 	drv=$(pt_driver "$dev")
 	case $drv in
 	vfio-pci | *vfio*) skip "$dev is already bound to $drv" && return ;;
@@ -64,12 +66,12 @@ unbind_case() {
 }
 
 case_pt_bind() {
-	dev=$(pt_dev) || return
+	pt_dev || return
 	bind_case "$dev"
 }
 
 case_pt_nvme_read() {
-	dev=$(pt_dev) || return
+	pt_dev || return
 	CONDUIT_EXTRA_ARGS="--passthrough $dev --stats" run_guest 2 virtio nvme-read
 	expect_rc 0
 	if [ -n "${DISK_MD5:-}" ]; then
@@ -85,7 +87,7 @@ case_pt_nvme_read() {
 }
 
 case_pt_in_use() {
-	dev=$(pt_dev) || return
+	pt_dev || return
 	first=$RUNNER_WORK/$CASE_NAME.first
 	"$CONDUIT_BIN" --kernel "$L2_KERNEL" --initrd "$L2_INITRD" --passthrough "$dev" \
 		--cmdline "console=ttyS0 quiet conduit.test=hang" --memory "${L2_MEMORY}M" \
@@ -99,7 +101,7 @@ case_pt_in_use() {
 }
 
 case_pt_nvme_write() {
-	dev=$(pt_dev) || return
+	pt_dev || return
 	PT_PATTERN=conduit-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')
 	CONDUIT_EXTRA_ARGS="--passthrough $dev" L2_EXTRA_CMDLINE="conduit.pattern=$PT_PATTERN" \
 		run_guest 1 virtio nvme-write
@@ -110,7 +112,7 @@ case_pt_nvme_write() {
 }
 
 case_pt_unbind() {
-	dev=$(pt_dev) || return
+	pt_dev || return
 	unbind_case "$dev"
 	# The NVMe has a host driver: it must be back on it.
 	[ -n "$(pt_driver "$dev")" ] || fail "no host driver took $dev after unbind"
@@ -126,17 +128,17 @@ case_pt_unbind() {
 # INTx, passed through together with the NVMe.
 pt_io() {
 	[ -n "${CONDUIT_TEST_IO_DEVICE:-}" ] || { skip "no CONDUIT_TEST_IO_DEVICE"; return 1; }
-	echo "$CONDUIT_TEST_IO_DEVICE"
+	io=$CONDUIT_TEST_IO_DEVICE
 }
 
 case_pt_io_bind() {
-	io=$(pt_io) || return
+	pt_io || return
 	bind_case "$io"
 }
 
 case_pt_two_devices() {
-	dev=$(pt_dev) || return
-	io=$(pt_io) || return
+	pt_dev || return
+	pt_io || return
 	PT_SERIAL=serial-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')
 	CONDUIT_EXTRA_ARGS="--passthrough $dev --passthrough $io --stats" \
 		L2_EXTRA_CMDLINE="conduit.pattern=$PT_SERIAL" run_guest 1 virtio nvme-serial
@@ -153,6 +155,43 @@ case_pt_two_devices() {
 }
 
 case_pt_io_unbind() {
-	io=$(pt_io) || return
+	pt_io || return
 	unbind_case "$io"
+}
+
+# The third device: QEMU's vmxnet3 NIC on L0's user network, passed through
+# with msix=off: L2's vmxnet3 driver falls back to MSI, which conduit
+# emulates; its DMA carries a DHCP exchange with L0's QEMU.
+pt_msi() {
+	[ -n "${CONDUIT_TEST_MSI_DEVICE:-}" ] || { skip "no CONDUIT_TEST_MSI_DEVICE"; return 1; }
+	msi=$CONDUIT_TEST_MSI_DEVICE
+}
+
+case_pt_msi_bind() {
+	pt_msi || return
+	bind_case "$msi"
+}
+
+case_pt_msi() {
+	pt_msi || return
+	CONDUIT_EXTRA_ARGS="--passthrough $msi,msix=off --stats" run_guest 1 virtio net-dhcp
+	expect_rc 0
+	expect_out "L2-LEASE=10.0.2."
+	expect_out "L2-NET-IRQMODE=msi "
+	irqs=$(sed -n 's/^L2-NET-IRQS=\([0-9]*\).*/\1/p' "$OUT" | tr -d '\r')
+	[ "${irqs:-0}" -gt 0 ] || fail "no NIC MSI interrupts counted in L2 (got '$irqs')"
+	msiw=$(tr -d '\r' <"$OUT" | sed -n "s/.*stats $msi: .*MSI capability writes \([0-9]*\);.*/\1/p")
+	[ "${msiw:-0}" -gt 0 ] || fail "conduit saw no MSI capability writes (got '$msiw')"
+	expect_out "MSI-X table/PBA accesses 0"
+	expect_out "interrupts relayed by conduit 0"
+	grep -a "stats $msi\|L2-LEASE\|L2-NET\|L2-IRQ" "$OUT" | tr -d '\r' | sed 's/^/# /'
+}
+
+case_pt_bad_option() {
+	conduit_fails 1 "unknown option 'msi=off' (the one option is msix=off)" --passthrough 00:03.0,msi=off
+}
+
+case_pt_msi_unbind() {
+	pt_msi || return
+	unbind_case "$msi"
 }

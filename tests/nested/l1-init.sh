@@ -37,7 +37,6 @@ for w in $(cat /proc/cmdline); do
 	conduit.vmm=*) VMM=${w#*=} ;;
 	conduit.verbose=*) export RUNNER_VERBOSE=${w#*=} ;;
 	conduit.diskmd5=*) export DISK_MD5=${w#*=} ;;
-	conduit.scsimd5=*) export SCSI_MD5=${w#*=} ;;
 	conduit.benchruns=*) export BENCH_RUNS=${w#*=} ;;
 	esac
 done
@@ -46,6 +45,12 @@ export CONDUIT_VMM=$VMM CONDUIT_BIN=/usr/bin/conduit CONDUIT_TEST_DEVICE=0000:00
 # QEMU's pci-serial: a 16550 behind an I/O-port BAR, INTx only; what L2
 # writes to it is checked on L0 in the chardev file.
 export CONDUIT_TEST_IO_DEVICE=0000:00:04.0
+# QEMU's vmxnet3 on L0's user network (DHCP only, restrict=on): passed
+# through with its MSI-X hidden (msix=off), L2's driver falls back to MSI.
+export CONDUIT_TEST_MSI_DEVICE=0000:00:06.0
+# Two more pci-serial cards behind a pci-bridge (00:05.0): one IOMMU group,
+# both on the serial driver; cases-errors.sh binds only the first.
+export CONDUIT_TEST_GROUP_DEVICE=0000:01:01.0 CONDUIT_TEST_GROUP_PEER=0000:01:02.0
 export L2_KERNEL=/nested/l2/vmlinuz L2_INITRD=/nested/l2/initrd.cpio.gz
 
 case $MODE in

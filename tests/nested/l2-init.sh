@@ -20,6 +20,9 @@
 #                bytes, so the 16550 needs its THRE interrupt) to the tty of the
 #                passed-through PCI serial card (two devices at once)
 #   cpuinfo      print L2-FLAGS: (the CPU flags the guest sees) and xsave lines
+#   net-dhcp     a DHCP lease over the passed-through vmxnet3 from L0's user
+#                network (L2-LEASE=), the interrupt mode of the NIC's vectors
+#                (L2-NET-IRQMODE=) and their count (L2-NET-IRQS=)
 # Markers go to /dev/console (ttyS0 with console=ttyS0) and always start a line.
 
 # First thing: the boot-to-init marker (the runner times launch -> this line).
@@ -145,6 +148,26 @@ nvme-read | nvme-serial)
 	echo "L2-NVME-IRQS=$(awk '/nvme/ { for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i; if ($0 ~ /MSI/) m = 1 } END { print s + 0, (m ? "msi" : "other") }' /proc/interrupts)"
 	[ "$TEST" = nvme-read ] || pci_serial_write
 	;;
+net-dhcp)
+	load_virtio
+	nic=''
+	i=0
+	while [ -z "$nic" ] && [ $i -lt 100 ]; do
+		for n in /sys/class/net/*; do
+			[ "$(basename "$(readlink "$n/device/driver" 2>/dev/null)" 2>/dev/null)" = vmxnet3 ] && nic=${n##*/}
+		done
+		[ -n "$nic" ] || sleep 0.1
+		i=$((i + 1))
+	done
+	[ -n "$nic" ] || fail "no vmxnet3 interface"
+	ip link set "$nic" up || fail "ip link set $nic up"
+	printf '#!/bin/sh\n[ "$1" = bound ] && echo "L2-LEASE=$ip"\nexit 0\n' >/tmp/dhcp.sh
+	chmod 755 /tmp/dhcp.sh
+	udhcpc -i "$nic" -n -q -t 10 -T 1 -s /tmp/dhcp.sh || echo "L2-ERROR: udhcpc on $nic failed"
+	echo "L2-NET-IRQMODE=$(cat /sys/class/net/"$nic"/device/msi_irqs/* 2>/dev/null | sort -u | tr '\n' ' ')"
+	echo "L2-NET-IRQS=$(awk -v n="$nic" '$0 ~ n { for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i } END { print s + 0 }' /proc/interrupts)"
+	grep "$nic" /proc/interrupts | sed 's/^/L2-IRQ: /'
+	;;
 nvme-write)
 	wait_blk /dev/nvme0n1 || fail "no /dev/nvme0n1"
 	PAT=$(sed -n 's/.*conduit.pattern=\([^ ]*\).*/\1/p' /proc/cmdline)
@@ -153,6 +176,29 @@ nvme-write)
 	sync
 	echo 3 >/proc/sys/vm/drop_caches
 	echo "L2-READBACK=$(dd if=/dev/nvme0n1 bs=512 skip=1000 count=1 iflag=direct 2>/dev/null | head -c ${#PAT})"
+	;;
+nvme-dd)
+	# The passthrough benchmark (cases-bench.sh): conduit.runs=N timed runs,
+	# each reading the whole NVMe conduit.passes=M times with dd (direct I/O,
+	# 1 MiB blocks); one line a run: L2-DD <MB/s (10^6 B/s)> <bytes> <ms>.
+	wait_blk /dev/nvme0n1 || fail "no /dev/nvme0n1"
+	runs=$(sed -n 's/.*conduit.runs=\([0-9]*\).*/\1/p' /proc/cmdline)
+	passes=$(sed -n 's/.*conduit.passes=\([0-9]*\).*/\1/p' /proc/cmdline)
+	runs=${runs:-3} passes=${passes:-4} mib=$(($(cat /sys/block/nvme0n1/size) / 2048)) r=0
+	while [ "$r" -lt "$runs" ]; do
+		: >/tmp/dd.err
+		t0=$(awk '{ printf "%d", $1 * 1000 }' /proc/uptime) p=0
+		while [ "$p" -lt "$passes" ]; do
+			dd if=/dev/nvme0n1 of=/dev/null bs=1M iflag=direct 2>>/tmp/dd.err
+			p=$((p + 1))
+		done
+		ms=$(($(awk '{ printf "%d", $1 * 1000 }' /proc/uptime) - t0))
+		[ "$(grep -c "^$mib+0 records in" /tmp/dd.err)" = "$passes" ] ||
+			fail "dd did not read $mib MiB: $(tr '\n' ' ' </tmp/dd.err)"
+		awk -v b=$((mib * 1048576 * passes)) -v ms="$ms" \
+			'BEGIN { printf "L2-DD %.1f %d %d\n", (ms > 0 ? b / ms / 1000 : 0), b, ms }'
+		r=$((r + 1))
+	done
 	;;
 dmesg) dmesg | sed 's/^/L2-DMESG: /' ;;
 cpuinfo)

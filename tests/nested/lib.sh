@@ -9,7 +9,6 @@
 #   kernel/<package>_<version>/.done  written once extraction completed
 #   build/                        initramfs trees and archives (rebuilt every run)
 #   disk.img disk.img.md5         the NVMe image L1 sees at 0000:00:03.0 (kept)
-#   disk-scsi.img(.md5)           the read-only pvscsi disk at 0000:00:06.0 (kept)
 #   out/                          console logs of the last run
 
 NESTED_DIR=${NESTED_DIR:-$(cd "$(dirname "$0")" && pwd)}
@@ -252,12 +251,6 @@ make_disk_image() {
 	fi
 	# Every run: the passthrough cases write into the image.
 	md5sum <"$DISK_IMG" | awk '{ print $1 }' >"$DISK_IMG.md5"
-	# The pvscsi disk (an MSI-only controller): 16 MiB, read-only, kept.
-	SCSI_IMG=$CACHE_DIR/disk-scsi.img
-	if [ ! -f "$SCSI_IMG.md5" ]; then
-		head -c $((16 * 1024 * 1024)) /dev/urandom >"$SCSI_IMG"
-		md5sum <"$SCSI_IMG" | awk '{ print $1 }' >"$SCSI_IMG.md5"
-	fi
 }
 
 # Boots L1 under QEMU/TCG: boot_l1 INITRD APPEND_EXTRA [interactive]
@@ -279,8 +272,7 @@ boot_l1() {
 		-device pci-bridge,id=br1,chassis_nr=1,shpc=off,addr=0x5 \
 		-chardev null,id=psn1 -device pci-serial,chardev=psn1,bus=br1,addr=0x1 \
 		-chardev null,id=psn2 -device pci-serial,chardev=psn2,bus=br1,addr=0x2 \
-		-drive "file=$SCSI_IMG,if=none,id=d1,format=raw,readonly=on" \
-		-device pvscsi,id=pvs,addr=0x6 -device scsi-hd,drive=d1,bus=pvs.0 \
+		-netdev user,id=n0,restrict=on -device vmxnet3,netdev=n0,addr=0x6 \
 		-kernel "$VMLINUZ" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 intel_iommu=on quiet $extra"
 	if [ -n "$interactive" ]; then
