@@ -16,6 +16,7 @@ static const struct option options[] = {
 	{ "passthrough", required_argument, NULL, 'p' },
 	{ "config",      required_argument, NULL, 'f' },
 	{ "stats",       no_argument,       NULL, 's' },
+	{ "no-reboot",   no_argument,       NULL, 'R' },
 	{ "verbose",     no_argument,       NULL, 'v' },
 	{ "help",        no_argument,       NULL, 'h' },
 	{ "version",     no_argument,       NULL, 'V' },
@@ -45,6 +46,8 @@ static void usage(FILE *f)
 "                          MSI-X table writes, interrupts relayed, DMA-map time\n"
 "  -f, --config FILE       read 'key = value' settings (keys are the long\n"
 "                          option names); options given here override them\n"
+"      --no-reboot         exit (code 3) when the guest reboots, instead of\n"
+"                          booting it again with its devices reset\n"
 "  -v, --verbose           more log output (repeat for debug)\n"
 "  -h, --help              this text\n"
 "  -V, --version           print the version\n"
@@ -53,7 +56,8 @@ static void usage(FILE *f)
 "\n"
 "Console: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n"
 "\n"
-"Exit codes: 0 guest powered off, 1 error, 2 usage error, 3 guest reboot,\n"
+"Exit codes: 0 guest powered off, 1 error, 2 usage error, 3 guest reboot\n"
+"            (with --no-reboot),\n"
 "            4 guest crashed, 5 quit from the console, 128+N signal N.\n",
 		MAX_CPUS);
 }
@@ -112,6 +116,8 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg)
 			verbose++;
 		else if (opt == 's')
 			cfg->stats = true;
+		else if (opt == 'R')
+			cfg->no_reboot = true;
 		else if (opt != 'f' && apply(cfg, opt, optarg))
 			return CLI_EXIT_USAGE;
 	}

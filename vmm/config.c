@@ -102,6 +102,20 @@ static int parse_cpus(const char *value, int *out, char *err, size_t errlen)
 	return 0;
 }
 
+static int parse_bool(const char *key, const char *value, bool *out,
+		      char *err, size_t errlen)
+{
+	if (!strcmp(value, "true") || !strcmp(value, "yes") || !strcmp(value, "1"))
+		*out = true;
+	else if (!strcmp(value, "false") || !strcmp(value, "no") || !strcmp(value, "0"))
+		*out = false;
+	else {
+		snprintf(err, errlen, "%s '%s' is not true or false", key, value);
+		return -1;
+	}
+	return 0;
+}
+
 int config_set(struct vm_config *cfg, const char *key, const char *value,
 	       char *err, size_t errlen)
 {
@@ -147,19 +161,12 @@ int config_set(struct vm_config *cfg, const char *key, const char *value,
 		cfg->n_passthrough++;
 		return 0;
 	}
-	if (!strcmp(key, "stats")) {
-		if (!strcmp(value, "true") || !strcmp(value, "yes") || !strcmp(value, "1"))
-			cfg->stats = true;
-		else if (!strcmp(value, "false") || !strcmp(value, "no") || !strcmp(value, "0"))
-			cfg->stats = false;
-		else {
-			snprintf(err, errlen, "stats '%s' is not true or false", value);
-			return -1;
-		}
-		return 0;
-	}
+	if (!strcmp(key, "stats"))
+		return parse_bool(key, value, &cfg->stats, err, errlen);
+	if (!strcmp(key, "no-reboot"))
+		return parse_bool(key, value, &cfg->no_reboot, err, errlen);
 	snprintf(err, errlen, "unknown key '%s' (keys: kernel, initrd, cmdline, "
-		 "memory, cpus, console, passthrough, stats)", key);
+		 "memory, cpus, console, passthrough, stats, no-reboot)", key);
 	return -1;
 }
 

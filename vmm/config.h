@@ -22,6 +22,7 @@ struct vm_config {
 	char *passthrough[MAX_PASSTHROUGH];
 	int n_passthrough;
 	bool stats;
+	bool no_reboot;         /* a guest reboot ends conduit (exit 3) */
 	int verbose;
 };
 

@@ -404,7 +404,8 @@ static int start(struct machine *m)
 	return 0;
 }
 
-int machine_run(const struct vm_config *cfg)
+/* One boot of the guest, from the files to the teardown. */
+static int machine_boot(const struct vm_config *cfg)
 {
 	const char *cmdline = cfg->cmdline ? cfg->cmdline : DEFAULT_CMDLINE;
 	struct machine *m = calloc(1, sizeof(*m));
@@ -471,4 +472,19 @@ out:
 	teardown(m);
 	free(m);
 	return code;
+}
+
+/* A guest reboot builds the machine anew: every device, passthrough ones
+ * included, starts from reset, and guest RAM is fresh. */
+int machine_run(const struct vm_config *cfg)
+{
+	int code, boots = 1;
+
+	for (;;) {
+		code = machine_boot(cfg);
+		if (code != EXIT_REBOOT || cfg->no_reboot)
+			return code;
+		boots++;
+		pr_info("the guest rebooted: booting it again (boot %d)", boots);
+	}
 }

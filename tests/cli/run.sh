@@ -72,6 +72,9 @@ expect "truncated kernel"      1 "truncated: header says" -- --kernel "$T/trunc"
 expect "missing initrd"        1 "initrd $T/nope: No such file" -- --kernel "$T/good" --initrd "$T/nope"
 expect "initrd too big"        1 "initrd $T/bigrd: initrd of 300 MiB does not fit" -- --kernel "$T/good" --initrd "$T/bigrd" --memory 128M
 expect "cmdline too long"      1 "command line is 3000 bytes" -- --kernel "$T/good" --cmdline "$long"
+expect "passthrough bad option" 1 "--passthrough 00:03.0,bogus: unknown option 'bogus' (the one option is msix=off)" -- --kernel "$T/good" --passthrough 00:03.0,bogus
+expect "passthrough bad address" 1 "'00:3.0,msix=off' is not a PCI address\|--passthrough 00:3.0,msix=off" -- --kernel "$T/good" --passthrough 00:3.0,msix=off
+expect "--help: --no-reboot"   0 "no-reboot" -- --help
 expect "memory beyond host"    1 "more than this host's" -- --kernel "$T/good" --memory 64T
 expect "command line overrides config" 1 "kernel $T/good2: No such file" -- --config "$T/ok.cfg" --kernel "$T/good2"
 expect "config value is used"  1 "kernel $T/text: file is" -- --config "$T/ok.cfg"

@@ -100,6 +100,21 @@ case_pt_in_use() {
 	[ "$RC" = 143 ] || fail "first VM exit code $RC after SIGTERM, want 143"
 }
 
+# The guest reboots in place: conduit builds the machine again, resets the
+# NVMe and maps RAM anew; the second boot reads what the first one wrote.
+case_pt_reboot() {
+	pt_dev || return
+	PT_TOKEN=reboot-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	CONDUIT_EXTRA_ARGS="--passthrough $dev -v" L2_EXTRA_CMDLINE="conduit.pattern=$PT_TOKEN" \
+		EXIT_TIMEOUT=90 run_guest 1 virtio reboot-nvme
+	expect_rc 0
+	expect_out L2-REBOOT-WROTE
+	expect_out "L2-REBOOT-SEEN=$PT_TOKEN"
+	expect_out "the guest rebooted: booting it again (boot 2)"
+	[ "$(grep -c CONDUIT-L2-INIT "$OUT")" -eq 2 ] || fail "want 2 boots, saw $(grep -c CONDUIT-L2-INIT "$OUT")"
+	[ "$(grep -c "passed through at guest" "$OUT")" -eq 2 ] || fail "the device was not attached twice"
+}
+
 case_pt_nvme_write() {
 	pt_dev || return
 	PT_PATTERN=conduit-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')

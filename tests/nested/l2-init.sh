@@ -20,6 +20,10 @@
 #                bytes, so the 16550 needs its THRE interrupt) to the tty of the
 #                passed-through PCI serial card (two devices at once)
 #   cpuinfo      print L2-FLAGS: (the CPU flags the guest sees) and xsave lines
+#   reboot-nvme  reboot in place with the NVMe passed through: if sector 2000
+#                does not hold conduit.pattern=P, write it (L2-REBOOT-WROTE)
+#                and reboot; if it does (the second boot, after conduit reset
+#                the device), print L2-REBOOT-SEEN=P and power off
 #   net-dhcp     a DHCP lease over the passed-through vmxnet3 from L0's user
 #                network (L2-LEASE=), the interrupt mode of the NIC's vectors
 #                (L2-NET-IRQMODE=) and their count (L2-NET-IRQS=)
@@ -147,6 +151,20 @@ nvme-read | nvme-serial)
 	echo "L2-MD5=$(md5sum </dev/nvme0n1 | cut -d' ' -f1)"
 	echo "L2-NVME-IRQS=$(awk '/nvme/ { for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i; if ($0 ~ /MSI/) m = 1 } END { print s + 0, (m ? "msi" : "other") }' /proc/interrupts)"
 	[ "$TEST" = nvme-read ] || pci_serial_write
+	;;
+reboot-nvme)
+	wait_blk /dev/nvme0n1 || fail "no /dev/nvme0n1"
+	PAT=$(sed -n 's/.*conduit.pattern=\([^ ]*\).*/\1/p' /proc/cmdline)
+	[ -n "$PAT" ] || fail "no conduit.pattern="
+	got=$(dd if=/dev/nvme0n1 bs=512 skip=2000 count=1 iflag=direct 2>/dev/null | head -c ${#PAT})
+	if [ "$got" = "$PAT" ]; then
+		echo "L2-REBOOT-SEEN=$got"
+	else
+		printf '%s' "$PAT" | dd of=/dev/nvme0n1 bs=512 seek=2000 conv=notrunc,fsync 2>/dev/null
+		sync
+		echo "L2-REBOOT-WROTE"
+		finish reboot
+	fi
 	;;
 net-dhcp)
 	load_virtio

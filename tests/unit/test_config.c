@@ -172,6 +172,30 @@ START_TEST(set_cpus)
 }
 END_TEST
 
+START_TEST(set_booleans)
+{
+	struct vm_config cfg;
+	char err[256];
+
+	config_init(&cfg);
+	ck_assert(!cfg.stats);
+	ck_assert(!cfg.no_reboot);
+	ck_assert_int_eq(config_set(&cfg, "no-reboot", "yes", err, sizeof(err)), 0);
+	ck_assert(cfg.no_reboot);
+	ck_assert(!cfg.stats);
+	ck_assert_int_eq(config_set(&cfg, "no-reboot", "0", err, sizeof(err)), 0);
+	ck_assert(!cfg.no_reboot);
+	ck_assert_int_eq(config_set(&cfg, "stats", "true", err, sizeof(err)), 0);
+	ck_assert(cfg.stats);
+	ck_assert_int_eq(config_set(&cfg, "no-reboot", "maybe", err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "no-reboot 'maybe' is not true or false");
+	ck_assert(!cfg.no_reboot);
+	ck_assert_int_eq(config_set(&cfg, "stats", "", err, sizeof(err)), -1);
+	ck_assert(cfg.stats);
+	config_free(&cfg);
+}
+END_TEST
+
 START_TEST(set_console)
 {
 	struct vm_config cfg;
@@ -353,6 +377,7 @@ Suite *config_suite(void)
 	tcase_add_test(tc, set_defaults_and_strings);
 	tcase_add_test(tc, set_memory);
 	tcase_add_test(tc, set_cpus);
+	tcase_add_test(tc, set_booleans);
 	tcase_add_test(tc, set_console);
 	tcase_add_test(tc, set_passthrough);
 	tcase_add_test(tc, set_unknown_key);
