@@ -3,6 +3,7 @@
  * Every guest write goes through the device's write and write-1-to-clear
  * masks, so read-only fields stay read-only and BAR sizing works by itself;
  * BARs are (re)mapped whenever the command register or a BAR changes. */
+#include <stdio.h>
 #include <string.h>
 #include "../vmm/log.h"
 #include "pci.h"
@@ -296,9 +297,9 @@ int pci_bus_init(struct pci_bus *bus, struct io_bus *pio, struct io_bus *mmio,
 	bus->pio = pio;
 	bus->mmio = mmio;
 	bus->io_next = 0x1000;
-	bus->mem32_next = mem32_base;
+	bus->mem32_next = bus->mem32_base = mem32_base;
 	bus->mem32_end = mem32_base + mem32_size;
-	bus->mem64_next = mem64_base;
+	bus->mem64_next = bus->mem64_base = mem64_base;
 	bus->mem64_end = mem64_base + mem64_size;
 	/* Red Hat's "QEMU PCIe host bridge" id: no OS quirks attach to it. */
 	pci_device_init(&bus->host, "host bridge", 0x1b36, 0x0008, 0x060000, 0);
@@ -313,32 +314,47 @@ int pci_bus_init(struct pci_bus *bus, struct io_bus *pio, struct io_bus *mmio,
 	return 0;
 }
 
+/* The window a BAR goes in: its next free address, its start and end. */
+static uint64_t *window(struct pci_bus *bus, const struct pci_bar *b,
+			uint64_t *start, uint64_t *end, const char **name)
+{
+	if (b->io) {
+		*start = 0x1000;
+		*end = 0x10000;
+		*name = "I/O port";
+		return &bus->io_next;
+	}
+	if (b->is64) {
+		*start = bus->mem64_base;
+		*end = bus->mem64_end;
+		*name = "64-bit";
+		return &bus->mem64_next;
+	}
+	*start = bus->mem32_base;
+	*end = bus->mem32_end;
+	*name = "32-bit";
+	return &bus->mem32_next;
+}
+
+static void write_bar(struct pci_device *d, int i, uint64_t addr)
+{
+	unsigned off = PCI_BAR0 + 4 * i;
+
+	put(d->cfg + off, 4, (uint32_t)addr | (get(d->cfg + off, 4) & (d->bar[i].io ? 0x3 : 0xf)));
+	if (d->bar[i].is64)
+		put(d->cfg + off + 4, 4, (uint32_t)(addr >> 32));
+}
+
 static int assign(struct pci_bus *bus, struct pci_device *d, int i)
 {
 	struct pci_bar *b = &d->bar[i];
-	uint64_t *next, end, addr;
-	unsigned off = PCI_BAR0 + 4 * i;
+	uint64_t start, end, addr, *next = window(bus, b, &start, &end, &(const char *){ 0 });
 
-	if (b->io) {
-		next = &bus->io_next;
-		end = 0x10000;
-	} else if (b->is64) {
-		next = &bus->mem64_next;
-		end = bus->mem64_end;
-	} else {
-		next = &bus->mem32_next;
-		end = bus->mem32_end;
-	}
 	addr = (*next + b->size - 1) & ~(b->size - 1);
-	if (addr < *next || addr + b->size > end || addr + b->size < addr) {
-		pr_err("%s: BAR%d of %llu bytes does not fit its PCI window", d->name, i,
-		       (unsigned long long)b->size);
+	if (addr < *next || addr + b->size > end || addr + b->size < addr)
 		return -1;
-	}
 	*next = addr + b->size;
-	put(d->cfg + off, 4, (uint32_t)addr | (get(d->cfg + off, 4) & (b->io ? 0x3 : 0xf)));
-	if (b->is64)
-		put(d->cfg + off + 4, 4, (uint32_t)(addr >> 32));
+	write_bar(d, i, addr);
 	return 0;
 }
 
@@ -352,7 +368,7 @@ int pci_bus_add(struct pci_bus *bus, struct pci_device *d)
 		return -1;
 	for (i = 0; i < PCI_NUM_BARS; i++) {
 		if (d->bar[i].size && assign(bus, d, i))
-			return -1;
+			write_bar(d, i, 0);     /* placed by pci_bus_assign_all */
 		if (d->bar[i].is64)
 			i++;
 	}
@@ -360,6 +376,79 @@ int pci_bus_add(struct pci_bus *bus, struct pci_device *d)
 	d->slot = slot;
 	bus->slot[slot] = d;
 	return slot;
+}
+
+static void size_text(uint64_t n, char *buf, size_t len)
+{
+	static const char *unit[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+	unsigned u = 0;
+
+	while (u < 4 && n >= 1024 && !(n & 1023)) {
+		n >>= 10;
+		u++;
+	}
+	snprintf(buf, len, "%llu %s", (unsigned long long)n, unit[u]);
+}
+
+struct bar_ref {
+	struct pci_device *d;
+	int bar;
+};
+
+static int collect_bars(struct pci_bus *bus, struct bar_ref *refs)
+{
+	int s, i, n = 0, j;
+
+	for (s = 1; s < PCI_MAX_SLOTS; s++) {
+		struct pci_device *d = bus->slot[s];
+
+		for (i = 0; d && i < PCI_NUM_BARS; i++) {
+			if (!d->bar[i].size)
+				continue;
+			/* Insertion by size, largest first; equal sizes keep
+			 * slot and BAR order. */
+			for (j = n; j > 0 && refs[j - 1].d->bar[refs[j - 1].bar].size < d->bar[i].size; j--)
+				refs[j] = refs[j - 1];
+			refs[j].d = d;
+			refs[j].bar = i;
+			n++;
+			if (d->bar[i].is64)
+				i++;
+		}
+	}
+	return n;
+}
+
+int pci_bus_assign_all(struct pci_bus *bus, char *err, size_t errlen)
+{
+	struct bar_ref refs[PCI_MAX_SLOTS * PCI_NUM_BARS];
+	char sz[32], free_sz[32];
+	const char *name;
+	uint64_t start, end, *next;
+	int n, k;
+
+	bus->io_next = 0x1000;
+	bus->mem32_next = bus->mem32_base;
+	bus->mem64_next = bus->mem64_base;
+	n = collect_bars(bus, refs);
+	for (k = 0; k < n; k++) {
+		struct pci_device *d = refs[k].d;
+		struct pci_bar *b = &d->bar[refs[k].bar];
+
+		if (b->mapped)          /* never moved under a running guest */
+			continue;
+		if (assign(bus, d, refs[k].bar) == 0)
+			continue;
+		next = window(bus, b, &start, &end, &name);
+		size_text(b->size, sz, sizeof(sz));
+		size_text(end > *next ? end - *next : 0, free_sz, sizeof(free_sz));
+		snprintf(err, errlen, "%s: BAR%d of %s does not fit the %s PCI window "
+			 "0x%llx-0x%llx (%s free from 0x%llx, and a BAR must be aligned to its size)",
+			 d->name, refs[k].bar, sz, name, (unsigned long long)start,
+			 (unsigned long long)end - 1, free_sz, (unsigned long long)*next);
+		return -1;
+	}
+	return 0;
 }
 
 void pci_bus_unmap_all(struct pci_bus *bus)

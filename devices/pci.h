@@ -75,6 +75,7 @@ struct pci_bus {
 	uint32_t cf8;
 	struct io_bus *pio, *mmio;
 	uint64_t io_next, mem32_next, mem32_end, mem64_next, mem64_end;
+	uint64_t mem32_base, mem64_base;
 	void (*reset_request)(void *opaque);   /* write of 0x06 to port 0xcf9 */
 	void *reset_opaque;
 };
@@ -92,8 +93,15 @@ void pci_device_set_bar(struct pci_device *d, int bar, uint64_t size,
 /* Reserve a capability of len bytes with the given id; returns its offset
  * or 0 when config space is full. */
 unsigned pci_add_cap(struct pci_device *d, uint8_t id, unsigned len);
-/* Plug into the first free slot, assign BAR addresses as firmware would. */
+/* Plug into the first free slot and give its BARs addresses after the ones
+ * already placed (a BAR that does not fit stays at 0 until
+ * pci_bus_assign_all). Returns the slot, or -1 when the bus is full. */
 int pci_bus_add(struct pci_bus *bus, struct pci_device *d);
+/* Place every BAR on the bus anew as firmware would: per window (I/O,
+ * 32-bit, 64-bit), largest first, each naturally aligned. Call once every
+ * device is plugged and before the guest runs. Returns 0, or -1 with err
+ * naming the device, the BAR, its size and the window it does not fit. */
+int pci_bus_assign_all(struct pci_bus *bus, char *err, size_t errlen);
 
 uint32_t pci_cfg_read(struct pci_device *d, unsigned off, unsigned size);
 void pci_cfg_write(struct pci_device *d, unsigned off, unsigned size, uint32_t val);

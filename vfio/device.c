@@ -163,7 +163,8 @@ int vfio_pci_attach(struct vm *vm, struct vfio_backend *b, const char *bdf,
 	if (setup(v, next_slot, err, errlen))
 		goto fail;
 	if (pci_bus_add(vm->pci, &v->pci) < 0) {
-		snprintf(err, errlen, "%s: no free PCI slot or BAR space", bdf);
+		snprintf(err, errlen, "%s: no free PCI slot (at most %d devices)", bdf,
+			 PCI_MAX_SLOTS - 1);
 		goto fail;
 	}
 	if (vfio_irqs_init(v, err, errlen))

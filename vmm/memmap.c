@@ -27,6 +27,19 @@ int memmap_layout(struct guest_mem *gm, uint64_t size)
 	return 0;
 }
 
+int memmap_set_pci64(struct guest_mem *gm, unsigned phys_bits)
+{
+	uint64_t end;
+
+	if (phys_bits < 32 || phys_bits > 52)
+		return -1;
+	end = 1ULL << phys_bits;
+	if (end <= gm->pci64_base)
+		return -1;
+	gm->pci64_size = end - gm->pci64_base;
+	return 0;
+}
+
 void *gpa_to_hva(const struct guest_mem *gm, uint64_t gpa, uint64_t len)
 {
 	int i;

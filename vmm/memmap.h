@@ -10,7 +10,8 @@
  *   0xfee00000 - 0xfeefffff  LAPIC / MSI window: nothing else is ever placed here
  *   0xfffbc000 - 0xfffbffff  KVM identity map and TSS pages (Intel only)
  *   0x100000000 - high_end   RAM beyond 3 GiB
- *   pci64_base ...           64-bit PCI BAR window, 1 GiB-aligned above RAM
+ *   pci64_base ...           64-bit PCI BAR window, 1 GiB-aligned above RAM,
+ *                            up to the guest's physical address width
  */
 #ifndef CONDUIT_MEMMAP_H
 #define CONDUIT_MEMMAP_H
@@ -55,8 +56,13 @@ struct guest_mem {
 	uint64_t pci64_size;
 };
 
-/* Lay out size bytes of RAM around the holes (no allocation). */
+/* Lay out size bytes of RAM around the holes (no allocation). The 64-bit
+ * PCI window gets a default size of MEM_PCI64_SIZE. */
 int memmap_layout(struct guest_mem *gm, uint64_t size);
+/* Size the 64-bit PCI window from the guest's physical address width
+ * (CPUID 0x80000008 EAX[7:0]): from its base to 2^phys_bits. Returns -1
+ * when that leaves no room above RAM. */
+int memmap_set_pci64(struct guest_mem *gm, unsigned phys_bits);
 
 /* Host pointer for [gpa, gpa + len) when it lies wholly in one RAM region,
  * NULL otherwise (including on overflow). Every guest-supplied address goes

@@ -65,6 +65,12 @@ static int setup_ram(struct vm *vm, uint64_t size, char *err, size_t errlen)
 		snprintf(err, errlen, "memory size %llu is too small", (unsigned long long)size);
 		return -1;
 	}
+	if (memmap_set_pci64(&vm->mem, vm_phys_bits(vm))) {
+		snprintf(err, errlen, "--memory %llu MiB leaves no room for PCI BARs below the "
+			 "guest's %u-bit physical address limit", (unsigned long long)(size >> 20),
+			 vm_phys_bits(vm));
+		return -1;
+	}
 	for (i = 0; i < vm->mem.n_ram; i++) {
 		struct ram_region *r = &vm->mem.ram[i];
 		struct kvm_userspace_memory_region slot = {
@@ -222,6 +228,16 @@ uint64_t vm_guest_resident(const struct vm *vm)
 		free(vec);
 	}
 	return total;
+}
+
+unsigned vm_phys_bits(const struct vm *vm)
+{
+	uint32_t i;
+
+	for (i = 0; vm->cpuid && i < vm->cpuid->nent; i++)
+		if (vm->cpuid->entries[i].function == 0x80000008)
+			return vm->cpuid->entries[i].eax & 0xff;
+	return 36;      /* what a CPU without the leaf has */
 }
 
 bool vm_has_la57(const struct vm *vm)

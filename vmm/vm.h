@@ -20,6 +20,7 @@ enum exit_code {
 	EXIT_REBOOT = 3,        /* the guest asked for a reboot */
 	EXIT_CRASH = 4,         /* guest triple fault or KVM internal error */
 	EXIT_QUIT = 5,          /* the user quit with Ctrl-A x */
+	EXIT_SECCOMP = 6,       /* a system call outside the seccomp sandbox */
 	EXIT_SIGNAL_BASE = 128, /* 128 + signal number (SIGINT, SIGTERM, SIGHUP) */
 };
 
@@ -60,6 +61,8 @@ void vm_destroy(struct vm *vm);
 
 /* Whether the guest's CPUID offers 5-level paging (LA57). */
 bool vm_has_la57(const struct vm *vm);
+/* The guest's physical address width (CPUID 0x80000008 EAX[7:0]). */
+unsigned vm_phys_bits(const struct vm *vm);
 
 /* Bytes of guest RAM currently resident in host memory. */
 uint64_t vm_guest_resident(const struct vm *vm);

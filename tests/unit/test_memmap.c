@@ -107,6 +107,31 @@ static void check_sane(const struct boot_e820_entry *t, int n, uint64_t ram)
 	ck_assert_uint_eq(total, ram - (MiB - 0x9fc00));
 }
 
+/* The 64-bit PCI window runs from its base above RAM to 2^phys_bits. */
+START_TEST(pci64_window)
+{
+	struct guest_mem gm;
+
+	ck_assert_int_eq(memmap_layout(&gm, 8ULL << 30), 0);
+	ck_assert_uint_eq(gm.pci64_base, 9ULL << 30);
+	ck_assert_int_eq(memmap_set_pci64(&gm, 40), 0);
+	ck_assert_uint_eq(gm.pci64_base + gm.pci64_size, 1ULL << 40);
+	ck_assert_int_eq(memmap_set_pci64(&gm, 48), 0);
+	ck_assert_uint_eq(gm.pci64_size, (1ULL << 48) - (9ULL << 30));
+	/* 36 bits (64 GiB) still leaves room above 9 GiB. */
+	ck_assert_int_eq(memmap_set_pci64(&gm, 36), 0);
+	ck_assert_uint_eq(gm.pci64_size, (64ULL << 30) - (9ULL << 30));
+	/* Widths that leave nothing, or make no sense, are refused. */
+	ck_assert_int_eq(memmap_set_pci64(&gm, 33), -1);
+	ck_assert_int_eq(memmap_set_pci64(&gm, 31), -1);
+	ck_assert_int_eq(memmap_set_pci64(&gm, 53), -1);
+	ck_assert_int_eq(memmap_set_pci64(&gm, 64), -1);
+	ck_assert_uint_eq(gm.pci64_size, (64ULL << 30) - (9ULL << 30));     /* unchanged */
+	ck_assert_int_eq(memmap_layout(&gm, 64ULL << 30), 0);
+	ck_assert_int_eq(memmap_set_pci64(&gm, 36), -1);        /* RAM reaches 65 GiB */
+}
+END_TEST
+
 START_TEST(e820_small)
 {
 	struct boot_e820_entry t[16];
@@ -271,6 +296,7 @@ Suite *memmap_suite(void)
 	tcase_add_test(tc, layout_3g);
 	tcase_add_test(tc, layout_4g);
 	tcase_add_test(tc, layout_8g_and_odd);
+	tcase_add_test(tc, pci64_window);
 	tcase_add_test(tc, e820_small);
 	tcase_add_test(tc, e820_3g);
 	tcase_add_test(tc, e820_4g_8g);
