@@ -40,6 +40,8 @@ struct vfio_stats {
 	uint64_t msix_table_writes;
 	uint64_t relayed_irqs;  /* interrupts that passed through conduit */
 	uint64_t dma_map_ns;
+	uint64_t prefault_ns;           /* faulting guest RAM in before the map */
+	unsigned prefault_threads;
 };
 
 struct vfio_pci {

@@ -13,10 +13,12 @@ static const struct option options[] = {
 	{ "memory",      required_argument, NULL, 'm' },
 	{ "cpus",        required_argument, NULL, 'c' },
 	{ "console",     required_argument, NULL, 'C' },
+	{ "hugepages",   required_argument, NULL, 'H' },
 	{ "passthrough", required_argument, NULL, 'p' },
 	{ "config",      required_argument, NULL, 'f' },
 	{ "stats",       no_argument,       NULL, 's' },
 	{ "no-reboot",   no_argument,       NULL, 'R' },
+	{ "no-seccomp",  no_argument,       NULL, 'S' },
 	{ "verbose",     no_argument,       NULL, 'v' },
 	{ "help",        no_argument,       NULL, 'h' },
 	{ "version",     no_argument,       NULL, 'V' },
@@ -38,6 +40,9 @@ static void usage(FILE *f)
 "  -c, --cpus N            virtual CPUs, 1-%d (default 1)\n"
 "  -C, --console KIND      where the terminal goes: virtio (hvc0, default) or\n"
 "                          serial (ttyS0); serial output is always shown\n"
+"      --hugepages KIND    guest RAM backing: thp (default: transparent\n"
+"                          hugepages where the host has them), none, or 2M /\n"
+"                          1G (hugetlbfs pages, which the host must have free)\n"
 "  -p, --passthrough BDF[,msix=off]\n"
 "                          pass a host PCI device bound to vfio-pci through\n"
 "                          (0000:03:00.0 or 03:00.0; repeatable); msix=off\n"
@@ -48,6 +53,8 @@ static void usage(FILE *f)
 "                          option names); options given here override them\n"
 "      --no-reboot         exit (code 3) when the guest reboots, instead of\n"
 "                          booting it again with its devices reset\n"
+"      --no-seccomp        run without the seccomp sandbox (for debugging;\n"
+"                          a system call outside it otherwise ends conduit)\n"
 "  -v, --verbose           more log output (repeat for debug)\n"
 "  -h, --help              this text\n"
 "  -V, --version           print the version\n"
@@ -58,7 +65,8 @@ static void usage(FILE *f)
 "\n"
 "Exit codes: 0 guest powered off, 1 error, 2 usage error, 3 guest reboot\n"
 "            (with --no-reboot),\n"
-"            4 guest crashed, 5 quit from the console, 128+N signal N.\n",
+"            4 guest crashed, 5 quit from the console, 6 a system call\n"
+"            outside the seccomp sandbox, 128+N signal N.\n",
 		MAX_CPUS);
 }
 
@@ -118,6 +126,8 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg)
 			cfg->stats = true;
 		else if (opt == 'R')
 			cfg->no_reboot = true;
+		else if (opt == 'S')
+			cfg->no_seccomp = true;
 		else if (opt != 'f' && apply(cfg, opt, optarg))
 			return CLI_EXIT_USAGE;
 	}

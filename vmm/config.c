@@ -150,6 +150,19 @@ int config_set(struct vm_config *cfg, const char *key, const char *value,
 		}
 		return 0;
 	}
+	if (!strcmp(key, "hugepages")) {
+		static const char *names[] = { "thp", "none", "2M", "1G" };
+		int i;
+
+		for (i = 0; i < 4; i++) {
+			if (!strcmp(value, names[i])) {
+				cfg->hugepages = (enum ram_backing)i;
+				return 0;
+			}
+		}
+		snprintf(err, errlen, "hugepages '%s' is not none, thp, 2M or 1G", value);
+		return -1;
+	}
 	if (!strcmp(key, "passthrough")) {
 		if (cfg->n_passthrough >= MAX_PASSTHROUGH) {
 			snprintf(err, errlen, "at most %d passthrough devices", MAX_PASSTHROUGH);
@@ -165,8 +178,10 @@ int config_set(struct vm_config *cfg, const char *key, const char *value,
 		return parse_bool(key, value, &cfg->stats, err, errlen);
 	if (!strcmp(key, "no-reboot"))
 		return parse_bool(key, value, &cfg->no_reboot, err, errlen);
+	if (!strcmp(key, "no-seccomp"))
+		return parse_bool(key, value, &cfg->no_seccomp, err, errlen);
 	snprintf(err, errlen, "unknown key '%s' (keys: kernel, initrd, cmdline, "
-		 "memory, cpus, console, passthrough, stats, no-reboot)", key);
+		 "memory, cpus, console, hugepages, passthrough, stats, no-reboot, no-seccomp)", key);
 	return -1;
 }
 

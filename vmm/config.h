@@ -11,6 +11,9 @@
 #define CONFIG_ERR_LEN 256
 
 enum console_kind { CONSOLE_VIRTIO, CONSOLE_SERIAL };
+/* Guest RAM backing: transparent hugepages (the default), plain 4 KiB
+ * pages, or hugetlbfs pages of 2 MiB or 1 GiB. */
+enum ram_backing { RAM_THP, RAM_NONE, RAM_2M, RAM_1G };
 
 struct vm_config {
 	char *kernel;
@@ -19,10 +22,12 @@ struct vm_config {
 	uint64_t mem_size;
 	int cpus;
 	enum console_kind console;
+	enum ram_backing hugepages;
 	char *passthrough[MAX_PASSTHROUGH];
 	int n_passthrough;
 	bool stats;
 	bool no_reboot;         /* a guest reboot ends conduit (exit 3) */
+	bool no_seccomp;        /* no seccomp sandbox (for debugging) */
 	int verbose;
 };
 

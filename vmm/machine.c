@@ -25,6 +25,8 @@
 #include "log.h"
 #include "machine.h"
 #include "output.h"
+#include "ram.h"
+#include "seccomp.h"
 #include "terminal.h"
 #include "vcpu.h"
 #include "vm.h"
@@ -127,6 +129,12 @@ static int validate(struct machine *m, const struct vm_config *cfg,
 		return -1;
 	if (check_host_memory(cfg->mem_size))
 		return -1;
+	if (ram_page_size(cfg->hugepages) &&
+	    ram_hugepages_check(NULL, ram_page_size(cfg->hugepages), cfg->mem_size,
+				err, sizeof(err))) {
+		pr_err("%s", err);
+		return -1;
+	}
 	for (m->n_pt = 0; m->n_pt < cfg->n_passthrough; m->n_pt++) {
 		if (passthrough_check(cfg->passthrough[m->n_pt], &m->pt[m->n_pt], err, sizeof(err))) {
 			pr_err("%s", err);
@@ -404,6 +412,27 @@ static int start(struct machine *m)
 	return 0;
 }
 
+/* The seccomp sandbox goes on once the machine is built and before the
+ * vCPU threads exist: they inherit the main thread's filter and stack their
+ * own. After a guest reboot it is already on (vmm/seccomp.c). */
+static int sandbox(const struct vm_config *cfg)
+{
+	bool first = !seccomp_active();
+	int ret;
+
+	if (cfg->no_seccomp)
+		return 0;
+	ret = seccomp_start_main();
+	if (ret) {
+		pr_err("cannot install the seccomp sandbox: %s (--no-seccomp runs without it)",
+		       strerror(-ret));
+		return -1;
+	}
+	if (first)
+		pr_info("seccomp sandbox on: main thread and vCPU threads have their allow-lists");
+	return 0;
+}
+
 /* One boot of the guest, from the files to the teardown. */
 static int machine_boot(const struct vm_config *cfg)
 {
@@ -449,12 +478,13 @@ static int machine_boot(const struct vm_config *cfg)
 	 * pins all guest RAM, so the file never adds to the peak footprint. */
 	if (setup_devices(m) || load_guest(m, &bz, &lay, cmdline))
 		goto out;
-	if (passthrough_start(&m->vm, m->pt, m->n_pt, err, sizeof(err))) {
+	if (passthrough_start(&m->vm, m->pt, m->n_pt, err, sizeof(err)) ||
+	    pci_bus_assign_all(&m->pci, err, sizeof(err))) {
 		pr_err("%s", err);
 		goto out;
 	}
 	if (
-	    setup_vcpus(m, &lay) || start(m))
+	    setup_vcpus(m, &lay) || sandbox(cfg) || start(m))
 		goto out;
 	pr_info("guest started: %d vCPU(s), %llu MiB, console %s", m->vm.n_cpus,
 		(unsigned long long)(cfg->mem_size >> 20),
@@ -480,6 +510,8 @@ int machine_run(const struct vm_config *cfg)
 {
 	int code, boots = 1;
 
+	if (cfg->no_seccomp)
+		pr_warn("--no-seccomp: running without the seccomp sandbox");
 	for (;;) {
 		code = machine_boot(cfg);
 		if (code != EXIT_REBOOT || cfg->no_reboot)

@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "log.h"
+#include "seccomp.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -207,7 +208,14 @@ static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	sigset_t set;
+	int ret;
 
+	ret = seccomp_start_vcpu();
+	if (ret) {
+		pr_err("vCPU %d: cannot install its seccomp filter: %s", v->id, strerror(-ret));
+		vm_request_exit(v->vm, EXIT_ERROR);
+		return NULL;
+	}
 	sigemptyset(&set);
 	sigaddset(&set, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);

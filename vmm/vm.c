@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "log.h"
+#include "ram.h"
 #include "vm.h"
 
 static int check_caps(struct vm *vm, char *err, size_t errlen)
@@ -57,7 +58,8 @@ static int get_cpuid(struct vm *vm, char *err, size_t errlen)
 	return -1;
 }
 
-static int setup_ram(struct vm *vm, uint64_t size, char *err, size_t errlen)
+static int setup_ram(struct vm *vm, uint64_t size, enum ram_backing backing,
+		     char *err, size_t errlen)
 {
 	int i;
 
@@ -71,26 +73,17 @@ static int setup_ram(struct vm *vm, uint64_t size, char *err, size_t errlen)
 			 vm_phys_bits(vm));
 		return -1;
 	}
+	if (ram_alloc(&vm->mem, backing, err, errlen))
+		return -1;
 	for (i = 0; i < vm->mem.n_ram; i++) {
 		struct ram_region *r = &vm->mem.ram[i];
 		struct kvm_userspace_memory_region slot = {
 			.slot = (uint32_t)i,
 			.guest_phys_addr = r->gpa,
 			.memory_size = r->size,
+			.userspace_addr = (uint64_t)(uintptr_t)r->hva,
 		};
-		void *p = mmap(NULL, r->size, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
-		if (p == MAP_FAILED) {
-			snprintf(err, errlen, "cannot reserve %llu MiB of guest RAM: %s",
-				 (unsigned long long)(r->size >> 20), strerror(errno));
-			return -1;
-		}
-		/* Transparent hugepages where the host has them: fewer nested
-		 * page-table entries and faults for the guest's memory. */
-		madvise(p, r->size, MADV_HUGEPAGE);
-		r->hva = p;
-		slot.userspace_addr = (uint64_t)(uintptr_t)p;
 		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0) {
 			snprintf(err, errlen, "KVM_SET_USER_MEMORY_REGION for RAM at 0x%llx: %s",
 				 (unsigned long long)r->gpa, strerror(errno));
@@ -177,7 +170,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
 	}
 	if (setup_irqchip(vm, err, errlen))
 		return -1;
-	return setup_ram(vm, cfg->mem_size, err, errlen);
+	return setup_ram(vm, cfg->mem_size, cfg->hugepages, err, errlen);
 }
 
 void vm_request_exit(struct vm *vm, int code)
@@ -194,11 +187,7 @@ void vm_request_exit(struct vm *vm, int code)
 
 void vm_destroy(struct vm *vm)
 {
-	int i;
-
-	for (i = 0; i < vm->mem.n_ram; i++)
-		if (vm->mem.ram[i].hva)
-			munmap(vm->mem.ram[i].hva, vm->mem.ram[i].size);
+	ram_free(&vm->mem);
 	free(vm->cpuid);
 	if (vm->stop_efd >= 0)
 		close(vm->stop_efd);

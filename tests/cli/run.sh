@@ -75,6 +75,12 @@ expect "cmdline too long"      1 "command line is 3000 bytes" -- --kernel "$T/go
 expect "passthrough bad option" 1 "--passthrough 00:03.0,bogus: unknown option 'bogus' (the one option is msix=off)" -- --kernel "$T/good" --passthrough 00:03.0,bogus
 expect "passthrough bad address" 1 "'00:3.0,msix=off' is not a PCI address\|--passthrough 00:3.0,msix=off" -- --kernel "$T/good" --passthrough 00:3.0,msix=off
 expect "--help: --no-reboot"   0 "no-reboot" -- --help
+expect "bad --hugepages"       2 "hugepages '4K' is not none, thp, 2M or 1G" -- --kernel "$T/good" --hugepages 4K
+expect "hugepages: odd memory" 1 "--memory 255 MiB is not a multiple of the 2 MiB page size" -- --kernel "$T/good" --hugepages 2M --memory 255M
+hp=/sys/kernel/mm/hugepages/hugepages-2048kB
+if [ -d "$hp" ] && [ $(($(cat $hp/free_hugepages) - $(cat $hp/resv_hugepages))) -lt 128 ]; then
+	expect "hugepages: none free" 1 "256 MiB of guest RAM needs 128 pages of 2M, the host has [0-9]* free: reserve more with 'echo [0-9]* > $hp/nr_hugepages'" -- --kernel "$T/good" --hugepages 2M --memory 256M
+fi
 expect "memory beyond host"    1 "more than this host's" -- --kernel "$T/good" --memory 64T
 expect "command line overrides config" 1 "kernel $T/good2: No such file" -- --config "$T/ok.cfg" --kernel "$T/good2"
 expect "config value is used"  1 "kernel $T/text: file is" -- --config "$T/ok.cfg"

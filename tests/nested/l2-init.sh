@@ -24,6 +24,10 @@
 #                does not hold conduit.pattern=P, write it (L2-REBOOT-WROTE)
 #                and reboot; if it does (the second boot, after conduit reset
 #                the device), print L2-REBOOT-SEEN=P and power off
+#   ivshmem      through /dev/mem, write conduit.pattern=P (two 32-bit hex
+#                words) at offset 0 and 5 GiB of the ivshmem device's 8 GiB
+#                BAR2, read them back (L2-IVSHMEM-READ=), print the BAR
+#                (L2-IVSHMEM-BAR2=start size)
 #   net-dhcp     a DHCP lease over the passed-through vmxnet3 from L0's user
 #                network (L2-LEASE=), the interrupt mode of the NIC's vectors
 #                (L2-NET-IRQMODE=) and their count (L2-NET-IRQS=)
@@ -165,6 +169,22 @@ reboot-nvme)
 		echo "L2-REBOOT-WROTE"
 		finish reboot
 	fi
+	;;
+ivshmem)
+	dev=''
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1af4:0x1110 ] && dev=$d
+	done
+	[ -n "$dev" ] || fail "no ivshmem device"
+	set -- $(sed -n 3p "$dev/resource")
+	start=$(($1)) size=$(($2 - $1 + 1))
+	echo "L2-IVSHMEM-BAR2=$(printf '0x%x' "$start") $size"
+	PAT=$(sed -n 's/.*conduit.pattern=\([^ ]*\).*/\1/p' /proc/cmdline)
+	w0=0x${PAT%%,*} w1=0x${PAT##*,}
+	echo 1 >"$dev/enable" 2>/dev/null
+	devmem $((start)) 32 "$w0" || fail "devmem write at BAR2"
+	devmem $((start + (5 << 30))) 32 "$w1" || fail "devmem write at BAR2 + 5 GiB"
+	echo "L2-IVSHMEM-READ=$(devmem $((start)) 32) $(devmem $((start + (5 << 30))) 32)"
 	;;
 net-dhcp)
 	load_virtio

@@ -9,6 +9,7 @@
 #   kernel/<package>_<version>/.done  written once extraction completed
 #   build/                        initramfs trees and archives (rebuilt every run)
 #   disk.img disk.img.md5         the NVMe image L1 sees at 0000:00:03.0 (kept)
+#   ivshmem.img                   sparse 8 GiB backing of ivshmem's BAR2 (00:07.0), new each run
 #   out/                          console logs of the last run
 
 NESTED_DIR=${NESTED_DIR:-$(cd "$(dirname "$0")" && pwd)}
@@ -251,6 +252,10 @@ make_disk_image() {
 	fi
 	# Every run: the passthrough cases write into the image.
 	md5sum <"$DISK_IMG" | awk '{ print $1 }' >"$DISK_IMG.md5"
+	# ivshmem's 8 GiB BAR in L1: a sparse file, zero again every run.
+	IVSHMEM_IMG=$CACHE_DIR/ivshmem.img
+	rm -f "$IVSHMEM_IMG"
+	truncate -s 8G "$IVSHMEM_IMG"
 }
 
 # Boots L1 under QEMU/TCG: boot_l1 INITRD APPEND_EXTRA [interactive]
@@ -273,6 +278,8 @@ boot_l1() {
 		-chardev null,id=psn1 -device pci-serial,chardev=psn1,bus=br1,addr=0x1 \
 		-chardev null,id=psn2 -device pci-serial,chardev=psn2,bus=br1,addr=0x2 \
 		-netdev user,id=n0,restrict=on -device vmxnet3,netdev=n0,addr=0x6 \
+		-object "memory-backend-file,id=shm0,share=on,size=8G,mem-path=$IVSHMEM_IMG" \
+		-device ivshmem-plain,memdev=shm0,addr=0x7 \
 		-kernel "$VMLINUZ" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 intel_iommu=on quiet $extra"
 	if [ -n "$interactive" ]; then

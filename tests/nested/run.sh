@@ -185,6 +185,21 @@ run_nested() {
 	fi
 	check_l0_readback
 	check_l0_serial
+	check_l0_ivshmem
+}
+
+# check_l0_ivshmem: the two words L2 wrote through ivshmem's 8 GiB BAR must be
+# at offsets 0 and 5 GiB of its backing file ("L1-IVSHMEM=W0,W1").
+check_l0_ivshmem() {
+	w=$(tr -d '\r' <"$L1_LOG" | sed -n 's/^L1-IVSHMEM=//p' | tail -n 1)
+	[ -n "$w" ] || return 0
+	got0=$(od -An -tx4 -j 0 -N 4 "$IVSHMEM_IMG" | tr -d ' ')
+	got1=$(od -An -tx4 -j $((5 << 30)) -N 4 "$IVSHMEM_IMG" | tr -d ' ')
+	if [ "$got0,$got1" = "$w" ]; then
+		echo "ok 997 - l0-ivshmem: L0 finds L2's words at 0 and 5 GiB in the BAR's backing file" >>"$L1_LOG"
+	else
+		echo "not ok 997 - l0-ivshmem: backing file has '$got0,$got1', L2 wrote '$w'" >>"$L1_LOG"
+	fi
 }
 
 # check_l0_serial: what L2 wrote to the passed-through PCI serial card must be

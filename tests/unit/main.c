@@ -5,12 +5,13 @@
 int main(void)
 {
 	Suite *(*const suites[])(void) = {
-		config_suite, bzimage_suite, memmap_suite, pci_suite,
+		config_suite, bzimage_suite, memmap_suite, ram_suite, pci_suite,
 		msix_suite, msi_suite, virtqueue_suite, serial_suite, acpi_suite,
 		terminal_suite, virtio_pci_suite,
 		host_pci_suite,
 		vfio_suite,
 		acpi_pm_suite,
+		seccomp_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	size_t i;

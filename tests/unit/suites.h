@@ -8,6 +8,7 @@ Suite *config_suite(void);
 Suite *acpi_pm_suite(void);
 Suite *bzimage_suite(void);
 Suite *memmap_suite(void);
+Suite *ram_suite(void);
 Suite *pci_suite(void);
 Suite *msix_suite(void);
 Suite *msi_suite(void);
@@ -18,5 +19,6 @@ Suite *terminal_suite(void);
 Suite *virtio_pci_suite(void);
 Suite *host_pci_suite(void);
 Suite *vfio_suite(void);
+Suite *seccomp_suite(void);
 
 #endif

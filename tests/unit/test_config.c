@@ -175,7 +175,6 @@ END_TEST
 START_TEST(set_booleans)
 {
 	struct vm_config cfg;
-	char err[256];
 
 	config_init(&cfg);
 	ck_assert(!cfg.stats);

@@ -1,0 +1,373 @@
+/* Tests of the seccomp sandbox (vmm/seccomp.c). Each case forks a child
+ * that installs the real filters and makes system calls; the parent reads
+ * the child's stderr through a pipe and checks how it ended: allowed calls
+ * work, anything else ends it with EXIT_SECCOMP and one line naming the
+ * call. Also --no-seccomp and the no-seccomp config key. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+#include "suites.h"
+#include "../../vmm/cli.h"
+#include "../../vmm/config.h"
+#include "../../vmm/seccomp.h"
+#include "../../vmm/vm.h"
+
+#define ALLOWED_MARK "allowed calls done\n"
+
+/* Exit codes of a child that went wrong before the call under test. */
+enum { CHILD_NO_FILTER = 90, CHILD_ALLOWED_FAILED = 91, CHILD_NOT_STOPPED = 92 };
+
+struct outcome {
+	int status;
+	char err[1024];
+};
+
+static void mark(void)
+{
+	if (write(STDERR_FILENO, ALLOWED_MARK, strlen(ALLOWED_MARK)) < 0)
+		_exit(CHILD_ALLOWED_FAILED);
+}
+
+/* Runs fn in a child whose stderr is a pipe; collects its output and status. */
+static void run_child(void (*fn)(void), struct outcome *o)
+{
+	size_t len = 0;
+	ssize_t n;
+	int fds[2];
+	pid_t pid;
+
+	memset(o, 0, sizeof(*o));
+	ck_assert_int_eq(pipe(fds), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(fds[0]);
+		dup2(fds[1], STDERR_FILENO);
+		fn();
+		_exit(CHILD_NOT_STOPPED);
+	}
+	close(fds[1]);
+	while ((n = read(fds[0], o->err + len, sizeof(o->err) - 1 - len)) > 0)
+		len += (size_t)n;
+	close(fds[0]);
+	ck_assert_int_eq(waitpid(pid, &o->status, 0), pid);
+}
+
+/* The child ended with EXIT_SECCOMP, after the allowed calls, with the one
+ * line containing want. */
+static void expect_stopped(const struct outcome *o, const char *want)
+{
+	const char *line = strstr(o->err, ALLOWED_MARK);
+
+	ck_assert_msg(WIFEXITED(o->status), "child killed by signal %d",
+		      WIFSIGNALED(o->status) ? WTERMSIG(o->status) : 0);
+	ck_assert_msg(WEXITSTATUS(o->status) == EXIT_SECCOMP, "child exit code %d, output '%s'",
+		      WEXITSTATUS(o->status), o->err);
+	ck_assert_msg(line, "the allowed calls did not complete: '%s'", o->err);
+	line += strlen(ALLOWED_MARK);
+	ck_assert_msg(strstr(line, want), "'%s' lacks '%s'", line, want);
+	ck_assert(strstr(line, "conduit: error: seccomp: system call ") == line);
+	ck_assert(strstr(line, "--no-seccomp disables the sandbox"));
+	ck_assert_uint_eq(strlen(strchr(line, '\n')), 1);     /* one line */
+}
+
+static void start_main(void)
+{
+	if (seccomp_start_main() || !seccomp_active())
+		_exit(CHILD_NO_FILTER);
+}
+
+static void *thread_fn(void *arg)
+{
+	return arg;
+}
+
+/* What the main thread does at run time and to rebuild the machine. */
+static void main_allowed(void)
+{
+	uint64_t one = 1, got;
+	pthread_t t;
+	int fd, efd, api;
+	void *p;
+
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	efd = eventfd(0, EFD_CLOEXEC);
+	if (fd < 0 || close(fd) || efd < 0 || write(efd, &one, 8) != 8 ||
+	    read(efd, &got, 8) != 8 || got != 1 || getpid() <= 0)
+		_exit(CHILD_ALLOWED_FAILED);
+	/* a KVM ioctl on a non-KVM fd is allowed (and fails in the kernel) */
+	api = ioctl(efd, KVM_GET_API_VERSION, 0);
+	if (api != -1 || errno != ENOTTY)
+		_exit(CHILD_ALLOWED_FAILED);
+	p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED || munmap(p, 1 << 20))
+		_exit(CHILD_ALLOWED_FAILED);
+	/* vCPU threads: clone3 fails with ENOSYS, glibc falls back to clone */
+	if (pthread_create(&t, NULL, thread_fn, NULL) || pthread_join(t, NULL))
+		_exit(CHILD_ALLOWED_FAILED);
+	mark();
+}
+
+static void child_socket(void)
+{
+	start_main();
+	main_allowed();
+	socket(AF_INET, SOCK_STREAM, 0);
+}
+
+static void child_execve(void)
+{
+	char *argv[] = { "/bin/true", NULL };
+
+	start_main();
+	main_allowed();
+	execve(argv[0], argv, argv + 1);
+}
+
+static void child_fork(void)
+{
+	start_main();
+	main_allowed();
+	if (fork() == 0)
+		_exit(CHILD_NOT_STOPPED);
+}
+
+static void child_tty_ioctl(void)
+{
+	int n;
+
+	start_main();
+	main_allowed();
+	ioctl(STDERR_FILENO, FIONREAD, &n);
+}
+
+static void child_exec_memory(void)
+{
+	start_main();
+	main_allowed();
+	mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
+
+static void child_x32(void)
+{
+	start_main();
+	main_allowed();
+	syscall(0x40000000 | __NR_getpid);
+}
+
+static void child_kill_other(void)
+{
+	start_main();
+	main_allowed();
+	syscall(__NR_tgkill, 1, 1, 0);
+}
+
+/* A vCPU thread: its own filter on top of the main one. */
+static int vcpu_fd = -1;
+static void (*vcpu_bad)(void);
+
+static void *vcpu_thread(void *arg)
+{
+	char buf[8];
+	void *p;
+
+	if (seccomp_start_vcpu())
+		_exit(CHILD_NO_FILTER);
+	p = malloc(1 << 20);            /* a big malloc: anonymous mmap */
+	if (!p || pread(vcpu_fd, buf, sizeof(buf), 0) != sizeof(buf))
+		_exit(CHILD_ALLOWED_FAILED);
+	free(p);
+	mark();
+	vcpu_bad();
+	_exit(CHILD_NOT_STOPPED);
+	return arg;
+}
+
+static void vcpu_open(void)
+{
+	open("/dev/null", O_RDONLY);
+}
+
+static void vcpu_map_file(void)
+{
+	mmap(NULL, 4096, PROT_READ, MAP_SHARED, vcpu_fd, 0);
+}
+
+static void vcpu_new_fd(void)
+{
+	eventfd(0, 0);
+}
+
+static void run_vcpu(void)
+{
+	pthread_t t;
+
+	vcpu_fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+	if (vcpu_fd < 0)
+		_exit(CHILD_ALLOWED_FAILED);
+	start_main();
+	if (pthread_create(&t, NULL, vcpu_thread, NULL))
+		_exit(CHILD_ALLOWED_FAILED);
+	pthread_join(t, NULL);
+}
+
+static void child_vcpu_open(void)
+{
+	vcpu_bad = vcpu_open;
+	run_vcpu();
+}
+
+static void child_vcpu_map_file(void)
+{
+	vcpu_bad = vcpu_map_file;
+	run_vcpu();
+}
+
+static void child_vcpu_new_fd(void)
+{
+	vcpu_bad = vcpu_new_fd;
+	run_vcpu();
+}
+
+START_TEST(main_socket)
+{
+	struct outcome o;
+
+	run_child(child_socket, &o);
+	expect_stopped(&o, "system call 41 (socket) is not allowed in the main thread");
+}
+END_TEST
+
+START_TEST(main_execve)
+{
+	struct outcome o;
+
+	run_child(child_execve, &o);
+	expect_stopped(&o, "system call 59 (execve) is not allowed in the main thread");
+}
+END_TEST
+
+START_TEST(main_fork)
+{
+	struct outcome o;
+
+	run_child(child_fork, &o);
+	expect_stopped(&o, "system call 56 (clone) is not allowed");
+}
+END_TEST
+
+START_TEST(main_tty_ioctl)
+{
+	struct outcome o;
+
+	run_child(child_tty_ioctl, &o);
+	expect_stopped(&o, "system call 16 (ioctl 0x541b) is not allowed");
+}
+END_TEST
+
+START_TEST(main_exec_memory)
+{
+	struct outcome o;
+
+	run_child(child_exec_memory, &o);
+	expect_stopped(&o, "system call 9 (mmap) is not allowed");
+}
+END_TEST
+
+START_TEST(main_x32)
+{
+	struct outcome o;
+
+	run_child(child_x32, &o);
+	expect_stopped(&o, "system call 1073741863 of a foreign ABI (i386 or x32) is not allowed");
+}
+END_TEST
+
+START_TEST(main_kill_other)
+{
+	struct outcome o;
+
+	run_child(child_kill_other, &o);
+	expect_stopped(&o, "(tgkill) is not allowed");
+}
+END_TEST
+
+START_TEST(vcpu_no_open)
+{
+	struct outcome o;
+
+	run_child(child_vcpu_open, &o);
+	expect_stopped(&o, "system call 257 (openat) is not allowed in a vCPU thread");
+}
+END_TEST
+
+START_TEST(vcpu_no_file_mmap)
+{
+	struct outcome o;
+
+	run_child(child_vcpu_map_file, &o);
+	expect_stopped(&o, "system call 9 (mmap) is not allowed in a vCPU thread");
+}
+END_TEST
+
+START_TEST(vcpu_no_new_fds)
+{
+	struct outcome o;
+
+	run_child(child_vcpu_new_fd, &o);
+	expect_stopped(&o, "system call 290 (eventfd2) is not allowed in a vCPU thread");
+}
+END_TEST
+
+START_TEST(option_and_key)
+{
+	char *argv[] = { "conduit", "--kernel", "k", "--no-seccomp", NULL };
+	struct vm_config cfg;
+	char err[CONFIG_ERR_LEN];
+
+	config_init(&cfg);
+	ck_assert(!cfg.no_seccomp);
+	ck_assert_int_eq(config_set(&cfg, "no-seccomp", "true", err, sizeof(err)), 0);
+	ck_assert(cfg.no_seccomp);
+	ck_assert_int_eq(config_set(&cfg, "no-seccomp", "maybe", err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "no-seccomp 'maybe' is not true or false");
+	config_free(&cfg);
+
+	config_init(&cfg);
+	ck_assert_int_eq(cli_parse(4, argv, &cfg), CLI_RUN);
+	ck_assert(cfg.no_seccomp);
+	config_free(&cfg);
+}
+END_TEST
+
+Suite *seccomp_suite(void)
+{
+	Suite *s = suite_create("seccomp");
+	TCase *tc = tcase_create("filters");
+
+	tcase_add_test(tc, main_socket);
+	tcase_add_test(tc, main_execve);
+	tcase_add_test(tc, main_fork);
+	tcase_add_test(tc, main_tty_ioctl);
+	tcase_add_test(tc, main_exec_memory);
+	tcase_add_test(tc, main_x32);
+	tcase_add_test(tc, main_kill_other);
+	tcase_add_test(tc, vcpu_no_open);
+	tcase_add_test(tc, vcpu_no_file_mmap);
+	tcase_add_test(tc, vcpu_no_new_fds);
+	tcase_add_test(tc, option_and_key);
+	suite_add_tcase(s, tc);
+	return s;
+}
