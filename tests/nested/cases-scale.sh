@@ -2,7 +2,8 @@
 # a device with a BAR larger than 4 GiB (QEMU's ivshmem-plain, 8 GiB backed
 # by a sparse file on L0) passed through and written by L2 through its BAR;
 # a guest whose RAM is 2 MiB hugetlbfs pages with the NVMe passed through
-# (md5 check); and the error when the host has too few such pages.
+# (md5 check); the error when the host has too few such pages; and a guest
+# with RAM above 4 GiB.
 # The NVMe cases run while pt-bind has it on vfio-pci (see suites/).
 
 # pt_big: sets big to the device with the 8 GiB BAR, or skips the case.
@@ -64,4 +65,16 @@ case_pt_hugepages_short() {
 	echo 0 >"$HP_POOL/nr_hugepages"
 	conduit_fails 1 "256 MiB of guest RAM needs 128 pages of 2M, the host has 0 free: reserve more with 'echo 128 > $HP_POOL/nr_hugepages'" \
 		--hugepages 2M --memory 256M
+}
+
+# 5 GiB of guest RAM: 3 GiB below the PCI hole, 2 GiB from 4 GiB up, all of
+# it seen by the guest.
+case_memory_5g() {
+	L2_MEMORY=5120 run_guest 1 virtio meminfo
+	expect_rc 0
+	expect_out "L2-E820: 100000000-17fffffff : System RAM"
+	kb=$(tr -d '\r' <"$OUT" | sed -n 's/^L2-MEMTOTAL-KB=//p')
+	# MemTotal is RAM minus what the kernel keeps: well over 4.5 GiB.
+	[ "${kb:-0}" -gt $((4608 * 1024)) ] || fail "L2 MemTotal ${kb} kB, want most of 5 GiB"
+	grep -a "L2-MEMTOTAL\|L2-E820" "$OUT" | tr -d '\r' | sed 's/^/# /'
 }

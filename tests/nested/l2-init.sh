@@ -28,6 +28,8 @@
 #                words) at offset 0 and 5 GiB of the ivshmem device's 8 GiB
 #                BAR2, read them back (L2-IVSHMEM-READ=), print the BAR
 #                (L2-IVSHMEM-BAR2=start size)
+#   meminfo      print L2-MEMTOTAL-KB= (MemTotal) and the RAM ranges the
+#                kernel took from e820 (L2-E820:)
 #   net-dhcp     a DHCP lease over the passed-through vmxnet3 from L0's user
 #                network (L2-LEASE=), the interrupt mode of the NIC's vectors
 #                (L2-NET-IRQMODE=) and their count (L2-NET-IRQS=)
@@ -185,6 +187,10 @@ ivshmem)
 	devmem $((start)) 32 "$w0" || fail "devmem write at BAR2"
 	devmem $((start + (5 << 30))) 32 "$w1" || fail "devmem write at BAR2 + 5 GiB"
 	echo "L2-IVSHMEM-READ=$(devmem $((start)) 32) $(devmem $((start + (5 << 30))) 32)"
+	;;
+meminfo)
+	echo "L2-MEMTOTAL-KB=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)"
+	grep "System RAM" /proc/iomem | sed 's/^/L2-E820: /'
 	;;
 net-dhcp)
 	load_virtio

@@ -267,7 +267,7 @@ boot_l1() {
 	mkdir -p "$CACHE_DIR"
 	: >"$PCI_SERIAL_OUT"
 	set -- qemu-system-x86_64 -machine q35 -accel tcg -cpu max \
-		-m "${NESTED_L1_MEM:-3072}" -smp "${NESTED_L1_CPUS:-2}" \
+		-m "${NESTED_L1_MEM:-6144}" -smp "${NESTED_L1_CPUS:-2}" \
 		-nodefaults -nographic -no-reboot -serial stdio \
 		-device intel-iommu,intremap=on \
 		-drive "file=$DISK_IMG,if=none,id=d0,format=raw" \
