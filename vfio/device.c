@@ -149,7 +149,7 @@ int vfio_pci_attach(struct vm *vm, struct vfio_backend *b, const char *bdf,
 		return -1;
 	}
 	v->vm = vm;
-	v->fd = v->intx_efd = v->intx_resample = -1;
+	v->fd = v->intx_efd = v->intx_resample = v->req_efd = v->err_efd = -1;
 	for (n = 0; n < MSI_MAX_VECTORS; n++)
 		v->msi_efd[n] = -1;
 	snprintf(v->bdf, sizeof(v->bdf), "%s", bdf);
@@ -167,7 +167,7 @@ int vfio_pci_attach(struct vm *vm, struct vfio_backend *b, const char *bdf,
 			 PCI_MAX_SLOTS - 1);
 		goto fail;
 	}
-	if (vfio_irqs_init(v, err, errlen))
+	if (vfio_irqs_init(v, err, errlen) || vfio_faults_init(v))
 		goto fail;
 	vm->vfio[vm->n_vfio++] = v;
 	v->stats.dma_map_ns = 0;
@@ -185,6 +185,7 @@ void vfio_pci_detach(struct vfio_pci *v)
 		return;
 	if (v->pci.bus && v->pci.slot > 0 && v->pci.bus->slot[v->pci.slot] == &v->pci)
 		v->pci.bus->slot[v->pci.slot] = NULL;
+	vfio_faults_cleanup(v);
 	vfio_irqs_cleanup(v);
 	vfio_bars_cleanup(v);
 	if (v->fd >= 0) {

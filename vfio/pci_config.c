@@ -164,8 +164,13 @@ uint32_t vfio_config_read(struct pci_device *d, unsigned off, unsigned size)
 		vfio_msi_sync_pending(v);
 	if (all_emulated(v, off, size))
 		return pci_cfg_read(d, off, size);
-	if (none_emulated(v, off, size))
-		return dev_read(v, off, size);
+	if (none_emulated(v, off, size)) {
+		val = dev_read(v, off, size);
+		/* No function has vendor ID 0xffff: the device is gone. */
+		if (off == PCI_VENDOR_ID && (val & 0xffff) == 0xffff)
+			vfio_device_gone(v, "the device no longer responds (its config space reads all-ones)");
+		return val;
+	}
 	for (i = 0; i < size; i++) {
 		uint32_t b = v->emu[off + i] ? d->cfg[off + i] : dev_read(v, off + i, 1) & 0xff;
 

@@ -71,10 +71,13 @@ struct vfio_pci {
 	uint32_t msi_gsi[MSI_MAX_VECTORS];
 	bool msi_live[MSI_MAX_VECTORS];
 	unsigned msi_nvec;              /* vectors vfio-pci has enabled, 0: off */
+	/* The host asking for the device back (REQ) and device errors (ERR) */
+	int req_efd, err_efd;
 	/* INTx */
 	int intx_efd, intx_resample;
 	uint32_t intx_gsi;
 	bool intx_on;
+	bool gone;                      /* reported as gone: stop touching it */
 	struct vfio_stats stats;
 };
 
@@ -103,6 +106,13 @@ void vfio_msix_sync_pending(struct vfio_pci *v);
 void vfio_msi_changed(struct msi *m);
 void vfio_msi_sync_pending(struct vfio_pci *v);
 void vfio_irqs_cleanup(struct vfio_pci *v);
+
+/* vfio/faults.c: watch the device's request and error interrupts; either
+ * one, or the device reading back all-ones, stops the guest with a message
+ * (once). */
+int vfio_faults_init(struct vfio_pci *v);
+void vfio_faults_cleanup(struct vfio_pci *v);
+void vfio_device_gone(struct vfio_pci *v, const char *why);
 
 /* Device teardown: interrupts off, BARs unmapped, reset, fd closed. */
 void vfio_pci_detach(struct vfio_pci *v);

@@ -169,6 +169,31 @@ case_pt_two_devices() {
 	echo "L1-SERIAL=$PT_SERIAL"
 }
 
+# The host takes the card back while L2 runs (hot-remove in L1): vfio-pci
+# signals the request interrupt, conduit says so in one line and stops the
+# guest (exit 1) so the removal can finish; a rescan brings the card back.
+case_pt_device_removed() {
+	pt_io || return
+	first=$RUNNER_WORK/$CASE_NAME.out
+	OUT=$first
+	"$CONDUIT_BIN" --kernel "$L2_KERNEL" --initrd "$L2_INITRD" --passthrough "$io" \
+		--cmdline "console=ttyS0 quiet conduit.test=hang" --memory "${L2_MEMORY}M" \
+		</dev/null >"$first" 2>&1 &
+	pid=$!
+	wait_for "$first" CONDUIT-L2-INIT "$BOOT_TIMEOUT" "$pid" || { fail "the VM did not start"; return; }
+	echo 1 >"/sys/bus/pci/devices/$io/remove" &
+	rmpid=$!
+	wait_exit "$pid" "$EXIT_TIMEOUT" || fail "conduit kept running after the device was removed"
+	expect_rc 1
+	expect_out "$io: the host asked for the device back (it is being unbound or removed): stopping the guest"
+	wait "$rmpid" || fail "the removal in L1 failed"
+	echo 1 >/sys/bus/pci/rescan
+	i=0
+	while [ ! -e "/sys/bus/pci/devices/$io" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -e "/sys/bus/pci/devices/$io" ] || fail "$io did not come back after a rescan"
+	grep -a "$io" "$first" | tr -d '\r' | sed 's/^/# /'
+}
+
 case_pt_io_unbind() {
 	pt_io || return
 	unbind_case "$io"

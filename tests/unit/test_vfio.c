@@ -1262,6 +1262,34 @@ START_TEST(attach_no_msix)
 }
 END_TEST
 
+/* A device that vanished reads all-ones: reported once, the guest stopped. */
+START_TEST(device_gone)
+{
+	int saved = dup(2), devnull = open("/dev/null", O_WRONLY);
+
+	atomic_store(&R.vm->exit_code, -1);
+	ck_assert_uint_eq(cfg_rd(PCI_VENDOR_ID, 2), 0x8086);
+	ck_assert(!R.v->gone);
+	set_file32(PCI_VENDOR_ID, 0xffffffff);
+	dup2(devnull, 2);               /* the expected error is not test output */
+	ck_assert_uint_eq(cfg_rd(PCI_VENDOR_ID, 4), 0xffffffff);
+	ck_assert_uint_eq(cfg_rd(PCI_VENDOR_ID, 2), 0xffff);
+	dup2(saved, 2);
+	close(saved);
+	close(devnull);
+	ck_assert(R.v->gone);
+	ck_assert_int_eq(atomic_load(&R.vm->exit_code), EXIT_ERROR);
+	/* Other all-ones reads are the device's business. */
+	set_file32(PCI_VENDOR_ID, 0x15338086);
+	R.v->gone = false;
+	atomic_store(&R.vm->exit_code, -1);
+	set_file32(CAP_EXP + 4, 0xffffffff);
+	ck_assert_uint_eq(cfg_rd(CAP_EXP + 4, 4), 0xffffffff);
+	ck_assert(!R.v->gone);
+	ck_assert_int_eq(atomic_load(&R.vm->exit_code), -1);
+}
+END_TEST
+
 /* Refusals by vfio_pci_attach leave nothing behind: no slot on the bus,
  * no range on the MMIO bus, the device fd closed. */
 static void attach_fails(uint8_t *cfg, const char *why)
@@ -1316,6 +1344,7 @@ Suite *vfio_suite(void)
 	tcase_add_test(tc, passthrough_bytes);
 	tcase_add_test(tc, msix_capability);
 	tcase_add_test(tc, msi_capability);
+	tcase_add_test(tc, device_gone);
 	tcase_add_test(tc, hostile_accesses);
 	tcase_add_test(tc, mixed_int_line_dword);
 	suite_add_tcase(s, tc);
