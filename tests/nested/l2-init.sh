@@ -28,6 +28,11 @@
 #                words) at offset 0 and 5 GiB of the ivshmem device's 8 GiB
 #                BAR2, read them back (L2-IVSHMEM-READ=), print the BAR
 #                (L2-IVSHMEM-BAR2=start size)
+#   soak         for conduit.soaksecs=N seconds: write 1 MiB of random data
+#                to the NVMe at 4 MiB (direct I/O), read it back and compare
+#                (L2-SOAK-MISMATCH on a difference), and send numbered lines
+#                to hvc0 (L2-SOAK-LINE n); at the end L2-SOAK-DONE
+#                verified=<bytes> lines=<n>
 #   meminfo      print L2-MEMTOTAL-KB= (MemTotal) and the RAM ranges the
 #                kernel took from e820 (L2-E820:)
 #   net-dhcp     a DHCP lease over the passed-through vmxnet3 from L0's user
@@ -187,6 +192,35 @@ ivshmem)
 	devmem $((start)) 32 "$w0" || fail "devmem write at BAR2"
 	devmem $((start + (5 << 30))) 32 "$w1" || fail "devmem write at BAR2 + 5 GiB"
 	echo "L2-IVSHMEM-READ=$(devmem $((start)) 32) $(devmem $((start + (5 << 30))) 32)"
+	;;
+soak)
+	load_virtio
+	wait_blk /dev/nvme0n1 || fail "no /dev/nvme0n1"
+	wait_dev /dev/hvc0 || fail "no /dev/hvc0"
+	secs=$(sed -n 's/.*conduit.soaksecs=\([0-9]*\).*/\1/p' /proc/cmdline)
+	end=$(($(cut -d. -f1 /proc/uptime) + ${secs:-30}))
+	verified=0 lines=0
+	exec 5>/dev/hvc0
+	while [ "$(cut -d. -f1 /proc/uptime)" -lt "$end" ]; do
+		head -c 1048576 /dev/urandom >/tmp/soak.w
+		dd if=/tmp/soak.w of=/dev/nvme0n1 bs=65536 seek=64 oflag=direct conv=notrunc 2>/dev/null ||
+			fail "NVMe write failed"
+		dd if=/dev/nvme0n1 of=/tmp/soak.r bs=65536 skip=64 count=16 iflag=direct 2>/dev/null ||
+			fail "NVMe read failed"
+		if ! cmp -s /tmp/soak.w /tmp/soak.r; then
+			echo "L2-SOAK-MISMATCH after $verified bytes"
+			break
+		fi
+		verified=$((verified + 1048576))
+		i=0
+		while [ $i -lt 50 ]; do
+			lines=$((lines + 1))
+			echo "L2-SOAK-LINE $lines ................................................................" >&5
+			i=$((i + 1))
+		done
+	done
+	exec 5>&-
+	echo "L2-SOAK-DONE verified=$verified lines=$lines"
 	;;
 meminfo)
 	echo "L2-MEMTOTAL-KB=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)"
