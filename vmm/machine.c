@@ -414,14 +414,20 @@ static int start(struct machine *m)
 
 /* The seccomp sandbox goes on once the machine is built and before the
  * vCPU threads exist: they inherit the main thread's filter and stack their
- * own. After a guest reboot it is already on (vmm/seccomp.c). */
+ * own. After a guest reboot it is already on (vmm/seccomp.c). Either way
+ * the log says it once. */
 static int sandbox(const struct vm_config *cfg)
 {
+	static bool warned;
 	bool first = !seccomp_active();
 	int ret;
 
-	if (cfg->no_seccomp)
+	if (cfg->no_seccomp) {
+		if (!warned)
+			pr_warn("--no-seccomp: running without the seccomp sandbox");
+		warned = true;
 		return 0;
+	}
 	ret = seccomp_start_main();
 	if (ret) {
 		pr_err("cannot install the seccomp sandbox: %s (--no-seccomp runs without it)",
@@ -510,8 +516,6 @@ int machine_run(const struct vm_config *cfg)
 {
 	int code, boots = 1;
 
-	if (cfg->no_seccomp)
-		pr_warn("--no-seccomp: running without the seccomp sandbox");
 	for (;;) {
 		code = machine_boot(cfg);
 		if (code != EXIT_REBOOT || cfg->no_reboot)

@@ -35,12 +35,10 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
-#include <termios.h>
 #include <ucontext.h>
 #include <unistd.h>
 #include <linux/audit.h>
@@ -115,10 +113,13 @@ static const struct rule main_rules[] = {
 	/* the event loop, the vCPU kick, the teardown, report_memory() */
 	ALLOW(io_uring_enter), ALLOW(getpid), ARGS1(tgkill, CHECK_PID, 0, 0),
 	ALLOW(close), ALLOW(mincore), ALLOW(newfstatat),
-	/* a reboot builds the machine again; a vCPU thread's start */
+	/* a reboot builds the machine again (vmm/ram.c's hugetlbfs memfd and
+	 * prefault threads, the memlock error's getrlimit) and starts vCPU
+	 * threads, which begin under this filter */
 	ARGS1(openat, CHECK_CLEAR, 2, O_CREAT | O_TRUNC | O_TMPFILE_BIT),
 	ALLOW(getdents64), ALLOW(readlink), ALLOW(access), ALLOW(sysinfo),
 	ARGS1(memfd_create, CHECK_SET, 1, MFD_HUGETLB), ALLOW(ftruncate),
+	ARGS1(prlimit64, CHECK_EQ, 0, 0),
 	ALLOW(eventfd2), ALLOW(signalfd4), ALLOW(timerfd_create),
 	ALLOW(io_uring_setup), ALLOW(io_uring_register), ALLOW(rt_sigaction),
 	ARGS1(clone, CHECK_SET, 0, CLONE_THREAD),
@@ -149,7 +150,7 @@ static const struct { int nr; const char *name; } other_names[] = {
 	N(fchmod), N(chown), N(truncate), N(dup), N(dup2), N(dup3),
 	N(pipe2), N(wait4), N(pkey_mprotect), N(mremap), N(nanosleep),
 	N(clock_nanosleep), N(poll), N(ppoll), N(epoll_create1), N(getrandom),
-	N(prlimit64), N(uname), N(sched_getaffinity), N(sched_setaffinity),
+	N(uname), N(sched_getaffinity), N(sched_setaffinity),
 	N(lseek), N(fstat), N(statx), N(readv), N(writev), N(fcntl), N(gettid),
 	N(sched_yield), N(gettimeofday), N(readlinkat), N(faccessat),
 #undef N
@@ -180,7 +181,7 @@ static void load(struct prog *p, uint32_t offset)
 	emit(p, BPF_LD | BPF_W | BPF_ABS, offset, 0, 0);
 }
 
-static void ret(struct prog *p, uint32_t action)
+static void emit_ret(struct prog *p, uint32_t action)
 {
 	emit(p, BPF_RET | BPF_K, action, 0, 0);
 }
@@ -189,7 +190,7 @@ static void ret(struct prog *p, uint32_t action)
 static void ret_if_eq(struct prog *p, uint32_t k, uint32_t action)
 {
 	emit(p, BPF_JMP | BPF_JEQ | BPF_K, k, 0, 1);
-	ret(p, action);
+	emit_ret(p, action);
 }
 
 /* The low 32 bits of argument i: every value checked here is an int or
@@ -213,7 +214,7 @@ static void check(struct prog *p, const struct check *c)
 		emit(p, BPF_JMP | BPF_JSET | BPF_K, val, 1, 0);
 	else
 		emit(p, BPF_JMP | BPF_JEQ | BPF_K, val, 1, 0);
-	ret(p, SECCOMP_RET_TRAP);
+	emit_ret(p, SECCOMP_RET_TRAP);
 }
 
 static void ioctl_block(struct prog *p)
@@ -224,7 +225,7 @@ static void ioctl_block(struct prog *p)
 	emit(p, BPF_ALU | BPF_AND | BPF_K, 0xff00, 0, 0);
 	ret_if_eq(p, KVM_IOCTL_TYPE << 8, SECCOMP_RET_ALLOW);
 	ret_if_eq(p, VFIO_IOCTL_TYPE << 8, SECCOMP_RET_ALLOW);
-	ret(p, SECCOMP_RET_TRAP);
+	emit_ret(p, SECCOMP_RET_TRAP);
 }
 
 /* The block run when the syscall number matched; it always returns. */
@@ -232,18 +233,18 @@ static void rule_block(struct prog *p, const struct rule *r)
 {
 	switch (r->kind) {
 	case RULE_ALLOW:
-		ret(p, SECCOMP_RET_ALLOW);
+		emit_ret(p, SECCOMP_RET_ALLOW);
 		break;
 	case RULE_ARGS:
 		check(p, &r->c[0]);
 		check(p, &r->c[1]);
-		ret(p, SECCOMP_RET_ALLOW);
+		emit_ret(p, SECCOMP_RET_ALLOW);
 		break;
 	case RULE_IOCTL:
 		ioctl_block(p);
 		break;
 	default:
-		ret(p, SECCOMP_RET_ERRNO | ENOSYS);
+		emit_ret(p, SECCOMP_RET_ERRNO | ENOSYS);
 		break;
 	}
 }
@@ -256,6 +257,8 @@ static void rule(struct prog *p, const struct rule *r)
 
 	emit(p, BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)r->nr, 0, 0);
 	rule_block(p, r);
+	if (p->n - at - 1 > UINT8_MAX)
+		p->overflow = true;     /* a block too long to jump over */
 	if (!p->overflow)
 		p->insn[at].jf = (uint8_t)(p->n - at - 1);
 }
@@ -268,13 +271,13 @@ static int build(struct prog *p, const struct rule *rules, size_t n)
 	p->overflow = false;
 	load(p, offsetof(struct seccomp_data, arch));
 	emit(p, BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
-	ret(p, SECCOMP_RET_TRAP);
+	emit_ret(p, SECCOMP_RET_TRAP);
 	load(p, offsetof(struct seccomp_data, nr));
 	emit(p, BPF_JMP | BPF_JSET | BPF_K, X32_BIT, 0, 1);
-	ret(p, SECCOMP_RET_TRAP);
+	emit_ret(p, SECCOMP_RET_TRAP);
 	for (i = 0; i < n; i++)
 		rule(p, &rules[i]);
-	ret(p, SECCOMP_RET_TRAP);
+	emit_ret(p, SECCOMP_RET_TRAP);
 	return p->overflow ? -E2BIG : 0;
 }
 

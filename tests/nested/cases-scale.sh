@@ -4,7 +4,8 @@
 # a guest whose RAM is 2 MiB hugetlbfs pages with the NVMe passed through
 # (md5 check); the error when the host has too few such pages; and a guest
 # with RAM above 4 GiB.
-# The NVMe cases run while pt-bind has it on vfio-pci (see suites/).
+# The NVMe cases run while pt-bind has it on vfio-pci, and before any case
+# writes to the disk (pt-hugepages compares the whole disk's md5).
 
 # pt_big: sets big to the device with the 8 GiB BAR, or skips the case.
 pt_big() {

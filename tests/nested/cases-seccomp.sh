@@ -36,6 +36,7 @@ seccomp_vcpu_filters() {
 	for t in /proc/"$pid"/task/*/status; do
 		[ "$(status_field "$t" Seccomp_filters)" = 2 ] && n=$((n + 1))
 	done
+	echo "# seccomp: $n vCPU thread(s) with 2 filters, main thread with $(status_field "/proc/$pid/status" Seccomp_filters)"
 	[ "$n" -ge 1 ] || fail "no vCPU thread has its own seccomp filter"
 	[ "$(status_field "/proc/$pid/status" Seccomp_filters)" = 1 ] ||
 		fail "the main thread has $(status_field "/proc/$pid/status" Seccomp_filters) filters, want 1"
