@@ -49,7 +49,7 @@ int bzimage_parse(const uint8_t *data, size_t len, struct bzimage *bz,
 		return -1;
 	}
 	if (!(rd16(data + 0x236) & XLF_KERNEL_64)) {
-		snprintf(err, errlen, "kernel has no 64-bit entry point (32-bit kernel?)");
+		snprintf(err, errlen, "no 64-bit entry point (a 32-bit kernel?)");
 		return -1;
 	}
 	setup_sects = data[0x1f1] ? data[0x1f1] : 4;
@@ -89,8 +89,8 @@ int bzimage_plan(const struct bzimage *bz, const struct guest_mem *gm,
 	 * it is loaded at, so it needs [pref_address, + init_size) in RAM. */
 	kaddr = bz->pref_address >= BOOT_KERNEL_LOW ? bz->pref_address : BOOT_KERNEL_LOW;
 	if (kaddr >= gm->low_end || bz->init_size > gm->low_end - kaddr) {
-		snprintf(err, errlen, "kernel needs %u MiB of RAM from %llu MiB up, guest has %llu MiB below 4 GiB: raise --memory",
-			 (bz->init_size >> 20) + 1,
+		snprintf(err, errlen, "needs %u MiB of RAM from %llu MiB up, guest has %llu MiB below 4 GiB: raise --memory",
+			 (unsigned)(((uint64_t)bz->init_size + (1 << 20) - 1) >> 20),
 			 (unsigned long long)(kaddr >> 20),
 			 (unsigned long long)(gm->low_end >> 20));
 		return BOOT_ERR_KERNEL;

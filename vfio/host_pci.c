@@ -820,8 +820,12 @@ char *host_pci_msg_other_driver(const struct pci_addr *a, const char *driver,
 	char bdf[PCI_ADDR_STRLEN];
 
 	pci_addr_format(a, bdf);
-	snprintf(buf, len, "%s is bound to %s, not to vfio-pci: run 'conduit bind %s' "
-		 "to take it from %s and give it to vfio-pci", bdf, driver, bdf, driver);
+	if (!driver[0])
+		snprintf(buf, len, "%s has no driver, not vfio-pci: run 'conduit bind %s' "
+			 "to give it to vfio-pci", bdf, bdf);
+	else
+		snprintf(buf, len, "%s is bound to %s, not to vfio-pci: run 'conduit bind %s' "
+			 "to take it from %s and give it to vfio-pci", bdf, driver, bdf, driver);
 	return buf;
 }
 

@@ -1,10 +1,26 @@
 # tests/cli/lib.sh - shared by the command-line test scripts: a scratch folder,
-# the pass/fail counters and expect().
+# the pass/fail/skip counters, expect(), skip() and summary().
 # Sourced with BIN set to the conduit binary.
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 pass=0
 fail=0
+skipped=0
+
+# skip NAME REASON: a test that cannot run on this machine; not a pass.
+skip() {
+	echo "skip - $1: $2"
+	skipped=$((skipped + 1))
+}
+
+# summary SCRIPT: "SCRIPT: N passed, N failed[, N skipped]"; fails when a
+# test failed.
+summary() {
+	more=
+	[ "$skipped" -eq 0 ] || more=", $skipped skipped"
+	echo "$1: $pass passed, $fail failed$more"
+	[ "$fail" -eq 0 ]
+}
 
 # expect NAME EXIT_CODE PATTERN -- ARGS...: runs conduit ARGS with no input and
 # checks its exit code, that PATTERN is in its output, and that an error is

@@ -1037,6 +1037,10 @@ START_TEST(msg_texts)
 	assert_has(buf, "0000:00:03.0 is bound to nvme");
 	assert_has(buf, "'conduit bind 0000:00:03.0'");
 	assert_one_line(buf);
+	host_pci_msg_other_driver(&n, "", buf, sizeof(buf));
+	assert_has(buf, "0000:00:03.0 has no driver, not vfio-pci: run 'conduit bind 0000:00:03.0'");
+	assert_lacks(buf, "bound to");
+	assert_one_line(buf);
 
 	a = A("00:1e.0");
 	host_pci_msg_no_device(&a, buf, sizeof(buf));
