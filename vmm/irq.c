@@ -22,8 +22,10 @@ static void add_irqchip(struct irq_router *r, uint32_t gsi, uint32_t chip,
 
 static int commit(struct irq_router *r)
 {
-	static __thread char buf[sizeof(struct kvm_irq_routing) +
-				 IRQ_MAX_ROUTES * sizeof(struct kvm_irq_routing_entry)];
+	/* Aligned for the header and its 8-byte-aligned entries. */
+	static __thread _Alignas(struct kvm_irq_routing_entry) char
+		buf[sizeof(struct kvm_irq_routing) +
+		    IRQ_MAX_ROUTES * sizeof(struct kvm_irq_routing_entry)];
 	struct kvm_irq_routing *t = (void *)buf;
 
 	t->nr = r->n;
