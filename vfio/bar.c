@@ -84,21 +84,31 @@ static void cut(struct vfio_bar *b, uint64_t s, uint64_t e)
 
 static void sparse_areas(struct vfio_bar *b, struct vfio_region_info *ri)
 {
-	struct vfio_info_cap_header *h;
+	struct vfio_info_cap_header h;
 	uint32_t off;
 
+	/* Capabilities are packed, not aligned for their u64 fields: copy each
+	 * field out, bounded by argsz. */
 	if ((ri->flags & VFIO_REGION_INFO_FLAG_CAPS) && ri->cap_offset) {
-		for (off = ri->cap_offset; off + sizeof(*h) <= ri->argsz; off = h->next) {
-			h = (void *)((char *)ri + off);
-			if (h->id == VFIO_REGION_INFO_CAP_SPARSE_MMAP) {
-				struct vfio_region_info_cap_sparse_mmap *sp = (void *)h;
+		for (off = ri->cap_offset; off + sizeof(h) <= ri->argsz; off = h.next) {
+			memcpy(&h, (char *)ri + off, sizeof(h));
+			if (h.id == VFIO_REGION_INFO_CAP_SPARSE_MMAP) {
+				struct vfio_region_info_cap_sparse_mmap sp;
+				struct vfio_region_sparse_mmap_area a;
+				size_t at = off + sizeof(sp);
 				uint32_t i;
 
-				for (i = 0; i < sp->nr_areas; i++)
-					add_area(b, sp->areas[i].offset, sp->areas[i].size);
+				if (at > ri->argsz)
+					break;
+				memcpy(&sp, (char *)ri + off, sizeof(sp));
+				for (i = 0; i < sp.nr_areas && at + sizeof(a) <= ri->argsz;
+				     i++, at += sizeof(a)) {
+					memcpy(&a, (char *)ri + at, sizeof(a));
+					add_area(b, a.offset, a.size);
+				}
 				return;
 			}
-			if (h->next <= off)
+			if (h.next <= off)
 				break;
 		}
 	}

@@ -104,7 +104,7 @@ static int type1_iova_ranges(struct vfio_backend *b, struct iova_range *r, int m
 {
 	struct type1 *t = (struct type1 *)b;
 	struct vfio_iommu_type1_info *info;
-	struct vfio_info_cap_header *h;
+	struct vfio_info_cap_header h;
 	uint32_t argsz = sizeof(*info), off;
 	int n = -1;
 
@@ -126,19 +126,28 @@ static int type1_iova_ranges(struct vfio_backend *b, struct iova_range *r, int m
 	}
 	if (!(info->flags & VFIO_IOMMU_INFO_CAPS) || !info->cap_offset)
 		goto out;
-	for (off = info->cap_offset; off && off + sizeof(*h) <= argsz; off = h->next) {
-		h = (struct vfio_info_cap_header *)((char *)info + off);
-		if (h->id == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE) {
-			struct vfio_iommu_type1_info_cap_iova_range *c = (void *)h;
+	/* The kernel packs capabilities without aligning them for their u64
+	 * fields: every field is copied out, and bounded by argsz. */
+	for (off = info->cap_offset; off && off + sizeof(h) <= argsz; off = h.next) {
+		memcpy(&h, (char *)info + off, sizeof(h));
+		if (h.id == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE) {
+			struct vfio_iommu_type1_info_cap_iova_range c;
+			struct vfio_iova_range ir;
+			size_t at = off + sizeof(c);
 			uint32_t i;
 
-			for (i = 0, n = 0; i < c->nr_iovas && n < max; i++, n++) {
-				r[n].start = c->iova_ranges[i].start;
-				r[n].end = c->iova_ranges[i].end;
+			if (at > argsz)
+				break;
+			memcpy(&c, (char *)info + off, sizeof(c));
+			for (i = 0, n = 0; i < c.nr_iovas && n < max && at + sizeof(ir) <= argsz;
+			     i++, n++, at += sizeof(ir)) {
+				memcpy(&ir, (char *)info + at, sizeof(ir));
+				r[n].start = ir.start;
+				r[n].end = ir.end;
 			}
 			break;
 		}
-		if (h->next <= off)
+		if (h.next <= off)
 			break;
 	}
 out:

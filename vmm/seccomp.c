@@ -108,7 +108,7 @@ struct rule {
 	ALLOW(exit), ALLOW(exit_group), \
 	/* harmless, and what the ASan/UBSan runtimes call in every thread \
 	 * (the end-to-end tests run once with them, sandbox on) */ \
-	ALLOW(gettid), ALLOW(sigaltstack)
+	ALLOW(gettid), ALLOW(sigaltstack), ALLOW(sched_getaffinity)
 
 static const struct rule main_rules[] = {
 	COMMON_RULES,
@@ -153,7 +153,7 @@ static const struct { int nr; const char *name; } other_names[] = {
 	N(fchmod), N(chown), N(truncate), N(dup), N(dup2), N(dup3),
 	N(pipe2), N(wait4), N(pkey_mprotect), N(mremap), N(nanosleep),
 	N(clock_nanosleep), N(poll), N(ppoll), N(epoll_create1), N(getrandom),
-	N(uname), N(sched_getaffinity), N(sched_setaffinity),
+	N(uname), N(sched_setaffinity),
 	N(lseek), N(fstat), N(statx), N(readv), N(writev), N(fcntl),
 	N(sched_yield), N(gettimeofday), N(readlinkat), N(faccessat),
 #undef N
