@@ -115,25 +115,42 @@ static void vector_live(struct vfio_pci *v, int efd, uint32_t gsi, bool *is_live
 		*is_live = live;
 }
 
+/* One MSI or MSI-X vector: route it to addr/data and attach its irqfd when
+ * it should be live (enabled, unmasked, a valid MSI address), else detach
+ * the irqfd so signals wait in the eventfd. Returns whether it is live. */
+static bool vector_update(struct vfio_pci *v, unsigned vec, int efd, uint32_t gsi,
+			  bool *is_live, bool live, uint64_t addr, uint32_t data)
+{
+	if (live && irq_msi_set(&v->vm->irq, gsi, addr, data)) {
+		pr_debug("%s: vector %u has no valid MSI address", v->bdf, vec);
+		live = false;
+	}
+	vector_live(v, efd, gsi, is_live, live);
+	return live;
+}
+
+/* A pending bit the guest saw was taken out of the eventfd: signal it
+ * again now that the vector is live (the one relay through conduit). */
+static void relay_pending(struct vfio_pci *v, int efd)
+{
+	uint64_t one = 1;
+
+	if (write(efd, &one, sizeof(one)) == sizeof(one))
+		v->stats.relayed_irqs++;
+}
+
 void vfio_msix_vector_changed(struct msix *m, unsigned vec)
 {
 	struct vfio_pci *v = m->opaque;
-	uint64_t one = 1;
 	bool live;
 
 	if (msix_enable(v, msix_enabled(m)))
 		return;
 	live = msix_enabled(m) && !msix_masked(m, vec);
-	if (live && irq_msi_set(&v->vm->irq, v->vec_gsi[vec], msix_address(m, vec),
-				m->table[vec].data)) {
-		pr_debug("%s: vector %u has no valid MSI address", v->bdf, vec);
-		live = false;
-	}
-	vector_live(v, v->vec_efd[vec], v->vec_gsi[vec], &v->vec_live[vec], live);
-	/* A pending bit seen through the PBA was taken out of the eventfd. */
-	if (live && msix_take_pending(m, vec) &&
-	    write(v->vec_efd[vec], &one, sizeof(one)) == sizeof(one))
-		v->stats.relayed_irqs++;
+	live = vector_update(v, vec, v->vec_efd[vec], v->vec_gsi[vec], &v->vec_live[vec],
+			     live, msix_address(m, vec), m->table[vec].data);
+	if (live && msix_take_pending(m, vec))
+		relay_pending(v, v->vec_efd[vec]);
 }
 
 /* For a PBA read: move signals waiting in masked vectors' eventfds into
@@ -186,7 +203,6 @@ static int msi_set_count(struct vfio_pci *v, unsigned nvec)
 void vfio_msi_changed(struct msi *m)
 {
 	struct vfio_pci *v = m->opaque;
-	uint64_t one = 1;
 	unsigned i;
 	bool live;
 
@@ -194,16 +210,10 @@ void vfio_msi_changed(struct msi *m)
 	if (msi_set_count(v, msi_enabled(m) ? msi_vectors(m) : 0))
 		return;
 	for (i = 0; i < v->msi_nvec; i++) {
-		live = !msi_masked(m, i);
-		if (live && irq_msi_set(&v->vm->irq, v->msi_gsi[i], msi_address(m),
-					msi_data(m, i))) {
-			pr_debug("%s: MSI vector %u has no valid address", v->bdf, i);
-			live = false;
-		}
-		vector_live(v, v->msi_efd[i], v->msi_gsi[i], &v->msi_live[i], live);
-		if (live && msi_take_pending(m, i) &&
-		    write(v->msi_efd[i], &one, sizeof(one)) == sizeof(one))
-			v->stats.relayed_irqs++;
+		live = vector_update(v, i, v->msi_efd[i], v->msi_gsi[i], &v->msi_live[i],
+				     !msi_masked(m, i), msi_address(m), msi_data(m, i));
+		if (live && msi_take_pending(m, i))
+			relay_pending(v, v->msi_efd[i]);
 	}
 }
 
