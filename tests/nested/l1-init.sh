@@ -38,6 +38,13 @@ for w in $(cat /proc/cmdline); do
 	conduit.verbose=*) export RUNNER_VERBOSE=${w#*=} ;;
 	conduit.diskmd5=*) export DISK_MD5=${w#*=} ;;
 	conduit.benchruns=*) export BENCH_RUNS=${w#*=} ;;
+	conduit.sanitize=1)
+		# conduit built with ASan and UBSan: stop at the first report.
+		# Leak checking stays in `make check-sanitize`: LSan's exit-time
+		# scan uses ptrace, which the seccomp sandbox refuses.
+		export ASAN_OPTIONS=abort_on_error=1:detect_leaks=0
+		export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
+		;;
 	esac
 done
 

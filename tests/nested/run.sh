@@ -20,6 +20,8 @@
 #   NESTED_TIMEOUT (600 s: whole L1 run) / NESTED_STALL (150 s: L1 console silent)
 #   NESTED_SHOW_OUTPUT=1        the runner prints every case's whole VMM output
 #   INCLUDE_QEMU=1              put QEMU into L1 too (implied by CONDUIT_VMM=qemu)
+#   NESTED_SANITIZE=1           CONDUIT_BIN is an ASan/UBSan build: set their options
+#                               in L1; any sanitizer report fails the run
 #   CONDUIT_CACHE               cache root (default <repo>/.cache)
 set -u
 NESTED_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -158,6 +160,7 @@ run_nested() {
 	[ -z "${BENCH_RUNS:-}" ] || args="$args conduit.benchruns=$BENCH_RUNS"
 	[ -z "${NESTED_CASES:-}" ] || args="$args conduit.cases=$(echo "$NESTED_CASES" | tr ' ' ,)"
 	[ -z "${NESTED_SHOW_OUTPUT:-}" ] || args="$args conduit.verbose=1"
+	[ -z "${NESTED_SANITIZE:-}" ] || args="$args conduit.sanitize=1"
 	# The demo is for people: keep L1's kernel messages off its console.
 	[ "$mode" != demo ] || args="$args loglevel=1"
 	if [ "$mode" != test ]; then
@@ -186,6 +189,20 @@ run_nested() {
 	check_l0_readback
 	check_l0_serial
 	check_l0_ivshmem
+	check_sanitizer_reports
+}
+
+# check_sanitizer_reports: with NESTED_SANITIZE, no ASan or UBSan report may
+# appear anywhere in L1's console log (every case's output is shown there
+# when it fails, and conduit's stderr goes there with the report).
+check_sanitizer_reports() {
+	[ -n "${NESTED_SANITIZE:-}" ] || return 0
+	if tr -d '\r' <"$L1_LOG" | grep -aqE 'ERROR: AddressSanitizer|runtime error:|Sanitizer:DEADLYSIGNAL'; then
+		echo "not ok 996 - sanitizers: reports in $L1_LOG" >>"$L1_LOG"
+		tr -d '\r' <"$L1_LOG" | grep -aE 'AddressSanitizer|runtime error:' | head -n 5 | sed 's/^/#   | /' >>"$L1_LOG"
+	else
+		echo "ok 996 - sanitizers: no ASan or UBSan report in any case" >>"$L1_LOG"
+	fi
 }
 
 # check_l0_ivshmem: the two words L2 wrote through ivshmem's 8 GiB BAR must be
