@@ -3,7 +3,11 @@
 #   make STATIC=1   link it statically (for the nested test guest)
 #   make check      unit tests (Check) and command-line tests; no KVM needed
 #   make e2e        end-to-end tests: nested under QEMU, or native on a dev box
-#   make test       check + e2e (what CI runs)
+#   make fuzz       build the libFuzzer fuzzers (clang) and run each for
+#                   FUZZ_SECONDS; fails on any crash or sanitizer report
+#   make check-sanitize  unit and command-line tests built with ASan+UBSan
+#   make e2e-sanitize  the end-to-end tests with conduit built with ASan+UBSan
+#   make test       check + check-sanitize + fuzz + e2e + e2e-sanitize (what CI runs)
 #   make demo       boot the default guest (nested under QEMU where needed)
 #   make bench      boot-time and memory benchmark against QEMU
 
@@ -48,7 +52,14 @@ build/conduit-static: $(OBJS)
 e2e: build/conduit-static
 	CONDUIT_BIN=$(CURDIR)/build/conduit-static bash tests/nested/run.sh
 
-test: check e2e
+# The end-to-end suite once more with conduit built with ASan and UBSan
+# (dynamically linked: the harness copies its libraries into L1). Any report
+# fails the run.
+e2e-sanitize: build/san/conduit
+	CONDUIT_BIN=$(CURDIR)/build/san/conduit NESTED_SANITIZE=1 NESTED_SHOW_OUTPUT=1 \
+		bash tests/nested/run.sh
+
+test: check check-sanitize fuzz e2e e2e-sanitize
 
 demo: build/conduit-static
 	CONDUIT_BIN=$(CURDIR)/build/conduit-static bash tests/nested/run.sh --demo
@@ -56,8 +67,72 @@ demo: build/conduit-static
 bench: build/conduit-static
 	CONDUIT_BIN=$(CURDIR)/build/conduit-static bash tests/nested/bench.sh
 
+# Fuzzers (tests/fuzz/fuzz_*.c): libFuzzer with ASan and UBSan, linked
+# against the project's objects built by clang in build/fuzz/.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 12
+SAN_FLAGS    := -fsanitize=address,undefined -fno-sanitize-recover=all \
+                -fno-omit-frame-pointer
+FUZZ_CFLAGS  := $(filter-out -O% -g,$(CFLAGS)) -O1 -g $(SAN_FLAGS) \
+                -fsanitize=fuzzer-no-link
+FUZZERS      := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_LIB_OBJS := $(LIB_OBJS:build/%=build/fuzz/%)
+
+build/fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+build/fuzz/libconduit.a: $(FUZZ_LIB_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+build/fuzz/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o build/fuzz/libconduit.a
+	$(FUZZ_CC) $(SAN_FLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+fuzz-build: $(FUZZERS:%=build/fuzz/fuzz_%)
+.SECONDARY: $(FUZZERS:%=build/fuzz/tests/fuzz/fuzz_%.o)
+
+fuzz: fuzz-build
+	sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)
+
+# The unit and command-line tests again, built with ASan and UBSan in
+# build/san/; any sanitizer report (they go to build/san/reports/) fails.
+# The sanitizer runtimes make system calls of their own that the seccomp
+# sandbox refuses: gettid and sigaltstack (so the seccomp suite runs in
+# `make check` only), and LeakSanitizer's check at exit needs prctl and a
+# tracer thread (so tests/cli/run.sh, one of whose cases boots a sandboxed
+# guest, runs without leak checking; ASan and UBSan stay on).
+SAN_CC       ?= $(CC)
+SAN_CFLAGS   := $(filter-out -O% -g,$(CFLAGS)) -O1 -g $(SAN_FLAGS)
+SAN_OBJS     := $(OBJS:build/%=build/san/%)
+SAN_TEST_OBJS := $(TEST_OBJS:build/%=build/san/%)
+SAN_SUITES    = $(filter-out seccomp,$(shell sed -n \
+                's/.*suite_create("\([a-z0-9_]*\)").*/\1/p' $(TEST_SRCS)))
+SAN_ENV      := ASAN_OPTIONS=log_path=$(CURDIR)/build/san/reports/asan:detect_leaks=1 \
+                UBSAN_OPTIONS=log_path=$(CURDIR)/build/san/reports/ubsan:print_stacktrace=1
+
+build/san/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(SAN_CC) $(SAN_CFLAGS) -c -o $@ $<
+
+build/san/conduit: $(SAN_OBJS)
+	$(SAN_CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
+
+build/san/unit-tests: $(SAN_TEST_OBJS) $(filter-out build/san/vmm/main.o,$(SAN_OBJS))
+	$(SAN_CC) $(SAN_FLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+
+check-sanitize: build/san/conduit build/san/unit-tests
+	rm -rf build/san/reports && mkdir -p build/san/reports
+	for s in $(SAN_SUITES); do CK_RUN_SUITE=$$s $(SAN_ENV) ./build/san/unit-tests || exit 1; done
+	$(subst detect_leaks=1,detect_leaks=0,$(SAN_ENV)) sh tests/cli/run.sh ./build/san/conduit
+	$(SAN_ENV) sh tests/cli/host_pci.sh ./build/san/conduit
+	@if [ -n "$$(ls build/san/reports)" ]; then cat build/san/reports/*; \
+		echo "check-sanitize: sanitizer reports above"; exit 1; fi
+	@echo "check-sanitize: no sanitizer reports"
+
 clean:
 	rm -rf build conduit
 
-.PHONY: all check e2e test demo bench clean
+.PHONY: all check e2e e2e-sanitize test demo bench clean fuzz fuzz-build check-sanitize
 -include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d)
+-include $(wildcard build/fuzz/*/*.d build/fuzz/*/*/*.d build/san/*/*.d build/san/*/*/*.d)

@@ -28,14 +28,27 @@ uint64_t acpi_pm_read(void *opaque, uint64_t off, unsigned size)
 	return (regs >> (8 * off)) & (size == 4 ? 0xffffffffU : (1U << (8 * size)) - 1);
 }
 
+/* A write to the PM1 event block changes the enable bytes it covers (status
+ * bits are write-1-to-clear; nothing ever sets them). */
+static void write_pm1_en(struct acpi_pm *pm, uint64_t off, unsigned size, uint64_t v)
+{
+	unsigned i, shift;
+
+	for (i = 0; i < size; i++) {
+		if (off + i < 2 || off + i > 3)
+			continue;
+		shift = 8 * (unsigned)(off + i - 2);
+		pm->pm1_en = (uint16_t)((pm->pm1_en & ~(0xffU << shift)) |
+					((v >> (8 * i)) & 0xff) << shift);
+	}
+}
+
 void acpi_pm_write(void *opaque, uint64_t off, unsigned size, uint64_t v)
 {
 	struct acpi_pm *pm = opaque;
 
 	if (off < 4) {
-		/* Status bits are write-1-to-clear; nothing ever sets them. */
-		if (off <= 2 && off + size > 2)
-			pm->pm1_en = (uint16_t)(v >> (8 * (2 - off)));
+		write_pm1_en(pm, off, size, v);
 		return;
 	}
 	if (off != 4 || size != 2)

@@ -73,7 +73,7 @@ static void signal_vector(struct virtio_pci *vp, uint16_t vec)
 
 void virtio_pci_signal_queue(struct virtio_pci *vp, unsigned q)
 {
-	if (q >= vp->ops->n_queues || !virtq_needs_interrupt(&vp->vq[q]))
+	if (q >= vp->ops->n_queues || !vp->vq[q].ready || !virtq_needs_interrupt(&vp->vq[q]))
 		return;
 	vp->isr |= 1;
 	signal_vector(vp, vp->vq_vector[q]);

@@ -4,8 +4,11 @@
 set -eu
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
-PKGS="build-essential pkg-config liburing-dev check \
-      qemu-system-x86 qemu-utils busybox-static cpio kmod seabios gzip xz-utils"
+# clang and libclang-rt-14-dev (libFuzzer and the sanitizer runtimes, only a
+# Recommends of clang's) build the fuzzers of `make fuzz`.
+PKGS="build-essential pkg-config liburing-dev check clang libclang-rt-14-dev \
+      qemu-system-x86 qemu-utils busybox-static cpio kmod seabios gzip xz-utils \
+      util-linux"
 missing=""
 for p in $PKGS; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

@@ -279,11 +279,12 @@ int config_load_file(struct vm_config *cfg, const char *path,
 		snprintf(err, errlen, "config file %s: %s", path, strerror(errno));
 		return -1;
 	}
-	text = calloc(1, 65537);
+	text = calloc(1, 65538);
 	if (!text)
 		goto out;
-	len = fread(text, 1, 65536, f);
-	if (ferror(f) || !feof(f)) {
+	/* One byte more than allowed tells a 64 KiB file from a larger one. */
+	len = fread(text, 1, 65537, f);
+	if (ferror(f) || len > 65536) {
 		snprintf(err, errlen, "config file %s: unreadable or larger than 64 KiB", path);
 		goto out;
 	}

@@ -80,6 +80,22 @@ START_TEST(pm1_enable_stored)
 }
 END_TEST
 
+/* Byte writes change only the enable bytes they cover (found by
+ * tests/fuzz/fuzz_acpi_pm.c: a write to the high byte was dropped, one to
+ * the low byte cleared the high byte). */
+START_TEST(pm1_enable_byte_writes)
+{
+	io_bus_write(&pio, ACPI_PM1_EVT_PORT + 2, 2, 0x0120);
+	io_bus_write(&pio, ACPI_PM1_EVT_PORT + 3, 1, 0x7c);
+	ck_assert_uint_eq(io_bus_read(&pio, ACPI_PM1_EVT_PORT + 2, 2), 0x7c20);
+	io_bus_write(&pio, ACPI_PM1_EVT_PORT + 2, 1, 0x55);
+	ck_assert_uint_eq(io_bus_read(&pio, ACPI_PM1_EVT_PORT + 2, 2), 0x7c55);
+	/* Status high byte and enable low byte: only the latter sticks. */
+	io_bus_write(&pio, ACPI_PM1_EVT_PORT + 1, 2, 0xaabb);
+	ck_assert_uint_eq(io_bus_read(&pio, ACPI_PM1_EVT_PORT, 4), 0x7caa0000);
+}
+END_TEST
+
 START_TEST(keyboard_reset)
 {
 	io_bus_write(&pio, 0x64, 1, 0xfd);
@@ -102,6 +118,7 @@ Suite *acpi_pm_suite(void)
 	tcase_add_test(tc, other_sleep_types_do_nothing);
 	tcase_add_test(tc, bad_sizes_and_offsets);
 	tcase_add_test(tc, pm1_enable_stored);
+	tcase_add_test(tc, pm1_enable_byte_writes);
 	tcase_add_test(tc, keyboard_reset);
 	suite_add_tcase(s, tc);
 	return s;

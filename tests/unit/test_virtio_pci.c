@@ -471,8 +471,12 @@ START_TEST(broken_queue_needs_reset)
 	ck_assert_uint_eq(rd(VIRTIO_ISR_OFF, 1), 0);
 	wr(STATUS, 1, 0);
 	ck_assert_uint_eq(rd(STATUS, 1), 0);
-	/* Signalling a queue the device does not have does nothing. */
+	/* Signalling a queue the device does not have does nothing, nor
+	 * does signalling one the guest never enabled (it has no rings). */
 	virtio_pci_signal_queue(&vp, 2);
+	ck_assert_uint_eq(rd(VIRTIO_ISR_OFF, 1), 0);
+	vp.vq[1].ready = false;
+	virtio_pci_signal_queue(&vp, 1);
 	ck_assert_uint_eq(rd(VIRTIO_ISR_OFF, 1), 0);
 }
 END_TEST

@@ -1,0 +1,313 @@
+#!/usr/bin/env python3
+# Writes the seed corpora in tests/fuzz/corpus/<fuzzer>/: a few small,
+# meaningful inputs per fuzzer, in the input format each fuzzer's comments
+# describe. The files are in the repository; run this only to regenerate
+# them after changing a fuzzer's input format: python3 tests/fuzz/seeds.py
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def u8(v): return struct.pack('<B', v & 0xff)
+def u16(v): return struct.pack('<H', v & 0xffff)
+def u32(v): return struct.pack('<I', v & 0xffffffff)
+def u64(v): return struct.pack('<Q', v & 0xffffffffffffffff)
+
+
+def write(target, name, data):
+    d = os.path.join(HERE, 'corpus', target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), 'wb') as f:
+        f.write(data)
+
+
+# ---- virtqueue: enable(size, desc, avail, used), then ops ----
+def vq_enable(size_log2, desc, avail, used):
+    return u8(size_log2) + u32(desc) + u32(avail) + u32(used)
+
+
+def vq_desc(idx, addr, length, flags, nxt):
+    return u8(1) + u8(idx) + u32(addr) + u16(length) + u8(flags) + u8(nxt)
+
+
+def vq_offer(head): return u8(2) + u8(head)
+def vq_pop(write_len, push): return u8(3) + u16(write_len) + u8(push)
+
+
+def virtqueue():
+    en = vq_enable(4, 0x1000, 0x3000, 0x4000)
+    write('virtqueue', 'two-desc-chain',
+          en + vq_desc(0, 0x8000, 100, 1, 1) + vq_desc(1, 0x100000, 200, 2, 0) +
+          vq_offer(0) + vq_pop(50, 1) + vq_pop(0, 0))
+    write('virtqueue', 'loop',
+          en + vq_desc(0, 0x8000, 8, 1, 1) + vq_desc(1, 0x8100, 8, 1, 0) +
+          vq_offer(0) + vq_pop(0, 0))
+    write('virtqueue', 'indirect-and-outside',
+          en + vq_desc(0, 0x8000, 16, 4, 0) + vq_offer(0) + vq_pop(0, 0) +
+          vq_desc(1, 0x10000 - 4, 8, 0, 0) + vq_offer(1) + vq_pop(0, 0))
+    write('virtqueue', 'index-jump-and-reenable',
+          en + u8(8) + u16(0x8000) + vq_pop(0, 0) +
+          u8(7) + vq_enable(8, 0x0, 0x100000, 0x101000) +
+          vq_desc(5, 0x100800, 0x7800, 2, 0) + vq_offer(5) + vq_pop(4096, 1))
+
+
+# ---- virtio_pci: firmware byte, then ops ----
+def vp_setup(q, size_log2, vec, desc, avail, used):
+    return u8(8) + u8(q) + u8(size_log2) + u8(vec) + u32(desc) + u32(avail) + u32(used)
+
+
+def vp_desc(q, idx, addr, length, flags, nxt):
+    return u8(9) + u8(q) + u8(idx) + u32(addr) + u16(length) + u8(flags) + u8(nxt)
+
+
+def vp_ram(gpa, data): return u8(5) + u32(gpa) + u8(len(data)) + data
+def vp_offer(q, head): return u8(10) + u8(q) + u8(head)
+def vp_kick(q): return u8(11) + u8(q)
+def vp_input(data): return u8(6) + u8(len(data)) + data
+
+
+def vp_bar_write(sel, off, size_code, val):      # size_code 2: 4 bytes
+    return u8(2) + u8(sel) + u16(off) + u8(size_code) + u32(val)
+
+
+def virtio_pci():
+    write('virtio_pci', 'tx-hello',
+          u8(1) + vp_setup(1, 4, 2, 0x1000, 0x2000, 0x3000) +
+          vp_desc(1, 0, 0x8000, 5, 0, 0) + vp_ram(0x8000, b'hello') +
+          vp_offer(1, 0) + vp_kick(1))
+    write('virtio_pci', 'rx-input',
+          u8(1) + vp_setup(0, 3, 1, 0x1000, 0x2000, 0x3000) +
+          vp_desc(0, 0, 0x9000, 64, 2, 0) + vp_offer(0, 0) + vp_input(b'abc') +
+          vp_input(b'more input than fits'))
+    # MSI-X on, vector 1 unmasked with an address in the MSI window.
+    write('virtio_pci', 'msix-vector',
+          u8(1) + u8(7) + u8(1) +
+          vp_bar_write(4, 16, 2, 0xfee00000) + vp_bar_write(4, 24, 2, 0x41) +
+          vp_bar_write(4, 28, 2, 0) +
+          vp_setup(1, 2, 1, 0x1000, 0x2000, 0x3000) +
+          vp_desc(1, 0, 0x8000, 1, 0, 0) + vp_offer(1, 0) + vp_kick(1))
+    # Broken ring: head out of range, then a reset through status 0.
+    write('virtio_pci', 'broken-then-reset',
+          u8(1) + vp_setup(1, 2, 0, 0x1000, 0x2000, 0x3000) + vp_offer(1, 9) +
+          vp_kick(1) + u8(0) + u8(0x14 | 0 << 6) + u8(0) +
+          vp_setup(1, 2, 0, 0x1000, 0x2000, 0x3000))
+    # BAR0 moved through ECAM, then MMIO through the bus.
+    write('virtio_pci', 'bar-through-bus',
+          u8(0) + u8(3) + u32(0x10) + u8(2) + u32(0xd0000000) +
+          u8(3) + u32(0x04) + u8(1) + u16(6) +
+          u8(4) + u8(0x80 | 1) + u16(0x12) + u8(4) + u8(0) + u16(0x16) + u8(1))
+
+
+# ---- pci: ops of (op, b, payload) ----
+def pci():
+    cf8 = lambda slot, reg: u8(0) + u8(0x80) + u8(slot) + u8(reg)
+    cfc_rd = lambda: u8(1) + u8(4 | 2 << 3)
+    cfc_wr = lambda v: u8(2) + u8(0 | 2 << 2) + u32(v)
+    write('pci', 'read-ids', cf8(0, 0) + cfc_rd() + cf8(1, 0) + cfc_rd() +
+          cf8(2, 8) + cfc_rd())
+    write('pci', 'bar-sizing', u8(8) + u8(0) + u32(0) + u8(8) + u8(2) + u32(0xc0001000) +
+          u8(8) + u8(1) + u32(0))
+    write('pci', 'decode-and-access',
+          cf8(1, 4) + cfc_wr(3) + cf8(2, 4) + cfc_wr(2) +
+          u8(5) + u8(0) + u8(0) + u32(4) + u8(6) + u8(2) + u8(2) + u32(0x10) + u32(7) +
+          u8(5) + u8(3) + u8(1) + u32(0x123))
+    # MSI-X control through ECAM (00:01.0, capability after the vendor cap).
+    write('pci', 'ecam-msix', u8(4) + u8(1) + u32(0x8000 + 0x4a) + u16(0xc000) +
+          u8(3) + u8(2) + u32(0x8000 + 0x48))
+    write('pci', 'reset-port', u8(0) + u8(0x40) + u8(6))
+
+
+# ---- msix ----
+def msix():
+    init = u8(1) + u16(4) + u8(0x40) + u32(0) + u32(0x800)
+    op = lambda o, b, off: u8(o) + u8(b) + u16(off)
+    write('msix', 'program-and-fire',
+          init + op(0, 2, 0) + u64(0xfee00000) + op(0, 2, 8) + u64(0x41) +
+          op(3, 2 | 1 << 2, 0) + u16(0x8000) + op(4, 0, 0) + u16(0) +
+          op(2, 3, 0) + op(0, 2, 12) + u64(0) + op(4, 1, 0) + u16(0) +
+          op(4, 0, 0) + u16(1) + op(1, 2, 8))
+    write('msix', 'init-at-max', u8(0) + u16(2048) + u8(0xf4) +
+          op(0, 3, 2047 * 16 + 8) + u64(0x1_0000_0000) + op(5, 2, 0) + u16(2047) +
+          op(2, 3, 0xf8))
+    write('msix', 'odd-sizes', init + op(0, 0x80 | 16, 0) + u64(1) + op(1, 0x80 | 3, 1) +
+          op(1, 0xc0, 0) + u64(1 << 40))
+
+
+# ---- msi: 256 config bytes, cap, then ops ----
+def msi_cfg(cap, ctrl):
+    c = bytearray(256)
+    c[0x06] = 0x10
+    c[0x34] = cap
+    c[cap] = 0x05
+    c[cap + 2:cap + 4] = u16(ctrl)
+    return bytes(c)
+
+
+def msi():
+    # A write of n bytes at cap + k (op % 5 == 0, op >> 3 picks the size).
+    wr = lambda k, n, v: u8({1: 0, 2: 10, 4: 40}[n]) + u8(k + 4) + u32(v)
+    # 64-bit, per-vector masking, 32 vectors offered: enable with 8.
+    write('msi', '64bit-pvm', msi_cfg(0x50, 0x0180 | 5 << 1) + u8(0x50) +
+          wr(2, 2, 0x0031) + wr(4, 4, 0xfee00000) + wr(12, 2, 0x41) +
+          u8(1) + u8(3) + u8(2) + u8(3) + wr(16, 4, 0xff))
+    write('msi', '32bit-at-end', msi_cfg(0xf4, 0) + u8(0xf4) + wr(2, 2, 1) +
+          u8(4) + u8(0))
+    write('msi', 'does-not-fit', msi_cfg(0xf0, 0x0180) + u8(0xf0))
+
+
+# ---- serial: op bytes ----
+def serial():
+    rd = lambda off: u8(off << 4 | 0)
+    wr = lambda off, v: u8(off << 4 | 1) + u8(v)
+    recv = lambda data: u8(3) + u16(len(data)) + data
+    write('serial', 'receive-read', wr(1, 1) + recv(b'hello') + rd(2) + rd(5) +
+          rd(0) * 5 + rd(5) + rd(2))
+    write('serial', 'loopback', wr(4, 0x10) + wr(0, 0x41) + wr(0, 0x42) + rd(0) + rd(6) +
+          wr(4, 0x0b) + wr(0, 0x43))
+    write('serial', 'divisor-fifo', wr(3, 0x83) + wr(0, 1) + wr(1, 0) + rd(0) + rd(1) +
+          wr(3, 3) + wr(2, 0xc7) + rd(2) + wr(7, 0x55) + rd(7))
+    write('serial', 'thr-interrupt', wr(1, 2) + rd(2) + rd(2) + wr(0, 0x61) + rd(2) +
+          u8(0x80 | 0 << 4) + u8(2))
+
+
+# ---- acpi_pm: op (0x80 keyboard port, else 0x600 + op & 7; 0x40 write;
+# size from op >> 3), then the value of that size ----
+def acpi_op(port_off, size, write_, kbd=False):
+    for op in range(256):
+        if (op & 0x80) == (0x80 if kbd else 0) and (op & 0x40) == (0x40 if write_ else 0) \
+                and (kbd or op & 7 == port_off) and 1 << ((op >> 3) % 3) == size:
+            return u8(op)
+
+
+def acpi_pm():
+    wr = lambda off, n, v: acpi_op(off, n, True) + {1: u8, 2: u16, 4: u32}[n](v)
+    rd = lambda off, n: acpi_op(off, n, False)
+    # S5 poweroff: SLP_TYP 5 and SLP_EN, as a 16-bit write to PM1a_CNT
+    write('acpi_pm', 's5', rd(4, 2) + wr(4, 2, 5 << 10 | 1 << 13) + rd(4, 2))
+    write('acpi_pm', 'enable-bytes', wr(2, 2, 0x0120) + wr(3, 1, 0x7c) + rd(2, 2) +
+          wr(0, 4, 0xffff0000) + rd(0, 4) + rd(3, 2) + rd(5, 1))
+    write('acpi_pm', 'keyboard-reset', acpi_op(0, 1, True, True) + u8(0xfe) +
+          acpi_op(0, 1, False, True))
+
+
+# ---- bzimage: ram, initrd, cmdline length, then the image ----
+def bzimage_image(version=0x020f, sects=1, ksize=1024, pref=0x1000000,
+                  init_size=0x100000, rd_max=0x7fffffff, hdr_len=0x6a):
+    setup = (sects + 1) * 512
+    img = bytearray(setup + ksize)
+    img[0x1f1] = sects
+    img[0x1f4:0x1f8] = u32(ksize // 16)
+    img[0x1fe:0x200] = u16(0xaa55)
+    img[0x200] = 0xeb
+    img[0x201] = hdr_len
+    img[0x202:0x206] = b'HdrS'
+    img[0x206:0x208] = u16(version)
+    img[0x211] = 1                          # LOADED_HIGH
+    img[0x22c:0x230] = u32(rd_max)
+    img[0x230:0x234] = u32(0x200000)
+    img[0x234] = 1
+    img[0x236:0x238] = u16(1)               # XLF_KERNEL_64
+    img[0x238:0x23c] = u32(2048)
+    img[0x258:0x25c] = u32(pref)
+    img[0x260:0x264] = u32(init_size)
+    for i in range(ksize):
+        img[setup + i] = (i * 7 + 3) & 0xff
+    return bytes(img)
+
+
+def bzimage():
+    write('bzimage', 'valid-initrd', u8(16) + u8(0x88) + u16(24) + bzimage_image())
+    write('bzimage', 'valid-low', u8(0) + u8(0) + u16(0) + bzimage_image(pref=0))
+    write('bzimage', 'initrd-max-low', u8(32) + u8(0xff) + u16(100) +
+          bzimage_image(rd_max=0x1200000))
+    write('bzimage', 'long-header', u8(8) + u8(0) + u16(5) + bzimage_image(hdr_len=0xff))
+    write('bzimage', 'old-protocol', u8(8) + u8(0) + u16(5) + bzimage_image(version=0x0200))
+
+
+# ---- config: how byte, then the file ----
+def config():
+    full = (b'# example\nkernel  = /boot/vmlinuz\ninitrd  = "rd.cpio.gz"\n'
+            b'cmdline = "console=ttyS0 quiet"\nmemory  = 1G\ncpus    = 2\n'
+            b'console = serial\npassthrough = 0000:03:00.0,msix=off\n'
+            b'stats = yes\nno-reboot = 0\n')
+    write('config', 'full', u8(0) + full)
+    write('config', 'relative-in-dir', u8(1) + b'kernel = bzImage\ninitrd = ../rd\n')
+    write('config', 'from-file', u8(3) + full)
+    write('config', 'bad-key-short-err', u8(0x10) + b'memory = 64M\nbogus = 1\n')
+    write('config', 'long-path', u8(2) + b'kernel = k\n')
+    write('config', 'limits', u8(0) + b'memory = 1M\n' + b'passthrough = 01:00.0\n' * 9)
+
+
+def size():
+    for i, s in enumerate([b'512M', b'2G', b'1GiB', b'4096K', b'1073741824B', b'16',
+                           b'18446744073709551615', b'3tb', b'12Q', b'64']):
+        write('size', 'size-%d' % i, s)
+
+
+def bdf():
+    for i, s in enumerate([b'0000:03:00.0', b'03:00.0', b'ffff:ff:1f.7',
+                           b'0000:03:00.0,msix=off', b'3:0.0', b'00:20.0',
+                           b'01:00.0,msix=on']):
+        write('bdf', 'bdf-%d' % i, s)
+
+
+# ---- vfio_config: how, 6 BAR size bytes, 256 config bytes, then ops ----
+def vfio_cfg(with_msi=True, with_msix=True, msi_ctrl=0x0080, io_bar=False):
+    c = bytearray(256)
+    c[0:4] = u32(0x15338086)
+    c[0x06:0x08] = u16(0x10)
+    c[0x08:0x0c] = u32(0x02000003)
+    c[0x0e] = 0x80
+    c[0x10:0x14] = u32(0xfe000004)
+    c[0x18:0x1c] = u32(0x0000e001 if io_bar else 0)
+    c[0x30:0x34] = u32(0xfe100000)
+    c[0x34] = 0x40
+    c[0x3c] = 0x0b
+    c[0x3d] = 1
+    c[0x40] = 0x01                            # PM
+    c[0x41] = 0x50 if with_msi else 0x70
+    c[0x42:0x44] = u16(0xc823)
+    if with_msi:
+        c[0x50] = 0x05
+        c[0x51] = 0x70
+        c[0x52:0x54] = u16(msi_ctrl)
+    if with_msix:
+        c[0x70] = 0x11
+        c[0x71] = 0x90
+        c[0x72:0x74] = u16(3)                 # 4 vectors
+        c[0x74:0x78] = u32(0x2000)            # BAR0 + 0x2000
+        c[0x78:0x7c] = u32(0x3000)
+    c[0x90:0x94] = u32(0x00020010)            # PCIe, end of list
+    return bytes(c)
+
+
+def vfio_config():
+    cw = lambda off, size_code, v: u8(1) + u8(size_code) + u8(off) + u32(v)
+    fw = u8(7) + u8(1)
+    # BAR0 (b % 6 == 0), 4 bytes (b >> 3 == 6); sel 0x10: the MSI-X table.
+    table_wr = lambda off, v: u8(4) + u8(48) + u8(0x10) + u32(off) + u32(v)
+    pba_rd = u8(3) + u8(48) + u8(0x70) + u32(0)
+    irq = lambda vec: u8(6) + u8(1) + u16(vec)
+    bars = u8(14) + u8(0) + u8(0) + u8(0) + u8(0) + u8(0)
+    write('vfio_config', 'msix-device',
+          u8(0x0a) + bars + vfio_cfg() + fw +
+          cw(0x70, 2, 0x80000000) + table_wr(0, 0xfee00000) + table_wr(8, 0x41) +
+          table_wr(12, 0) + irq(0) + pba_rd + table_wr(12, 1) + irq(1) + pba_rd +
+          u8(0) + u8(2) + u16(0x70) + u8(5) + u8(0x81) + u16(0x10))
+    # MSI with 32 vectors and masking; enable 4, mask one, read pending.
+    write('vfio_config', 'msi-device',
+          u8(0x08) + bars + vfio_cfg(with_msix=False, msi_ctrl=0x0180 | 5 << 1) + fw +
+          cw(0x54, 2, 0xfee00000) + cw(0x5c, 2, 0x41) + cw(0x60, 2, 2) +
+          cw(0x50, 2, 0x00210000) + u8(6) + u8(0) + u8(1) + u8(0) + u8(2) + u16(0x64))
+    # msix=off, an I/O BAR, 256-byte config space, mmap-able BAR0.
+    write('vfio_config', 'msix-off-io',
+          u8(0x05) + u8(14 | 0x20) + u8(0) + u8(5) + u8(0) + u8(0) + u8(0) +
+          vfio_cfg(io_bar=True) + fw + u8(3) + u8(2) + u8(0) + u32(4) +
+          u8(4) + u8(2) + u8(0) + u32(8) + u8(0x55) + u8(0) + u8(0x84) + u16(0x100))
+    write('vfio_config', 'bridge', u8(0) + bars + vfio_cfg()[:0x0e] + b'\x01')
+
+
+for gen in (virtqueue, virtio_pci, pci, msix, msi, serial, acpi_pm, bzimage, config, size,
+            bdf, vfio_config):
+    gen()
