@@ -20,8 +20,10 @@ PCI_SERIAL_OUT=${PCI_SERIAL_OUT:-$CACHE_DIR/pci-serial.out}
 BUILD_DIR=$CACHE_DIR/build
 OUT_DIR=$CACHE_DIR/out
 KERNEL_META=${NESTED_KERNEL_META:-linux-image-cloud-amd64}
-# Hard limit on one L1 run (s): 7 basic cases that each hang 45+30 s still fit.
-NESTED_TIMEOUT=${NESTED_TIMEOUT:-600}
+# Hard limit on one L1 run (s). suites/all (36 cases, 20 L2 boots) takes
+# about 6-7 minutes on an idle 2-core machine and twice that on a loaded one;
+# a hung L1 is caught sooner by NESTED_STALL.
+NESTED_TIMEOUT=${NESTED_TIMEOUT:-1500}
 # L1 is killed when its console stays silent this long (s); a case prints at
 # least every 45+30 s, so only a hung L1 is this quiet.
 NESTED_STALL=${NESTED_STALL:-150}
