@@ -279,7 +279,7 @@ boot_l1() {
 		-device pci-bridge,id=br1,chassis_nr=1,shpc=off,addr=0x5 \
 		-chardev null,id=psn1 -device pci-serial,chardev=psn1,bus=br1,addr=0x1 \
 		-chardev null,id=psn2 -device pci-serial,chardev=psn2,bus=br1,addr=0x2 \
-		-netdev user,id=n0,restrict=on -device vmxnet3,netdev=n0,addr=0x6 \
+		-netdev user,id=n0,restrict=on -device vmxnet3,netdev=n0,addr=0x6,romfile= \
 		-object "memory-backend-file,id=shm0,share=on,size=8G,mem-path=$IVSHMEM_IMG" \
 		-device ivshmem-plain,memdev=shm0,addr=0x7 \
 		-kernel "$VMLINUZ" -initrd "$initrd" \
