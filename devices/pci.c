@@ -348,7 +348,8 @@ static void write_bar(struct pci_device *d, int i, uint64_t addr)
 static int assign(struct pci_bus *bus, struct pci_device *d, int i)
 {
 	struct pci_bar *b = &d->bar[i];
-	uint64_t start, end, addr, *next = window(bus, b, &start, &end, &(const char *){ 0 });
+	const char *name;
+	uint64_t start, end, addr, *next = window(bus, b, &start, &end, &name);
 
 	addr = (*next + b->size - 1) & ~(b->size - 1);
 	if (addr < *next || addr + b->size > end || addr + b->size < addr)
