@@ -12,6 +12,7 @@ int main(void)
 		vfio_suite,
 		acpi_pm_suite,
 		seccomp_suite,
+		cmos_suite, fw_cfg_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	size_t i;

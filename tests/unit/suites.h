@@ -20,5 +20,7 @@ Suite *virtio_pci_suite(void);
 Suite *host_pci_suite(void);
 Suite *vfio_suite(void);
 Suite *seccomp_suite(void);
+Suite *cmos_suite(void);
+Suite *fw_cfg_suite(void);
 
 #endif
