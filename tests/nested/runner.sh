@@ -258,8 +258,16 @@ show_output() {
 # demo: the default guest with the console attached (interactive).
 run_demo() {
 	echo "demo: $CONDUIT_VMM on the default L2 guest (a shell on hvc0); exit it to stop"
-	# conduit boots the default guest from its ready configuration.
-	[ "$CONDUIT_VMM" != conduit ] || exec "$CONDUIT_BIN" --config /nested/nested-l2.conf
+	# conduit boots the default guest from its ready configuration, with
+	# the test device (L1's NVMe) passed through.
+	if [ "$CONDUIT_VMM" = conduit ]; then
+		set --
+		if [ -n "$CONDUIT_TEST_DEVICE" ] && "$CONDUIT_BIN" bind "$CONDUIT_TEST_DEVICE"; then
+			echo "demo: $CONDUIT_TEST_DEVICE is passed through (in the guest: cat /proc/partitions, md5sum /dev/nvme0n1)"
+			set -- --passthrough "$CONDUIT_TEST_DEVICE"
+		fi
+		exec "$CONDUIT_BIN" --config /nested/nested-l2.conf "$@"
+	fi
 	vmm_exec "${DEMO_CPUS:-1}" virtio shell "$RUNNER_WORK/demo.trace"
 }
 
