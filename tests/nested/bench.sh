@@ -6,15 +6,18 @@
 # resident guest RAM). Then the passthrough benchmark in the same L1 run:
 # MB/s of a sequential direct-I/O read of the whole NVMe in L1 natively, in L2
 # under conduit and in L2 under QEMU's vfio-pci (medians, the ratios), conduit's
-# BAR data exits, and its time to DMA-map 256 MiB, 1 GiB and 4 GiB of guest RAM.
+# BAR data exits, and a table of guest RAM prefault + DMA-map time for 1, 2 and
+# 4 GiB with none/thp/2M backing, conduit next to QEMU (-mem-prealloc or a 2M
+# hugetlb memfd, vfio-pci), ms per GiB and the ratio against the 0.5x target.
 # Absolute figures under TCG mean little; the ratios measured in the same L1
 # run are the figures.
 set -u
 NESTED_DIR=$(cd "$(dirname "$0")" && pwd)
 # BENCH_SUITE=bench-passthrough: only the passthrough part (NESTED_CASES: any cases).
 export INCLUDE_QEMU=1 NESTED_SUITE=${BENCH_SUITE:-bench} BENCH_RUNS=${BENCH_RUNS:-3}
-# The passthrough part pins 4 GiB of guest RAM in L1 for the DMA-map figure,
-# which takes half a minute or more under TCG: L1 gets 6 GiB and more time.
+# The passthrough part pins up to 4 GiB of guest RAM in L1 (and reserves 4 GiB
+# of 2M pages) for the DMA-map figures, each taking tens of seconds under
+# TCG: L1 gets 6 GiB and more time.
 export NESTED_L1_MEM=${NESTED_L1_MEM:-6144} NESTED_TIMEOUT=${NESTED_TIMEOUT:-1800}
 export NESTED_STALL=${NESTED_STALL:-400}
 log=$(mktemp)
@@ -75,13 +78,85 @@ tr -d '\r' <"$src" | awk '$1 == "BENCH-DD" && $4 != "" { s[$4, $2] += $3; n[$4, 
 set -- $(tr -d '\r' <"$src" | awk '$1 == "BENCH-PT-EXITS" { n++; if ($2 $3 ~ /^[0-9]+$/) { m += $2; p += $3 } else bad = 1 }
 	END { if (n && !bad) print m, p, n }')
 echo "  conduit BAR data exits outside the MSI-X table/PBA: MMIO ${1:-none}, PIO ${2:-none} (${3:-0} boots)   (target 0, 0)"
-echo "DMA-map time of guest RAM (conduit --passthrough --stats; QEMU does not report its own):"
-for mib in $(tr -d '\r' <"$src" | awk '$1 == "BENCH-MAP" { print $2 }' | sort -nu); do
-	runs=$(tr -d '\r' <"$src" | awk -v m="$mib" '$1 == "BENCH-MAP" && $2 == m && $3 != "none" { print $3 }')
-	ms=$(echo "$runs" | grep . | fmedian)
-	[ "$ms" = none ] || ms=$(awk -v ms="$ms" -v mib="$mib" 'BEGIN { printf "%.0f ms (%.0f ms per GiB)", ms, ms * 1024 / mib }')
-	printf '  %5d MiB %d runs: %s  median %s\n' "$mib" "$(echo "$runs" | grep -c .)" \
-		"$(echo $runs | awk '{ for (i = 1; i <= NF; i++) printf "%s%.0f", (i > 1 ? " " : ""), $i }')" "$ms"
-done
+if tr -d '\r' <"$src" | grep -q '^BENCH-MAP '; then
+	echo "conduit's DMA-map time in the bench-pt boots (--stats, thp):"
+	for mib in $(tr -d '\r' <"$src" | awk '$1 == "BENCH-MAP" { print $2 }' | sort -nu); do
+		runs=$(tr -d '\r' <"$src" | awk -v m="$mib" '$1 == "BENCH-MAP" && $2 == m && $3 != "none" { print $3 }')
+		ms=$(echo "$runs" | grep . | fmedian)
+		[ "$ms" = none ] || ms=$(awk -v ms="$ms" -v mib="$mib" 'BEGIN { printf "%.0f ms (%.0f ms per GiB)", ms, ms * 1024 / mib }')
+		printf '  %5d MiB %d runs: %s  median %s\n' "$mib" "$(echo "$runs" | grep -c .)" \
+			"$(echo $runs | awk '{ for (i = 1; i <= NF; i++) printf "%s%.0f", (i > 1 ? " " : ""), $i }')" "$ms"
+	done
+fi
+# Guest RAM prefault + DMA map, conduit against QEMU (cases-bench.sh,
+# bench-pt-map-*): medians per size and backing of the BENCH-MAPX lines.
+if tr -d '\r' <"$src" | grep -q '^BENCH-MAPX'; then
+	echo "guest RAM prefault + DMA map, conduit against QEMU 7.2 in the same L1 run (ms; /GiB = ms per GiB):"
+	echo "  conduit: --passthrough --stats -v; prefault and map as --stats gives them; net = launch to"
+	echo "           'guest started' minus the same launch without --passthrough"
+	echo "  QEMU:    -S -smp 2 -device vfio-pci with prealloc; net = launch to the monitor's answer minus"
+	echo "           the same launch without prealloc and vfio-pci. none: -mem-prealloc, THP off (never);"
+	echo "           thp: -mem-prealloc (QEMU's default RAM, MADV_HUGEPAGE); 2M: memory-backend-memfd,"
+	echo "           hugetlb=on,hugetlbsize=2M,prealloc=on,prealloc-threads=2"
+	echo "  ratio = conduit net / QEMU net (both wall time minus baseline, measured the same way)"
+	tr -d '\r' <"$src" | awk '
+	function med(key,   n, i, j, t, a) {
+		n = cnt[key]
+		if (!n) return "none"
+		for (i = 1; i <= n; i++) a[i] = val[key, i]
+		for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	function add(key, v) { if (v == "none" || v == "-" || v == "") return; val[key, ++cnt[key]] = v }
+	function f0(v) { return v == "none" ? "-" : sprintf("%.0f", v) }
+	function pg(v, mib) { return v == "none" ? "-" : sprintf("%.0f", v * 1024 / mib) }
+	$1 == "BENCH-MAPX" {
+		b = $2; m = $3; if (!((b, m) in seen)) { seen[b, m] = 1; sizes[b] = sizes[b] " " m }
+		if ($4 == "conduit") {
+			add("pf" SUBSEP b SUBSEP m, $5); add("map" SUBSEP b SUBSEP m, $6)
+			if ($5 != "none" && $6 != "none") add("tot" SUBSEP b SUBSEP m, $5 + $6)
+			if ($7 != "none" && $8 != "none") add("cnet" SUBSEP b SUBSEP m, $7 - $8)
+			runs[b, m]++
+		} else if ($7 != "none" && $8 != "none") add(($4 == "qemu" ? "qnet" : "q1net") SUBSEP b SUBSEP m, $7 - $8)
+	}
+	$1 == "BENCH-MAPX-SKIP" { skipped = skipped sprintf("  %s %d MiB: skipped, %s\n", $2, $3, substr($0, index($0, $4))) }
+	END {
+		printf "  %-18s | %-31s | %-14s | %-15s|\n", "", "conduit --stats", "conduit net", "QEMU net -smp 2"
+		printf "  %-7s %5s %4s | %8s %7s %7s %6s | %7s %6s | %7s %6s | %s\n", "backing", "MiB", "runs",
+			"prefault", "map", "total", "/GiB", "ms", "/GiB", "ms", "/GiB", "conduit/QEMU"
+		nb = split("none thp 2M", bs, " ")
+		for (k = 1; k <= nb; k++) {
+			b = bs[k]; ns = split(sizes[b], ms, " ")
+			for (i = 1; i <= ns; i++) {
+				m = ms[i]
+				pf = med("pf" SUBSEP b SUBSEP m); mp = med("map" SUBSEP b SUBSEP m)
+				tot = med("tot" SUBSEP b SUBSEP m); c = med("cnet" SUBSEP b SUBSEP m)
+				q = med("qnet" SUBSEP b SUBSEP m)
+				r = (c != "none" && q != "none" && q > 0) ? sprintf("%.2f", c / q) : "n/a"
+				printf "  %-7s %5d %4d | %8s %7s %7s %6s | %7s %6s | %7s %6s | %s\n", b, m, runs[b, m],
+					f0(pf), f0(mp), f0(tot), pg(tot, m), f0(c), pg(c, m), f0(q), pg(q, m), r
+				if (b == "2M" && c != "none" && q != "none") { c2 += c; q2 += q; g2 += m / 1024 }
+				q1 = med("q1net" SUBSEP b SUBSEP m)
+				if (q1 != "none") {
+					one = one sprintf("    %d MiB: QEMU -smp 1 net %.0f ms, %.0f per GiB; conduit / that = %s\n", m,
+						q1, q1 * 1024 / m, (c != "none" && q1 > 0) ? sprintf("%.2f", c / q1) : "n/a")
+					if (c != "none") { c1 += c; q1s += q1; g1 += m / 1024 }
+				}
+			}
+		}
+		printf "%s", skipped
+		if (g2 > 0) {
+			printf "  2M pages, all sizes together (%.0f GiB): conduit net %.0f ms per GiB, QEMU net %.0f ms per GiB\n", g2, c2 / g2, q2 / g2
+			printf "  target: conduit <= 0.5x QEMU per GiB with 2M pages, against QEMU with memory-backend-memfd\n"
+			printf "  hugetlb 2M, prealloc=on, -smp 2 (2 prealloc threads, like conduit): conduit / QEMU = %.2f   (target <= 0.50: %s)\n",
+				(q2 > 0 ? c2 / q2 : 0), ((q2 > 0 && c2 / q2 <= 0.5) ? "met" : "not met")
+		} else
+			print "  2M pages: no conduit and QEMU figures to compare   (target conduit / QEMU <= 0.50)"
+		if (g1 > 0) {
+			printf "  for reference, QEMU as a 1-vCPU guest (-smp 1: its default of 1 prealloc thread), 2M:\n%s", one
+			printf "  all sizes together: QEMU -smp 1 %.0f ms per GiB; conduit / QEMU -smp 1 = %.2f\n", q1s / g1, (q1s > 0 ? c1 / q1s : 0)
+		}
+	}'
+fi
 grep -E '^nested:' "$log"
 exit $rc

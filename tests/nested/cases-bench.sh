@@ -30,8 +30,9 @@ bench_boot() {
 	fi
 	wait_exit "$pid" "$EXIT_TIMEOUT" || { fail "$name: did not power off"; ok=''; }
 	[ "$RC" = 0 ] || { fail "$name: exit code $RC"; ok=''; }
-	# A failed run's output is shown now: the next run reuses the file.
-	[ -n "$ok" ] || tail -n 25 "$OUT" | tr -cd '\11\12\40-\176' | sed "s/^/# $name failed | /"
+	# A failed run's output is shown now: the next run reuses the file. awk
+	# ends the last line too (a guest that died mid-line leaves it open).
+	[ -n "$ok" ] || tail -n 25 "$OUT" | tr -cd '\11\12\40-\176' | awk -v p="# $name failed | " '{ print p $0 }'
 	echo "BENCH $name $boot $(($(now_ms) - t0))"
 }
 
@@ -77,15 +78,16 @@ case_bench_qemu_microvm() {
 # turns, BENCH_RUNS rounds of L1 / bind / conduit / QEMU / unbind, so that
 # the load of the machine (other QEMUs on the same cores) changes all three
 # alike; each turn times BENCH_PT_READS reads of BENCH_PASSES whole-disk
-# passes. Then conduit's time to DMA-map 1 GiB and 4 GiB of guest RAM (L1
-# needs more than 4 GiB: bench.sh). Prints
+# passes. Then guest RAM prefault + DMA-map time of 1, 2 and 4 GiB, conduit
+# against QEMU (bench-pt-map-*, below; L1 needs more than 4 GiB: bench.sh).
+# Prints
 #   BENCH-PT-INFO <disk MiB> <passes>
 #   BENCH-DD <l1|conduit|qemu> <MB/s, 10^6 B/s> <round>    one line a read
 #   BENCH-PT-EXITS <MMIO> <PIO>       a conduit boot's BAR data exits (MSI-X table apart)
-#   BENCH-MAP <MiB> <ms>              conduit's DMA-map time of that much guest RAM
+#   BENCH-MAP <MiB> <ms>              a bench-pt boot's DMA-map time (--stats)
 BENCH_PASSES=${BENCH_PASSES:-16}
 BENCH_PT_READS=${BENCH_PT_READS:-2}
-# Bound on one passthrough guest's reads or one 4 GiB map (s).
+# Bound on one passthrough guest's reads or one launch of a map case (s).
 BENCH_PT_TIMEOUT=${BENCH_PT_TIMEOUT:-300}
 
 # bench_pt_dev: sets dev to the device under test, or skips the case.
@@ -162,7 +164,7 @@ bench_pt_boot() {
 	got=$(tr -d '\r' <"$OUT" | grep -c '^L2-DD ')
 	[ "$got" = "$BENCH_PT_READS" ] || pt_bad "$name: $got of $BENCH_PT_READS reads reported"
 	# A failed boot's output is shown now: the next boot reuses the file.
-	[ -n "$ok" ] || tail -n 15 "$OUT" | tr -cd '\11\12\40-\176' | sed "s/^/# $name failed | /"
+	[ -n "$ok" ] || tail -n 15 "$OUT" | tr -cd '\11\12\40-\176' | awk -v p="# $name failed | " '{ print p $0 }'
 }
 
 BENCH_PT_CMDLINE="console=ttyS0 quiet conduit.test=nvme-dd conduit.runs=$BENCH_PT_READS conduit.passes=$BENCH_PASSES"
@@ -211,31 +213,200 @@ case_bench_pt_bind() {
 	bind_case "$dev"
 }
 
-# bench_pt_map GIB: conduit DMA-maps GIB GiB of guest RAM; stopped with
-# SIGTERM once mapped (the guest need not boot), --stats gives the time.
-bench_pt_map() {
-	bench_pt_dev || return
+# --- guest RAM prefault + DMA-map time, conduit against QEMU -------------------
+# For each backing (bench-pt-map-none, -thp, -2m) and size (BENCH_MAP_MIB),
+# in BENCH_MAP_RUNS rounds, four launches (six with 2M) take turns so that the
+# load of the machine changes them alike; each is stopped once its setup is done:
+#   conduit --passthrough --stats -v --hugepages B: launch to "guest started"
+#     (logged after prefault, DMA map and vCPU start), then SIGTERM; --stats
+#     gives prefault and map time as conduit measures them
+#   the same without --passthrough: conduit's baseline
+#   QEMU -S -monitor stdio with prealloc and -device vfio-pci: launch to its
+#     answer to "info status" (the monitor answers only from the main loop,
+#     after RAM prealloc, vfio realize with its DMA map, and system reset),
+#     then "quit"
+#   the same without prealloc and vfio-pci: QEMU's baseline
+# Wall time minus baseline is what prefault/prealloc, device setup and DMA map
+# cost, measured the same way on both sides. Backings: none = conduit's 4 KiB
+# pages (MADV_NOHUGEPAGE), QEMU with THP off in sysfs (never) for the case;
+# thp = conduit's default (MADV_HUGEPAGE), QEMU's default (it madvises
+# MADV_HUGEPAGE too) with -mem-prealloc; 2M = conduit --hugepages 2M, QEMU
+# -object memory-backend-memfd,hugetlb=on,hugetlbsize=2M,prealloc=on. Both use
+# 2 prefault threads (conduit: one per L1 core; QEMU: -smp 2, as its prealloc
+# threads default to the vCPU count, and prealloc-threads=2 on the memfd).
+# L1 keeps BENCH_MAP_HEADROOM MiB free: a size that does not fit is skipped
+# (for 2M: more pages than L1 would give). With 2M QEMU runs once more as a 1-vCPU
+# guest (qemu-smp1: one prealloc thread, QEMU's default for such a guest).
+# Prints
+#   BENCH-MAPX <backing> <MiB> conduit <prefault ms> <map ms> <wall ms> <baseline ms>
+#   BENCH-MAPX <backing> <MiB> qemu|qemu-smp1 - - <wall ms> <baseline ms>
+#   BENCH-MAPX-SKIP <backing> <MiB> <why>
+BENCH_MAP_MIB=${BENCH_MAP_MIB:-1024 2048 4096}
+BENCH_MAP_RUNS=${BENCH_MAP_RUNS:-2}
+# What L1 keeps free beside the guest RAM under test (MiB).
+BENCH_MAP_HEADROOM=${BENCH_MAP_HEADROOM:-512}
+BENCH_HP_POOL=/sys/kernel/mm/hugepages/hugepages-2048kB
+BENCH_THP=/sys/kernel/mm/transparent_hugepage/enabled
+
+# map_wait FILE STRING SECONDS PID: like wait_for (0 found, 1 PID gone, 2
+# timeout), but polls 10 times a second with shell builtins and sleep only,
+# so the poll takes little CPU from the threads being timed.
+map_wait() {
+	n=$(($3 * 10))
+	while :; do
+		while IFS= read -r l; do
+			case $l in *"$2"*) return 0 ;; esac
+		done <"$1"
+		if ! kill -0 "$4" 2>/dev/null; then
+			grep -qF -- "$2" "$1" && return 0
+			return 1
+		fi
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || return 2
+		sleep 0.1
+	done
+}
+
+# map_mem_avail: L1's MemAvailable in MiB.
+map_mem_avail() {
+	awk '$1 == "MemAvailable:" { print int($2 / 1024) }' /proc/meminfo
+}
+
+# map_conduit BACKING MIB [ARGS...]: one conduit launch; sets WALL (ms to
+# "guest started", or none) and OUT.
+map_conduit() {
+	mb=$1 mmib=$2
+	shift 2
 	OUT=$RUNNER_WORK/$CASE_NAME.out
-	"$CONDUIT_BIN" -v --kernel "$L2_KERNEL" --initrd "$L2_INITRD" --memory "${1}G" \
-		--cmdline "console=ttyS0 quiet conduit.test=hang" --passthrough "$dev" --stats \
+	: >"$OUT"
+	t0=$(now_ms)
+	"$CONDUIT_BIN" -v --kernel "$L2_KERNEL" --initrd "$L2_INITRD" --memory "${mmib}M" --cpus 2 \
+		--hugepages "$mb" --cmdline "console=ttyS0 quiet conduit.test=hang" "$@" \
 		</dev/null >"$OUT" 2>&1 &
 	pid=$!
-	wait_for "$OUT" "mapped for DMA" "$BENCH_PT_TIMEOUT" "$pid" || fail "guest RAM never DMA-mapped"
+	map_wait "$OUT" "guest started" "$BENCH_PT_TIMEOUT" "$pid"
+	r=$?
+	WALL=$(($(now_ms) - t0))
+	[ "$r" = 0 ] || WALL=none
 	kill -TERM "$pid" 2>/dev/null
-	wait_exit "$pid" "$BENCH_PT_TIMEOUT" || fail "conduit ignored SIGTERM"
-	[ "$RC" = 143 ] || fail "exit code $RC after SIGTERM, want 143"
-	tr -d '\r' <"$OUT" | grep -a "mapped for DMA\|DMA-mapped" | sed 's/^/# /'
-	map=$(tr -d '\r' <"$OUT" | sed -n "s/.*stats $dev: guest RAM DMA-mapped in \([0-9.]*\) ms.*/\1/p")
-	[ -n "$map" ] || fail "no DMA-map time in --stats"
-	echo "BENCH-MAP $(($1 * 1024)) ${map:-none}"
+	wait_exit "$pid" "$BENCH_PT_TIMEOUT" || fail "conduit $mb $mmib MiB $*: ignored SIGTERM"
+	if [ "$WALL" = none ] || [ "$RC" != 143 ]; then
+		fail "conduit $mb $mmib MiB $*: exit code $RC, want 143 after 'guest started' (wait: $r)"
+		tail -n 8 "$OUT" | tr -cd '\11\12\40-\176' | awk -v p="# conduit $mb $mmib failed | " '{ print p $0 }'
+	fi
 }
 
-case_bench_pt_map_1g() {
-	bench_pt_map 1
+# map_qemu BACKING MIB pt|base VCPUS: one QEMU launch, paused (-S), with
+# VCPUS prealloc threads; sets WALL (ms to the monitor's answer, or none) and OUT.
+map_qemu() {
+	mb=$1 mmib=$2 mkind=$3 msmp=$4
+	set -- -enable-kvm -cpu host -machine q35 -smp "$msmp" -m "${mmib}M" -nodefaults -display none \
+		-S -monitor stdio
+	pre=off
+	[ "$mkind" = base ] || pre=on
+	if [ "$mb" = 2M ]; then
+		set -- "$@" -object "memory-backend-memfd,id=ram0,size=${mmib}M,hugetlb=on,hugetlbsize=2M,prealloc=$pre,prealloc-threads=$msmp" \
+			-machine memory-backend=ram0
+	elif [ "$pre" = on ]; then
+		set -- "$@" -mem-prealloc
+	fi
+	[ "$pre" = off ] || set -- "$@" -device "vfio-pci,host=$dev"
+	OUT=$RUNNER_WORK/$CASE_NAME.out
+	fifo=$RUNNER_WORK/$CASE_NAME.fifo
+	rm -f "$fifo"
+	: >"$OUT"
+	mkfifo "$fifo" || { fail "mkfifo failed"; WALL=none; return; }
+	exec 3<>"$fifo"
+	t0=$(now_ms)
+	qemu-system-x86_64 "$@" <"$fifo" >"$OUT" 2>&1 3>&- &
+	pid=$!
+	echo "info status" >&3
+	map_wait "$OUT" "VM status" "$BENCH_PT_TIMEOUT" "$pid"
+	r=$?
+	WALL=$(($(now_ms) - t0))
+	[ "$r" = 0 ] || WALL=none
+	echo quit >&3
+	wait_exit "$pid" "$BENCH_PT_TIMEOUT" || fail "QEMU $mb $mmib MiB $mkind -smp $msmp: did not quit"
+	exec 3>&-
+	if [ "$WALL" = none ] || [ "$RC" != 0 ]; then
+		fail "QEMU $mb $mmib MiB $mkind -smp $msmp: exit code $RC, want 0 after 'VM status' (wait: $r)"
+		tail -n 8 "$OUT" | tr -cd '\11\12\40-\176' | awk -v p="# QEMU $mb $mmib $mkind failed | " '{ print p $0 }'
+	fi
 }
 
-case_bench_pt_map_4g() {
-	bench_pt_map 4
+# bench_map BACKING MAXMIB: BENCH_MAP_RUNS rounds over the sizes up to MAXMIB
+# MiB. With 2M, QEMU also runs as a 1-vCPU guest (-smp 1): prealloc-threads
+# defaults to the vCPU count, so that is QEMU's own default of one thread.
+bench_map() {
+	for mib in $BENCH_MAP_MIB; do
+		[ "$mib" -le "$2" ] || echo "BENCH-MAPX-SKIP $1 $mib does not fit in L1 (at most $2 MiB)"
+	done
+	run=0
+	while [ "$run" -lt "$BENCH_MAP_RUNS" ]; do
+		run=$((run + 1))
+		for mib in $BENCH_MAP_MIB; do
+			[ "$mib" -le "$2" ] || continue
+			map_conduit "$1" "$mib"
+			base=$WALL
+			map_conduit "$1" "$mib" --passthrough "$dev" --stats
+			tr -d '\r' <"$OUT" | grep -a "mapped for DMA in" | sed 's/^/# /'
+			pf=$(tr -d '\r' <"$OUT" | sed -n "s/.*stats $dev: guest RAM prefaulted in \([0-9.]*\) ms.*/\1/p")
+			map=$(tr -d '\r' <"$OUT" | sed -n "s/.*stats $dev: guest RAM DMA-mapped in \([0-9.]*\) ms.*/\1/p")
+			[ -n "$map" ] || pf=''
+			[ -n "$pf" ] || fail "conduit $1 $mib MiB: no prefault or DMA-map time in --stats"
+			echo "BENCH-MAPX $1 $mib conduit ${pf:-none} ${map:-none} $WALL $base"
+			[ -n "$qemu" ] || continue
+			map_qemu "$1" "$mib" base 2
+			base=$WALL
+			map_qemu "$1" "$mib" pt 2
+			echo "BENCH-MAPX $1 $mib qemu - - $WALL $base"
+			[ "$1" = 2M ] || continue
+			map_qemu "$1" "$mib" base 1
+			base=$WALL
+			map_qemu "$1" "$mib" pt 1
+			echo "BENCH-MAPX $1 $mib qemu-smp1 - - $WALL $base"
+		done
+	done
+}
+
+# map_setup: dev, qemu and avail (MiB of guest RAM L1 can give), or skips.
+map_setup() {
+	bench_pt_dev || return 1
+	[ "$(pt_driver "$dev")" = vfio-pci ] || { fail "$dev is not on vfio-pci (bench-pt-bind)"; return 1; }
+	qemu=$(command -v qemu-system-x86_64) || echo "# no QEMU in L1 (INCLUDE_QEMU=1): no QEMU figures"
+	avail=$(($(map_mem_avail) - BENCH_MAP_HEADROOM))
+	echo "# L1: MemAvailable $(map_mem_avail) MiB, $BENCH_MAP_HEADROOM MiB kept free"
+}
+
+case_bench_pt_map_none() {
+	map_setup || return
+	# QEMU has no switch for small pages: THP off for the whole case.
+	thp=$(sed -n 's/.*\[\(.*\)\].*/\1/p' "$BENCH_THP" 2>/dev/null)
+	[ -z "$thp" ] || echo never >"$BENCH_THP"
+	bench_map none "$avail"
+	[ -z "$thp" ] || echo "$thp" >"$BENCH_THP"
+}
+
+case_bench_pt_map_thp() {
+	map_setup || return
+	echo "# THP: $(cat "$BENCH_THP" 2>/dev/null)"
+	bench_map thp "$avail"
+}
+
+# 2M: the pool is reserved for the largest size that fits, and emptied after.
+case_bench_pt_map_2m() {
+	map_setup || return
+	[ -d "$BENCH_HP_POOL" ] || { skip "no 2 MiB hugepage pool in L1"; return; }
+	want=0
+	for mib in $BENCH_MAP_MIB; do
+		[ "$mib" -gt "$avail" ] || [ "$mib" -le "$want" ] || want=$mib
+	done
+	echo $((want / 2)) >"$BENCH_HP_POOL/nr_hugepages"
+	got=$(cat "$BENCH_HP_POOL/free_hugepages")
+	echo "# 2M pool: $got of $((want / 2)) pages reserved ($((got * 2)) MiB)"
+	bench_map 2M $((got * 2))
+	echo 0 >"$BENCH_HP_POOL/nr_hugepages"
+	[ "$(cat "$BENCH_HP_POOL/nr_hugepages")" = 0 ] || fail "2M pool not released: $(cat "$BENCH_HP_POOL/nr_hugepages") pages"
 }
 
 case_bench_pt_unbind() {
