@@ -89,15 +89,29 @@ case_pt_group_not_viable() {
 	[ "$(pt_driver "$peer")" = "$pdrv" ] || fail "$peer has '$(pt_driver "$peer")', want $pdrv"
 }
 
-case_pt_vfio_permission() {
-	err_dev CONDUIT_TEST_IO_DEVICE || return
+# unpriv_begin: binds the I/O test device (dev, its previous driver prev,
+# its group g) and opens /dev/kvm to everyone, saving the modes of /dev/kvm
+# and /dev/vfio/$g; unpriv_end restores them and gives the device back.
+unpriv_begin() {
+	err_dev CONDUIT_TEST_IO_DEVICE || return 1
 	dev=$D
 	prev=$(pt_driver "$dev")
 	bind_case "$dev"
-	[ -z "$FAIL" ] || return
+	[ -z "$FAIL" ] || return 1
 	g=$(err_group "$dev")
 	kvm=$(err_save /dev/kvm) vfio=$(err_save "/dev/vfio/$g")
 	chmod 666 /dev/kvm
+}
+
+unpriv_end() {
+	err_restore /dev/kvm "$kvm"
+	err_restore "/dev/vfio/$g" "$vfio"
+	unbind_case "$dev"
+	[ "$(pt_driver "$dev")" = "$prev" ] || fail "$dev has '$(pt_driver "$dev")' after unbind, want $prev"
+}
+
+case_pt_vfio_permission() {
+	unpriv_begin || return
 	chmod 600 "/dev/vfio/$g" && chown 0:0 "/dev/vfio/$g"
 	err_as_user
 	conduit_fails 1 "cannot open /dev/vfio/$g: Permission denied: run conduit as root" \
@@ -105,23 +119,13 @@ case_pt_vfio_permission() {
 	CONDUIT_BIN=$ERR_BIN
 	expect_out "'chown you /dev/vfio/$g'"
 	err_show
-	err_restore /dev/kvm "$kvm"
-	err_restore "/dev/vfio/$g" "$vfio"
-	unbind_case "$dev"
-	[ "$(pt_driver "$dev")" = "$prev" ] || fail "$dev has '$(pt_driver "$dev")' after unbind, want $prev"
+	unpriv_end
 }
 
 # 64 KiB cannot hold 256 MiB of guest RAM; root would not be limited at all
 # (CAP_IPC_LOCK), so the failure also shows conduit really ran unprivileged.
 case_pt_memlock() {
-	err_dev CONDUIT_TEST_IO_DEVICE || return
-	dev=$D
-	prev=$(pt_driver "$dev")
-	bind_case "$dev"
-	[ -z "$FAIL" ] || return
-	g=$(err_group "$dev")
-	kvm=$(err_save /dev/kvm) vfio=$(err_save "/dev/vfio/$g")
-	chmod 666 /dev/kvm
+	unpriv_begin || return
 	chown "$ERR_UID:$ERR_UID" "/dev/vfio/$g"
 	err_as_user 64
 	conduit_fails 1 "cannot pin guest RAM for DMA: the memlock limit is 64 KiB, passthrough needs 256 MiB" \
@@ -132,11 +136,8 @@ case_pt_memlock() {
 	conduit_fails 1 "the memlock limit is 64 KiB" --memory 256M --passthrough "$dev"
 	CONDUIT_BIN=$ERR_BIN
 	dmesg | grep 'RLIMIT_MEMLOCK' | tail -n 1 | sed 's/^/# dmesg: /'
-	err_restore /dev/kvm "$kvm"
-	err_restore "/dev/vfio/$g" "$vfio"
 	# ... and the device is still bindable and unbindable.
-	unbind_case "$dev"
-	[ "$(pt_driver "$dev")" = "$prev" ] || fail "$dev has '$(pt_driver "$dev")' after unbind, want $prev"
+	unpriv_end
 	bind_case "$dev"
 	unbind_case "$dev"
 	[ "$(pt_driver "$dev")" = "$prev" ] || fail "$dev has '$(pt_driver "$dev")' after the second unbind"
