@@ -157,6 +157,9 @@ static void update_bars(struct pci_device *d)
 			}
 			b->mapped = true;
 			b->addr = addr;
+			pr_info("pci 00:%02x.0 %s: BAR%d at 0x%llx, size 0x%llx [%s]", d->slot,
+				d->name, i, (unsigned long long)addr, (unsigned long long)b->size,
+				b->io ? "io" : b->prefetch ? "prefmem" : "mem");
 		}
 		if (b->is64)
 			i++;

@@ -5,11 +5,14 @@
 #include <string.h>
 #include "cli.h"
 #include "log.h"
+#include "../boot/firmware.h"
 
 static const struct option options[] = {
 	{ "kernel",      required_argument, NULL, 'k' },
 	{ "initrd",      required_argument, NULL, 'i' },
 	{ "cmdline",     required_argument, NULL, 'a' },
+	{ "bios",        required_argument, NULL, 'B' },
+	{ "bios-log",    required_argument, NULL, 'L' },
 	{ "memory",      required_argument, NULL, 'm' },
 	{ "cpus",        required_argument, NULL, 'c' },
 	{ "console",     required_argument, NULL, 'C' },
@@ -29,12 +32,20 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: conduit --kernel BZIMAGE [options]\n"
+"       conduit --bios FILE|seabios [--kernel BZIMAGE] [options]\n"
 "\n"
 "Boot a Linux guest under KVM.\n"
 "\n"
 "  -k, --kernel FILE       Linux bzImage to boot (x86-64, boot protocol 2.12+)\n"
 "  -i, --initrd FILE       initramfs to load\n"
 "  -a, --cmdline STRING    kernel command line (default: \"console=ttyS0\")\n"
+"      --bios FILE         boot through firmware: a BIOS image (64 KiB-16 MiB,\n"
+"                          a multiple of 64 KiB) placed below 4 GiB, or\n"
+"                          'seabios' for %s;\n"
+"                          with --kernel the firmware boots that kernel (an\n"
+"                          option ROM of conduit's loads it); without, the\n"
+"                          firmware boots what it finds. Default: direct boot\n"
+"      --bios-log FILE     write the firmware's debug output (port 0x402) there\n"
 "  -m, --memory SIZE       guest RAM, e.g. 512M, 2G; a bare number is MiB\n"
 "                          (default 256M)\n"
 "  -c, --cpus N            virtual CPUs, 1-%d (default 1)\n"
@@ -67,7 +78,7 @@ static void usage(FILE *f)
 "            (with --no-reboot),\n"
 "            4 guest crashed, 5 quit from the console, 6 a system call\n"
 "            outside the seccomp sandbox, 128+N signal N.\n",
-		MAX_CPUS);
+		SEABIOS_PATH, MAX_CPUS);
 }
 
 static int apply(struct vm_config *cfg, int opt, const char *arg)
@@ -132,8 +143,8 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg)
 			return CLI_EXIT_USAGE;
 	}
 	cfg->verbose = verbose;
-	if (!cfg->kernel) {
-		pr_err("no kernel given: use --kernel BZIMAGE (see conduit --help)");
+	if (!cfg->kernel && !cfg->bios) {
+		pr_err("no kernel given: use --kernel BZIMAGE or --bios FILE (see conduit --help)");
 		return CLI_EXIT_USAGE;
 	}
 	return CLI_RUN;

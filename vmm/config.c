@@ -23,6 +23,8 @@ void config_free(struct vm_config *cfg)
 	free(cfg->kernel);
 	free(cfg->initrd);
 	free(cfg->cmdline);
+	free(cfg->bios);
+	free(cfg->bios_log);
 	for (i = 0; i < cfg->n_passthrough; i++)
 		free(cfg->passthrough[i]);
 	memset(cfg, 0, sizeof(*cfg));
@@ -125,6 +127,10 @@ int config_set(struct vm_config *cfg, const char *key, const char *value,
 		return set_string(&cfg->initrd, value);
 	if (!strcmp(key, "cmdline"))
 		return set_string(&cfg->cmdline, value);
+	if (!strcmp(key, "bios"))
+		return set_string(&cfg->bios, value);
+	if (!strcmp(key, "bios-log"))
+		return set_string(&cfg->bios_log, value);
 	if (!strcmp(key, "memory")) {
 		uint64_t size;
 
@@ -180,7 +186,7 @@ int config_set(struct vm_config *cfg, const char *key, const char *value,
 		return parse_bool(key, value, &cfg->no_reboot, err, errlen);
 	if (!strcmp(key, "no-seccomp"))
 		return parse_bool(key, value, &cfg->no_seccomp, err, errlen);
-	snprintf(err, errlen, "unknown key '%s' (keys: kernel, initrd, cmdline, "
+	snprintf(err, errlen, "unknown key '%s' (keys: kernel, initrd, cmdline, bios, bios-log, "
 		 "memory, cpus, console, hugepages, passthrough, stats, no-reboot, no-seccomp)", key);
 	return -1;
 }
@@ -197,14 +203,17 @@ static char *trim(char *s)
 	return s;
 }
 
-/* A relative kernel/initrd path in a config file is relative to that file. */
+/* A relative file path in a config file is relative to that file. */
 static int anchor_path(const char *key, const char *value, const char *path,
 		       char *out, size_t outlen)
 {
 	const char *slash = strrchr(path, '/');
 
-	if ((strcmp(key, "kernel") && strcmp(key, "initrd")) ||
-	    value[0] == '/' || !slash)
+	bool file = !strcmp(key, "kernel") || !strcmp(key, "initrd") ||
+		    !strcmp(key, "bios-log") ||
+		    (!strcmp(key, "bios") && strcmp(value, "seabios"));
+
+	if (!file || value[0] == '/' || !slash)
 		return snprintf(out, outlen, "%s", value) >= (int)outlen ? -1 : 0;
 	return snprintf(out, outlen, "%.*s/%s", (int)(slash - path), path,
 			value) >= (int)outlen ? -1 : 0;

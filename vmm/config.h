@@ -19,6 +19,8 @@ struct vm_config {
 	char *kernel;
 	char *initrd;
 	char *cmdline;
+	char *bios;             /* firmware image, or "seabios"; NULL: direct boot */
+	char *bios_log;         /* where the firmware's debug port output goes */
 	uint64_t mem_size;
 	int cpus;
 	enum console_kind console;

@@ -16,7 +16,12 @@
 #include "../boot/acpi.h"
 #include "../boot/bzimage.h"
 #include "../boot/cpu_state.h"
+#include "../boot/firmware.h"
+#include "../boot/firmware_cfg.h"
 #include "../devices/acpi_pm.h"
+#include "../devices/cmos.h"
+#include "../devices/debugcon.h"
+#include "../devices/fw_cfg.h"
 #include "../devices/pci.h"
 #include "../devices/serial.h"
 #include "../devices/virtio_console.h"
@@ -32,6 +37,7 @@
 #include "vm.h"
 
 #define DEFAULT_CMDLINE "console=ttyS0"
+#define FIRMWARE_SLOT   4       /* RAM takes 0-1, BARs 8 and up */
 #define ERRLEN 512
 
 struct file_map {
@@ -50,6 +56,13 @@ struct machine {
 	struct escape_state esc;
 	int sig_fd;
 	struct file_map kernel, initrd;
+	/* --bios: the firmware and what only it needs */
+	bool bios;
+	struct firmware fw;
+	struct fw_cfg *fwcfg;
+	struct cmos cmos;
+	struct debugcon dbg;
+	int bios_log_fd;
 	struct passthrough_dev pt[MAX_PASSTHROUGH];
 	int n_pt;
 	bool stats;
@@ -112,6 +125,27 @@ static int check_host_memory(uint64_t want)
 	return 0;
 }
 
+/* --bios: the image, and the log file, opened now so a bad path fails
+ * before any VM exists. */
+static int validate_bios(struct machine *m, const struct vm_config *cfg)
+{
+	char err[ERRLEN];
+
+	m->bios = true;
+	if (firmware_load(cfg->bios, &m->fw, err, sizeof(err))) {
+		pr_err("%s", err);
+		return -1;
+	}
+	if (!cfg->bios_log)
+		return 0;
+	m->bios_log_fd = open(cfg->bios_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (m->bios_log_fd < 0) {
+		pr_err("--bios-log %s: %s", cfg->bios_log, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* Everything about the user's input that can be checked without KVM. */
 static int validate(struct machine *m, const struct vm_config *cfg,
 		    struct bzimage *bz, struct boot_layout *lay, const char *cmdline)
@@ -119,9 +153,15 @@ static int validate(struct machine *m, const struct vm_config *cfg,
 	char err[ERRLEN];
 	struct guest_mem gm;
 
-	if (map_file(cfg->kernel, "kernel", &m->kernel))
+	if (cfg->bios && validate_bios(m, cfg))
 		return -1;
-	if (bzimage_parse(m->kernel.data, m->kernel.len, bz, err, sizeof(err))) {
+	if (!cfg->kernel && cfg->initrd) {
+		pr_err("--initrd %s needs --kernel", cfg->initrd);
+		return -1;
+	}
+	if (cfg->kernel && map_file(cfg->kernel, "kernel", &m->kernel))
+		return -1;
+	if (cfg->kernel && bzimage_parse(m->kernel.data, m->kernel.len, bz, err, sizeof(err))) {
 		pr_err("kernel %s: %s", cfg->kernel, err);
 		return -1;
 	}
@@ -141,6 +181,8 @@ static int validate(struct machine *m, const struct vm_config *cfg,
 			return -1;
 		}
 	}
+	if (m->bios)
+		return 0;       /* the firmware loads the kernel: fw_linux_setup checks it */
 	memmap_layout(&gm, cfg->mem_size);
 	switch (bzimage_plan(bz, &gm, m->initrd.len, strlen(cmdline), lay, err, sizeof(err))) {
 	case 0:
@@ -254,6 +296,28 @@ static int setup_signals(struct machine *m)
 	return event_loop_add(&m->loop, m->sig_fd, signal_ready, m);
 }
 
+static void *fw_cfg_gpa(void *opaque, uint64_t gpa, uint64_t len)
+{
+	return gpa_to_hva(opaque, gpa, len);
+}
+
+/* CMOS, fw_cfg and the debug port: what the firmware talks to. */
+static int setup_firmware_devices(struct machine *m)
+{
+	struct vm *vm = &m->vm;
+
+	m->fwcfg = calloc(1, sizeof(*m->fwcfg));
+	if (!m->fwcfg || fw_cfg_init(m->fwcfg, fw_cfg_gpa, &vm->mem) ||
+	    fw_cfg_attach(m->fwcfg, &vm->pio) ||
+	    cmos_init(&m->cmos, &vm->mem, vm->n_cpus) || cmos_attach(&m->cmos, &vm->pio) ||
+	    debugcon_init(&m->dbg, m->bios_log_fd, &vm->pio)) {
+		pr_err("firmware device setup failed");
+		return -1;
+	}
+	m->bios_log_fd = -1;    /* the debug port owns it now */
+	return 0;
+}
+
 static int setup_devices(struct machine *m)
 {
 	struct vm *vm = &m->vm;
@@ -264,8 +328,10 @@ static int setup_devices(struct machine *m)
 		pr_err("terminal output setup failed: %s", strerror(errno));
 		return -1;
 	}
-	if (pci_bus_init(&m->pci, &vm->pio, &vm->mmio, MEM_ECAM_START, MEM_PCI32_START,
-			 MEM_PCI32_SIZE, vm->mem.pci64_base, vm->mem.pci64_size)) {
+	if (pci_bus_init(&m->pci, &vm->pio, &vm->mmio, MEM_ECAM_START,
+			 m->bios ? FIRMWARE_PCI32_START : MEM_PCI32_START,
+			 m->bios ? FIRMWARE_PCI32_SIZE : MEM_PCI32_SIZE,
+			 vm->mem.pci64_base, vm->mem.pci64_size)) {
 		pr_err("PCI bus setup failed");
 		return -1;
 	}
@@ -285,6 +351,8 @@ static int setup_devices(struct machine *m)
 		pr_err("legacy device setup failed");
 		return -1;
 	}
+	if (m->bios && setup_firmware_devices(m))
+		return -1;
 	if (m->console != CONSOLE_VIRTIO)
 		return 0;
 	m->vcon = calloc(1, sizeof(*m->vcon));
@@ -295,6 +363,46 @@ static int setup_devices(struct machine *m)
 	m->vcon->output = console_output;
 	m->vcon->output_opaque = &m->out;
 	vm->vcon = &m->vcon->vp;
+	return 0;
+}
+
+/* --bios: ACPI tables at the top of low RAM (handed over through the
+ * table loader), the fw_cfg items, the image itself. */
+static int load_firmware(struct machine *m, const struct bzimage *bz, const char *cmdline)
+{
+	struct vm *vm = &m->vm;
+	uint64_t base = firmware_acpi_base(&vm->mem);
+	struct acpi_params ap = {
+		.n_cpus = vm->n_cpus,
+		.ecam_base = MEM_ECAM_START, .ecam_size = PCI_ECAM_BUS_SIZE,
+		.pci32_base = FIRMWARE_PCI32_START, .pci32_size = FIRMWARE_PCI32_SIZE,
+		.pci64_base = vm->mem.pci64_base, .pci64_size = vm->mem.pci64_size,
+	};
+	uint8_t *acpi = gpa_to_hva(&vm->mem, base, FIRMWARE_ACPI_SIZE);
+	uint8_t *rsdp;
+	char err[ERRLEN];
+	uint64_t at;
+
+	at = acpi ? acpi_build(&ap, acpi, base, FIRMWARE_ACPI_SIZE) : 0;
+	if (!at) {
+		pr_err("ACPI tables do not fit at 0x%llx", (unsigned long long)base);
+		return -1;
+	}
+	rsdp = acpi + (at - base);
+	if (firmware_cfg_fill(m->fwcfg, &vm->mem, vm->n_cpus, rsdp, 36)) {
+		pr_err("firmware configuration does not fit in fw_cfg");
+		return -1;
+	}
+	if (firmware_install(&m->fw, vm->vm_fd, FIRMWARE_SLOT, &vm->mem, err, sizeof(err))) {
+		pr_err("%s", err);
+		return -1;
+	}
+	(void)bz;
+	(void)cmdline;
+	pr_info("firmware %s (%zu KiB) at 0x%llx", m->fw.path, m->fw.size >> 10,
+		(unsigned long long)(MEM_4G - m->fw.size));
+	unmap_file(&m->kernel);
+	unmap_file(&m->initrd);
 	return 0;
 }
 
@@ -341,6 +449,8 @@ static int setup_vcpus(struct machine *m, const struct boot_layout *lay)
 		m->n_vcpus++;
 	}
 	m->vm.vcpus = m->vcpus;
+	if (m->bios)
+		return 0;       /* KVM's reset state: the reset vector, real mode */
 	ret = boot_set_regs(m->vcpus[0].fd, lay->entry, lay->zero_page_addr,
 			    vm_has_la57(&m->vm));
 	if (ret) {
@@ -395,6 +505,14 @@ static void teardown(struct machine *m)
 	vm_destroy(&m->vm);
 	unmap_file(&m->kernel);
 	unmap_file(&m->initrd);
+	if (m->fwcfg) {
+		debugcon_close(&m->dbg);
+		fw_cfg_destroy(m->fwcfg);
+		free(m->fwcfg);
+	}
+	if (m->bios_log_fd >= 0)
+		close(m->bios_log_fd);
+	firmware_free(&m->fw);
 }
 
 static int start(struct machine *m)
@@ -454,12 +572,16 @@ static int machine_boot(const struct vm_config *cfg)
 		return EXIT_ERROR;
 	}
 	m->sig_fd = -1;
+	m->bios_log_fd = -1;
 	m->out.fd = m->out.timer_fd = -1;
 	m->console = cfg->console;
 	m->stats = cfg->stats;
 	if (validate(m, cfg, &bz, &lay, cmdline)) {
 		unmap_file(&m->kernel);
 		unmap_file(&m->initrd);
+		firmware_free(&m->fw);
+		if (m->bios_log_fd >= 0)
+			close(m->bios_log_fd);
 		free(m);
 		return EXIT_ERROR;
 	}
@@ -482,7 +604,8 @@ static int machine_boot(const struct vm_config *cfg)
 	}
 	/* The kernel is copied in (and its file unmapped) before passthrough
 	 * pins all guest RAM, so the file never adds to the peak footprint. */
-	if (setup_devices(m) || load_guest(m, &bz, &lay, cmdline))
+	if (setup_devices(m) ||
+	    (m->bios ? load_firmware(m, &bz, cmdline) : load_guest(m, &bz, &lay, cmdline)))
 		goto out;
 	if (passthrough_start(&m->vm, m->pt, m->n_pt, err, sizeof(err)) ||
 	    pci_bus_assign_all(&m->pci, err, sizeof(err))) {

@@ -8,7 +8,8 @@
  *   0xe0000000 - 0xefffffff  PCI ECAM (buses 0-255)
  *   0xfec00000               IOAPIC
  *   0xfee00000 - 0xfeefffff  LAPIC / MSI window: nothing else is ever placed here
- *   0xfffbc000 - 0xfffbffff  KVM identity map and TSS pages (Intel only)
+ *   0xfeffc000 - 0xfeffffff  KVM identity map and TSS pages (Intel only)
+ *   4 GiB - size .. 4 GiB    --bios: the firmware image, read-only (up to 16 MiB)
  *   0x100000000 - high_end   RAM beyond 3 GiB
  *   pci64_base ...           64-bit PCI BAR window, 1 GiB-aligned above RAM,
  *                            up to the guest's physical address width
@@ -33,8 +34,8 @@
 #define MEM_IOAPIC_START   0xfec00000ULL
 #define MEM_LAPIC_START    0xfee00000ULL
 #define MEM_MSI_SIZE       0x00100000ULL
-#define MEM_KVM_IDMAP      0xfffbc000ULL
-#define MEM_KVM_TSS        0xfffbd000ULL
+#define MEM_KVM_IDMAP      0xfeffc000ULL
+#define MEM_KVM_TSS        0xfeffd000ULL
 #define MEM_4G             0x100000000ULL
 #define MEM_PCI64_SIZE     (64ULL << 30)
 
