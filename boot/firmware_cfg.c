@@ -55,6 +55,7 @@ int firmware_cfg_fill(struct fw_cfg *fc, const struct guest_mem *gm, int n_cpus,
 	uint64_t ram = gm->ram_size;
 	uint16_t cpus = (uint16_t)n_cpus, menu = 0;
 	uint32_t fail_wait = UINT32_MAX;        /* no bootable device: stay, no reset */
+	uint16_t sercon = 0x3f8;                /* no VGA: int 10h text to the serial port */
 	int ret;
 
 	ret = fw_cfg_add_item(fc, FW_CFG_RAM_SIZE, &ram, sizeof(ram));
@@ -66,6 +67,8 @@ int firmware_cfg_fill(struct fw_cfg *fc, const struct guest_mem *gm, int n_cpus,
 		ret = fw_cfg_add_item(fc, FW_CFG_BOOT_MENU, &menu, sizeof(menu));
 	if (!ret)
 		ret = fw_cfg_add_file(fc, "etc/boot-fail-wait", &fail_wait, sizeof(fail_wait));
+	if (!ret)
+		ret = fw_cfg_add_file(fc, "etc/sercon-port", &sercon, sizeof(sercon));
 	if (!ret)
 		ret = add_e820(fc, gm);
 	if (!ret)

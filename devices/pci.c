@@ -364,6 +364,7 @@ static int assign(struct pci_bus *bus, struct pci_device *d, int i)
 
 int pci_bus_add(struct pci_bus *bus, struct pci_device *d)
 {
+	uint32_t id;
 	int slot, i;
 
 	for (slot = 1; slot < PCI_MAX_SLOTS && bus->slot[slot]; slot++)
@@ -379,6 +380,8 @@ int pci_bus_add(struct pci_bus *bus, struct pci_device *d)
 	d->bus = bus;
 	d->slot = slot;
 	bus->slot[slot] = d;
+	id = d->cfg_read ? d->cfg_read(d, PCI_VENDOR_ID, 4) : (uint32_t)get(d->cfg + PCI_VENDOR_ID, 4);
+	pr_info("pci 00:%02x.0 %04x:%04x %s", slot, id & 0xffff, id >> 16, d->name);
 	return slot;
 }
 

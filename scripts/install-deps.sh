@@ -7,7 +7,7 @@ SUDO=""
 # clang and libclang-rt-14-dev (libFuzzer and the sanitizer runtimes, only a
 # Recommends of clang's) build the fuzzers of `make fuzz`.
 PKGS="build-essential pkg-config liburing-dev check clang libclang-rt-14-dev \
-      qemu-system-x86 qemu-utils busybox-static cpio kmod seabios gzip xz-utils \
+      qemu-system-x86 qemu-utils busybox-static cpio kmod seabios ipxe-qemu gzip xz-utils \
       util-linux"
 missing=""
 for p in $PKGS; do

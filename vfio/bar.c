@@ -317,6 +317,8 @@ void vfio_rom_update(struct vfio_pci *v)
 	    !io_bus_add(&v->vm->mmio, addr, v->rom_size, rom_read, rom_write, v, "expansion ROM")) {
 		v->rom_mapped = true;
 		v->rom_addr = addr;
+		pr_info("pci 00:%02x.0 %s: ROM at 0x%llx, size 0x%llx", v->pci.slot, v->pci.name,
+			(unsigned long long)addr, (unsigned long long)v->rom_size);
 	}
 }
 

@@ -33,7 +33,7 @@ median() {
 }
 
 echo "boot to guest init (ms, launch -> CONDUIT-L2-INIT), one L1 run:"
-for vmm in conduit qemu-q35 qemu-microvm; do
+for vmm in conduit conduit-bios qemu-q35 qemu-microvm; do
 	runs=$(tr -d '\r' <"$src" | awk -v v="$vmm" '$1 == "BENCH" && $2 == v && $3 != "none" { print $3 }')
 	eval "med_${vmm//-/_}=$(echo "$runs" | grep . | median)"
 	printf '  %-13s %d runs: %s  median %s\n' "$vmm" "$(echo "$runs" | grep -c .)" \
@@ -45,6 +45,9 @@ ratio() {
 }
 echo "  conduit / qemu-q35     = $(ratio "$med_conduit" "$med_qemu_q35")   (target <= 0.60)"
 echo "  conduit / qemu-microvm = $(ratio "$med_conduit" "$med_qemu_microvm")   (target <= 1.00)"
+echo "  through firmware (SeaBIOS; QEMU q35 boots through SeaBIOS too):"
+echo "    conduit-bios / conduit  = $(ratio "$med_conduit_bios" "$med_conduit")   (the firmware's cost)"
+echo "    conduit-bios / qemu-q35 = $(ratio "$med_conduit_bios" "$med_qemu_q35")"
 own=$(tr -d '\r' <"$src" | awk '$1 == "BENCH-OWN-KIB" { print $2 }' | sort -n | tail -n 1)
 echo "conduit's own memory (peak RSS - resident guest RAM): ${own:-none} KiB   (target < 8192)"
 

@@ -69,6 +69,10 @@ build_l1() {
 	else
 		log "no conduit binary at $CONDUIT_BIN (build it with 'make STATIC=1'); L1 has none"
 	fi
+	# conduit --bios seabios in L1 (cases-firmware.sh, bench-conduit-bios).
+	mkdir -p "$root/usr/share/seabios"
+	cp -L /usr/share/seabios/bios.bin "$root/usr/share/seabios/bios.bin" ||
+		die "no /usr/share/seabios/bios.bin (install seabios)"
 	[ "${INCLUDE_QEMU:-0}" = 0 ] || install_qemu "$root"
 	L1_INITRD=$BUILD_DIR/l1.cpio
 	[ "${L1_COMPRESS:-gzip}" = none ] || L1_INITRD=$L1_INITRD.gz

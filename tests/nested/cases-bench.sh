@@ -51,6 +51,12 @@ conduit_once() {
 	echo "BENCH-OWN-KIB ${own:-none}"
 }
 
+# Through SeaBIOS (--bios seabios): conduit's option ROM loads the kernel.
+conduit_bios_once() {
+	bench_boot conduit-bios "$CONDUIT_BIN" -v --bios seabios --kernel "$L2_KERNEL" \
+		--initrd "$L2_INITRD" --cmdline "$BENCH_CMDLINE" --memory "${L2_MEMORY}M" --cpus 1
+}
+
 qemu_once() {
 	bench_boot "qemu-$1" qemu-system-x86_64 -enable-kvm -cpu host -machine "$1" \
 		-m "$L2_MEMORY" -smp 1 -nodefaults -nographic -no-reboot -serial stdio \
@@ -59,6 +65,11 @@ qemu_once() {
 
 case_bench_conduit() {
 	bench_loop conduit_once
+}
+
+case_bench_conduit_bios() {
+	[ -r /usr/share/seabios/bios.bin ] || { skip "no SeaBIOS in L1"; return; }
+	bench_loop conduit_bios_once
 }
 
 case_bench_qemu_q35() {

@@ -57,6 +57,9 @@ export CONDUIT_TEST_IO_DEVICE=0000:00:04.0
 export CONDUIT_TEST_MSI_DEVICE=0000:00:06.0
 # QEMU's ivshmem-plain: an 8 GiB 64-bit BAR backed by a sparse file on L0.
 export CONDUIT_TEST_BIG_BAR_DEVICE=0000:00:07.0
+# QEMU's e1000e with its iPXE option ROM (efi-e1000e.rom): the firmware runs
+# the ROM of a passed-through device (cases-firmware.sh).
+export CONDUIT_TEST_ROM_DEVICE=0000:00:08.0
 # Two more pci-serial cards behind a pci-bridge (00:05.0): one IOMMU group,
 # both on the serial driver; cases-errors.sh binds only the first.
 export CONDUIT_TEST_GROUP_DEVICE=0000:01:01.0 CONDUIT_TEST_GROUP_PEER=0000:01:02.0

@@ -282,6 +282,7 @@ boot_l1() {
 		-netdev user,id=n0,restrict=on -device vmxnet3,netdev=n0,addr=0x6,romfile= \
 		-object "memory-backend-file,id=shm0,share=on,size=8G,mem-path=$IVSHMEM_IMG" \
 		-device ivshmem-plain,memdev=shm0,addr=0x7 \
+		-netdev user,id=n1,restrict=on -device e1000e,netdev=n1,addr=0x8 \
 		-kernel "$VMLINUZ" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 intel_iommu=on quiet $extra"
 	if [ -n "$interactive" ]; then
