@@ -23,6 +23,8 @@ endif
 SRCS := $(wildcard vmm/*.c devices/*.c boot/*.c vfio/*.c)
 OBJS := $(SRCS:%.c=build/%.o)
 LIB_OBJS := $(filter-out build/vmm/main.o,$(OBJS))
+ROM_OBJ  := build/boot/linuxboot_blob.o
+ROM_CC   ?= gcc
 
 TEST_SRCS := $(wildcard tests/unit/*.c)
 TEST_OBJS := $(TEST_SRCS:%.c=build/%.o)
@@ -30,14 +32,28 @@ CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 
 all: conduit
 
-conduit: $(OBJS)
+conduit: $(OBJS) $(ROM_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 build/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-build/unit-tests: $(TEST_OBJS) $(LIB_OBJS)
+# The option ROM that boots Linux through SeaBIOS (boot/linuxboot.S, 16-bit
+# code) is assembled with gcc, linked at 0 into a flat 512-byte image and
+# embedded as data by boot/linuxboot_blob.S. That one object goes into every
+# variant (sanitizer and fuzz builds too).
+build/boot/linuxboot.elf: boot/linuxboot.S boot/linuxboot.h
+	@mkdir -p $(dir $@)
+	$(ROM_CC) -m16 -c -o $@ $<
+
+build/boot/linuxboot.bin: build/boot/linuxboot.elf
+	$(LD) -m elf_i386 -Ttext 0 --oformat binary -o $@ $<
+
+$(ROM_OBJ): boot/linuxboot_blob.S build/boot/linuxboot.bin
+	$(ROM_CC) -c -Wa,-I,build/boot -o $@ $<
+
+build/unit-tests: $(TEST_OBJS) $(LIB_OBJS) $(ROM_OBJ)
 	$(CC) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
 check: conduit build/unit-tests
@@ -46,7 +62,7 @@ check: conduit build/unit-tests
 	sh tests/cli/host_pci.sh ./conduit
 
 # The nested harness copies a static conduit into its L1 initramfs.
-build/conduit-static: $(OBJS)
+build/conduit-static: $(OBJS) $(ROM_OBJ)
 	$(CC) -static -o $@ $^ $(LDLIBS)
 
 e2e: build/conduit-static
@@ -82,7 +98,7 @@ build/fuzz/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
-build/fuzz/libconduit.a: $(FUZZ_LIB_OBJS)
+build/fuzz/libconduit.a: $(FUZZ_LIB_OBJS) $(ROM_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
 
@@ -115,10 +131,10 @@ build/san/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(SAN_CC) $(SAN_CFLAGS) -c -o $@ $<
 
-build/san/conduit: $(SAN_OBJS)
+build/san/conduit: $(SAN_OBJS) $(ROM_OBJ)
 	$(SAN_CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
 
-build/san/unit-tests: $(SAN_TEST_OBJS) $(filter-out build/san/vmm/main.o,$(SAN_OBJS))
+build/san/unit-tests: $(SAN_TEST_OBJS) $(filter-out build/san/vmm/main.o,$(SAN_OBJS)) $(ROM_OBJ)
 	$(SAN_CC) $(SAN_FLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
 check-sanitize: build/san/conduit build/san/unit-tests

@@ -18,6 +18,7 @@
 #include "../boot/cpu_state.h"
 #include "../boot/firmware.h"
 #include "../boot/firmware_cfg.h"
+#include "../boot/fw_linux.h"
 #include "../devices/acpi_pm.h"
 #include "../devices/cmos.h"
 #include "../devices/debugcon.h"
@@ -56,6 +57,7 @@ struct machine {
 	struct escape_state esc;
 	int sig_fd;
 	struct file_map kernel, initrd;
+	const char *kernel_path;
 	/* --bios: the firmware and what only it needs */
 	bool bios;
 	struct firmware fw;
@@ -159,6 +161,7 @@ static int validate(struct machine *m, const struct vm_config *cfg,
 		pr_err("--initrd %s needs --kernel", cfg->initrd);
 		return -1;
 	}
+	m->kernel_path = cfg->kernel;
 	if (cfg->kernel && map_file(cfg->kernel, "kernel", &m->kernel))
 		return -1;
 	if (cfg->kernel && bzimage_parse(m->kernel.data, m->kernel.len, bz, err, sizeof(err))) {
@@ -397,8 +400,17 @@ static int load_firmware(struct machine *m, const struct bzimage *bz, const char
 		pr_err("%s", err);
 		return -1;
 	}
-	(void)bz;
-	(void)cmdline;
+	if (m->kernel.data && fw_linux_setup(m->fwcfg, bz, m->initrd.data, m->initrd.len, cmdline,
+					     base, err, sizeof(err))) {
+		pr_err("kernel %s through the firmware: %s", m->kernel_path, err);
+		return -1;
+	}
+	/* The firmware boots conduit's option ROM first. */
+	if (m->kernel.data && fw_cfg_add_file(m->fwcfg, "bootorder", FW_LINUX_BOOTORDER "\n",
+					      strlen(FW_LINUX_BOOTORDER "\n"))) {
+		pr_err("firmware configuration does not fit in fw_cfg");
+		return -1;
+	}
 	pr_info("firmware %s (%zu KiB) at 0x%llx", m->fw.path, m->fw.size >> 10,
 		(unsigned long long)(MEM_4G - m->fw.size));
 	unmap_file(&m->kernel);

@@ -22,5 +22,6 @@ Suite *vfio_suite(void);
 Suite *seccomp_suite(void);
 Suite *cmos_suite(void);
 Suite *fw_cfg_suite(void);
+Suite *fw_linux_suite(void);
 
 #endif
