@@ -242,7 +242,8 @@ if [ -r /dev/kvm ] && [ -w /dev/kvm ] && [ -r /usr/share/seabios/bios.bin ]; the
 	wait $bpid
 	got=$?
 	fwbars=$(sed -n 's/^PCI: map device bdf=\([0-9a-f:.]*\) *bar \([0-9]\), addr \([0-9a-f]*\), .*/\1 \2 \3/p' "$T/bios.log" | sed 's/ 0*\([0-9a-f][0-9a-f]*\)$/ \1/' | sort)
-	ourbars=$(sed -n 's/^conduit: pci \([0-9a-f:.]*\) [^:]*: BAR\([0-9]\) at 0x\([0-9a-f]*\),.*/\1 \2 \3/p' "$T/err" | sort -u)
+	ourbars=$(sed -n 's/^conduit: pci \([0-9a-f:.]*\) .*: BAR\([0-9]\) at 0x\([0-9a-f]*\),.*/\1 \2 \3/p' "$T/err" |
+		awk '{ last[$1 " " $2] = $3 } END { for (k in last) print k, last[k] }' | sort)
 	fwids=$(sed -n 's/^PCI: init bdf=\([0-9a-f:.]*\) id=\([0-9a-f:]*\).*/\1 \2/p' "$T/bios.log" | grep -v '^00:00.0' | sort)
 	ourids=$(sed -n 's/^conduit: pci \([0-9a-f:.]*\) \([0-9a-f]*:[0-9a-f]*\) .*/\1 \2/p' "$T/err" | sort)
 	if [ "$got" -eq 143 ] && grep -q "^SeaBIOS (version" "$T/bios.log" && grep -q "SeaBIOS (version" "$T/out" &&

@@ -28,8 +28,11 @@ fw_bars() {
 	tr -d '\r' <"$1" | sed -n 's/^PCI: map device bdf=\([0-9a-f:.]*\) *bar \([0-5]\), addr \([0-9a-f]*\), .*/\1 \2 \3/p' |
 		sed 's/ 0*\([0-9a-f][0-9a-f]*\)$/ \1/' | sort
 }
+# conduit logs every move (the firmware sizes 64-bit BARs a half at a time
+# with decoding on): the last address per BAR is where it stayed.
 conduit_bars() {
-	tr -d '\r' <"$1" | sed -n 's/^conduit: pci \([0-9a-f:.]*\) [^:]*: BAR\([0-5]\) at 0x\([0-9a-f]*\),.*/\1 \2 \3/p' | sort -u
+	tr -d '\r' <"$1" | sed -n 's/^conduit: pci \([0-9a-f:.]*\) .*: BAR\([0-5]\) at 0x\([0-9a-f]*\),.*/\1 \2 \3/p' |
+		awk '{ last[$1 " " $2] = $3 } END { for (k in last) print k, last[k] }' | sort
 }
 fw_ids() {
 	tr -d '\r' <"$1" | sed -n 's/^PCI: init bdf=\([0-9a-f:.]*\) id=\([0-9a-f:]*\).*/\1 \2/p' | grep -v '^00:00.0' | sort

@@ -252,7 +252,8 @@ run_case() {
 # show_output LINES: the last LINES lines of the case's VMM output, as comments.
 show_output() {
 	[ -n "$OUT" ] && [ -s "$OUT" ] || return 0
-	tail -n "$1" "$OUT" | tr -cd '\11\12\40-\176' | sed 's/^/#   | /'
+	# awk ends an unterminated last line, so the next TAP line starts afresh.
+	tail -n "$1" "$OUT" | tr -cd '\11\12\40-\176' | awk '{ print "#   | " $0 }'
 }
 
 # demo: the default guest with the console attached (interactive).
