@@ -58,3 +58,12 @@ case_dmesg() {
 	expect_out L2-DMESG:
 	expect_rc 0
 }
+
+# For testing the harness itself (in no suite): the first L1 panics here on
+# purpose; run.sh must boot a new L1 and go on with the cases after it.
+case_debug_l1_panic() {
+	[ -z "${NESTED_RESUMED:-}" ] || return 0
+	echo "# debug-l1-panic: crashing L1 on purpose"
+	echo c >/proc/sysrq-trigger
+	sleep 30
+}

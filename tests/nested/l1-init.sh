@@ -34,6 +34,7 @@ for w in $(cat /proc/cmdline); do
 	conduit.mode=*) MODE=${w#*=} ;;
 	conduit.suite=*) SUITE=${w#*=} ;;
 	conduit.cases=*) CASES=$(echo "${w#*=}" | tr , ' ') ;;
+	conduit.resumed=1) export NESTED_RESUMED=1 ;;
 	conduit.vmm=*) VMM=${w#*=} ;;
 	conduit.verbose=*) export RUNNER_VERBOSE=${w#*=} ;;
 	conduit.diskmd5=*) export DISK_MD5=${w#*=} ;;

@@ -267,7 +267,8 @@ make_disk_image() {
 boot_l1() {
 	initrd=$1 extra=$2 interactive=${3:-}
 	mkdir -p "$CACHE_DIR"
-	: >"$PCI_SERIAL_OUT"
+	# Going on after an L1 death (run.sh): what L2 sent earlier is kept.
+	[ -n "${NESTED_RESUME:-}" ] || : >"$PCI_SERIAL_OUT"
 	set -- qemu-system-x86_64 -machine q35 -accel tcg -cpu max \
 		-m "${NESTED_L1_MEM:-6144}" -smp "${NESTED_L1_CPUS:-2}" \
 		-nodefaults -nographic -no-reboot -serial stdio \
