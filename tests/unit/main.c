@@ -13,7 +13,7 @@ int main(void)
 		acpi_pm_suite,
 		seccomp_suite,
 		cmos_suite, fw_cfg_suite,
-		fw_linux_suite,
+		fw_linux_suite, firmware_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	size_t i;

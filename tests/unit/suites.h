@@ -23,5 +23,6 @@ Suite *seccomp_suite(void);
 Suite *cmos_suite(void);
 Suite *fw_cfg_suite(void);
 Suite *fw_linux_suite(void);
+Suite *firmware_suite(void);
 
 #endif
