@@ -81,8 +81,17 @@ int boot_set_regs(int fd, uint64_t entry, uint64_t zero_page, bool la57)
 	sr.cr3 = la57 ? BOOT_PML5 : BOOT_PML4;
 	sr.cr4 = CR4_PAE | (la57 ? CR4_LA57 : 0);
 	sr.efer = EFER_LME | EFER_LMA;
-	if (ioctl(fd, KVM_SET_SREGS, &sr) < 0)
-		return -errno;
+	if (ioctl(fd, KVM_SET_SREGS, &sr) < 0) {
+		/* Some KVMs (PVM) list LA57 in their CPUID but refuse CR4.LA57:
+		 * the tables map the same 4 GiB from the PML4 too, so enter in
+		 * 4-level paging there. */
+		if (errno != EINVAL || !la57)
+			return -errno;
+		sr.cr3 = BOOT_PML4;
+		sr.cr4 = CR4_PAE;
+		if (ioctl(fd, KVM_SET_SREGS, &sr) < 0)
+			return -errno;
+	}
 
 	memset(&fpu, 0, sizeof(fpu));
 	fpu.fcw = 0x37f;
