@@ -308,6 +308,160 @@ def vfio_config():
     write('vfio_config', 'bridge', u8(0) + bars + vfio_cfg()[:0x0e] + b'\x01')
 
 
+# ---- fw_cfg: setup byte (bits 0-1 3: no DMA; bits 2-6 extra files), then
+# ops; addresses are u32 codes (fwc_low/fwc_high/fwc_wrap) ----
+def fwc_low(off): return u32(off + 0x40)            # 0x10000 + off
+def fwc_high(off): return u32(6 << 29 | (0x100 + off))  # 4 GiB + off
+def fwc_wrap(k): return u32(7 << 29 | k)            # 2^64 - 1 - k
+
+
+FWC_READ, FWC_SKIP, FWC_SELECT, FWC_WRITE = 0x02, 0x04, 0x08, 0x10
+
+
+def fwc_sel(key): return u8(0) + u16(key)
+def fwc_sel_ref(i, wbit=False): return u8(1) + u8(i | (0x80 if wbit else 0))
+def fwc_rd(n): return u8(2 | (n - 1) << 3)
+
+
+def fwc_dma(at, ctl, key, length, addr, long_len=False, keep_hi=False):
+    op = 4 | (0x80 if long_len else 0) | (0x40 if keep_hi else 0)
+    return u8(op) + at + u8(ctl) + u16(key) + (u32 if long_len else u16)(length) + addr
+
+
+def fwc_port(port, size_code, value=None):
+    op = 3 | size_code << 3 | (0x80 if value is not None else 0)
+    v = b'' if value is None else {0: u8, 1: u16, 2: u32}[size_code](value)
+    return u8(op) + u8(port - 0x50e) + v
+
+
+def fw_cfg():
+    write('fw_cfg', 'signature-id-dir',
+          u8(0) + fwc_sel(0) + fwc_rd(4) + fwc_rd(1) + fwc_sel(1) + fwc_rd(4) +
+          fwc_sel_ref(2) + fwc_rd(32) * 4 + fwc_sel(0x8003) + fwc_rd(32) * 2)
+    write('fw_cfg', 'dma-read-dir',
+          u8(0) + fwc_dma(fwc_low(0x100), FWC_READ | FWC_SELECT, 0x19, 0x200, fwc_low(0x1000)) +
+          fwc_dma(fwc_low(0x100), FWC_READ, 0, 0x80, fwc_high(0x10)))
+    # Skip into the 5000-byte file and read past its end, then a short one.
+    write('fw_cfg', 'dma-skip-read',
+          u8(0) + fwc_dma(fwc_low(0x20), FWC_SKIP | FWC_SELECT, 0x23, 4990, fwc_low(0)) +
+          fwc_dma(fwc_low(0x20), FWC_READ, 0, 64, fwc_low(0x2000)) + fwc_rd(4) +
+          fwc_dma(fwc_low(0x20), FWC_READ | FWC_SELECT, 0x20, 19, fwc_low(0x18)) +
+          fwc_sel_ref(5) + fwc_rd(2))
+    write('fw_cfg', 'dma-errors',
+          u8(0) + fwc_dma(fwc_low(0x40), FWC_READ | FWC_SELECT, 0x21, 0x100, fwc_wrap(0x10)) +
+          fwc_dma(fwc_low(0x40), FWC_WRITE | FWC_SELECT, 0x20, 4, fwc_low(0x800)) +
+          fwc_dma(fwc_low(0xfff0), FWC_READ | FWC_SELECT, 0x0, 0x20, fwc_low(0xffe8)) +
+          fwc_dma(fwc_low(0xfff8), FWC_READ, 0, 4, fwc_low(0)) +
+          fwc_dma(fwc_high(0x40), FWC_READ | FWC_SELECT, 0x22, 0xffffffff, fwc_high(0),
+                  long_len=True) +
+          fwc_dma(fwc_low(0x80), FWC_READ | FWC_SELECT, 0x8003, 60, fwc_low(0x88), keep_hi=True) +
+          u8(5) + fwc_wrap(4))
+    write('fw_cfg', 'no-dma',
+          u8(3) + fwc_port(0x514, 2) + fwc_port(0x518, 2) + fwc_port(0x514, 0) +
+          fwc_dma(fwc_low(0), FWC_READ | FWC_SELECT, 0, 4, fwc_low(0x10)) +
+          fwc_sel(1) + fwc_rd(4))
+    write('fw_cfg', 'many-files',
+          u8(31 << 2) + fwc_dma(fwc_low(0), FWC_READ | FWC_SELECT, 0x19, 4 + 32 * 64,
+                                fwc_low(0x100)) +
+          fwc_sel(0x3f) + fwc_rd(8) + fwc_sel(0x40) + fwc_rd(2))
+    ports = b''
+    for port in range(0x50e, 0x51e):
+        for sc in range(3):
+            ports += fwc_port(port, sc)
+    write('fw_cfg', 'odd-ports',
+          u8(1) + fwc_sel(0x4000) + ports + fwc_port(0x511, 0, 0x55) + fwc_rd(4) +
+          u8(7 | 1 << 3) + u8(7 | 2 << 3) + u8(7 | 0x80) + u8(0xaa) +
+          fwc_port(0x510, 2, 0x20) + fwc_rd(3) + fwc_port(0x516, 2, 0x12345678))
+
+
+# ---- cmos: RAM (u16, shift), CPUs (u16), host clock, then ops ----
+def cmos_host(how, v):
+    return u8(how) + {0: u64, 1: u32, 2: lambda x: u64(x)[:5], 3: u32}[how](v)
+
+
+def cmos_head(ram_units, shift, cpus, host):
+    return u16(ram_units) + u8(shift) + u16(cpus) + host
+
+
+LEAP_DAY = cmos_host(3, 1709211909 - 1700000000)      # 2024-02-29 13:05:09
+
+
+def c_rd(idx): return u8(3) + u8(idx)
+def c_wr(idx, v): return u8(4) + u8(idx) + u8(v)
+def c_tick(delta, hours=False, months=False):
+    return u8(5 | (0x08 if hours else 0) | (0x10 if months else 0)) + u8(delta)
+
+
+TIME = [0x00, 0x02, 0x04, 0x06, 0x07, 0x08, 0x09, 0x32]
+
+
+def c_rd_time(): return b''.join(c_rd(i) for i in TIME)
+
+
+def cmos():
+    base = cmos_head(4095, 0, 2, LEAP_DAY)              # 256 MiB, 2 CPUs
+    write('cmos', 'read-clock',
+          base + c_rd_time() + c_tick(60, hours=True) + c_rd_time() + c_rd(0x0c) +
+          c_rd(0x0c) + c_tick(1) + u8(1) + c_rd(0x0a) + c_rd(0x0d))
+    write('cmos', 'set-time',
+          base + c_wr(0x0b, 0x82) + c_tick(100) + c_rd(0) + c_wr(0, 0x00) + c_wr(2, 0x30) +
+          c_wr(4, 0x08) + c_wr(7, 0x15) + c_wr(8, 0x06) + c_wr(9, 0x30) + c_rd(2) +
+          c_wr(0x0b, 0x02) + c_rd_time() + c_tick(61) + c_rd_time())
+    write('cmos', '12h-binary',
+          base + c_wr(0x0b, 0x04) + c_rd(4) + c_wr(4, 0x87) + c_rd(4) + c_wr(0x0b, 0x84) +
+          c_wr(4, 0x80 | 12) + c_wr(0x0b, 0x06) + c_rd_time() + c_wr(0x0b, 0x00) + c_rd(4) +
+          c_tick(12, hours=True) + c_rd(4))
+    write('cmos', 'bad-dates',
+          base + c_wr(7, 0x30) + c_wr(0x32, 0x19) + c_wr(0, 0x5a) + c_wr(0x0b, 0x82) +
+          c_wr(8, 0x02) + c_wr(7, 0x30) + c_wr(0x0b, 0x02) + c_rd_time() +
+          c_wr(0x0b, 0x86) + c_wr(9, 99) + c_wr(0x32, 99) + c_wr(8, 12) + c_wr(7, 31) +
+          c_wr(4, 23) + c_wr(2, 59) + c_wr(0, 59) + c_wr(0x0b, 0x06) + c_rd_time() +
+          c_tick(1) + c_rd_time())
+    write('cmos', 'nvram-memory',
+          cmos_head(8191, 4, 4, LEAP_DAY) +                 # 8 GiB, 4 CPUs
+          c_rd(0x15) + c_rd(0x34) + c_rd(0x5b) + c_wr(0x17, 0x12) + c_wr(0x5d, 0xff) +
+          c_rd(0x97) + c_wr(0xc0, 0x5a) + c_rd(0x40) + c_wr(0x0a, 0xff) + c_rd(0x0a) +
+          c_wr(0x0c, 0xff) + c_wr(0x0d, 0) + c_rd(0x0d) + c_wr(0x0b, 0x12) + c_tick(5) +
+          c_rd(0x0c) + u8(7 | 1 << 3 | 1 << 5) + u8(7 | 2 << 3 | 2 << 5) +
+          u8(7 | 0x80 | 1 << 3) + u8(0x5f) + u8(7 | 2 << 3) + u8(7 | 0x80 | 2 << 3) + u8(1) +
+          u8(7 | 0x80 | 3 << 3) + u8(9) + u8(7 | 0x80 | 1 << 3 | 1 << 5) + u16(0x10))
+    write('cmos', 'clock-extremes',
+          cmos_head(0, 0, 0, cmos_host(0, 0x7fffffffffffffff)) + c_rd_time() +
+          u8(6) + cmos_host(1, 12345) + c_rd_time() + c_wr(0x32, 0x20) + c_rd_time() +
+          u8(6) + cmos_host(2, 253402300790) + c_rd_time() + c_tick(20) + c_rd_time() +
+          c_wr(0x0b, 0x82) + c_wr(0x32, 0x99) + c_wr(9, 0x99) + c_wr(8, 0x12) +
+          c_wr(7, 0x31) + c_wr(4, 0x23) + c_wr(2, 0x59) + c_wr(0, 0x59) +
+          c_wr(0x0b, 0x02) + c_tick(100, months=True) + c_rd_time() +
+          u8(6) + cmos_host(0, 0x8000000000000000) + c_rd_time() + c_rd(0x0c))
+
+
+# ---- debugcon: output kind (0 none, 1 pipe, 2 memfd, 3 broken pipe,
+# 4 read-only), then ops ----
+def dc_str(data): return u8(1) + u8(len(data)) + data
+def dc_run(n, b): return u8(2) + u16(n) + u8(b)
+def dc_rd(port_code=0, size_code=0): return u8(3 | size_code << 2 | port_code << 4)
+def dc_close(): return u8(3 | 0x80)
+
+
+def dc_out(value, size_code=0, port_code=0):
+    return u8(size_code << 2 | port_code << 4) + {0: u8, 1: u16, 2: u32}[size_code](value)
+
+
+def debugcon():
+    log = dc_str(b'SeaBIOS (version 1.16.2)\n') + dc_str(b'BUILD: gcc\n') + dc_str(b'no newline')
+    write('debugcon', 'pipe-log', u8(1) + log + dc_rd() + dc_out(ord('\n')) + log)
+    write('debugcon', 'memfd-full-buffer',
+          u8(2) + dc_run(5000, ord('x')) + dc_str(b'\n') + dc_run(4096, ord('y')) + dc_rd(0, 2))
+    write('debugcon', 'none-sizes',
+          u8(0) + dc_out(0x0a41, 1) + dc_out(0x0a0a0a42, 2) + dc_out(0x43, 0, 2) +
+          dc_out(0x44, 0, 3) + dc_rd(2) + dc_rd(3, 1) + dc_rd(0, 1) + dc_run(6000, 0))
+    write('debugcon', 'broken-pipe', u8(3) + log + dc_run(4100, ord('z')))
+    write('debugcon', 'read-only', u8(4) + log + dc_close() + log)
+    write('debugcon', 'close-then-write',
+          u8(1) + dc_str(b'abc\n') + dc_str(b'pending') + dc_close() + dc_str(b'more\n') +
+          dc_close() + dc_rd())
+
+
 for gen in (virtqueue, virtio_pci, pci, msix, msi, serial, acpi_pm, bzimage, config, size,
-            bdf, vfio_config):
+            bdf, vfio_config, fw_cfg, cmos, debugcon):
     gen()
