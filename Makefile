@@ -15,6 +15,11 @@ CC      ?= gcc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Wshadow -Wno-unused-parameter \
            -Werror=implicit-function-declaration -D_GNU_SOURCE -MMD -MP
+# Kernel uAPI headers newer than Debian 12's (IOMMUFD, the VFIO cdev): from
+# trixie's linux-libc-dev, extracted by scripts/fetch-uapi.sh, searched first.
+UAPI_DIR := .cache/uapi
+UAPI_HDR := $(UAPI_DIR)/linux/iommufd.h
+CFLAGS  += -isystem $(UAPI_DIR)
 LDLIBS  += -luring -lpthread
 ifeq ($(STATIC),1)
 LDFLAGS += -static
@@ -35,7 +40,10 @@ all: conduit
 conduit: $(OBJS) $(ROM_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-build/%.o: %.c
+$(UAPI_HDR):
+	bash scripts/fetch-uapi.sh $(UAPI_DIR)
+
+build/%.o: %.c | $(UAPI_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -94,7 +102,7 @@ FUZZ_CFLAGS  := $(filter-out -O% -g,$(CFLAGS)) -O1 -g $(SAN_FLAGS) \
 FUZZERS      := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_LIB_OBJS := $(LIB_OBJS:build/%=build/fuzz/%)
 
-build/fuzz/%.o: %.c
+build/fuzz/%.o: %.c | $(UAPI_HDR)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
@@ -127,7 +135,7 @@ SAN_SUITES    = $(filter-out seccomp,$(shell sed -n \
 SAN_ENV      := ASAN_OPTIONS=log_path=$(CURDIR)/build/san/reports/asan:detect_leaks=1 \
                 UBSAN_OPTIONS=log_path=$(CURDIR)/build/san/reports/ubsan:print_stacktrace=1
 
-build/san/%.o: %.c
+build/san/%.o: %.c | $(UAPI_HDR)
 	@mkdir -p $(dir $@)
 	$(SAN_CC) $(SAN_CFLAGS) -c -o $@ $<
 

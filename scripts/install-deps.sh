@@ -6,9 +6,11 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 # clang and libclang-rt-14-dev (libFuzzer and the sanitizer runtimes, only a
 # Recommends of clang's) build the fuzzers of `make fuzz`.
+# flex, bison, bc, libelf-dev and libssl-dev build the project's test kernel
+# (tests/nested/kernel.sh, configs/l1-kernel.config) for the IOMMUFD runs.
 PKGS="build-essential pkg-config liburing-dev check clang libclang-rt-14-dev \
       qemu-system-x86 qemu-utils busybox-static cpio kmod seabios ipxe-qemu gzip xz-utils \
-      util-linux"
+      util-linux flex bison bc libelf-dev libssl-dev debian-archive-keyring"
 missing=""
 for p in $PKGS; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
