@@ -1,30 +1,49 @@
 /* The IOMMU backend interface: how a device is opened and how guest RAM is
- * made visible to it. type1 (container/group) now; IOMMUFD can be added
- * behind the same interface without touching the device code. */
+ * made visible to it. Two backends sit behind it: type1 (the VFIO
+ * container and groups, vfio/container.c) and IOMMUFD (/dev/iommu and the
+ * VFIO device cdev, vfio/iommufd.c); the device code sees only this. */
 #ifndef CONDUIT_VFIO_BACKEND_H
 #define CONDUIT_VFIO_BACKEND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define VFIO_MAX_IOVA_RANGES 16
+#define VFIO_DEV_NAME_LEN    40         /* a PCI address or an mdev UUID */
 
 struct iova_range {
 	uint64_t start, end;            /* inclusive */
+};
+
+enum vfio_dev_kind {
+	VFIO_DEV_PCI,                   /* a host PCI device on vfio-pci */
+	VFIO_DEV_MDEV,                  /* a mediated device, by UUID */
+	VFIO_DEV_FD,                    /* a device cdev handed over a socket */
+};
+
+/* One device to open: what it is called and where vfio has it. */
+struct vfio_dev_ref {
+	enum vfio_dev_kind kind;
+	char name[VFIO_DEV_NAME_LEN];   /* "0000:03:00.0" or the mdev's UUID */
+	int group;                      /* IOMMU group, -1 when unknown */
+	int cdev;                       /* N of /dev/vfio/devices/vfioN, -1: none */
+	int fd;                         /* VFIO_DEV_FD: the handed-over cdev fd */
 };
 
 struct vfio_backend;
 
 struct vfio_backend_ops {
 	const char *name;
-	/* Open the device with the given BDF ("0000:03:00.0") in IOMMU group
-	 * group; returns the device fd or -1 with a one-line error. */
-	int (*open_device)(struct vfio_backend *b, const char *bdf, int group,
+	/* Open the device; returns its fd or -1 with a one-line error. */
+	int (*open_device)(struct vfio_backend *b, const struct vfio_dev_ref *ref,
 			   char *err, size_t errlen);
 	/* Usable IOVA ranges; returns how many, or -1 when unknown. */
 	int (*iova_ranges)(struct vfio_backend *b, struct iova_range *r, int max);
 	int (*map)(struct vfio_backend *b, uint64_t iova, uint64_t size, void *hva);
 	int (*unmap)(struct vfio_backend *b, uint64_t iova, uint64_t size);
+	/* After every device fd is closed (or, for handed-over devices,
+	 * detached): release the backend. */
 	void (*close)(struct vfio_backend *b);
 };
 
@@ -34,5 +53,16 @@ struct vfio_backend {
 
 /* The type1 container/group backend (vfio/container.c). */
 struct vfio_backend *vfio_type1_open(char *err, size_t errlen);
+
+/* The IOMMUFD backend (vfio/iommufd.c): /dev/iommu, or iommufd >= 0 when
+ * one was handed over (it is then kept open across close, for the next
+ * boot after a guest reboot). */
+struct vfio_backend *vfio_iommufd_open(int iommufd, char *err, size_t errlen);
+/* A handed-over device fd stays open when its VM stops: undo what the
+ * backend did to it (the IOAS attachment) so the next boot can attach it
+ * again. */
+void vfio_iommufd_release_device(struct vfio_backend *b, int fd);
+
+enum vfio_backend_kind { VFIO_BACKEND_AUTO, VFIO_BACKEND_IOMMUFD, VFIO_BACKEND_LEGACY };
 
 #endif

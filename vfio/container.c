@@ -30,6 +30,8 @@ struct type1 {
 
 static int group_fd(struct type1 *t, int group, const char *bdf, char *err, size_t errlen)
 {
+	char msg[HOST_PCI_ERR_LEN];
+	struct pci_addr a;
 	struct vfio_group_status st = { .argsz = sizeof(st) };
 	char path[64];
 	int i, fd;
@@ -56,10 +58,11 @@ static int group_fd(struct type1 *t, int group, const char *bdf, char *err, size
 		goto fail;
 	}
 	if (!(st.flags & VFIO_GROUP_FLAGS_VIABLE)) {
-		struct pci_addr a;
-
-		if (pci_addr_parse(bdf, &a, err, errlen) == 0)
+		if (pci_addr_parse(bdf, &a, msg, sizeof(msg)) == 0)
 			host_pci_msg_group_not_viable(&a, group, err, errlen);
+		else
+			snprintf(err, errlen, "%s: IOMMU group %d is not viable: another device in it is bound to a host driver",
+				 bdf, group);
 		goto fail;
 	}
 	if (ioctl(fd, VFIO_GROUP_SET_CONTAINER, &t->container) < 0) {
@@ -83,17 +86,25 @@ fail:
 	return -1;
 }
 
-static int type1_open_device(struct vfio_backend *b, const char *bdf, int group,
+static int type1_open_device(struct vfio_backend *b, const struct vfio_dev_ref *ref,
 			     char *err, size_t errlen)
 {
 	struct type1 *t = (struct type1 *)b;
-	int gfd = group_fd(t, group, bdf, err, errlen), fd;
+	int gfd, fd;
 
+	if (ref->kind == VFIO_DEV_FD || ref->group < 0) {
+		snprintf(err, errlen, "%s: the legacy (type1) VFIO backend needs the device's IOMMU group; use --vfio-backend iommufd",
+			 ref->name);
+		return -1;
+	}
+	gfd = group_fd(t, ref->group, ref->name, err, errlen);
 	if (gfd < 0)
 		return -1;
-	fd = ioctl(gfd, VFIO_GROUP_GET_DEVICE_FD, bdf);
+	/* The group names its devices by their sysfs names: the PCI address,
+	 * or an mdev's UUID. */
+	fd = ioctl(gfd, VFIO_GROUP_GET_DEVICE_FD, ref->name);
 	if (fd < 0) {
-		snprintf(err, errlen, "%s: VFIO_GROUP_GET_DEVICE_FD: %s%s", bdf, strerror(errno),
+		snprintf(err, errlen, "%s: VFIO_GROUP_GET_DEVICE_FD: %s%s", ref->name, strerror(errno),
 			 errno == EBUSY ? " (the device is already in use)" : "");
 		return -1;
 	}

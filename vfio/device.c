@@ -136,10 +136,10 @@ static int setup(struct vfio_pci *v, uint32_t *next_slot, char *err, size_t errl
 	return 0;
 }
 
-int vfio_pci_attach(struct vm *vm, struct vfio_backend *b, const char *bdf,
-		    int group, unsigned flags, uint32_t *next_slot,
-		    char *err, size_t errlen)
+int vfio_pci_attach(struct vm *vm, struct vfio_backend *b, const struct vfio_dev_ref *ref,
+		    unsigned flags, uint32_t *next_slot, char *err, size_t errlen)
 {
+	const char *bdf = ref->name;
 	struct vfio_pci *v = calloc(1, sizeof(*v));
 	struct iova_range r[VFIO_MAX_IOVA_RANGES];
 	int n;
@@ -154,9 +154,15 @@ int vfio_pci_attach(struct vm *vm, struct vfio_backend *b, const char *bdf,
 		v->msi_efd[n] = -1;
 	snprintf(v->bdf, sizeof(v->bdf), "%s", bdf);
 	v->flags = flags;
-	v->fd = b->ops->open_device(b, bdf, group, err, errlen);
+	v->fd = b->ops->open_device(b, ref, err, errlen);
 	if (v->fd < 0)
 		goto fail;
+	/* A handed-over device fd cannot be opened again: it outlives a
+	 * guest reboot. */
+	if (ref->kind == VFIO_DEV_FD) {
+		v->backend = b;
+		v->keep_fd = true;
+	}
 	n = b->ops->iova_ranges(b, r, VFIO_MAX_IOVA_RANGES);
 	if (dma_check_layout(&vm->mem, r, n, err, errlen))
 		goto fail;
@@ -190,7 +196,10 @@ void vfio_pci_detach(struct vfio_pci *v)
 	vfio_bars_cleanup(v);
 	if (v->fd >= 0) {
 		reset(v);
-		close(v->fd);
+		if (v->keep_fd)
+			vfio_iommufd_release_device(v->backend, v->fd);
+		else
+			close(v->fd);
 	}
 	free(v);
 }

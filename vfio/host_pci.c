@@ -70,6 +70,16 @@ void host_pci_set_dirs(const char *dev, const char *state)
 	set_dir(state_dir, state, "/run/conduit");
 }
 
+const char *host_pci_sysfs_root(void)
+{
+	return sysfs_root;
+}
+
+const char *host_pci_dev_dir(void)
+{
+	return dev_dir;
+}
+
 void host_pci_set_writer(host_pci_writer fn)
 {
 	writer = fn ? fn : write_sysfs;

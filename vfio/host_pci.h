@@ -24,6 +24,9 @@ struct pci_addr {
  * "/dev" and "/run/conduit" (where bind remembers the previous driver). */
 void host_pci_set_root(const char *sysfs_root, const char *modules_dir);
 void host_pci_set_dirs(const char *dev_dir, const char *state_dir);
+/* The roots in force ("/sys", "/dev" unless a test moved them). */
+const char *host_pci_sysfs_root(void);
+const char *host_pci_dev_dir(void);
 
 /* Write one value to one sysfs file; returns 0 or -1 with a message. The
  * default writes the file; tests install one that acts like the kernel. */

@@ -3,25 +3,34 @@
 #ifndef CONDUIT_PASSTHROUGH_H
 #define CONDUIT_PASSTHROUGH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "../vmm/config.h"
+#include "backend.h"
 
 struct vm;
 
 struct passthrough_dev {
-	char bdf[16];
-	int group;
+	struct vfio_dev_ref ref;
+	int iommufd;                    /* handed over with ref.fd, else -1 */
 	unsigned flags;                 /* VFIO_PCI_* in vfio_pci.h */
 };
 
-/* Everything that can be checked before a VM exists: the BDF and its
- * options ("BDF[,msix=off]"), the device, its IOMMU group, its driver, the
- * group's viability. One-line errors. */
+/* Everything that can be checked before a VM exists, for "BDF", "mdev:UUID"
+ * or "fd:SOCKET", each with ",msix=off" allowed: the BDF, the device, its
+ * IOMMU group, its driver, the group's viability, its cdev; an mdev's sysfs
+ * entry; a handed-over device's fds (received here, once). One-line errors. */
 int passthrough_check(const char *spec, struct passthrough_dev *out,
 		      char *err, size_t errlen);
-/* Open the IOMMU backend, attach every device, map all guest RAM for DMA. */
+/* The backend for these devices (see passthrough.c); why says which and
+ * why, or what is missing. Pure, for tests. */
+int passthrough_choose_backend(enum vfio_backend_kind want, const struct passthrough_dev *devs,
+			       int n, bool have_iommufd, bool have_container,
+			       char *why, size_t whylen);
+/* Choose and open the IOMMU backend, attach every device, map all guest
+ * RAM for DMA. */
 int passthrough_start(struct vm *vm, const struct passthrough_dev *devs, int n,
-		      char *err, size_t errlen);
+		      enum vfio_backend_kind backend, char *err, size_t errlen);
 /* Interrupts off, slots out, DMA unmapped, devices reset, fds closed. */
 void passthrough_stop(struct vm *vm);
 void passthrough_print_stats(const struct vm *vm);

@@ -48,9 +48,11 @@ struct vfio_pci {
 	struct pci_device pci;          /* the guest's view */
 	uint8_t emu[PCI_CFG_SIZE];      /* 1: byte served from the view */
 	struct vm *vm;
-	char bdf[16];
+	char bdf[VFIO_DEV_NAME_LEN];     /* the PCI address, or an mdev UUID */
 	unsigned flags;                 /* VFIO_PCI_* */
 	int fd;
+	bool keep_fd;                   /* handed over: detached, never closed */
+	struct vfio_backend *backend;   /* the one that opened it (keep_fd) */
 	uint64_t cfg_off, cfg_size;     /* config region */
 	struct vfio_device_info info;
 	struct vfio_bar bar[PCI_NUM_BARS];
@@ -84,9 +86,8 @@ struct vfio_pci {
 #define VFIO_PCI_NO_MSIX 0x1            /* hide the MSI-X capability */
 
 /* Open, describe and plug a device; everything is undone on failure. */
-int vfio_pci_attach(struct vm *vm, struct vfio_backend *b, const char *bdf,
-		    int group, unsigned flags, uint32_t *next_slot,
-		    char *err, size_t errlen);
+int vfio_pci_attach(struct vm *vm, struct vfio_backend *b, const struct vfio_dev_ref *ref,
+		    unsigned flags, uint32_t *next_slot, char *err, size_t errlen);
 
 /* vfio/pci_config.c */
 int vfio_config_init(struct vfio_pci *v, char *err, size_t errlen);

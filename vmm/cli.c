@@ -18,6 +18,7 @@ static const struct option options[] = {
 	{ "console",     required_argument, NULL, 'C' },
 	{ "hugepages",   required_argument, NULL, 'H' },
 	{ "passthrough", required_argument, NULL, 'p' },
+	{ "vfio-backend", required_argument, NULL, 'I' },
 	{ "config",      required_argument, NULL, 'f' },
 	{ "stats",       no_argument,       NULL, 's' },
 	{ "no-reboot",   no_argument,       NULL, 'R' },
@@ -57,7 +58,13 @@ static void usage(FILE *f)
 "  -p, --passthrough BDF[,msix=off]\n"
 "                          pass a host PCI device bound to vfio-pci through\n"
 "                          (0000:03:00.0 or 03:00.0; repeatable); msix=off\n"
-"                          hides its MSI-X, so the guest uses MSI or INTx\n"
+"                          hides its MSI-X, so the guest uses MSI or INTx.\n"
+"                          Also mdev:UUID (a mediated device), and fd:SOCKET\n"
+"                          (a device handed over by 'conduit bind BDF\n"
+"                          --serve SOCKET': no access to /dev/vfio needed)\n"
+"      --vfio-backend KIND auto (default: iommufd where /dev/iommu and the\n"
+"                          devices' cdevs exist, else legacy), iommufd, or\n"
+"                          legacy (the type1 container and groups)\n"
 "  -s, --stats             at exit, print per passthrough device: BAR exits,\n"
 "                          MSI-X table writes, interrupts relayed, DMA-map time\n"
 "  -f, --config FILE       read 'key = value' settings (keys are the long\n"

@@ -7,7 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include "../vfio/fd_passing.h"
 #include "../vfio/host_pci.h"
+#include "../vfio/host_vfio.h"
 #include "commands.h"
 #include "log.h"
 #include "vm.h"
@@ -37,7 +41,15 @@ static const struct command commands[] = {
 "Hand the PCI device BDF (0000:03:00.0 or 03:00.0) to vfio-pci, or to its\n"
 "vfio-pci variant driver when modules.alias names one, so --passthrough can\n"
 "use it. Its current driver is remembered for 'conduit unbind'. Needs root,\n"
-"an IOMMU, and the driver's module loaded (modprobe vfio-pci).\n",
+"an IOMMU, and the driver's module loaded (modprobe vfio-pci).\n"
+"\n"
+"  --serve SOCKET  then open the device's VFIO cdev and /dev/iommu and hand\n"
+"                  both to one conduit started with --passthrough fd:SOCKET\n"
+"                  (over a Unix socket, SCM_RIGHTS), which needs no access to\n"
+"                  /dev/vfio, /dev/iommu or sysfs; waits for that conduit,\n"
+"                  then exits. Needs IOMMUFD and the VFIO cdev in the kernel.\n"
+"  --user UID      the user allowed on the socket (default: root only);\n"
+"                  the socket is theirs, mode 0600\n",
 	  run_bind },
 	{ "unbind", "BDF",
 "Release the PCI device BDF from vfio-pci and give it back to a host driver:\n"
@@ -45,7 +57,12 @@ static const struct command commands[] = {
 	  run_unbind },
 };
 
+static const char *serve_path;
+static uid_t serve_uid = (uid_t)-1;
+
 static const struct option options[] = {
+	{ "serve",   required_argument, NULL, 'S' },
+	{ "user",    required_argument, NULL, 'u' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help",    no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -68,11 +85,27 @@ bool command_exists(const char *name)
 
 static void usage(const struct command *c)
 {
-	printf("usage: conduit %s [-v]%s%s\n\n%s\n"
+	printf("usage: conduit %s [-v]%s%s%s\n\n%s\n"
 	       "  -v, --verbose   more log output (repeat for debug)\n"
 	       "  -h, --help      this text\n\n"
 	       "Exit codes: 0 success, 1 failure, 2 usage error.\n",
-	       c->name, c->args[0] ? " " : "", c->args, c->help);
+	       c->name, c->args[0] ? " " : "", c->args,
+	       c->run == run_bind ? " [--serve SOCKET [--user UID]]" : "", c->help);
+}
+
+/* --user UID: a number (a static conduit has no password database). */
+static int parse_user(const char *s)
+{
+	char *end;
+	long v;
+
+	v = strtol(s, &end, 10);
+	if (end == s || *end || v < 0 || v > 0x7fffffff) {
+		pr_err("bind: --user %s: not a uid (a number, e.g. $(id -u USER))", s);
+		return 1;
+	}
+	serve_uid = (uid_t)v;
+	return 0;
 }
 
 /* Options, then exactly the positional arguments c->args asks for. Returns
@@ -83,8 +116,20 @@ static int parse(const struct command *c, int argc, char **argv, const char **ar
 
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+vh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "vh", options, NULL)) != -1) {
 		switch (opt) {
+		case 'S':
+		case 'u':
+			if (c->run != run_bind) {
+				pr_err("%s: --%s is an option of 'conduit bind' (see conduit bind --help)",
+				       c->name, opt == 'S' ? "serve" : "user");
+				return -1;
+			}
+			if (opt == 'u' && parse_user(optarg))
+				return -1;
+			if (opt == 'S')
+				serve_path = optarg;
+			break;
 		case 'v':
 			verbose++;
 			break;
@@ -96,6 +141,10 @@ static int parse(const struct command *c, int argc, char **argv, const char **ar
 			       c->name, argv[optind - 1], c->name);
 			return -1;
 		}
+	}
+	if (serve_uid != (uid_t)-1 && !serve_path) {
+		pr_err("%s: --user goes with --serve SOCKET (see conduit %s --help)", c->name, c->name);
+		return -1;
 	}
 	if (verbose)
 		log_verbosity = verbose > 1 ? LOG_DEBUG : LOG_INFO;
@@ -282,6 +331,52 @@ static void warn_after_bind(const struct pci_addr *a)
 		pr_warn("%s", host_pci_msg_vfio_dev(group, -acc, msg, sizeof(msg)));
 }
 
+static void serving(const char *path)
+{
+	printf("serving on %s: start conduit with --passthrough fd:%s\n", path, path);
+	fflush(stdout);
+}
+
+/* bind --serve: open what the unprivileged conduit may not, hand it over. */
+static int serve(const struct pci_addr *a, const char *bdf)
+{
+	char err[HOST_PCI_ERR_LEN], path[64];
+	struct fdpass_handoff h = { .device_fd = -1, .iommufd = -1 };
+	int cdev = host_vfio_pci_cdev(a), ret = EXIT_ERROR;
+
+	snprintf(h.name, sizeof(h.name), "%s", bdf);
+	if (cdev < 0) {
+		pr_err("bind --serve: %s has no VFIO device cdev (vfio-dev/vfioN in sysfs): the kernel needs CONFIG_VFIO_DEVICE_CDEV",
+		       bdf);
+		return EXIT_ERROR;
+	}
+	snprintf(path, sizeof(path), "%s/vfio/devices/vfio%d", host_pci_dev_dir(), cdev);
+	h.device_fd = open(path, O_RDWR | O_CLOEXEC);
+	if (h.device_fd < 0) {
+		pr_err("bind --serve: cannot open %s: %s", path, strerror(errno));
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/iommu", host_pci_dev_dir());
+	h.iommufd = open(path, O_RDWR | O_CLOEXEC);
+	if (h.iommufd < 0) {
+		pr_err("bind --serve: cannot open %s: %s%s", path, strerror(errno),
+		       errno == ENOENT ? " (the kernel has no IOMMUFD: CONFIG_IOMMUFD)" : "");
+		goto out;
+	}
+	if (fdpass_serve(serve_path, serve_uid, &h, serving, err, sizeof(err))) {
+		pr_err("bind --serve: %s", err);
+		goto out;
+	}
+	printf("%s: handed over on %s\n", bdf, serve_path);
+	ret = 0;
+out:
+	if (h.device_fd >= 0)
+		close(h.device_fd);
+	if (h.iommufd >= 0)
+		close(h.iommufd);
+	return ret;
+}
+
 static int run_bind(const char *arg)
 {
 	char err[HOST_PCI_ERR_LEN], prev[HOST_PCI_NAME_LEN], bdf[PCI_ADDR_STRLEN];
@@ -304,7 +399,7 @@ static int run_bind(const char *arg)
 	free(chosen);
 	fflush(stdout);
 	warn_after_bind(&a);
-	return 0;
+	return serve_path ? serve(&a, bdf) : 0;
 }
 
 static int run_unbind(const char *arg)

@@ -180,6 +180,19 @@ int config_set(struct vm_config *cfg, const char *key, const char *value,
 		cfg->n_passthrough++;
 		return 0;
 	}
+	if (!strcmp(key, "vfio-backend")) {
+		static const char *names[] = { "auto", "iommufd", "legacy" };
+		int i;
+
+		for (i = 0; i < 3; i++) {
+			if (!strcmp(value, names[i])) {
+				cfg->vfio_backend = (enum vfio_backend_choice)i;
+				return 0;
+			}
+		}
+		snprintf(err, errlen, "vfio-backend '%s' is not auto, iommufd or legacy", value);
+		return -1;
+	}
 	if (!strcmp(key, "stats"))
 		return parse_bool(key, value, &cfg->stats, err, errlen);
 	if (!strcmp(key, "no-reboot"))
@@ -187,7 +200,7 @@ int config_set(struct vm_config *cfg, const char *key, const char *value,
 	if (!strcmp(key, "no-seccomp"))
 		return parse_bool(key, value, &cfg->no_seccomp, err, errlen);
 	snprintf(err, errlen, "unknown key '%s' (keys: kernel, initrd, cmdline, bios, bios-log, "
-		 "memory, cpus, console, hugepages, passthrough, stats, no-reboot, no-seccomp)", key);
+		 "memory, cpus, console, hugepages, passthrough, vfio-backend, stats, no-reboot, no-seccomp)", key);
 	return -1;
 }
 

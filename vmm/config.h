@@ -14,6 +14,9 @@ enum console_kind { CONSOLE_VIRTIO, CONSOLE_SERIAL };
 /* Guest RAM backing: transparent hugepages (the default), plain 4 KiB
  * pages, or hugetlbfs pages of 2 MiB or 1 GiB. */
 enum ram_backing { RAM_THP, RAM_NONE, RAM_2M, RAM_1G };
+/* The IOMMU backend for passthrough: the order of enum vfio_backend_kind
+ * (vfio/backend.h): auto, iommufd, legacy (type1). */
+enum vfio_backend_choice { VFIO_CHOICE_AUTO, VFIO_CHOICE_IOMMUFD, VFIO_CHOICE_LEGACY };
 
 struct vm_config {
 	char *kernel;
@@ -27,6 +30,7 @@ struct vm_config {
 	enum ram_backing hugepages;
 	char *passthrough[MAX_PASSTHROUGH];
 	int n_passthrough;
+	enum vfio_backend_choice vfio_backend;
 	bool stats;
 	bool no_reboot;         /* a guest reboot ends conduit (exit 3) */
 	bool no_seccomp;        /* no seccomp sandbox (for debugging) */

@@ -619,7 +619,8 @@ static int machine_boot(const struct vm_config *cfg)
 	if (setup_devices(m) ||
 	    (m->bios ? load_firmware(m, &bz, cmdline) : load_guest(m, &bz, &lay, cmdline)))
 		goto out;
-	if (passthrough_start(&m->vm, m->pt, m->n_pt, err, sizeof(err)) ||
+	if (passthrough_start(&m->vm, m->pt, m->n_pt, (enum vfio_backend_kind)cfg->vfio_backend,
+			      err, sizeof(err)) ||
 	    pci_bus_assign_all(&m->pci, err, sizeof(err))) {
 		pr_err("%s", err);
 		goto out;

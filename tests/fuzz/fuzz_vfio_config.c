@@ -124,7 +124,7 @@ int ioctl(int fd, unsigned long req, ...)
 	return fake_vfio_ioctl(req, arg);
 }
 
-static int fake_open_device(struct vfio_backend *b, const char *bdf, int group,
+static int fake_open_device(struct vfio_backend *b, const struct vfio_dev_ref *ref,
 			    char *err, size_t errlen)
 {
 	dev_fd = dup(memfd);
@@ -142,6 +142,10 @@ static const struct vfio_backend_ops fake_ops = {
 	.name = "fake",
 	.open_device = fake_open_device,
 	.iova_ranges = fake_iova_ranges,
+};
+
+static const struct vfio_dev_ref fake_ref = {
+	.kind = VFIO_DEV_PCI, .name = "0000:01:00.0", .group = 7, .cdev = -1, .fd = -1,
 };
 
 static struct vfio_backend fake_backend = { .ops = &fake_ops };
@@ -402,7 +406,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	describe(&in, &flags);
 	vm_up();
-	if (vfio_pci_attach(&vm, &fake_backend, "0000:01:00.0", 7, flags, &next_slot,
+	if (vfio_pci_attach(&vm, &fake_backend, &fake_ref, flags, &next_slot,
 			    err, sizeof(err))) {
 		FUZZ_ASSERT(err[0] && vm.n_vfio == 0 && !bus.slot[1]);
 		goto out;

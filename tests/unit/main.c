@@ -14,6 +14,7 @@ int main(void)
 		seccomp_suite,
 		cmos_suite, fw_cfg_suite,
 		fw_linux_suite, firmware_suite,
+		vfio_backend_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	size_t i;

@@ -24,5 +24,6 @@ Suite *cmos_suite(void);
 Suite *fw_cfg_suite(void);
 Suite *fw_linux_suite(void);
 Suite *firmware_suite(void);
+Suite *vfio_backend_suite(void);
 
 #endif

@@ -141,7 +141,7 @@ int ioctl(int fd, unsigned long req, ...)
 /* The IOMMU backend: open_device() returns a descriptor of the file. */
 static int backend_file = -1;
 
-static int fake_open_device(struct vfio_backend *b, const char *bdf, int group,
+static int fake_open_device(struct vfio_backend *b, const struct vfio_dev_ref *ref,
 			    char *err, size_t errlen)
 {
 	int fd = dup(backend_file);
@@ -161,6 +161,10 @@ static const struct vfio_backend_ops fake_ops = {
 	.name = "fake",
 	.open_device = fake_open_device,
 	.iova_ranges = fake_iova_ranges,
+};
+
+static const struct vfio_dev_ref fake_ref = {
+	.kind = VFIO_DEV_PCI, .name = "0000:01:00.0", .group = 7, .cdev = -1, .fd = -1,
 };
 
 static struct vfio_backend fake_backend = { .ops = &fake_ops };
@@ -319,7 +323,7 @@ static int attach(const uint8_t *cfg, uint64_t cfg_size, uint64_t rom_size,
 	backend_file = R.fd;
 	fake_cfg_size = cfg_size;
 	fake_rom_size = rom_size;
-	return vfio_pci_attach(R.vm, &fake_backend, "0000:01:00.0", 7, R.flags, &R.next_slot,
+	return vfio_pci_attach(R.vm, &fake_backend, &fake_ref, R.flags, &R.next_slot,
 			       err, errlen);
 }
 
