@@ -30,7 +30,16 @@ trixie_apt_update() {
 	if [ -n "$(find "$TRIXIE_APT_DIR/lists" -maxdepth 1 -name '*_Packages' -mmin -1440 2>/dev/null)" ]; then
 		return 0
 	fi
-	trixie_apt get update >"$TRIXIE_APT_DIR/update.log" 2>&1 || {
+	# make's uAPI fetch and the kernel build may update at the same time:
+	# one waits for the other (apt's own lock would fail the second).
+	flock "$TRIXIE_APT_DIR/update.lock" sh -c '
+		[ -n "$(find "$1/lists" -maxdepth 1 -name "*_Packages" -mmin -1440 2>/dev/null)" ] && exit 0
+		shift
+		exec "$@"' sh "$TRIXIE_APT_DIR" \
+		apt-get -q -o Dir::Etc::SourceList="$TRIXIE_APT_DIR/sources.list" \
+		-o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists="$TRIXIE_APT_DIR/lists" \
+		-o Dir::Cache="$TRIXIE_APT_DIR/cache" -o Dir::State::status=/dev/null \
+		-o APT::Sandbox::User=root update >"$TRIXIE_APT_DIR/update.log" 2>&1 || {
 		cat "$TRIXIE_APT_DIR/update.log" >&2
 		echo "trixie-apt: apt-get update of trixie's lists failed (network?)" >&2
 		return 1

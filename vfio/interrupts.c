@@ -64,6 +64,12 @@ static int intx_enable(struct vfio_pci *v, bool on)
 	if (!ret)
 		ret = set_irqs(v, VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_UNMASK,
 			       &v->intx_resample, 1);
+	if (ret == -ENOTTY) {
+		/* A device that never masks its INTx (mdevs such as mtty)
+		 * takes no unmask eventfd: KVM still lowers the line at EOI. */
+		pr_debug("%s: INTx takes no unmask eventfd: resample left to KVM", v->bdf);
+		ret = 0;
+	}
 	if (ret) {
 		f.flags = KVM_IRQFD_FLAG_DEASSIGN;
 		ioctl(v->vm->vm_fd, KVM_IRQFD, &f);

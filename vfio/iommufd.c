@@ -81,12 +81,15 @@ static int bind_device(struct iommufd *t, int fd, const char *name, char *err, s
 
 	if (ioctl(fd, VFIO_DEVICE_BIND_IOMMUFD, &bind) == 0)
 		return 0;
-	if (errno == EBUSY)
-		snprintf(err, errlen, "%s: VFIO_DEVICE_BIND_IOMMUFD: the device is already in use by another VMM or conduit (or its IOMMU group is open through /dev/vfio)",
+	/* The kernel's answers: EINVAL when the device is open and bound
+	 * elsewhere, EBUSY when its group is open through /dev/vfio or the
+	 * group's DMA ownership cannot be claimed. */
+	if (errno == EINVAL)
+		snprintf(err, errlen, "%s: VFIO_DEVICE_BIND_IOMMUFD: the device is busy: already in use by another VMM or conduit",
 			 name);
-	else if (errno == EINVAL)
-		snprintf(err, errlen, "%s: VFIO_DEVICE_BIND_IOMMUFD: %s (another device in its IOMMU group is bound to a host driver: see 'conduit devices')",
-			 name, strerror(errno));
+	else if (errno == EBUSY)
+		snprintf(err, errlen, "%s: VFIO_DEVICE_BIND_IOMMUFD: the device is busy: its IOMMU group is open through /dev/vfio (a VMM on the legacy backend), or another device in the group is on a host driver (see 'conduit devices')",
+			 name);
 	else
 		snprintf(err, errlen, "%s: VFIO_DEVICE_BIND_IOMMUFD: %s", name, strerror(errno));
 	return -1;

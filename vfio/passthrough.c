@@ -198,6 +198,15 @@ int passthrough_choose_backend(enum vfio_backend_kind want, const struct passthr
 	return VFIO_BACKEND_LEGACY;
 }
 
+int passthrough_check_backend(enum vfio_backend_kind want, const struct passthrough_dev *devs,
+			      int n, char *why, size_t whylen)
+{
+	if (!n)
+		return VFIO_BACKEND_AUTO;
+	return passthrough_choose_backend(want, devs, n, host_vfio_has_iommufd(),
+					  host_vfio_has_container(), why, whylen);
+}
+
 static struct vfio_backend *open_backend(enum vfio_backend_kind want,
 					 const struct passthrough_dev *devs, int n,
 					 char *err, size_t errlen)
@@ -205,8 +214,7 @@ static struct vfio_backend *open_backend(enum vfio_backend_kind want,
 	char why[HOST_PCI_ERR_LEN];
 	int kind, i, iommufd = -1;
 
-	kind = passthrough_choose_backend(want, devs, n, host_vfio_has_iommufd(),
-					  host_vfio_has_container(), why, sizeof(why));
+	kind = passthrough_check_backend(want, devs, n, why, sizeof(why));
 	if (kind < 0) {
 		snprintf(err, errlen, "%s", why);
 		return NULL;

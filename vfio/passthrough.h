@@ -27,6 +27,10 @@ int passthrough_check(const char *spec, struct passthrough_dev *out,
 int passthrough_choose_backend(enum vfio_backend_kind want, const struct passthrough_dev *devs,
 			       int n, bool have_iommufd, bool have_container,
 			       char *why, size_t whylen);
+/* The same with what this host has: the backend kind, or -1 with why
+ * saying what is missing (0 devices: VFIO_BACKEND_AUTO, nothing checked). */
+int passthrough_check_backend(enum vfio_backend_kind want, const struct passthrough_dev *devs,
+			      int n, char *why, size_t whylen);
 /* Choose and open the IOMMU backend, attach every device, map all guest
  * RAM for DMA. */
 int passthrough_start(struct vm *vm, const struct passthrough_dev *devs, int n,

@@ -184,6 +184,11 @@ static int validate(struct machine *m, const struct vm_config *cfg,
 			return -1;
 		}
 	}
+	if (passthrough_check_backend((enum vfio_backend_kind)cfg->vfio_backend, m->pt, m->n_pt,
+				      err, sizeof(err)) < 0) {
+		pr_err("%s", err);
+		return -1;
+	}
 	if (m->bios)
 		return 0;       /* the firmware loads the kernel: fw_linux_setup checks it */
 	memmap_layout(&gm, cfg->mem_size);
