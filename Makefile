@@ -73,8 +73,14 @@ check: conduit build/unit-tests
 build/conduit-static: $(OBJS) $(ROM_OBJ)
 	$(CC) -static -o $@ $^ $(LDLIBS)
 
+# Twice: suites/all in an L1 on Debian's kernel (the type1 backend), then
+# suites/iommufd in an L1 on the project's test kernel (IOMMUFD, the VFIO
+# cdev, mtty; tests/nested/kernel.sh builds it once and caches it).
+IOMMUFD_E2E := NESTED_L1_KERNEL=project NESTED_VFIO_BACKEND=iommufd NESTED_SUITE=iommufd
+
 e2e: build/conduit-static
 	CONDUIT_BIN=$(CURDIR)/build/conduit-static bash tests/nested/run.sh
+	CONDUIT_BIN=$(CURDIR)/build/conduit-static $(IOMMUFD_E2E) bash tests/nested/run.sh
 
 # The end-to-end suite once more with conduit built with ASan and UBSan
 # (dynamically linked: the harness copies its libraries into L1). Any report
@@ -82,6 +88,8 @@ e2e: build/conduit-static
 e2e-sanitize: build/san/conduit
 	CONDUIT_BIN=$(CURDIR)/build/san/conduit NESTED_SANITIZE=1 NESTED_SHOW_OUTPUT=1 \
 		bash tests/nested/run.sh
+	CONDUIT_BIN=$(CURDIR)/build/san/conduit NESTED_SANITIZE=1 NESTED_SHOW_OUTPUT=1 \
+		$(IOMMUFD_E2E) bash tests/nested/run.sh
 
 test: check check-sanitize fuzz e2e e2e-sanitize
 

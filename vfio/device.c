@@ -208,10 +208,11 @@ void vfio_pci_print_stats(const struct vfio_pci *v)
 {
 	fprintf(stderr, "conduit: stats %s: BAR data exits: MMIO %llu, PIO %llu; "
 		"MSI-X table/PBA accesses %llu (table writes %llu); MSI capability writes %llu; "
-		"interrupts relayed by conduit %llu\r\n", v->bdf,
+		"interrupts relayed by conduit %llu; INTx unmasks by conduit %llu\r\n", v->bdf,
 		(unsigned long long)v->stats.mmio_exits, (unsigned long long)v->stats.pio_exits,
 		(unsigned long long)v->stats.msix_accesses,
 		(unsigned long long)v->stats.msix_table_writes,
 		(unsigned long long)v->stats.msi_updates,
-		(unsigned long long)v->stats.relayed_irqs);
+		(unsigned long long)v->stats.relayed_irqs,
+		(unsigned long long)v->stats.intx_unmasks);
 }

@@ -16,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include "../boot/acpi.h"
+#include "../vmm/event_loop.h"
 #include "../vmm/log.h"
 #include "../vmm/vm.h"
 #include "vfio_pci.h"
@@ -41,6 +42,48 @@ static int set_irqs(struct vfio_pci *v, uint32_t index, uint32_t action,
 	return ret;
 }
 
+/* The guest's EOI (the resample eventfd fired): unmask the device's INTx
+ * from here, for a device that takes no unmask eventfd. */
+static void intx_resample_ready(void *opaque, int fd)
+{
+	/* DATA_NONE with count 1: vector 0 unmasked (count 0 would be the
+	 * "tear down" form, which mdevs such as mtty refuse for UNMASK). */
+	struct vfio_irq_set unmask = {
+		.argsz = sizeof(unmask), .index = VFIO_PCI_INTX_IRQ_INDEX,
+		.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK,
+		.start = 0, .count = 1,
+	};
+	struct vfio_pci *v = opaque;
+	uint64_t cnt;
+
+	if (read(fd, &cnt, sizeof(cnt)) != sizeof(cnt))
+		return;
+	if (!v->intx_on)
+		return;
+	if (ioctl(v->fd, VFIO_DEVICE_SET_IRQS, &unmask) < 0) {
+		pr_debug("%s: INTx unmask: %s", v->bdf, strerror(errno));
+		return;
+	}
+	v->stats.intx_unmasks++;
+}
+
+/* A device that masks its INTx when it fires but cannot be unmasked by an
+ * eventfd (mdevs such as mtty answer ENOTTY): conduit watches the resample
+ * eventfd and unmasks with VFIO_IRQ_SET_DATA_NONE, one wake-up per EOI (the
+ * interrupt itself still reaches the guest through the irqfd). */
+static int intx_unmask_by_hand(struct vfio_pci *v)
+{
+	if (!v->vm->loop)
+		return -ENOTTY;
+	if (!v->intx_watched) {
+		if (event_loop_add(v->vm->loop, v->intx_resample, intx_resample_ready, v))
+			return -ENOSPC;
+		v->intx_watched = true;
+		pr_info("%s: INTx takes no unmask eventfd: conduit unmasks it at each EOI", v->bdf);
+	}
+	return 0;
+}
+
 static int intx_enable(struct vfio_pci *v, bool on)
 {
 	struct kvm_irqfd f = {
@@ -64,12 +107,8 @@ static int intx_enable(struct vfio_pci *v, bool on)
 	if (!ret)
 		ret = set_irqs(v, VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_UNMASK,
 			       &v->intx_resample, 1);
-	if (ret == -ENOTTY) {
-		/* A device that never masks its INTx (mdevs such as mtty)
-		 * takes no unmask eventfd: KVM still lowers the line at EOI. */
-		pr_debug("%s: INTx takes no unmask eventfd: resample left to KVM", v->bdf);
-		ret = 0;
-	}
+	if (ret == -ENOTTY)
+		ret = intx_unmask_by_hand(v);
 	if (ret) {
 		f.flags = KVM_IRQFD_FLAG_DEASSIGN;
 		ioctl(v->vm->vm_fd, KVM_IRQFD, &f);
@@ -328,6 +367,9 @@ void vfio_irqs_cleanup(struct vfio_pci *v)
 	}
 	if (v->intx_efd >= 0)
 		close(v->intx_efd);
+	if (v->intx_watched)
+		event_loop_remove(v->vm->loop, v->intx_resample);
+	v->intx_watched = false;
 	if (v->intx_resample >= 0)
 		close(v->intx_resample);
 	v->intx_efd = v->intx_resample = -1;

@@ -68,6 +68,10 @@ static int check_fd(const char *path, struct passthrough_dev *out, char *err, si
 	struct held *k = NULL;
 	int i;
 
+	if (!*path) {
+		snprintf(err, errlen, "--passthrough fd:: no socket path given: fd:SOCKET names the socket of a 'conduit bind BDF --serve SOCKET'");
+		return -1;
+	}
 	for (i = 0; i < n_held && !k; i++)
 		if (!strcmp(held[i].path, path))
 			k = &held[i];

@@ -39,6 +39,7 @@ struct vfio_stats {
 	uint64_t msi_updates;           /* guest writes to the MSI capability */
 	uint64_t msix_table_writes;
 	uint64_t relayed_irqs;  /* interrupts that passed through conduit */
+	uint64_t intx_unmasks;  /* INTx EOIs unmasked by conduit (no unmask eventfd) */
 	uint64_t dma_map_ns;
 	uint64_t prefault_ns;           /* faulting guest RAM in before the map */
 	unsigned prefault_threads;
@@ -79,6 +80,7 @@ struct vfio_pci {
 	int intx_efd, intx_resample;
 	uint32_t intx_gsi;
 	bool intx_on;
+	bool intx_watched;      /* intx_resample is on the event loop */
 	bool gone;                      /* reported as gone: stop touching it */
 	struct vfio_stats stats;
 };

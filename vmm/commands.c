@@ -116,8 +116,12 @@ static int parse(const struct command *c, int argc, char **argv, const char **ar
 
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "vh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":vh", options, NULL)) != -1) {
 		switch (opt) {
+		case ':':
+			pr_err("%s: option '%s' needs a value (see conduit %s --help)",
+			       c->name, argv[optind - 1], c->name);
+			return -1;
 		case 'S':
 		case 'u':
 			if (c->run != run_bind) {

@@ -24,6 +24,10 @@ expect "bind two addresses"       2 "unexpected argument" -- bind 00:00.0 00:01.
 expect "bind missing device"      1 "no PCI device ffff:ff:1f.7.*conduit devices" -- bind ffff:ff:1f.7
 expect "unbind missing device"    1 "no PCI device ffff:ff:1f.7" -- unbind ffff:ff:1f.7
 expect "unbind bad address"       2 "not a PCI address" -- unbind 0000:00:00.0.0
+expect "bind --serve without a value" 2 "bind: option '--serve' needs a value" -- bind 00:00.0 --serve
+expect "bind --user not a number"  2 "bind: --user bob: not a uid" -- bind 00:00.0 --serve /tmp/s --user bob
+expect "bind --user without --serve" 2 "bind: --user goes with --serve SOCKET" -- bind 00:00.0 --user 1000
+expect "unbind --serve"            2 "unbind: --serve is an option of 'conduit bind'" -- unbind 00:00.0 --serve /tmp/s
 
 # Without IOMMU groups, devices says so and how to turn the IOMMU on.
 if [ -z "$(ls /sys/kernel/iommu_groups 2>/dev/null)" ]; then

@@ -104,6 +104,11 @@ expect "config line without =" 2 "noeq.cfg:2: expected 'key = value'" -- --confi
 expect "passthrough malformed address" 1 "--passthrough 00:3.0: '00:3.0' is not a PCI address: a PCI address is DDDD:BB:DD.F" -- --kernel "$T/good" --passthrough 00:3.0
 expect "passthrough empty address" 1 "--passthrough : no PCI address given" -- --kernel "$T/good" --passthrough ""
 expect "passthrough no such device" 1 "there is no PCI device ffff:ff:1f.7 on this host: 'conduit devices' lists" -- --kernel "$T/good" --passthrough ffff:ff:1f.7
+expect "bad --vfio-backend"    2 "--vfio-backend: vfio-backend 'bogus' is not auto, iommufd or legacy" -- --kernel "$T/good" --vfio-backend bogus
+expect "mdev not a UUID"       1 "--passthrough mdev:1234: not a UUID (an mdev is named by its UUID" -- --kernel "$T/good" --passthrough mdev:1234
+expect "mdev absent"           1 "mdev 8bb6cfae-de86-42b1-9b4b-6aa5d85ac2c5: no such mediated device (/sys/bus/mdev/devices/8bb6cfae-de86-42b1-9b4b-6aa5d85ac2c5: No such file or directory): create it" -- --kernel "$T/good" --passthrough mdev:8bb6cfae-de86-42b1-9b4b-6aa5d85ac2c5
+expect "fd: without a socket"  1 "--passthrough fd:: no socket path given" -- --kernel "$T/good" --passthrough fd:
+expect "fd: nobody serving"    1 "--passthrough fd:$T/nosock: cannot connect: No such file or directory (start 'conduit bind BDF --serve $T/nosock' first" -- --kernel "$T/good" --passthrough "fd:$T/nosock"
 
 # --bios: the image is checked before any VM exists.
 head -c 65536 /dev/zero > "$T/zero64k"

@@ -8,6 +8,7 @@
 #   build.sh all      all three (default)
 # Environment: CONDUIT_BIN (default <repo>/conduit), INCLUDE_QEMU=1 (put QEMU and
 # its firmware into L1 too), L1_COMPRESS=gzip|none (default gzip),
+# NESTED_L1_KERNEL=project (L1 on the project's kernel: no modules to load),
 # CONDUIT_CACHE (cache root, default <repo>/.cache).
 # Prints the paths it made as NAME=PATH lines on stdout.
 set -eu
@@ -56,7 +57,13 @@ build_l1() {
 	rm -rf "$root"
 	mkdir -p "$root/nested/l2" "$root/nested/suites"
 	install_busybox "$root"
-	install_modules "$root" $L1_MODULES
+	if [ "$NESTED_L1_KERNEL" = debian ]; then
+		install_modules "$root" $L1_MODULES
+	else
+		# The project's kernel has everything built in.
+		mkdir -p "$root/lib/modules"
+		: >"$root/lib/modules/order"
+	fi
 	cp "$NESTED_DIR/l1-init.sh" "$root/init"
 	cp "$NESTED_DIR/runner.sh" "$NESTED_DIR"/cases-*.sh "$root/nested/"
 	cp "$NESTED_DIR"/suites/* "$root/nested/suites/"

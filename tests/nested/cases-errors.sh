@@ -91,7 +91,9 @@ case_pt_group_not_viable() {
 
 # unpriv_begin: binds the I/O test device (dev, its previous driver prev,
 # its group g) and opens /dev/kvm to everyone, saving the modes of /dev/kvm
-# and /dev/vfio/$g; unpriv_end restores them and gives the device back.
+# and of the node the backend opens for the device (node: /dev/vfio/$g, or
+# with the iommufd backend its cdev, then /dev/iommu is opened to everyone
+# too); unpriv_end restores them and gives the device back.
 unpriv_begin() {
 	err_dev CONDUIT_TEST_IO_DEVICE || return 1
 	dev=$D
@@ -99,25 +101,32 @@ unpriv_begin() {
 	bind_case "$dev"
 	[ -z "$FAIL" ] || return 1
 	g=$(err_group "$dev")
-	kvm=$(err_save /dev/kvm) vfio=$(err_save "/dev/vfio/$g")
+	node=/dev/vfio/$g
+	if [ "${CONDUIT_VFIO_BACKEND:-}" = iommufd ]; then
+		node=/dev/vfio/devices/$(ls "/sys/bus/pci/devices/$dev/vfio-dev")
+		iommu=$(err_save /dev/iommu)
+		chmod 666 /dev/iommu
+	fi
+	kvm=$(err_save /dev/kvm) vfio=$(err_save "$node")
 	chmod 666 /dev/kvm
 }
 
 unpriv_end() {
 	err_restore /dev/kvm "$kvm"
-	err_restore "/dev/vfio/$g" "$vfio"
+	err_restore "$node" "$vfio"
+	[ "${CONDUIT_VFIO_BACKEND:-}" != iommufd ] || err_restore /dev/iommu "$iommu"
 	unbind_case "$dev"
 	[ "$(pt_driver "$dev")" = "$prev" ] || fail "$dev has '$(pt_driver "$dev")' after unbind, want $prev"
 }
 
 case_pt_vfio_permission() {
 	unpriv_begin || return
-	chmod 600 "/dev/vfio/$g" && chown 0:0 "/dev/vfio/$g"
+	chmod 600 "$node" && chown 0:0 "$node"
 	err_as_user
-	conduit_fails 1 "cannot open /dev/vfio/$g: Permission denied: run conduit as root" \
+	conduit_fails 1 "cannot open $node: Permission denied: run conduit as root" \
 		--passthrough "$dev"
 	CONDUIT_BIN=$ERR_BIN
-	expect_out "'chown you /dev/vfio/$g'"
+	expect_out "'chown you $node'"
 	err_show
 	unpriv_end
 }
@@ -126,7 +135,7 @@ case_pt_vfio_permission() {
 # (CAP_IPC_LOCK), so the failure also shows conduit really ran unprivileged.
 case_pt_memlock() {
 	unpriv_begin || return
-	chown "$ERR_UID:$ERR_UID" "/dev/vfio/$g"
+	chown "$ERR_UID:$ERR_UID" "$node"
 	err_as_user 64
 	conduit_fails 1 "cannot pin guest RAM for DMA: the memlock limit is 64 KiB, passthrough needs 256 MiB" \
 		--memory 256M --passthrough "$dev"

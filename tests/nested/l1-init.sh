@@ -39,6 +39,7 @@ for w in $(cat /proc/cmdline); do
 	conduit.verbose=*) export RUNNER_VERBOSE=${w#*=} ;;
 	conduit.diskmd5=*) export DISK_MD5=${w#*=} ;;
 	conduit.benchruns=*) export BENCH_RUNS=${w#*=} ;;
+	conduit.backend=*) export CONDUIT_VFIO_BACKEND=${w#*=} ;;
 	conduit.sanitize=1)
 		# conduit built with ASan and UBSan: stop at the first report.
 		# Leak checking stays in `make check-sanitize`: LSan's exit-time

@@ -35,6 +35,11 @@
 #                verified=<bytes> lines=<n>
 #   meminfo      print L2-MEMTOTAL-KB= (MemTotal) and the RAM ranges the
 #                kernel took from e820 (L2-E820:)
+#   mtty         the kernel's mtty sample mdev (a 2-port 16550 pair, PCI
+#                4348:3253, I/O-port BARs and INTx), passed through: write
+#                conduit.pattern=P to its first port, read back what mtty
+#                loops into the receive FIFO (L2-MTTY-READ=), its interrupt
+#                count (L2-MTTY-IRQS=)
 #   net-dhcp     a DHCP lease over the passed-through vmxnet3 from L0's user
 #                network (L2-LEASE=), the interrupt mode of the NIC's vectors
 #                (L2-NET-IRQMODE=) and their count (L2-NET-IRQS=)
@@ -277,6 +282,35 @@ nvme-dd)
 			'BEGIN { printf "L2-DD %.1f %d %d\n", (ms > 0 ? b / ms / 1000 : 0), b, ms }'
 		r=$((r + 1))
 	done
+	;;
+mtty)
+	PAT=$(sed -n 's/.*conduit.pattern=\([^ ]*\).*/\1/p' /proc/cmdline)
+	[ -n "$PAT" ] || fail "no conduit.pattern="
+	tty=''
+	for t in /sys/class/tty/ttyS*; do
+		d=$(readlink -f "$t/device" 2>/dev/null)
+		[ -n "$d" ] && [ -f "$d/vendor" ] || continue
+		[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x4348:0x3253 ] || continue
+		[ -n "$tty" ] || tty=/dev/${t##*/}
+	done
+	[ -n "$tty" ] || fail "no tty of the mtty device (4348:3253)"
+	echo "L2-MTTY-TTY=$tty"
+	stty -F "$tty" raw -echo 115200 || echo "L2-WARN: stty on $tty failed"
+	exec 4<>"$tty"
+	( timeout 10 head -c ${#PAT} <&4 >/tmp/mtty.read ) &
+	rd=$!
+	sleep 0.5
+	printf '%s' "$PAT" >&4
+	wait "$rd"
+	echo "L2-MTTY-READ=$(cat /tmp/mtty.read)"
+	# The UART's own counters (tx/rx, the irq) and the kernel's view.
+	sed 's/^/L2-MTTY-UART: /' /proc/tty/driver/serial 2>/dev/null
+	[ -s /tmp/mtty.read ] || dmesg | grep -i 'tty\|serial\|irq' | tail -n 20 | sed 's/^/L2-DMESG: /'
+	grep -i "ttyS\|serial" /proc/interrupts | sed 's/^/L2-IRQ: /'
+	echo "L2-MTTY-IRQS=$(awk '/ttyS|serial/ && !/ 4-edge/ { for (i = 2; i < NF; i++) if ($i ~ /^[0-9]+$/) s += $i } END { print s + 0 }' /proc/interrupts)"
+	# Closing a port with output it could not send waits 30 s for it
+	# to drain: only close what worked (poweroff -f does not care).
+	[ ! -s /tmp/mtty.read ] || exec 4>&-
 	;;
 dmesg) dmesg | sed 's/^/L2-DMESG: /' ;;
 cpuinfo)

@@ -18,7 +18,12 @@ CACHE_DIR=${CONDUIT_CACHE:-$REPO_DIR/.cache}/nested
 # What L2 writes to the passed-through PCI serial card lands here (on L0).
 PCI_SERIAL_OUT=${PCI_SERIAL_OUT:-$CACHE_DIR/pci-serial.out}
 BUILD_DIR=$CACHE_DIR/build
+# NESTED_L1_KERNEL=project: L1 runs the project's test kernel (IOMMUFD, the
+# VFIO cdev, mtty; tests/nested/kernel.sh) instead of Debian's cloud kernel,
+# which stays the L2 kernel. Its runs keep their logs apart.
+NESTED_L1_KERNEL=${NESTED_L1_KERNEL:-debian}
 OUT_DIR=$CACHE_DIR/out
+[ "$NESTED_L1_KERNEL" = debian ] || OUT_DIR=$CACHE_DIR/out-$NESTED_L1_KERNEL
 KERNEL_META=${NESTED_KERNEL_META:-linux-image-cloud-amd64}
 # Hard limit on one L1 run (s). suites/all (36 cases, 20 L2 boots) takes
 # about 6-7 minutes on an idle 2-core machine and twice that on a loaded one;
@@ -284,7 +289,7 @@ boot_l1() {
 		-object "memory-backend-file,id=shm0,share=on,size=8G,mem-path=$IVSHMEM_IMG" \
 		-device ivshmem-plain,memdev=shm0,addr=0x7 \
 		-netdev user,id=n1,restrict=on -device e1000e,netdev=n1,addr=0x8 \
-		-kernel "$VMLINUZ" -initrd "$initrd" \
+		-kernel "${L1_VMLINUZ:-$VMLINUZ}" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 intel_iommu=on quiet $extra"
 	if [ -n "$interactive" ]; then
 		"$@"

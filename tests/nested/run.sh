@@ -23,6 +23,9 @@
 #   NESTED_SANITIZE=1           CONDUIT_BIN is an ASan/UBSan build: set their options
 #                               in L1; any sanitizer report fails the run
 #   CONDUIT_CACHE               cache root (default <repo>/.cache)
+#   NESTED_L1_KERNEL=project    L1 on the project's test kernel (built and cached by
+#                               kernel.sh; IOMMUFD, the VFIO cdev, mtty); logs in out-project/
+#   NESTED_VFIO_BACKEND=iommufd|legacy  every conduit run in L1 gets --vfio-backend
 set -u
 NESTED_DIR=$(cd "$(dirname "$0")" && pwd)
 . "$NESTED_DIR/lib.sh"
@@ -104,6 +107,9 @@ run_native() {
 	eval "$(grep -E '^(VMLINUZ|L2_INITRD)=' "$OUT_DIR/build.log")"
 	export L2_KERNEL=$VMLINUZ L2_INITRD CONDUIT_TEST_DEVICE=${CONDUIT_TEST_DEVICE:-}
 	export RUNNER_VERBOSE=${NESTED_SHOW_OUTPUT:-} RUNNER_WORK=$OUT_DIR/runner
+	# The host's own kernel runs the cases: its IOMMUFD (if any) is what the
+	# iommufd suite gets; cases that need what it lacks skip.
+	export CONDUIT_VFIO_BACKEND=${NESTED_VFIO_BACKEND:-}
 	if [ "${1:-}" = --demo ]; then
 		sh "$NESTED_DIR/runner.sh" --demo
 		return
@@ -149,6 +155,13 @@ run_nested() {
 		echo "not ok 1 - conduit binary: $CONDUIT_BIN not found (build it: make STATIC=1)"
 		return 2
 	fi
+	if [ "$NESTED_L1_KERNEL" = project ]; then
+		t=$(now_ms)
+		bash "$NESTED_DIR/kernel.sh" >"$OUT_DIR/kernel.log" 2>&1 || { cat "$OUT_DIR/kernel.log"; return 2; }
+		grep '^nested:' "$OUT_DIR/kernel.log" >&2
+		phase kernel "$t"
+		L1_VMLINUZ=$(sed -n 's/^L1_KERNEL=//p' "$OUT_DIR/kernel.log")
+	fi
 	t=$(now_ms)
 	bash "$NESTED_DIR/build.sh" all >"$OUT_DIR/build.log" 2>&1 || { cat "$OUT_DIR/build.log"; return 2; }
 	grep '^nested:' "$OUT_DIR/build.log" >&2
@@ -161,6 +174,7 @@ run_nested() {
 	[ -z "${NESTED_CASES:-}" ] || args="$args conduit.cases=$(echo "$NESTED_CASES" | tr ' ' ,)"
 	[ -z "${NESTED_SHOW_OUTPUT:-}" ] || args="$args conduit.verbose=1"
 	[ -z "${NESTED_SANITIZE:-}" ] || args="$args conduit.sanitize=1"
+	[ -z "${NESTED_VFIO_BACKEND:-}" ] || args="$args conduit.backend=$NESTED_VFIO_BACKEND"
 	# The demo is for people: keep L1's kernel messages off its console.
 	[ "$mode" != demo ] || args="$args loglevel=1"
 	if [ "$mode" != test ]; then

@@ -14,6 +14,7 @@
 #   STANDIN_ACCEL=tcg    run the QEMU stand-in without KVM (debugging the harness)
 #   RUNNER_VERBOSE=1     print every case's whole VMM output, not only on failure
 #   CONDUIT_EXTRA_ARGS   more conduit options for run_guest (passthrough cases)
+#   CONDUIT_VFIO_BACKEND iommufd|legacy: conduit runs get --vfio-backend (a wrapper)
 #   BOOT_TIMEOUT (45 s: launch to CONDUIT-L2-INIT, and to L2-READY)
 #   EXIT_TIMEOUT (30 s: to the VMM's exit after that); a VMM past them is killed
 # Output: "1..N", "ok N - name", "not ok N - name: reason", "ok N - name # SKIP why",
@@ -290,6 +291,22 @@ while [ $# -gt 0 ]; do
 done
 mkdir -p "$RUNNER_WORK"
 [ -z "$DEMO" ] || { run_demo; exit $?; }
+
+# CONDUIT_VFIO_BACKEND=iommufd|legacy: every conduit run (not the bind,
+# unbind and devices helpers) gets --vfio-backend through a wrapper.
+if [ -n "${CONDUIT_VFIO_BACKEND:-}" ] && [ "$CONDUIT_VMM" = conduit ]; then
+	REAL_CONDUIT_BIN=$CONDUIT_BIN
+	CONDUIT_BIN=$RUNNER_WORK/conduit-backend
+	{
+		echo '#!/bin/sh'
+		echo 'case $1 in'
+		echo "bind | unbind | devices) exec $REAL_CONDUIT_BIN \"\$@\" ;;"
+		echo 'esac'
+		echo "exec $REAL_CONDUIT_BIN --vfio-backend $CONDUIT_VFIO_BACKEND \"\$@\""
+	} >"$CONDUIT_BIN"
+	chmod 755 "$CONDUIT_BIN"
+	echo "# runner: every conduit run has --vfio-backend $CONDUIT_VFIO_BACKEND"
+fi
 
 echo "# runner: vmm=$CONDUIT_VMM kernel=$L2_KERNEL initrd=$L2_INITRD"
 if [ "$CONDUIT_VMM" = conduit ] && [ ! -x "$CONDUIT_BIN" ] &&
