@@ -424,3 +424,73 @@ case_bench_pt_unbind() {
 	bench_pt_dev || return
 	unbind_case "$dev"
 }
+
+# --- the two IOMMU backends: map time and pinned-page accounting -------------
+# bench-backends (suites/bench-iommufd, an L1 on the project kernel): for each
+# size in BENCH_BACKEND_MIB, BENCH_BACKEND_RUNS rounds, the four setups taking
+# turns: --vfio-backend legacy and iommufd, each with the NVMe alone and with
+# the NVMe and the pci-serial card (two IOMMU groups). Each conduit is
+# stopped (SIGTERM) once "guest started" is logged, after the DMA map; just
+# before, the host's accounting of its pinned pages is read from
+# /proc/PID/status: type1 charges locked_vm (VmLck), IOMMUFD pinned_vm
+# (VmPin) of the process (and, in its default rlimit mode, the user's
+# locked_vm, which /proc does not show). Prints
+#   BENCH-BACKEND <backend> <devices> <MiB> <prefault ms> <map ms> <VmLck KiB> <VmPin KiB>
+BENCH_BACKEND_MIB=${BENCH_BACKEND_MIB:-1024 2048}
+BENCH_BACKEND_RUNS=${BENCH_BACKEND_RUNS:-2}
+
+# backend_status PID FIELD: FIELD (VmLck, VmPin) of PID in KiB, or none.
+backend_status() {
+	awk -v f="$2:" '$1 == f { print $2; found = 1 } END { if (!found) print "none" }' \
+		"/proc/$1/status" 2>/dev/null || echo none
+}
+
+# backend_run BACKEND NDEV MIB: one launch, one BENCH-BACKEND line.
+backend_run() {
+	bk=$1 nd=$2 bmib=$3
+	set -- --passthrough "$dev"
+	[ "$nd" = 1 ] || set -- "$@" --passthrough "$io"
+	OUT=$RUNNER_WORK/$CASE_NAME.out
+	: >"$OUT"
+	"$BACKEND_BIN" -v --stats --vfio-backend "$bk" --kernel "$L2_KERNEL" --initrd "$L2_INITRD" \
+		--memory "${bmib}M" --cpus 1 --cmdline "console=ttyS0 quiet conduit.test=hang" "$@" \
+		</dev/null >"$OUT" 2>&1 &
+	pid=$!
+	map_wait "$OUT" "guest started" "$BENCH_PT_TIMEOUT" "$pid"
+	r=$?
+	lck=$(backend_status "$pid" VmLck)
+	pin=$(backend_status "$pid" VmPin)
+	kill -TERM "$pid" 2>/dev/null
+	wait_exit "$pid" "$BENCH_PT_TIMEOUT" || fail "conduit $bk $nd $bmib MiB: ignored SIGTERM"
+	if [ "$r" != 0 ] || [ "$RC" != 143 ]; then
+		fail "conduit $bk $nd device(s) $bmib MiB: exit code $RC, want 143 after 'guest started' (wait: $r)"
+		tail -n 8 "$OUT" | tr -cd '\11\12\40-\176' | awk -v p="# conduit $bk $nd failed | " '{ print p $0 }'
+		return
+	fi
+	grep -aq "vfio: $bk" "$OUT" || fail "conduit $bk: the log does not name the $bk backend"
+	pf=$(tr -d '\r' <"$OUT" | sed -n "s/.*stats $dev: guest RAM prefaulted in \([0-9.]*\) ms.*/\1/p")
+	map=$(tr -d '\r' <"$OUT" | sed -n "s/.*stats $dev: guest RAM DMA-mapped in \([0-9.]*\) ms.*/\1/p")
+	[ -n "$pf" ] && [ -n "$map" ] || fail "conduit $bk $nd $bmib MiB: no prefault or DMA-map time in --stats"
+	echo "BENCH-BACKEND $bk $nd $bmib ${pf:-none} ${map:-none} $lck $pin"
+}
+
+case_bench_backends() {
+	bench_pt_dev || return
+	pt_io || return
+	[ -c /dev/iommu ] || { fail "no /dev/iommu: suites/bench-iommufd needs the project kernel (NESTED_L1_KERNEL=project)"; return; }
+	for d in "$dev" "$io"; do
+		[ "$(pt_driver "$d")" = vfio-pci ] || { fail "$d is not on vfio-pci"; return; }
+	done
+	# The real binary: the backend is what this case varies.
+	BACKEND_BIN=${REAL_CONDUIT_BIN:-$CONDUIT_BIN}
+	run=0
+	while [ "$run" -lt "$BENCH_BACKEND_RUNS" ]; do
+		run=$((run + 1))
+		for mib in $BENCH_BACKEND_MIB; do
+			for nd in 1 2; do
+				backend_run legacy "$nd" "$mib"
+				backend_run iommufd "$nd" "$mib"
+			done
+		done
+	done
+}
