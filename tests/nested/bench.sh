@@ -30,6 +30,56 @@ L1_LOG=$(sed -n 's/^# booting L1 (log: \(.*\))$/\1/p' "$log" | tail -n 1)
 src=${L1_LOG:-$log}
 [ -f "$src" ] || src=$log
 
+# The IOMMU backends (cases-bench.sh bench-backends) need IOMMUFD: a second
+# L1, on the project's kernel (BENCH_BACKENDS=0 leaves it out; with
+# BENCH_SUITE=bench-iommufd it is the only run).
+# backends_report LOG: the table of the BENCH-BACKEND lines of that run.
+backends_report() {
+	local L1_LOG src
+	L1_LOG=$(sed -n 's/^# booting L1 (log: \(.*\))$/\1/p' "$1" | tail -n 1)
+	src=${L1_LOG:-$1}
+	[ -f "$src" ] || src=$1
+	echo "IOMMU backends: type1 (legacy) against IOMMUFD, the NVMe alone and with the pci-serial card"
+	echo "(two IOMMU groups), in one L1 on the project kernel; medians; pinned pages as the host"
+	echo "accounts them in /proc/PID/status while the guest runs (type1: VmLck, IOMMUFD: VmPin):"
+	tr -d '\r' <"$src" | awk '
+	function med(key,   n, i, j, t, a) {
+		n = cnt[key]
+		if (!n) return "none"
+		for (i = 1; i <= n; i++) a[i] = val[key, i]
+		for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	function add(key, v) { if (v == "none" || v == "") return; val[key, ++cnt[key]] = v }
+	function f(v, d) { return v == "none" ? "-" : sprintf("%." d "f", v) }
+	$1 == "BENCH-BACKEND" {
+		k = $2 SUBSEP $3 SUBSEP $4; if (!(k in seen)) { seen[k] = 1; keys[++nk] = k }
+		runs[k]++; add("pf" SUBSEP k, $5); add("map" SUBSEP k, $6); add("lck" SUBSEP k, $7); add("pin" SUBSEP k, $8)
+	}
+	END {
+		if (!nk) { print "  no figures (see the L1 log)"; exit }
+		printf "  %-8s %7s %5s %4s | %9s %8s %10s | %9s %9s\n", "backend", "devices", "MiB", "runs",
+			"prefault", "map ms", "map /GiB", "VmLck MiB", "VmPin MiB"
+		for (i = 1; i <= nk; i++) {
+			split(keys[i], p, SUBSEP); k = keys[i]
+			mp = med("map" SUBSEP k); l = med("lck" SUBSEP k); q = med("pin" SUBSEP k)
+			printf "  %-8s %7d %5d %4d | %9s %8s %10s | %9s %9s\n", p[1], p[2], p[3], runs[k],
+				f(med("pf" SUBSEP k), 0), f(mp, 1), mp == "none" ? "-" : sprintf("%.1f", mp * 1024 / p[3]),
+				l == "none" ? "-" : sprintf("%.0f", l / 1024), q == "none" ? "-" : sprintf("%.0f", q / 1024)
+			if (mp != "none") { ms[p[1]] += mp; gib[p[1]] += p[3] / 1024 }
+		}
+		if (gib["legacy"] > 0 && gib["iommufd"] > 0)
+			printf "  DMA map over all sizes and device counts: type1 %.1f ms per GiB, IOMMUFD %.1f ms per GiB (IOMMUFD / type1 = %.2f)\n",
+				ms["legacy"] / gib["legacy"], ms["iommufd"] / gib["iommufd"],
+				(ms["legacy"] > 0 ? (ms["iommufd"] / gib["iommufd"]) / (ms["legacy"] / gib["legacy"]) : 0)
+	}'
+	grep -E '^nested:' "$1"
+}
+if [ "$NESTED_SUITE" = bench-iommufd ]; then
+	backends_report "$log"
+	exit $rc
+fi
+
 median() {
 	sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "none"; else if (NR % 2) print v[(NR + 1) / 2]; else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'
 }
@@ -165,57 +215,13 @@ if tr -d '\r' <"$src" | grep -q '^BENCH-MAPX'; then
 fi
 grep -E '^nested:' "$log"
 
-# The IOMMU backends (cases-bench.sh bench-backends) need IOMMUFD: a second
-# L1, on the project's kernel (BENCH_BACKENDS=0 leaves it out; with
-# BENCH_SUITE=bench-iommufd it is the only run).
 rc2=0
 if [ "${BENCH_BACKENDS:-1}" != 0 ]; then
 	log2=$(mktemp)
 	trap 'rm -f "$log" "$log2"' EXIT
-	if [ "$NESTED_SUITE" = bench-iommufd ]; then
-		cp "$log" "$log2"
-	else
-		NESTED_SUITE=bench-iommufd NESTED_L1_KERNEL=project bash "$NESTED_DIR/run.sh" >"$log2" 2>&1
-		rc2=$?
-	fi
-	L1_LOG=$(sed -n 's/^# booting L1 (log: \(.*\))$/\1/p' "$log2" | tail -n 1)
-	src=${L1_LOG:-$log2}
-	[ -f "$src" ] || src=$log2
-	echo "IOMMU backends: type1 (legacy) against IOMMUFD, the NVMe alone and with the pci-serial card"
-	echo "(two IOMMU groups), in one L1 on the project kernel; medians; pinned pages as the host"
-	echo "accounts them in /proc/PID/status while the guest runs (type1: VmLck, IOMMUFD: VmPin):"
-	tr -d '\r' <"$src" | awk '
-	function med(key,   n, i, j, t, a) {
-		n = cnt[key]
-		if (!n) return "none"
-		for (i = 1; i <= n; i++) a[i] = val[key, i]
-		for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-	}
-	function add(key, v) { if (v == "none" || v == "") return; val[key, ++cnt[key]] = v }
-	function f(v, d) { return v == "none" ? "-" : sprintf("%." d "f", v) }
-	$1 == "BENCH-BACKEND" {
-		k = $2 SUBSEP $3 SUBSEP $4; if (!(k in seen)) { seen[k] = 1; keys[++nk] = k }
-		runs[k]++; add("pf" SUBSEP k, $5); add("map" SUBSEP k, $6); add("lck" SUBSEP k, $7); add("pin" SUBSEP k, $8)
-	}
-	END {
-		if (!nk) { print "  no figures (see the L1 log)"; exit }
-		printf "  %-8s %7s %5s %4s | %9s %8s %10s | %9s %9s\n", "backend", "devices", "MiB", "runs",
-			"prefault", "map ms", "map /GiB", "VmLck MiB", "VmPin MiB"
-		for (i = 1; i <= nk; i++) {
-			split(keys[i], p, SUBSEP); k = keys[i]
-			mp = med("map" SUBSEP k); l = med("lck" SUBSEP k); q = med("pin" SUBSEP k)
-			printf "  %-8s %7d %5d %4d | %9s %8s %10s | %9s %9s\n", p[1], p[2], p[3], runs[k],
-				f(med("pf" SUBSEP k), 0), f(mp, 1), mp == "none" ? "-" : sprintf("%.1f", mp * 1024 / p[3]),
-				l == "none" ? "-" : sprintf("%.0f", l / 1024), q == "none" ? "-" : sprintf("%.0f", q / 1024)
-			if (mp != "none") { ms[p[1]] += mp; gib[p[1]] += p[3] / 1024 }
-		}
-		if (gib["legacy"] > 0 && gib["iommufd"] > 0)
-			printf "  DMA map over all sizes and device counts: type1 %.1f ms per GiB, IOMMUFD %.1f ms per GiB (IOMMUFD / type1 = %.2f)\n",
-				ms["legacy"] / gib["legacy"], ms["iommufd"] / gib["iommufd"],
-				(ms["legacy"] > 0 ? (ms["iommufd"] / gib["iommufd"]) / (ms["legacy"] / gib["legacy"]) : 0)
-	}'
-	grep -E '^nested:' "$log2"
+	NESTED_SUITE=bench-iommufd NESTED_L1_KERNEL=project bash "$NESTED_DIR/run.sh" >"$log2" 2>&1
+	rc2=$?
+	backends_report "$log2"
 fi
 [ "$rc" = 0 ] && exit $rc2
 exit $rc

@@ -467,7 +467,7 @@ backend_run() {
 		tail -n 8 "$OUT" | tr -cd '\11\12\40-\176' | awk -v p="# conduit $bk $nd failed | " '{ print p $0 }'
 		return
 	fi
-	grep -aq "vfio: $bk" "$OUT" || fail "conduit $bk: the log does not name the $bk backend"
+	grep -aq "vfio: backend $bk" "$OUT" || fail "conduit $bk: the log does not name the $bk backend"
 	pf=$(tr -d '\r' <"$OUT" | sed -n "s/.*stats $dev: guest RAM prefaulted in \([0-9.]*\) ms.*/\1/p")
 	map=$(tr -d '\r' <"$OUT" | sed -n "s/.*stats $dev: guest RAM DMA-mapped in \([0-9.]*\) ms.*/\1/p")
 	[ -n "$pf" ] && [ -n "$map" ] || fail "conduit $bk $nd $bmib MiB: no prefault or DMA-map time in --stats"

@@ -94,7 +94,14 @@ case_pt_in_use() {
 		</dev/null >"$first" 2>&1 &
 	pid=$!
 	wait_for "$first" CONDUIT-L2-INIT "$BOOT_TIMEOUT" "$pid" || fail "first VM did not start"
-	conduit_fails 1 "busy" --passthrough "$dev"
+	if [ "${CONDUIT_VFIO_BACKEND:-}" = iommufd ]; then
+		conduit_fails 1 "$dev: VFIO_DEVICE_BIND_IOMMUFD: the device is busy: already in use by another VMM or conduit" \
+			--passthrough "$dev"
+	else
+		g=$(basename "$(readlink "/sys/bus/pci/devices/$dev/iommu_group")")
+		conduit_fails 1 "$dev: /dev/vfio/$g is busy: the device is already in use by another VMM or conduit" \
+			--passthrough "$dev"
+	fi
 	kill -TERM "$pid"
 	wait_exit "$pid" "$EXIT_TIMEOUT" || fail "first VM ignored SIGTERM"
 	[ "$RC" = 143 ] || fail "first VM exit code $RC after SIGTERM, want 143"
