@@ -12,7 +12,7 @@
 #   shell-serial interactive busybox shell on /dev/ttyS0
 #   hang         print the markers and never end (tests the harness's timeouts)
 #   nvme-read    md5 of the whole passed-through NVMe (L2-MD5=), its MSI-X
-#                interrupt count (L2-NVME-IRQS=) and PCI ids (L2-PCI:)
+#                interrupt count and mode (L2-NVME-IRQS=N msix) and PCI ids (L2-PCI:)
 #   nvme-write   write conduit.pattern=P at sector 1000 of the NVMe, read it
 #                back (L2-READBACK=)
 #   dmesg        print the kernel log (L2-DMESG: lines), to see where boot time goes
@@ -165,7 +165,10 @@ nvme-read | nvme-serial)
 		echo "L2-PCI: ${d##*/} $(cat "$d/vendor"):$(cat "$d/device") driver=$(basename "$(readlink "$d/driver" 2>/dev/null)" 2>/dev/null)"
 	done
 	echo "L2-MD5=$(md5sum </dev/nvme0n1 | cut -d' ' -f1)"
-	echo "L2-NVME-IRQS=$(awk '/nvme/ { for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i; if ($0 ~ /MSI/) m = 1 } END { print s + 0, (m ? "msi" : "other") }' /proc/interrupts)"
+	# The count from /proc/interrupts, the mode from sysfs (msi_irqs/N
+	# holds "msi" or "msix"; 6.1's /proc/interrupts says PCI-MSI for both).
+	mode=$(cat /sys/bus/pci/drivers/nvme/*/msi_irqs/* 2>/dev/null | sort -u | tr '\n' ' ')
+	echo "L2-NVME-IRQS=$(awk '/nvme/ { for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i } END { print s + 0 }' /proc/interrupts) ${mode:-none}"
 	[ "$TEST" = nvme-read ] || pci_serial_write
 	;;
 reboot-nvme)
