@@ -226,6 +226,33 @@ else
 	skip "guest triple fault" "no usable /dev/kvm"
 fi
 
+# A KVM internal error from a real guest: at its 64-bit entry the fake
+# kernel loads from unbacked guest-physical 0xd8000000 (the PCI hole, no BAR
+# there) with fld, an x87 load KVM's instruction emulator does not know, so
+# the MMIO exit cannot be emulated (KVM_INTERNAL_ERROR_EMULATION, the
+# instruction bytes with it). conduit ends with exit code 4 and the
+# registers; rax holds the address.
+mkbz "$T/emufail"
+at=$((2048 + 0x200))
+printf '\110\270\000\000\000\330\000\000\000\000\331\000\353\376' |
+	dd of="$T/emufail" bs=1 seek=$at conv=notrunc status=none   # movabs rax, 0xd8000000; fld dword [rax]; jmp .
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	"$BIN" --kernel "$T/emufail" --memory 64M --console serial </dev/null >"$T/out" 2>"$T/err"
+	got=$?
+	if [ "$got" -eq 4 ] &&
+		grep -q "^conduit: error: vCPU 0: KVM internal error: emulation failure: KVM cannot emulate the instruction (suberror 1), instruction d9 00 eb fe" "$T/err" &&
+		grep -q "^conduit: error: vCPU 0: rip=0x10020a .*cr0=0x80000031" "$T/err" &&
+		grep -q "^conduit: error: vCPU 0: rax=0xd8000000 " "$T/err"; then
+		echo "ok - KVM internal error: exit 4, the suberror, the instruction and the registers"
+		pass=$((pass + 1))
+	else
+		echo "not ok - KVM internal error: exit $got, want 4; stderr: $(head -c 600 "$T/err")"
+		fail=$((fail + 1))
+	fi
+else
+	skip "KVM internal error" "no usable /dev/kvm"
+fi
+
 # SeaBIOS (Debian's seabios) on the host's KVM: small enough to run where
 # Linux guests are too slow. Its banner reaches the serial console, its log
 # (port 0x402) the --bios-log file, and every BAR it assigns is where conduit
