@@ -253,6 +253,60 @@ else
 	skip "KVM internal error" "no usable /dev/kvm"
 fi
 
+# SIGINT and SIGTERM: a fake kernel that spins (jmp . at its 64-bit entry)
+# runs until the signal; conduit logs it once, ends with 128 + N, and leaves
+# nothing behind: its process is gone and its working directory and TMPDIR
+# (empty folders of their own) are still empty.
+mkbz "$T/spin"
+printf '\353\376' | dd of="$T/spin" bs=1 seek=$((2048 + 0x200)) conv=notrunc status=none
+absbin=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+# signal_case SIG NUMBER: runs the guest, sends SIG once it has started.
+signal_case() {
+	d=$T/sig-$1
+	mkdir -p "$d/cwd" "$d/tmp"
+	(cd "$d/cwd" && TMPDIR=$d/tmp exec "$absbin" --kernel "$T/spin" --memory 64M --console serial -v \
+		</dev/null >"$d/out" 2>"$d/err") &
+	spid=$!
+	i=0
+	while [ $i -lt 100 ] && ! grep -q "guest started" "$d/err" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -"$1" $spid
+	why=
+	i=0
+	while [ $i -lt 100 ] && [ "$(cut -d' ' -f3 /proc/$spid/stat 2>/dev/null || echo Z)" != Z ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if [ $i -eq 100 ]; then
+		why="still running 10 s after SIG$1;"
+		kill -KILL $spid
+	fi
+	wait $spid
+	got=$?
+	[ "$got" -eq $((128 + $2)) ] || why="$why exit $got, want $((128 + $2))"
+	[ "$(grep -c "^conduit: signal $2 (SIG$1): shutting down" "$d/err")" -eq 1 ] ||
+		why="$why; no single 'signal $2 (SIG$1): shutting down' line"
+	! kill -0 $spid 2>/dev/null || why="$why; process $spid still there"
+	[ -z "$(ls -A "$d/cwd")$(ls -A "$d/tmp")" ] ||
+		why="$why; left behind: $(ls -A "$d/cwd" "$d/tmp" | tr '\n' ' ')"
+	if [ -z "$why" ]; then
+		echo "ok - SIG$1: exit $((128 + $2)), one log line, nothing left behind"
+		pass=$((pass + 1))
+	else
+		echo "not ok - SIG$1: $why; stderr: $(head -c 400 "$d/err")"
+		fail=$((fail + 1))
+	fi
+}
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	signal_case INT 2
+	signal_case TERM 15
+else
+	skip "SIGINT" "no usable /dev/kvm"
+	skip "SIGTERM" "no usable /dev/kvm"
+fi
+
 # SeaBIOS (Debian's seabios) on the host's KVM: small enough to run where
 # Linux guests are too slow. Its banner reaches the serial console, its log
 # (port 0x402) the --bios-log file, and every BAR it assigns is where conduit
