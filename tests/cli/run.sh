@@ -307,6 +307,28 @@ else
 	skip "SIGTERM" "no usable /dev/kvm"
 fi
 
+# The terminal is given back as conduit found it: with stdin and stdout on
+# a pty (tests/cli/pty_restore.py) conduit makes it raw; after SIGTERM, after
+# Ctrl-A x and after a guest triple fault the pty's termios and file status
+# flags equal what they were before.
+# pty_case NAME KERNEL HOW EXIT_CODE
+pty_case() {
+	if ! command -v python3 > /dev/null; then
+		skip "terminal restored: $1" "no python3"
+	elif [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+		skip "terminal restored: $1" "no usable /dev/kvm"
+	elif why=$(TMPDIR=$T python3 "$(dirname "$0")/pty_restore.py" "$BIN" "$2" "$3" "$4"); then
+		echo "ok - terminal restored: $1 (exit $4)"
+		pass=$((pass + 1))
+	else
+		echo "not ok - terminal restored: $1: $why"
+		fail=$((fail + 1))
+	fi
+}
+pty_case "after SIGTERM" "$T/spin" sigterm 143
+pty_case "after Ctrl-A x" "$T/spin" quit 5
+pty_case "after a triple fault" "$T/crash" crash 4
+
 # SeaBIOS (Debian's seabios) on the host's KVM: small enough to run where
 # Linux guests are too slow. Its banner reaches the serial console, its log
 # (port 0x402) the --bios-log file, and every BAR it assigns is where conduit
