@@ -7,7 +7,8 @@ settings (termios) and file status flags afterwards with those from before.
 
 Usage: pty_restore.py CONDUIT KERNEL HOW EXIT_CODE
   HOW is 'sigterm' (SIGTERM once the terminal is raw), 'quit' (Ctrl-A x typed
-  once the terminal is raw) or 'crash' (KERNEL crashes by itself).
+  once the terminal is raw) or 'self' (the guest in KERNEL ends by itself:
+  crashes or powers off).
 Prints one line saying what was wrong and exits 1, or exits 0 silently.
 """
 import fcntl
@@ -96,7 +97,7 @@ def main():
 
 def run_case(p, master, slave, how, err_path):
     """Ends conduit the HOW way; returns what went wrong, or None."""
-    if how == "crash":
+    if how == "self":
         if not wait_for(lambda: p.poll() is not None):
             return "still running %g s after start" % TIMEOUT
         return None

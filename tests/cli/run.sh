@@ -309,7 +309,7 @@ fi
 
 # The terminal is given back as conduit found it: with stdin and stdout on
 # a pty (tests/cli/pty_restore.py) conduit makes it raw; after SIGTERM, after
-# Ctrl-A x and after a guest triple fault the pty's termios and file status
+# Ctrl-A x, after a guest triple fault and after guest poweroff the pty's termios and file status
 # flags equal what they were before.
 # pty_case NAME KERNEL HOW EXIT_CODE
 pty_case() {
@@ -325,9 +325,33 @@ pty_case() {
 		fail=$((fail + 1))
 	fi
 }
+# Guest poweroff: the fake kernel writes S5 with SLP_EN to the PM1a control
+# port (0x604); conduit ends with 0, says nothing at default verbosity and
+# creates nothing in its working directory or TMPDIR.
+mkbz "$T/poweroff"
+printf '\146\272\004\006\146\270\000\064\146\357\353\376' |
+	dd of="$T/poweroff" bs=1 seek=$((2048 + 0x200)) conv=notrunc status=none   # mov dx, 0x604; mov ax, 0x3400; out dx, ax; jmp .
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	d=$T/poweroff-run
+	mkdir -p "$d/cwd" "$d/tmp"
+	(cd "$d/cwd" && TMPDIR=$d/tmp exec timeout 20 "$absbin" --kernel "$T/poweroff" --memory 64M \
+		--console serial </dev/null >"$d/out" 2>"$d/err")
+	got=$?
+	if [ "$got" -eq 0 ] && [ ! -s "$d/err" ] && [ -z "$(ls -A "$d/cwd")$(ls -A "$d/tmp")" ]; then
+		echo "ok - guest poweroff: exit 0, no message, nothing left behind"
+		pass=$((pass + 1))
+	else
+		echo "not ok - guest poweroff: exit $got, want 0; left: $(ls -A "$d/cwd" "$d/tmp" | tr '\n' ' '); stderr: $(head -c 300 "$d/err")"
+		fail=$((fail + 1))
+	fi
+else
+	skip "guest poweroff" "no usable /dev/kvm"
+fi
+
 pty_case "after SIGTERM" "$T/spin" sigterm 143
 pty_case "after Ctrl-A x" "$T/spin" quit 5
-pty_case "after a triple fault" "$T/crash" crash 4
+pty_case "after a triple fault" "$T/crash" self 4
+pty_case "after guest poweroff" "$T/poweroff" self 0
 
 # SeaBIOS (Debian's seabios) on the host's KVM: small enough to run where
 # Linux guests are too slow. Its banner reaches the serial console, its log
