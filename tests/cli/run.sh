@@ -353,6 +353,46 @@ pty_case "after Ctrl-A x" "$T/spin" quit 5
 pty_case "after a triple fault" "$T/crash" self 4
 pty_case "after guest poweroff" "$T/poweroff" self 0
 
+# --cpus beyond KVM's vCPU limit. This host's KVM allows more than conduit's
+# own 64, so a preloaded library (tests/cli/kvm_limit_shim.c, built here)
+# makes KVM_CHECK_EXTENSION report a smaller limit; the check is conduit's.
+# An ASan build takes the library with verify_asan_link_order=0.
+# shim_run MAX NR ARGS...: conduit ARGS against a KVM reporting MAX and NR.
+shim_run() {
+	SHIM_MAX_VCPUS=$1 SHIM_NR_VCPUS=$2 LD_PRELOAD=$T/shim.so \
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		"$BIN" --kernel "$T/crash" --memory 64M --console serial --cpus "$3" \
+		</dev/null >"$T/out" 2>"$T/err"
+}
+# shim_case NAME MAX NR CPUS EXIT_CODE PATTERN: PATTERN on the first line of
+# stderr; a failure at the check (exit 1) says exactly one line.
+shim_case() {
+	shim_run "$2" "$3" "$4"
+	got=$?
+	if [ "$got" -eq "$5" ] && head -n 1 "$T/err" | grep -q -- "$6" &&
+		{ [ "$5" -ne 1 ] || [ "$(wc -l < "$T/err")" -eq 1 ]; }; then
+		echo "ok - $1"
+		pass=$((pass + 1))
+	else
+		echo "not ok - $1: exit $got, want $5; stderr: $(head -c 300 "$T/err")"
+		fail=$((fail + 1))
+	fi
+}
+if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+	skip "cpus beyond KVM's limit" "no usable /dev/kvm"
+elif ! ${CC:-cc} -shared -fPIC -o "$T/shim.so" "$(dirname "$0")/kvm_limit_shim.c" -ldl 2> "$T/why"; then
+	skip "cpus beyond KVM's limit" "cannot build the preload library: $(head -n 1 "$T/why")"
+elif ! ldd "$BIN" > /dev/null 2>&1; then
+	skip "cpus beyond KVM's limit" "$BIN is statically linked: LD_PRELOAD cannot reach its ioctl"
+else
+	shim_case "cpus beyond KVM_CAP_MAX_VCPUS" 4 2 8 1 \
+		"^conduit: error: --cpus 8 is more than KVM allows on this host: at most 4 vCPUs (KVM_CAP_MAX_VCPUS)"
+	shim_case "cpus beyond KVM_CAP_NR_VCPUS, no KVM_CAP_MAX_VCPUS" 0 2 3 1 \
+		"^conduit: error: --cpus 3 is more than KVM allows on this host: at most 2 vCPUs (KVM_CAP_NR_VCPUS; this KVM has no KVM_CAP_MAX_VCPUS)"
+	# at the limit the VM is built and runs: the crash kernel triple-faults
+	shim_case "cpus at KVM_CAP_MAX_VCPUS" 2 1 2 4 "^conduit: error: vCPU 0: guest triple fault"
+fi
+
 # SeaBIOS (Debian's seabios) on the host's KVM: small enough to run where
 # Linux guests are too slow. Its banner reaches the serial console, its log
 # (port 0x402) the --bios-log file, and every BAR it assigns is where conduit

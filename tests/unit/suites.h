@@ -26,5 +26,6 @@ Suite *fw_linux_suite(void);
 Suite *firmware_suite(void);
 Suite *vfio_backend_suite(void);
 Suite *vcpu_exit_suite(void);
+Suite *vm_suite(void);
 
 #endif
