@@ -27,5 +27,6 @@ Suite *firmware_suite(void);
 Suite *vfio_backend_suite(void);
 Suite *vcpu_exit_suite(void);
 Suite *vm_suite(void);
+Suite *dma_suite(void);
 
 #endif
