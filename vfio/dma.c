@@ -13,20 +13,37 @@
 #include <time.h>
 #include "dma.h"
 
+/* Whether [s, e] lies in the union of the ranges, which may come in any
+ * order and touch or overlap: a RAM region may span two ranges that meet.
+ * Each step moves s past the end of one range, so n steps suffice. */
+static bool covered(uint64_t s, uint64_t e, const struct iova_range *r, int n)
+{
+	int step, j;
+
+	for (step = 0; step < n; step++) {
+		for (j = 0; j < n; j++)
+			if (r[j].start <= s && s <= r[j].end)
+				break;
+		if (j == n)
+			return false;
+		if (r[j].end >= e)
+			return true;
+		s = r[j].end + 1;       /* r[j].end < e: cannot wrap */
+	}
+	return false;
+}
+
 int dma_check_layout(const struct guest_mem *gm, const struct iova_range *r, int n,
 		     char *err, size_t errlen)
 {
-	int i, j;
+	int i;
 
 	if (n < 0)
 		return 0;       /* the backend cannot tell: trust the layout */
 	for (i = 0; i < gm->n_ram; i++) {
 		uint64_t s = gm->ram[i].gpa, e = s + gm->ram[i].size - 1;
-		bool ok = false;
 
-		for (j = 0; j < n && !ok; j++)
-			ok = s >= r[j].start && e <= r[j].end;
-		if (!ok) {
+		if (!covered(s, e, r, n)) {
 			snprintf(err, errlen, "guest RAM 0x%llx-0x%llx is not usable IOVA space for this IOMMU%s",
 				 (unsigned long long)s, (unsigned long long)e,
 				 n ? "" : " (no usable ranges)");

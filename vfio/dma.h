@@ -7,8 +7,9 @@
 #include "../vmm/memmap.h"
 #include "backend.h"
 
-/* Check the guest layout against the usable IOVA ranges: 0 when every RAM
- * region lies inside one range, -1 with err naming the clash otherwise. */
+/* Check the guest layout against the usable IOVA ranges (n of them, or
+ * n < 0 when the IOMMU cannot tell: then 0): 0 when every RAM region lies
+ * in their union, -1 with err naming the region otherwise. */
 int dma_check_layout(const struct guest_mem *gm, const struct iova_range *r, int n,
 		     char *err, size_t errlen);
 

@@ -264,6 +264,19 @@ static void stdin_ready(void *opaque, int fd)
 		vm_request_exit(&m->vm, EXIT_QUIT);
 }
 
+static const char *signal_name(unsigned sig)
+{
+	switch (sig) {
+	case SIGINT:
+		return "SIGINT";
+	case SIGTERM:
+		return "SIGTERM";
+	case SIGHUP:
+		return "SIGHUP";
+	}
+	return "?";
+}
+
 static void signal_ready(void *opaque, int fd)
 {
 	struct machine *m = opaque;
@@ -271,7 +284,7 @@ static void signal_ready(void *opaque, int fd)
 
 	if (read(fd, &si, sizeof(si)) != sizeof(si))
 		return;
-	pr_info("signal %u: shutting down", si.ssi_signo);
+	pr_info("signal %u (%s): shutting down", si.ssi_signo, signal_name(si.ssi_signo));
 	vm_request_exit(&m->vm, EXIT_SIGNAL_BASE + (int)si.ssi_signo);
 }
 

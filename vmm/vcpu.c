@@ -12,6 +12,7 @@
 #include "log.h"
 #include "seccomp.h"
 #include "vcpu.h"
+#include "vcpu_exit.h"
 #include "vm.h"
 
 #define VCPU_KICK_SIGNAL SIGUSR1
@@ -142,15 +143,34 @@ static void handle_mmio(struct vcpu *v)
 	pthread_mutex_unlock(&devices_lock);
 }
 
+/* The register dump after a fault: control state on one line, the
+ * general-purpose registers on the next. */
 static void report_regs(struct vcpu *v)
 {
 	struct kvm_regs r;
 	struct kvm_sregs s;
 
-	if (ioctl(v->fd, KVM_GET_REGS, &r) < 0 || ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+	if (ioctl(v->fd, KVM_GET_REGS, &r) < 0 || ioctl(v->fd, KVM_GET_SREGS, &s) < 0) {
+		pr_err("vCPU %d: cannot read its registers: %s", v->id, strerror(errno));
 		return;
-	pr_err("vCPU %d: rip=0x%llx rsp=0x%llx rflags=0x%llx cr0=0x%llx cr3=0x%llx cr4=0x%llx efer=0x%llx",
-	       v->id, r.rip, r.rsp, r.rflags, s.cr0, s.cr3, s.cr4, s.efer);
+	}
+	pr_err("vCPU %d: rip=0x%llx rsp=0x%llx rflags=0x%llx cr0=0x%llx cr3=0x%llx cr4=0x%llx efer=0x%llx cs=0x%x",
+	       v->id, r.rip, r.rsp, r.rflags, s.cr0, s.cr3, s.cr4, s.efer, s.cs.selector);
+	pr_err("vCPU %d: rax=0x%llx rbx=0x%llx rcx=0x%llx rdx=0x%llx rsi=0x%llx rdi=0x%llx rbp=0x%llx "
+	       "r8=0x%llx r9=0x%llx r10=0x%llx r11=0x%llx r12=0x%llx r13=0x%llx r14=0x%llx r15=0x%llx",
+	       v->id, r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rbp,
+	       r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15);
+}
+
+/* An exit that ends the guest: say why, dump the registers, stop. */
+static void fault(struct vcpu *v)
+{
+	char msg[512];
+	int code = vcpu_exit_report(v->run, v->id, msg, sizeof(msg));
+
+	pr_err("%s", msg);
+	report_regs(v);
+	vm_request_exit(v->vm, code);
 }
 
 /* Returns false when the vCPU loop must end. */
@@ -167,36 +187,21 @@ static bool handle_exit(struct vcpu *v)
 		return true;
 	case KVM_EXIT_HLT:
 		return true;
+	case KVM_EXIT_SYSTEM_EVENT:
+		vm_request_exit(v->vm, run->system_event.type == KVM_SYSTEM_EVENT_RESET ?
+				EXIT_REBOOT : EXIT_POWEROFF);
+		return false;
 	case KVM_EXIT_SHUTDOWN:
 		/* A guest that asked for a reset falls through to a triple fault
 		 * while conduit stops: not a crash. */
 		if (atomic_load(&v->vm->stopping))
 			return false;
-		pr_err("vCPU %d: guest triple fault (shutdown)", v->id);
-		report_regs(v);
-		vm_request_exit(v->vm, EXIT_CRASH);
-		return false;
-	case KVM_EXIT_SYSTEM_EVENT:
-		vm_request_exit(v->vm, run->system_event.type == KVM_SYSTEM_EVENT_RESET ?
-				EXIT_REBOOT : EXIT_POWEROFF);
-		return false;
-	case KVM_EXIT_FAIL_ENTRY:
-		pr_err("vCPU %d: VM entry failed, hardware reason 0x%llx", v->id,
-		       (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
-		report_regs(v);
-		vm_request_exit(v->vm, EXIT_CRASH);
-		return false;
-	case KVM_EXIT_INTERNAL_ERROR:
-		pr_err("vCPU %d: KVM internal error, suberror %u", v->id, run->internal.suberror);
-		report_regs(v);
-		vm_request_exit(v->vm, EXIT_CRASH);
-		return false;
-	default:
-		pr_err("vCPU %d: unexpected exit reason %u", v->id, run->exit_reason);
-		report_regs(v);
-		vm_request_exit(v->vm, EXIT_ERROR);
-		return false;
+		break;
 	}
+	/* a triple fault, a failed VM entry, a KVM internal error, or an
+	 * exit conduit does not handle */
+	fault(v);
+	return false;
 }
 
 static void kick_handler(int sig)

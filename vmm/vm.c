@@ -13,6 +13,9 @@
 #include "ram.h"
 #include "vm.h"
 
+/* What the KVM API says to assume of a KVM that reports no vCPU limit. */
+#define KVM_DEFAULT_VCPUS 4
+
 static int check_caps(struct vm *vm, char *err, size_t errlen)
 {
 	static const struct { int cap; const char *name; } need[] = {
@@ -117,9 +120,33 @@ static int setup_irqchip(struct vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
+int vm_check_cpus(int cpus, int max_vcpus, int nr_vcpus, char *err, size_t errlen)
+{
+	if (max_vcpus > 0) {
+		if (cpus <= max_vcpus)
+			return 0;
+		snprintf(err, errlen, "--cpus %d is more than KVM allows on this host: at most %d "
+			 "vCPUs (KVM_CAP_MAX_VCPUS)", cpus, max_vcpus);
+		return -1;
+	}
+	if (nr_vcpus > 0) {
+		if (cpus <= nr_vcpus)
+			return 0;
+		snprintf(err, errlen, "--cpus %d is more than KVM allows on this host: at most %d "
+			 "vCPUs (KVM_CAP_NR_VCPUS; this KVM has no KVM_CAP_MAX_VCPUS)", cpus, nr_vcpus);
+		return -1;
+	}
+	if (cpus <= KVM_DEFAULT_VCPUS)
+		return 0;
+	snprintf(err, errlen, "--cpus %d is more than KVM allows on this host: at most %d vCPUs "
+		 "(this KVM reports neither KVM_CAP_MAX_VCPUS nor KVM_CAP_NR_VCPUS)", cpus,
+		 KVM_DEFAULT_VCPUS);
+	return -1;
+}
+
 int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen)
 {
-	int ver, max;
+	int ver;
 
 	memset(vm, 0, sizeof(*vm));
 	vm->kvm_fd = vm->vm_fd = vm->stop_efd = -1;
@@ -144,13 +171,9 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
 	}
 	if (check_caps(vm, err, errlen))
 		return -1;
-	max = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
-	if (max <= 0)
-		max = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
-	if (max > 0 && cfg->cpus > max) {
-		snprintf(err, errlen, "--cpus %d is more than KVM allows here (%d)", cfg->cpus, max);
+	if (vm_check_cpus(cfg->cpus, ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS),
+			  ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS), err, errlen))
 		return -1;
-	}
 	vm->run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (vm->run_size <= 0) {
 		snprintf(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));

@@ -59,6 +59,13 @@ struct vm {
 int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen);
 void vm_destroy(struct vm *vm);
 
+/* Whether KVM takes cpus vCPUs: max_vcpus and nr_vcpus are what
+ * KVM_CHECK_EXTENSION says of KVM_CAP_MAX_VCPUS and KVM_CAP_NR_VCPUS (0 or
+ * less: not reported). The limit is KVM_CAP_MAX_VCPUS, else
+ * KVM_CAP_NR_VCPUS, else 4. Returns 0, or -1 with a one-line err naming
+ * the limit. */
+int vm_check_cpus(int cpus, int max_vcpus, int nr_vcpus, char *err, size_t errlen);
+
 /* Whether the guest's CPUID offers 5-level paging (LA57). */
 bool vm_has_la57(const struct vm *vm);
 /* The guest's physical address width (CPUID 0x80000008 EAX[7:0]). */

@@ -231,6 +231,173 @@ else
 	skip "guest triple fault" "no usable /dev/kvm"
 fi
 
+# A KVM internal error from a real guest: at its 64-bit entry the fake
+# kernel loads from unbacked guest-physical 0xd8000000 (the PCI hole, no BAR
+# there) with fld, an x87 load KVM's instruction emulator does not know, so
+# the MMIO exit cannot be emulated (KVM_INTERNAL_ERROR_EMULATION, the
+# instruction bytes with it). conduit ends with exit code 4 and the
+# registers; rax holds the address.
+mkbz "$T/emufail"
+at=$((2048 + 0x200))
+printf '\110\270\000\000\000\330\000\000\000\000\331\000\353\376' |
+	dd of="$T/emufail" bs=1 seek=$at conv=notrunc status=none   # movabs rax, 0xd8000000; fld dword [rax]; jmp .
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	"$BIN" --kernel "$T/emufail" --memory 64M --console serial </dev/null >"$T/out" 2>"$T/err"
+	got=$?
+	if [ "$got" -eq 4 ] &&
+		grep -q "^conduit: error: vCPU 0: KVM internal error: emulation failure: KVM cannot emulate the instruction (suberror 1), instruction d9 00 eb fe" "$T/err" &&
+		grep -q "^conduit: error: vCPU 0: rip=0x10020a .*cr0=0x80000031" "$T/err" &&
+		grep -q "^conduit: error: vCPU 0: rax=0xd8000000 " "$T/err"; then
+		echo "ok - KVM internal error: exit 4, the suberror, the instruction and the registers"
+		pass=$((pass + 1))
+	else
+		echo "not ok - KVM internal error: exit $got, want 4; stderr: $(head -c 600 "$T/err")"
+		fail=$((fail + 1))
+	fi
+else
+	skip "KVM internal error" "no usable /dev/kvm"
+fi
+
+# SIGINT and SIGTERM: a fake kernel that spins (jmp . at its 64-bit entry)
+# runs until the signal; conduit logs it once, ends with 128 + N, and leaves
+# nothing behind: its process is gone and its working directory and TMPDIR
+# (empty folders of their own) are still empty.
+mkbz "$T/spin"
+printf '\353\376' | dd of="$T/spin" bs=1 seek=$((2048 + 0x200)) conv=notrunc status=none
+absbin=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+# signal_case SIG NUMBER: runs the guest, sends SIG once it has started.
+signal_case() {
+	d=$T/sig-$1
+	mkdir -p "$d/cwd" "$d/tmp"
+	(cd "$d/cwd" && TMPDIR=$d/tmp exec "$absbin" --kernel "$T/spin" --memory 64M --console serial -v \
+		</dev/null >"$d/out" 2>"$d/err") &
+	spid=$!
+	i=0
+	while [ $i -lt 100 ] && ! grep -q "guest started" "$d/err" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -"$1" $spid
+	why=
+	i=0
+	while [ $i -lt 100 ] && [ "$(cut -d' ' -f3 /proc/$spid/stat 2>/dev/null || echo Z)" != Z ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if [ $i -eq 100 ]; then
+		why="still running 10 s after SIG$1;"
+		kill -KILL $spid
+	fi
+	wait $spid
+	got=$?
+	[ "$got" -eq $((128 + $2)) ] || why="$why exit $got, want $((128 + $2))"
+	[ "$(grep -c "^conduit: signal $2 (SIG$1): shutting down" "$d/err")" -eq 1 ] ||
+		why="$why; no single 'signal $2 (SIG$1): shutting down' line"
+	! kill -0 $spid 2>/dev/null || why="$why; process $spid still there"
+	[ -z "$(ls -A "$d/cwd")$(ls -A "$d/tmp")" ] ||
+		why="$why; left behind: $(ls -A "$d/cwd" "$d/tmp" | tr '\n' ' ')"
+	if [ -z "$why" ]; then
+		echo "ok - SIG$1: exit $((128 + $2)), one log line, nothing left behind"
+		pass=$((pass + 1))
+	else
+		echo "not ok - SIG$1: $why; stderr: $(head -c 400 "$d/err")"
+		fail=$((fail + 1))
+	fi
+}
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	signal_case INT 2
+	signal_case TERM 15
+else
+	skip "SIGINT" "no usable /dev/kvm"
+	skip "SIGTERM" "no usable /dev/kvm"
+fi
+
+# The terminal is given back as conduit found it: with stdin and stdout on
+# a pty (tests/cli/pty_restore.py) conduit makes it raw; after SIGTERM, after
+# Ctrl-A x, after a guest triple fault and after guest poweroff the pty's termios and file status
+# flags equal what they were before.
+# pty_case NAME KERNEL HOW EXIT_CODE
+pty_case() {
+	if ! command -v python3 > /dev/null; then
+		skip "terminal restored: $1" "no python3"
+	elif [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+		skip "terminal restored: $1" "no usable /dev/kvm"
+	elif why=$(TMPDIR=$T python3 "$(dirname "$0")/pty_restore.py" "$BIN" "$2" "$3" "$4"); then
+		echo "ok - terminal restored: $1 (exit $4)"
+		pass=$((pass + 1))
+	else
+		echo "not ok - terminal restored: $1: $why"
+		fail=$((fail + 1))
+	fi
+}
+# Guest poweroff: the fake kernel writes S5 with SLP_EN to the PM1a control
+# port (0x604); conduit ends with 0, says nothing at default verbosity and
+# creates nothing in its working directory or TMPDIR.
+mkbz "$T/poweroff"
+printf '\146\272\004\006\146\270\000\064\146\357\353\376' |
+	dd of="$T/poweroff" bs=1 seek=$((2048 + 0x200)) conv=notrunc status=none   # mov dx, 0x604; mov ax, 0x3400; out dx, ax; jmp .
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	d=$T/poweroff-run
+	mkdir -p "$d/cwd" "$d/tmp"
+	(cd "$d/cwd" && TMPDIR=$d/tmp exec timeout 20 "$absbin" --kernel "$T/poweroff" --memory 64M \
+		--console serial </dev/null >"$d/out" 2>"$d/err")
+	got=$?
+	if [ "$got" -eq 0 ] && [ ! -s "$d/err" ] && [ -z "$(ls -A "$d/cwd")$(ls -A "$d/tmp")" ]; then
+		echo "ok - guest poweroff: exit 0, no message, nothing left behind"
+		pass=$((pass + 1))
+	else
+		echo "not ok - guest poweroff: exit $got, want 0; left: $(ls -A "$d/cwd" "$d/tmp" | tr '\n' ' '); stderr: $(head -c 300 "$d/err")"
+		fail=$((fail + 1))
+	fi
+else
+	skip "guest poweroff" "no usable /dev/kvm"
+fi
+
+pty_case "after SIGTERM" "$T/spin" sigterm 143
+pty_case "after Ctrl-A x" "$T/spin" quit 5
+pty_case "after a triple fault" "$T/crash" self 4
+pty_case "after guest poweroff" "$T/poweroff" self 0
+
+# --cpus beyond KVM's vCPU limit. This host's KVM allows more than conduit's
+# own 64, so a preloaded library (tests/cli/kvm_limit_shim.c, built here)
+# makes KVM_CHECK_EXTENSION report a smaller limit; the check is conduit's.
+# An ASan build takes the library with verify_asan_link_order=0.
+# shim_run MAX NR ARGS...: conduit ARGS against a KVM reporting MAX and NR.
+shim_run() {
+	SHIM_MAX_VCPUS=$1 SHIM_NR_VCPUS=$2 LD_PRELOAD=$T/shim.so \
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		"$BIN" --kernel "$T/crash" --memory 64M --console serial --cpus "$3" \
+		</dev/null >"$T/out" 2>"$T/err"
+}
+# shim_case NAME MAX NR CPUS EXIT_CODE PATTERN: PATTERN on the first line of
+# stderr; a failure at the check (exit 1) says exactly one line.
+shim_case() {
+	shim_run "$2" "$3" "$4"
+	got=$?
+	if [ "$got" -eq "$5" ] && head -n 1 "$T/err" | grep -q -- "$6" &&
+		{ [ "$5" -ne 1 ] || [ "$(wc -l < "$T/err")" -eq 1 ]; }; then
+		echo "ok - $1"
+		pass=$((pass + 1))
+	else
+		echo "not ok - $1: exit $got, want $5; stderr: $(head -c 300 "$T/err")"
+		fail=$((fail + 1))
+	fi
+}
+if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+	skip "cpus beyond KVM's limit" "no usable /dev/kvm"
+elif ! ${CC:-cc} -shared -fPIC -o "$T/shim.so" "$(dirname "$0")/kvm_limit_shim.c" -ldl 2> "$T/why"; then
+	skip "cpus beyond KVM's limit" "cannot build the preload library: $(head -n 1 "$T/why")"
+elif ! ldd "$BIN" > /dev/null 2>&1; then
+	skip "cpus beyond KVM's limit" "$BIN is statically linked: LD_PRELOAD cannot reach its ioctl"
+else
+	shim_case "cpus beyond KVM_CAP_MAX_VCPUS" 4 2 8 1 \
+		"^conduit: error: --cpus 8 is more than KVM allows on this host: at most 4 vCPUs (KVM_CAP_MAX_VCPUS)"
+	shim_case "cpus beyond KVM_CAP_NR_VCPUS, no KVM_CAP_MAX_VCPUS" 0 2 3 1 \
+		"^conduit: error: --cpus 3 is more than KVM allows on this host: at most 2 vCPUs (KVM_CAP_NR_VCPUS; this KVM has no KVM_CAP_MAX_VCPUS)"
+	# at the limit the VM is built and runs: the crash kernel triple-faults
+	shim_case "cpus at KVM_CAP_MAX_VCPUS" 2 1 2 4 "^conduit: error: vCPU 0: guest triple fault"
+fi
+
 # SeaBIOS (Debian's seabios) on the host's KVM: small enough to run where
 # Linux guests are too slow. Its banner reaches the serial console, its log
 # (port 0x402) the --bios-log file, and every BAR it assigns is where conduit

@@ -25,5 +25,8 @@ Suite *fw_cfg_suite(void);
 Suite *fw_linux_suite(void);
 Suite *firmware_suite(void);
 Suite *vfio_backend_suite(void);
+Suite *vcpu_exit_suite(void);
+Suite *vm_suite(void);
+Suite *dma_suite(void);
 
 #endif
