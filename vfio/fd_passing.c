@@ -27,6 +27,19 @@ static int sock_addr(const char *path, struct sockaddr_un *sa, char *err, size_t
 	return 0;
 }
 
+/* A stream socket for path, its address in sa; -1 with err set. */
+static int unix_socket(const char *path, struct sockaddr_un *sa, char *err, size_t errlen)
+{
+	int s;
+
+	if (sock_addr(path, sa, err, errlen))
+		return -1;
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+	return s;
+}
+
 static int send_handoff(int c, const struct fdpass_handoff *h)
 {
 	char payload[sizeof(FDPASS_MAGIC) + FDPASS_NAME_LEN];
@@ -78,13 +91,9 @@ int fdpass_serve(const char *path, uid_t uid, const struct fdpass_handoff *h,
 	struct sockaddr_un sa;
 	int s, c = -1, ret = -1;
 
-	if (sock_addr(path, &sa, err, errlen))
+	s = unix_socket(path, &sa, err, errlen);
+	if (s < 0)
 		return -1;
-	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (s < 0) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
-		return -1;
-	}
 	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		snprintf(err, errlen, "cannot create socket %s: %s%s", path, strerror(errno),
 			 errno == EADDRINUSE ? " (remove it if no conduit serves it)" : "");
@@ -189,13 +198,9 @@ int fdpass_receive(const char *path, struct fdpass_handoff *h, char *err, size_t
 	int s, n, i, fds[NFDS] = { -1, -1 };
 	ssize_t len;
 
-	if (sock_addr(path, &sa, err, errlen))
+	s = unix_socket(path, &sa, err, errlen);
+	if (s < 0)
 		return -1;
-	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (s < 0) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
-		return -1;
-	}
 	if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		snprintf(err, errlen, "--passthrough fd:%s: cannot connect: %s (start 'conduit bind BDF --serve %s' first%s)",
 			 path, strerror(errno), path,

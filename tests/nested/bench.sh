@@ -33,6 +33,16 @@ src=${L1_LOG:-$log}
 # The IOMMU backends (cases-bench.sh bench-backends) need IOMMUFD: a second
 # L1, on the project's kernel (BENCH_BACKENDS=0 leaves it out; with
 # BENCH_SUITE=bench-iommufd it is the only run).
+# AWK_MED: awk's med(key), the median of val[key, 1..cnt[key]] ("none" if empty).
+AWK_MED='
+function med(key,   n, i, j, t, a) {
+	n = cnt[key]
+	if (!n) return "none"
+	for (i = 1; i <= n; i++) a[i] = val[key, i]
+	for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}'
+
 # backends_report LOG: the table of the BENCH-BACKEND lines of that run.
 backends_report() {
 	local L1_LOG src
@@ -42,14 +52,7 @@ backends_report() {
 	echo "IOMMU backends: type1 (legacy) against IOMMUFD, the NVMe alone and with the pci-serial card"
 	echo "(two IOMMU groups), in one L1 on the project kernel; medians; pinned pages as the host"
 	echo "accounts them in /proc/PID/status while the guest runs (type1: VmLck, IOMMUFD: VmPin):"
-	tr -d '\r' <"$src" | awk '
-	function med(key,   n, i, j, t, a) {
-		n = cnt[key]
-		if (!n) return "none"
-		for (i = 1; i <= n; i++) a[i] = val[key, i]
-		for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-	}
+	tr -d '\r' <"$src" | awk "$AWK_MED"'
 	function add(key, v) { if (v == "none" || v == "") return; val[key, ++cnt[key]] = v }
 	function f(v, d) { return v == "none" ? "-" : sprintf("%." d "f", v) }
 	$1 == "BENCH-BACKEND" {
@@ -154,14 +157,7 @@ if tr -d '\r' <"$src" | grep -q '^BENCH-MAPX'; then
 	echo "           thp: -mem-prealloc (QEMU's default RAM, MADV_HUGEPAGE); 2M: memory-backend-memfd,"
 	echo "           hugetlb=on,hugetlbsize=2M,prealloc=on,prealloc-threads=2"
 	echo "  ratio = conduit net / QEMU net (both wall time minus baseline, measured the same way)"
-	tr -d '\r' <"$src" | awk '
-	function med(key,   n, i, j, t, a) {
-		n = cnt[key]
-		if (!n) return "none"
-		for (i = 1; i <= n; i++) a[i] = val[key, i]
-		for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-	}
+	tr -d '\r' <"$src" | awk "$AWK_MED"'
 	function add(key, v) { if (v == "none" || v == "-" || v == "") return; val[key, ++cnt[key]] = v }
 	function f0(v) { return v == "none" ? "-" : sprintf("%.0f", v) }
 	function pg(v, mib) { return v == "none" ? "-" : sprintf("%.0f", v * 1024 / mib) }
