@@ -272,7 +272,8 @@ make_disk_image() {
 boot_l1() {
 	initrd=$1 extra=$2 interactive=${3:-}
 	mkdir -p "$CACHE_DIR"
-	# Going on after an L1 death (run.sh): what L2 sent earlier is kept.
+	# Going on after an L1 death (run.sh): what L2 sent earlier is kept
+	# (the chardev appends: QEMU would truncate the file at each boot).
 	[ -n "${NESTED_RESUME:-}" ] || : >"$PCI_SERIAL_OUT"
 	set -- qemu-system-x86_64 -machine q35 -accel tcg -cpu max \
 		-m "${NESTED_L1_MEM:-6144}" -smp "${NESTED_L1_CPUS:-2}" \
@@ -280,7 +281,7 @@ boot_l1() {
 		-device intel-iommu,intremap=on \
 		-drive "file=$DISK_IMG,if=none,id=d0,format=raw" \
 		-device nvme,drive=d0,serial=abc,addr=0x3 \
-		-chardev "file,id=ps0,path=$PCI_SERIAL_OUT" \
+		-chardev "file,id=ps0,path=$PCI_SERIAL_OUT,append=on" \
 		-device pci-serial,chardev=ps0,addr=0x4 \
 		-device pci-bridge,id=br1,chassis_nr=1,shpc=off,addr=0x5 \
 		-chardev null,id=psn1 -device pci-serial,chardev=psn1,bus=br1,addr=0x1 \

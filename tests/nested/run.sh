@@ -196,14 +196,14 @@ run_nested() {
 	# see tests/nested/README.md. Not understood yet, so not called a host
 	# fault outright: it is reported loudly, each attempt's log is kept, and
 	# L1 boots again to go on from the case that was cut short (the device
-	# binds still in force are done again first), up to NESTED_RETRIES (4)
+	# binds still in force are done again first), up to NESTED_RETRIES (8)
 	# times. Only these signatures (an L1 kernel death, or a failed case
 	# whose guest triple-faulted) cause a retry, and only that case runs
 	# again; a deterministic failure stays a failure. The disk image is
 	# kept as the earlier attempts left it and its md5 taken again.
 	tries=0
 	while l1_died || l2_crashed; do
-		[ "$tries" -lt "${NESTED_RETRIES:-4}" ] || break
+		[ "$tries" -lt "${NESTED_RETRIES:-8}" ] || break
 		tries=$((tries + 1))
 		cp "$L1_LOG" "$OUT_DIR/l1-console.attempt$tries.log"
 		cat "$L1_LOG" >>"$ALL_LOG"
