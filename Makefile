@@ -73,13 +73,15 @@ check: conduit build/unit-tests
 build/conduit-static: $(OBJS) $(ROM_OBJ)
 	$(CC) -static -o $@ $^ $(LDLIBS)
 
-# Twice: suites/all in an L1 on Debian's kernel (the type1 backend), then
-# suites/iommufd in an L1 on the project's test kernel (IOMMUFD, the VFIO
-# cdev, mtty; tests/nested/kernel.sh builds it once and caches it).
+# Twice, both in an L1 on the project's test kernel (tests/nested/kernel.sh
+# builds it once and caches it; under QEMU/TCG, L1s on Debian's 6.1 kernel
+# died several times a suite, see tests/nested/README.md): suites/all with
+# every conduit on the type1 backend, then suites/iommufd on IOMMUFD.
+ALL_E2E     := NESTED_L1_KERNEL=project NESTED_VFIO_BACKEND=legacy NESTED_SUITE=all
 IOMMUFD_E2E := NESTED_L1_KERNEL=project NESTED_VFIO_BACKEND=iommufd NESTED_SUITE=iommufd
 
 e2e: build/conduit-static
-	CONDUIT_BIN=$(CURDIR)/build/conduit-static bash tests/nested/run.sh
+	CONDUIT_BIN=$(CURDIR)/build/conduit-static $(ALL_E2E) bash tests/nested/run.sh
 	CONDUIT_BIN=$(CURDIR)/build/conduit-static $(IOMMUFD_E2E) bash tests/nested/run.sh
 
 # The end-to-end suite once more with conduit built with ASan and UBSan
@@ -87,7 +89,7 @@ e2e: build/conduit-static
 # fails the run.
 e2e-sanitize: build/san/conduit
 	CONDUIT_BIN=$(CURDIR)/build/san/conduit NESTED_SANITIZE=1 NESTED_SHOW_OUTPUT=1 \
-		bash tests/nested/run.sh
+		$(ALL_E2E) bash tests/nested/run.sh
 	CONDUIT_BIN=$(CURDIR)/build/san/conduit NESTED_SANITIZE=1 NESTED_SHOW_OUTPUT=1 \
 		$(IOMMUFD_E2E) bash tests/nested/run.sh
 

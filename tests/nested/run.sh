@@ -121,12 +121,23 @@ run_native() {
 }
 
 # watch_l1 PID START_MS: until L1 (process group PID) ends, notes when L1's init
-# starts and kills the group when $L1_LOG stops growing for $NESTED_STALL s.
+# starts and kills the group when $L1_LOG stops growing for $NESTED_STALL s
+# (STALLED=silent), or when L1's kernel reports CPUs stuck for 100 s or more
+# (STALLED=lockup: its watchdog keeps the console going while nothing runs).
 watch_l1() {
-	local pid=$1 start=$2 size last=-1 changed seen=''
+	local pid=$1 start=$2 size last=-1 changed seen='' polls=0
 	changed=$(now_ms)
 	STALLED=''
 	while kill -0 "$pid" 2>/dev/null; do
+		polls=$((polls + 1))
+		if [ $((polls % 25)) = 0 ] &&
+			grep -aqE 'soft lockup - CPU#[0-9]+ stuck for [0-9]{3,}s' "$L1_LOG"; then
+			STALLED=lockup
+			kill -TERM -- "-$pid" 2>/dev/null
+			sleep 2
+			kill -KILL -- "-$pid" 2>/dev/null
+			return
+		fi
 		if [ -z "$seen" ] && grep -q CONDUIT-L1-INIT "$L1_LOG"; then
 			seen=1
 			phase l1-launch-to-init "$start"
@@ -136,7 +147,7 @@ watch_l1() {
 			last=$size
 			changed=$(now_ms)
 		elif [ $(($(now_ms) - changed)) -gt $((NESTED_STALL * 1000)) ]; then
-			STALLED=1
+			STALLED=silent
 			kill -TERM -- "-$pid" 2>/dev/null
 			sleep 2
 			kill -KILL -- "-$pid" 2>/dev/null
@@ -208,7 +219,7 @@ run_nested() {
 		cp "$L1_LOG" "$OUT_DIR/l1-console.attempt$tries.log"
 		cat "$L1_LOG" >>"$ALL_LOG"
 		echo "# RETRY $tries: L1 kernel death or L2 triple fault (log kept in $OUT_DIR/l1-console.attempt$tries.log):"
-		tr -d '\r' <"$L1_LOG" | grep -a -E 'Kernel panic|BUG:|stack guard|silent|triple fault|^not ok' |
+		tr -d '\r' <"$L1_LOG" | grep -a -E 'Kernel panic|BUG:|stack guard|silent|locked up|triple fault|^not ok' |
 			head -n 6 | sed 's/^/#   | /'
 		todo=$(resume_cases "$ALL_LOG" $ALL_CASES)
 		if [ -z "$todo" ]; then
@@ -338,7 +349,7 @@ l2_crashed() {
 		tr -d '\r' <"$L1_LOG" | grep -aq 'guest triple fault'
 }
 
-# l1_died: the L1 kernel panicked or its console went silent.
+# l1_died: the L1 kernel panicked, locked up or its console went silent.
 l1_died() {
 	[ -n "$STALLED" ] || tr -d '\r' <"$L1_LOG" | grep -aq -E 'Kernel panic|BUG: (TASK stack|unable to handle)'
 }
@@ -362,7 +373,11 @@ run_l1_once() {
 	[ -z "$tailpid" ] || wait "$tailpid"
 	[ -z "$STALLED" ] || rc=stalled
 	phase l1-run "$t"
-	if [ "$rc" = stalled ]; then
+	if [ "$STALLED" = lockup ]; then
+		echo "not ok - L1's CPUs locked up (soft lockup of 100 s or more), killed (see $L1_LOG)"
+		tail -n 20 "$L1_LOG" | tr -cd '\11\12\40-\176' | sed 's/^/#   | /'
+		EXTRA_FAIL=1
+	elif [ "$rc" = stalled ]; then
 		echo "not ok - L1's console silent for ${NESTED_STALL}s, killed (see $L1_LOG)"
 		tail -n 20 "$L1_LOG" | tr -cd '\11\12\40-\176' | sed 's/^/#   | /'
 		EXTRA_FAIL=1
