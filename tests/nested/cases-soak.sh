@@ -63,13 +63,15 @@ case_pt_soak() {
 	warm=$(soak_sample "$pid")
 	sleep "$SOAK_WARMUP"
 	soak_maps "$pid" >"$samples.maps0"
-	while kill -0 "$pid" 2>/dev/null; do
+	# Until L2 reports the end: a sample taken while conduit tears the
+	# machine down (fds closing) is not the running VM's.
+	while kill -0 "$pid" 2>/dev/null && ! grep -aq L2-SOAK-DONE "$OUT"; do
 		soak_sample "$pid" >>"$samples"
 		soak_maps "$pid" >"$samples.maps.new"
 		[ ! -s "$samples.maps.new" ] || mv "$samples.maps.new" "$samples.maps"
 		sleep 2
 	done
-	wait_exit "$pid" 5
+	wait_exit "$pid" "$EXIT_TIMEOUT"
 	echo 0 >"$HP_POOL/nr_hugepages"
 	expect_rc 0
 	expect_out L2-SOAK-DONE
