@@ -219,7 +219,7 @@ run_nested() {
 		cp "$L1_LOG" "$OUT_DIR/l1-console.attempt$tries.log"
 		cat "$L1_LOG" >>"$ALL_LOG"
 		echo "# RETRY $tries: L1 kernel death or L2 triple fault (log kept in $OUT_DIR/l1-console.attempt$tries.log):"
-		tr -d '\r' <"$L1_LOG" | grep -a -E 'Kernel panic|BUG:|stack guard|silent|locked up|triple fault|^not ok' |
+		tr -d '\r' <"$L1_LOG" | grep -a -E 'Kernel panic|BUG:|stack guard|silent|locked up|L1-RESET|triple fault|^not ok' |
 			head -n 6 | sed 's/^/#   | /'
 		todo=$(resume_cases "$ALL_LOG" $ALL_CASES)
 		if [ -z "$todo" ]; then
@@ -349,9 +349,17 @@ l2_crashed() {
 		tr -d '\r' <"$L1_LOG" | grep -aq 'guest triple fault'
 }
 
-# l1_died: the L1 kernel panicked, locked up or its console went silent.
+# l1_died: the L1 kernel panicked, locked up or its console went silent, or
+# L1 reset itself (a triple fault: with -no-reboot QEMU then exits 0) before
+# its init printed CONDUIT-L1-DONE.
 l1_died() {
-	[ -n "$STALLED" ] || tr -d '\r' <"$L1_LOG" | grep -aq -E 'Kernel panic|BUG: (TASK stack|unable to handle)'
+	[ -z "$STALLED" ] || return 0
+	tr -d '\r' <"$L1_LOG" | grep -aq -E 'Kernel panic|BUG: (TASK stack|unable to handle)' && return 0
+	[ "${L1_RC:-}" = 0 ] && ! grep -aq CONDUIT-L1-DONE "$L1_LOG" && {
+		echo "L1-RESET: L1 ended without CONDUIT-L1-DONE (it reset itself)" >>"$L1_LOG"
+		return 0
+	}
+	return 1
 }
 
 # run_l1_once ARGS: one boot of L1 running the suite; sets EXTRA_FAIL.
@@ -372,6 +380,7 @@ run_l1_once() {
 	rc=$?
 	[ -z "$tailpid" ] || wait "$tailpid"
 	[ -z "$STALLED" ] || rc=stalled
+	L1_RC=$rc
 	phase l1-run "$t"
 	if [ "$STALLED" = lockup ]; then
 		echo "not ok - L1's CPUs locked up (soft lockup of 100 s or more), killed (see $L1_LOG)"
