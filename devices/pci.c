@@ -426,6 +426,33 @@ static int collect_bars(struct pci_bus *bus, struct bar_ref *refs)
 	return n;
 }
 
+/* Ends the message of a BAR that did not fit: the largest BAR already in
+ * its window (refs are sorted, so the first one found), which is what the
+ * user would take away to make room. */
+static void name_largest(const struct bar_ref *refs, int k, const uint64_t *next,
+			 struct pci_bus *bus, char *err, size_t errlen)
+{
+	size_t len = strlen(err);
+	char sz[32];
+	uint64_t s, e;
+	const char *n;
+	int j;
+
+	for (j = 0; j < k; j++) {
+		const struct pci_bar *p = &refs[j].d->bar[refs[j].bar];
+
+		if (window(bus, p, &s, &e, &n) == next)
+			break;
+	}
+	if (j == k) {
+		snprintf(err + len, errlen - len, ")");
+		return;
+	}
+	size_text(refs[j].d->bar[refs[j].bar].size, sz, sizeof(sz));
+	snprintf(err + len, errlen - len, "; the largest BAR in it is %s BAR%d of %s)",
+		 refs[j].d->name, refs[j].bar, sz);
+}
+
 int pci_bus_assign_all(struct pci_bus *bus, char *err, size_t errlen)
 {
 	struct bar_ref refs[PCI_MAX_SLOTS * PCI_NUM_BARS];
@@ -450,9 +477,10 @@ int pci_bus_assign_all(struct pci_bus *bus, char *err, size_t errlen)
 		size_text(b->size, sz, sizeof(sz));
 		size_text(end > *next ? end - *next : 0, free_sz, sizeof(free_sz));
 		snprintf(err, errlen, "%s: BAR%d of %s does not fit the %s PCI window "
-			 "0x%llx-0x%llx (%s free from 0x%llx, and a BAR must be aligned to its size)",
+			 "0x%llx-0x%llx (%s free from 0x%llx, and a BAR must be aligned to its size",
 			 d->name, refs[k].bar, sz, name, (unsigned long long)start,
 			 (unsigned long long)end - 1, free_sz, (unsigned long long)*next);
+		name_largest(refs, k, next, bus, err, errlen);
 		return -1;
 	}
 	return 0;

@@ -237,8 +237,7 @@ int passthrough_start(struct vm *vm, const struct passthrough_dev *devs, int n,
 		      enum vfio_backend_kind backend, char *err, size_t errlen)
 {
 	uint32_t slot = FIRST_BAR_SLOT;
-	uint64_t ns, pf_ns;
-	int i, threads;
+	int i;
 
 	if (!n)
 		return 0;
@@ -249,6 +248,19 @@ int passthrough_start(struct vm *vm, const struct passthrough_dev *devs, int n,
 		if (vfio_pci_attach(vm, vm->iommu, &devs[i].ref, devs[i].flags, &slot,
 				    err, errlen))
 			goto fail;
+	return 0;
+fail:
+	passthrough_stop(vm);
+	return -1;
+}
+
+int passthrough_map_ram(struct vm *vm, char *err, size_t errlen)
+{
+	uint64_t ns, pf_ns;
+	int i, threads;
+
+	if (!vm->iommu)
+		return 0;
 	/* Faulting pages in is most of pinning's cost, and unlike pinning it
 	 * runs in parallel. */
 	threads = ram_prefault(&vm->mem, RAM_PREFAULT_MAX_THREADS, &pf_ns);

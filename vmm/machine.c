@@ -637,14 +637,16 @@ static int machine_boot(const struct vm_config *cfg)
 	if (setup_devices(m) ||
 	    (m->bios ? load_firmware(m, &bz, cmdline) : load_guest(m, &bz, &lay, cmdline)))
 		goto out;
+	/* BARs are placed before guest RAM is pinned: a machine that cannot
+	 * be built fails at once, not after the prefault. */
 	if (passthrough_start(&m->vm, m->pt, m->n_pt, (enum vfio_backend_kind)cfg->vfio_backend,
 			      err, sizeof(err)) ||
-	    pci_bus_assign_all(&m->pci, err, sizeof(err))) {
+	    pci_bus_assign_all(&m->pci, err, sizeof(err)) ||
+	    passthrough_map_ram(&m->vm, err, sizeof(err))) {
 		pr_err("%s", err);
 		goto out;
 	}
-	if (
-	    setup_vcpus(m, &lay) || sandbox(cfg) || start(m))
+	if (setup_vcpus(m, &lay) || sandbox(cfg) || start(m))
 		goto out;
 	pr_info("guest started: %d vCPU(s), %llu MiB, console %s", m->vm.n_cpus,
 		(unsigned long long)(cfg->mem_size >> 20),

@@ -3,7 +3,8 @@
 # by a sparse file on L0) passed through and written by L2 through its BAR;
 # a guest whose RAM is 2 MiB hugetlbfs pages with the NVMe passed through
 # (md5 check); the error when the host has too few such pages; and a guest
-# with RAM above 4 GiB.
+# with RAM above 4 GiB; a device whose 512 MiB 32-bit BAR (QEMU's
+# secondary-vga) leaves no room for its next BAR: the placement error.
 # The NVMe cases run while pt-bind has it on vfio-pci, and before any case
 # writes to the disk (pt-hugepages compares the whole disk's md5).
 
@@ -40,6 +41,42 @@ case_pt_bigbar() {
 case_pt_bigbar_unbind() {
 	pt_big || return
 	unbind_case "$big"
+}
+
+# pt_bar32: sets wide to the device whose 32-bit BAR fills conduit's 32-bit
+# window, or skips the case.
+pt_bar32() {
+	[ -n "${CONDUIT_TEST_BAR32_DEVICE:-}" ] || { skip "no CONDUIT_TEST_BAR32_DEVICE"; return 1; }
+	wide=$CONDUIT_TEST_BAR32_DEVICE
+}
+
+case_pt_nofit_bind() {
+	pt_bar32 || return
+	bind_case "$wide"
+}
+
+# A BAR that cannot be placed: one line naming the device, the BAR, its size,
+# the window and what fills it, before any guest RAM is pinned. Largest
+# first, the 512 MiB BAR takes the whole window, so the next largest 32-bit
+# BAR (virtio-console's) is the one left out.
+case_pt_nofit() {
+	pt_bar32 || return
+	conduit_fails 1 "virtio-console: BAR0 of 32 KiB does not fit the 32-bit PCI window 0xc0000000-0xdfffffff (0 bytes free from 0xe0000000, and a BAR must be aligned to its size; the largest BAR in it is $wide BAR0 of 512 MiB)" \
+		--memory 1G --passthrough "$wide"
+	# With -v: the device was opened, but RAM was neither prefaulted nor mapped.
+	"$CONDUIT_BIN" -v --kernel "$L2_KERNEL" --initrd "$L2_INITRD" --memory 1G \
+		--passthrough "$wide" >"$OUT" 2>&1 </dev/null
+	RC=$?
+	expect_rc 1
+	expect_out "$wide: passed through at guest 00:"
+	! grep -aq "prefaulted\|mapped for DMA" "$OUT" || fail "guest RAM was pinned before the BARs were placed"
+	tr -d '\r' <"$OUT" | tail -n 3 | sed 's/^/# /'
+	[ "$(pt_driver "$wide")" = vfio-pci ] || fail "driver is '$(pt_driver "$wide")' after the run"
+}
+
+case_pt_nofit_unbind() {
+	pt_bar32 || return
+	unbind_case "$wide"
 }
 
 HP_POOL=/sys/kernel/mm/hugepages/hugepages-2048kB

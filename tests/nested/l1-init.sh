@@ -59,6 +59,10 @@ export CONDUIT_TEST_IO_DEVICE=0000:00:04.0
 export CONDUIT_TEST_MSI_DEVICE=0000:00:06.0
 # QEMU's ivshmem-plain: an 8 GiB 64-bit BAR backed by a sparse file on L0.
 export CONDUIT_TEST_BIG_BAR_DEVICE=0000:00:07.0
+# QEMU's secondary-vga with 512 MiB of video memory: a 32-bit BAR that
+# fills conduit's whole 32-bit window, so its next BAR cannot fit
+# (cases-scale.sh). L1 has no driver for it.
+export CONDUIT_TEST_BAR32_DEVICE=0000:00:09.0
 # QEMU's e1000e with its iPXE option ROM (efi-e1000e.rom): the firmware runs
 # the ROM of a passed-through device (cases-firmware.sh).
 export CONDUIT_TEST_ROM_DEVICE=0000:00:08.0

@@ -290,6 +290,7 @@ boot_l1() {
 		-object "memory-backend-file,id=shm0,share=on,size=8G,mem-path=$IVSHMEM_IMG" \
 		-device ivshmem-plain,memdev=shm0,addr=0x7 \
 		-netdev user,id=n1,restrict=on -device e1000e,netdev=n1,addr=0x8 \
+		-device secondary-vga,vgamem_mb=512,addr=0x9 \
 		-kernel "${L1_VMLINUZ:-$VMLINUZ}" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 intel_iommu=on quiet $extra"
 	if [ -n "$interactive" ]; then

@@ -390,6 +390,14 @@ START_TEST(bar_does_not_fit)
 	ck_assert_str_eq(err, "big: BAR0 of 1 GiB does not fit the 32-bit PCI window "
 			 "0xc0000000-0xdfffffff (512 MiB free from 0xc0000000, and a BAR "
 			 "must be aligned to its size)");
+	/* 512 MiB fills the window: the next BAR does not fit, and the message
+	 * names the one that took the room. */
+	pci_device_set_bar(&big, 0, 512ULL << 20, 0, bar_read, bar_write, &big);
+	err[0] = 0;
+	ck_assert_int_eq(pci_bus_assign_all(&bus, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "dev: BAR0 of 4 KiB does not fit the 32-bit PCI window "
+			 "0xc0000000-0xdfffffff (0 bytes free from 0xe0000000, and a BAR "
+			 "must be aligned to its size; the largest BAR in it is big BAR0 of 512 MiB)");
 	/* 64-bit: 64 GiB window, a 128 GiB BAR does not fit either. */
 	pci_device_set_bar(&big, 0, 128ULL << 30, PCI_BAR_MEM64, bar_read, bar_write, &big);
 	err[0] = 0;
