@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include "../vmm/clock.h"
 #include "../vmm/log.h"
 #include "../vmm/vm.h"
 #include "dma.h"
@@ -110,7 +111,10 @@ static int setup(struct vfio_pci *v, uint32_t *next_slot, char *err, size_t errl
 		return -1;
 	}
 	describe(v);
-	reset(v);
+	/* The kernel resets a device when it is first opened; one handed
+	 * over may have been used before. */
+	if (v->keep_fd)
+		reset(v);
 	if (region(v, VFIO_PCI_CONFIG_REGION_INDEX, &v->cfg_off, &v->cfg_size) ||
 	    region(v, VFIO_PCI_ROM_REGION_INDEX, &v->rom_off, &v->rom_size)) {
 		snprintf(err, errlen, "%s: VFIO_DEVICE_GET_REGION_INFO: %s", v->bdf, strerror(errno));
@@ -142,6 +146,7 @@ int vfio_pci_attach(struct vm *vm, struct vfio_backend *b, const struct vfio_dev
 	const char *bdf = ref->name;
 	struct vfio_pci *v = calloc(1, sizeof(*v));
 	struct iova_range r[VFIO_MAX_IOVA_RANGES];
+	uint64_t t0 = clock_ns();
 	int n;
 
 	if (!v) {
@@ -177,6 +182,7 @@ int vfio_pci_attach(struct vm *vm, struct vfio_backend *b, const struct vfio_dev
 		goto fail;
 	vm->vfio[vm->n_vfio++] = v;
 	v->stats.dma_map_ns = 0;
+	v->stats.attach_ns = clock_ns() - t0;
 	pr_info("%s: passed through at guest 00:%02x.0 (%02x%02x:%02x%02x)", bdf, v->pci.slot,
 		v->pci.cfg[1], v->pci.cfg[0], v->pci.cfg[3], v->pci.cfg[2]);
 	return 0;

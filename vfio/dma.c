@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <time.h>
 #include "dma.h"
+#include "../vmm/clock.h"
 
 /* Whether [s, e] lies in the union of the ranges, which may come in any
  * order and touch or overlap: a RAM region may span two ranges that meet.
@@ -53,14 +54,6 @@ int dma_check_layout(const struct guest_mem *gm, const struct iova_range *r, int
 	return 0;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static void memlock_error(uint64_t need, char *err, size_t errlen)
 {
 	struct rlimit rl;
@@ -79,7 +72,7 @@ static void memlock_error(uint64_t need, char *err, size_t errlen)
 int dma_map_guest(struct vfio_backend *b, const struct guest_mem *gm,
 		  uint64_t *ns, char *err, size_t errlen)
 {
-	uint64_t t0 = now_ns();
+	uint64_t t0 = clock_ns();
 	int i, ret;
 
 	for (i = 0; i < gm->n_ram; i++) {
@@ -98,7 +91,7 @@ int dma_map_guest(struct vfio_backend *b, const struct guest_mem *gm,
 			return -1;
 		}
 	}
-	*ns = now_ns() - t0;
+	*ns = clock_ns() - t0;
 	return 0;
 }
 

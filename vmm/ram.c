@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <linux/memfd.h>
 #include "ram.h"
+#include "clock.h"
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
@@ -178,16 +179,9 @@ void ram_free(struct guest_mem *gm)
 
 /* ---- prefault ---- */
 
-struct prefault_job {
-	struct guest_mem *gm;
-	pthread_mutex_t lock;
-	int region;
-	uint64_t off;           /* next piece to hand out */
-	int error;
-};
-
-/* The next piece of work, or false when everything is handed out. */
-static bool next_piece(struct prefault_job *j, uint8_t **p, uint64_t *len)
+/* The next piece of work, or false when everything is handed out or the
+ * prefault is stopped. */
+static bool next_piece(struct ram_prefault *j, uint8_t **p, uint64_t *len)
 {
 	bool got = false;
 
@@ -196,12 +190,13 @@ static bool next_piece(struct prefault_job *j, uint8_t **p, uint64_t *len)
 		j->region++;
 		j->off = 0;
 	}
-	if (j->region < j->gm->n_ram) {
+	if (!j->stop && !j->error && j->region < j->gm->n_ram) {
 		struct ram_region *r = &j->gm->ram[j->region];
 
 		*p = r->hva + j->off;
 		*len = r->size - j->off < PREFAULT_CHUNK ? r->size - j->off : PREFAULT_CHUNK;
 		j->off += *len;
+		j->handed += *len;
 		got = true;
 	}
 	pthread_mutex_unlock(&j->lock);
@@ -217,55 +212,110 @@ static void touch_pages(uint8_t *p, uint64_t len)
 		((volatile uint8_t *)p)[i] = ((volatile uint8_t *)p)[i];
 }
 
-static void *prefault_thread(void *arg)
+/* Takes pieces until none is left; returns how many it did. */
+static unsigned prefault_work(struct ram_prefault *j)
 {
-	struct prefault_job *j = arg;
+	unsigned done = 0;
+	uint64_t t, len;
 	uint8_t *p;
-	uint64_t len;
 
 	while (next_piece(j, &p, &len)) {
+		done++;
 		if (madvise(p, len, MADV_POPULATE_WRITE) == 0)
 			continue;
 		if (errno != EINVAL) {  /* EINVAL: a kernel before 5.14 */
-			j->error = errno;
+			pthread_mutex_lock(&j->lock);
+			if (!j->error)
+				j->error = errno;
+			pthread_mutex_unlock(&j->lock);
 			break;
 		}
 		touch_pages(p, len);
 	}
+	t = clock_ns();
+	pthread_mutex_lock(&j->lock);
+	if (t > j->end_ns)
+		j->end_ns = t;
+	pthread_mutex_unlock(&j->lock);
+	return done;
+}
+
+static void *prefault_thread(void *arg)
+{
+	prefault_work(arg);
 	return NULL;
 }
 
-static uint64_t now_ns(void)
+unsigned ram_prefault_threads(unsigned max_threads)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-int ram_prefault(struct guest_mem *gm, unsigned max_threads, uint64_t *ns)
-{
-	struct prefault_job job = { .gm = gm };
-	pthread_t tid[RAM_PREFAULT_MAX_THREADS];
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned n = cpus > 0 ? (unsigned)cpus : 1, started = 0, i;
-	uint64_t t0 = now_ns();
+	unsigned n = cpus > 0 ? (unsigned)cpus : 1;
 
 	if (n > max_threads)
 		n = max_threads;
 	if (n > RAM_PREFAULT_MAX_THREADS)
 		n = RAM_PREFAULT_MAX_THREADS;
-	if (n < 1)
-		n = 1;
-	pthread_mutex_init(&job.lock, NULL);
+	return n < 1 ? 1 : n;
+}
+
+unsigned ram_prefault_start(struct ram_prefault *pf, struct guest_mem *gm, unsigned helpers)
+{
+	memset(pf, 0, sizeof(*pf));
+	pf->gm = gm;
+	pf->t0 = clock_ns();
+	pthread_mutex_init(&pf->lock, NULL);
+	pf->running = true;
+	if (helpers > RAM_PREFAULT_MAX_THREADS)
+		helpers = RAM_PREFAULT_MAX_THREADS;
+	while (pf->started < helpers &&
+	       pthread_create(&pf->tid[pf->started], NULL, prefault_thread, pf) == 0)
+		pf->started++;
+	return pf->started;
+}
+
+static void join_all(struct ram_prefault *pf)
+{
+	unsigned i;
+
+	for (i = 0; i < pf->started; i++)
+		pthread_join(pf->tid[i], NULL);
+	pthread_mutex_destroy(&pf->lock);
+	pf->running = false;
+}
+
+int ram_prefault_wait(struct ram_prefault *pf, uint64_t *ns, uint64_t *waited_ns)
+{
+	uint64_t t = clock_ns();
+	int threads = (int)pf->started;
+
+	if (!pf->running)
+		return -EINVAL;
+	/* What is left is shared with this thread. */
+	if (prefault_work(pf) || !threads)
+		threads++;
+	join_all(pf);
+	*ns = pf->end_ns - pf->t0;
+	if (waited_ns)
+		*waited_ns = clock_ns() - t;
+	return pf->error ? -pf->error : threads;
+}
+
+uint64_t ram_prefault_stop(struct ram_prefault *pf)
+{
+	if (!pf->running)
+		return 0;
+	pthread_mutex_lock(&pf->lock);
+	pf->stop = true;
+	pthread_mutex_unlock(&pf->lock);
+	join_all(pf);
+	return pf->handed;
+}
+
+int ram_prefault(struct guest_mem *gm, unsigned max_threads, uint64_t *ns)
+{
+	struct ram_prefault pf;
+
 	/* This thread works too: n - 1 helpers. */
-	for (i = 1; i < n; i++)
-		if (pthread_create(&tid[started], NULL, prefault_thread, &job) == 0)
-			started++;
-	prefault_thread(&job);
-	for (i = 0; i < started; i++)
-		pthread_join(tid[i], NULL);
-	pthread_mutex_destroy(&job.lock);
-	*ns = now_ns() - t0;
-	return job.error ? -job.error : (int)started + 1;
+	ram_prefault_start(&pf, gm, ram_prefault_threads(max_threads) - 1);
+	return ram_prefault_wait(&pf, ns, NULL);
 }

@@ -4,6 +4,8 @@
 #ifndef CONDUIT_RAM_H
 #define CONDUIT_RAM_H
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "config.h"
@@ -26,9 +28,37 @@ int ram_hugepages_check(const char *sysfs_root, uint64_t page, uint64_t bytes,
 int ram_alloc(struct guest_mem *gm, enum ram_backing b, char *err, size_t errlen);
 void ram_free(struct guest_mem *gm);
 
-/* Fault every page of guest RAM in with up to max_threads threads (each
- * takes a share of the pages), so that pinning for DMA finds them present.
- * Returns the number of threads used, or -errno; *ns gets the time taken. */
+/* A prefault of all guest RAM, in 64 MiB pieces handed to its threads. */
+struct ram_prefault {
+	struct guest_mem *gm;
+	pthread_mutex_t lock;
+	int region;
+	uint64_t off;           /* next piece to hand out */
+	uint64_t handed;        /* bytes handed out so far */
+	int error;              /* errno of the first failure */
+	bool stop;
+	bool running;
+	uint64_t t0, end_ns;    /* started; the last thread done */
+	pthread_t tid[RAM_PREFAULT_MAX_THREADS];
+	unsigned started;
+};
+
+/* One thread per online CPU, at most max_threads (and the hard cap). */
+unsigned ram_prefault_threads(unsigned max_threads);
+/* Start faulting every page of guest RAM in, with helpers threads in the
+ * background (so that pinning for DMA later finds them present), while the
+ * caller does other work. Returns the threads started (0: the caller does
+ * it all in ram_prefault_wait). */
+unsigned ram_prefault_start(struct ram_prefault *pf, struct guest_mem *gm, unsigned helpers);
+/* The caller takes a share of what is left and waits for the end. Returns
+ * the threads that worked, or -errno; *ns gets the time from start to the
+ * last page, *waited_ns (if not NULL) how long the caller waited here. */
+int ram_prefault_wait(struct ram_prefault *pf, uint64_t *ns, uint64_t *waited_ns);
+/* Stop early (pieces under way finish) and join; returns the bytes that
+ * were handed out. Nothing to do when not running. */
+uint64_t ram_prefault_stop(struct ram_prefault *pf);
+/* Start and wait in one, with up to max_threads threads counting the
+ * caller. Returns the threads used, or -errno; *ns gets the time taken. */
 int ram_prefault(struct guest_mem *gm, unsigned max_threads, uint64_t *ns);
 
 #endif

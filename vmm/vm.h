@@ -11,6 +11,7 @@
 #include "io_bus.h"
 #include "irq.h"
 #include "memmap.h"
+#include "ram.h"
 
 /* Exit codes of conduit (documented in README.md and --help). */
 enum exit_code {
@@ -51,6 +52,7 @@ struct vm {
 	struct vfio_pci *vfio[MAX_PASSTHROUGH];
 	int n_vfio;
 	bool dma_mapped;
+	struct ram_prefault prefault;  /* runs while the devices are set up */
 	int stop_efd;                  /* written once the VM should stop */
 	atomic_int exit_code;          /* -1 while running */
 	atomic_bool stopping;

@@ -360,7 +360,7 @@ bench_map() {
 			map_conduit "$1" "$mib"
 			base=$WALL
 			map_conduit "$1" "$mib" --passthrough "$dev" --stats
-			tr -d '\r' <"$OUT" | grep -a "mapped for DMA in" | sed 's/^/# /'
+			tr -d '\r' <"$OUT" | grep -a "mapped for DMA in\|opened and set up in" | sed 's/^/# /'
 			pf=$(tr -d '\r' <"$OUT" | sed -n "s/.*stats $dev: guest RAM prefaulted in \([0-9.]*\) ms.*/\1/p")
 			map=$(tr -d '\r' <"$OUT" | sed -n "s/.*stats $dev: guest RAM DMA-mapped in \([0-9.]*\) ms.*/\1/p")
 			[ -n "$map" ] || pf=''

@@ -275,7 +275,7 @@ boot_l1() {
 	# Going on after an L1 death (run.sh): what L2 sent earlier is kept
 	# (the chardev appends: QEMU would truncate the file at each boot).
 	[ -n "${NESTED_RESUME:-}" ] || : >"$PCI_SERIAL_OUT"
-	set -- qemu-system-x86_64 -machine q35 -accel tcg -cpu max \
+	set -- qemu-system-x86_64 -machine q35 -accel tcg -cpu "${NESTED_L1_CPU:-max}" \
 		-m "${NESTED_L1_MEM:-6144}" -smp "${NESTED_L1_CPUS:-2}" \
 		-nodefaults -nographic -no-reboot -serial stdio \
 		-device intel-iommu,intremap=on \
