@@ -1,6 +1,7 @@
 /* Tests of guest RAM backing and prefault (vmm/ram.c): the hugetlbfs pool
  * check against a fake sysfs, anonymous backing, and that prefault leaves
  * every page resident. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +145,51 @@ START_TEST(alloc_and_prefault)
 }
 END_TEST
 
+/* In the background: the caller joins in at wait and everything is
+ * resident; a prefault stopped at once hands out at most one 64 MiB piece
+ * per thread, and nothing is left running (a second stop and a wait after
+ * the stop do nothing). */
+START_TEST(prefault_background_and_stop)
+{
+	struct guest_mem gm;
+	struct ram_prefault pf;
+	char err[256];
+	uint64_t ns = 0, waited = 0, handed;
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned started;
+	int ret;
+
+	memset(&gm, 0, sizeof(gm));
+	gm.n_ram = 1;
+	gm.ram[0].size = gm.ram_size = 200ULL << 20;
+	ck_assert_int_eq(ram_alloc(&gm, RAM_NONE, err, sizeof(err)), 0);
+	started = ram_prefault_start(&pf, &gm, 2);
+	ck_assert_uint_eq(started, 2);
+	ret = ram_prefault_wait(&pf, &ns, &waited);
+	ck_assert_int_ge(ret, 2);
+	ck_assert_int_le(ret, 3);
+	ck_assert_uint_gt(ns, 0);
+	ck_assert_uint_le(waited, ns + 1000000);
+	ck_assert(!pf.running);
+	ck_assert_uint_eq(resident_pages(gm.ram[0].hva, gm.ram[0].size),
+			  gm.ram[0].size / (uint64_t)page);
+	ram_free(&gm);
+
+	memset(&gm, 0, sizeof(gm));
+	gm.n_ram = 1;
+	gm.ram[0].size = gm.ram_size = 1ULL << 30;
+	ck_assert_int_eq(ram_alloc(&gm, RAM_NONE, err, sizeof(err)), 0);
+	ram_prefault_start(&pf, &gm, 2);
+	handed = ram_prefault_stop(&pf);
+	ck_assert(!pf.running);
+	ck_assert_uint_le(handed, 2 * (64ULL << 20));
+	ck_assert_uint_le(resident_pages(gm.ram[0].hva, gm.ram[0].size) * (uint64_t)page, handed);
+	ck_assert_uint_eq(ram_prefault_stop(&pf), 0);
+	ck_assert_int_eq(ram_prefault_wait(&pf, &ns, NULL), -EINVAL);
+	ram_free(&gm);
+}
+END_TEST
+
 START_TEST(page_sizes)
 {
 	ck_assert_uint_eq(ram_page_size(RAM_THP), 0);
@@ -164,6 +210,7 @@ Suite *ram_suite(void)
 	tcase_add_test(tc, page_sizes);
 	suite_add_tcase(s, tc);
 	tcase_add_test(tp, alloc_and_prefault);
+	tcase_add_test(tp, prefault_background_and_stop);
 	suite_add_tcase(s, tp);
 	return s;
 }
