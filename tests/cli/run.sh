@@ -211,52 +211,52 @@ else
 	expect_via "$T/nokvm" "no /dev/kvm" 1 "cannot open /dev/kvm: No such file or directory (load kvm-intel or kvm-amd, or enable virtualization in the firmware)" -- --kernel "$T/pub/good"
 fi
 
-# A guest that triple-faults: a fake kernel whose 64-bit entry (load address
-# + 0x200) is ud2, with no IDT. conduit ends with exit code 4 and the vCPU's
-# registers on stderr. A guest this small runs on any working /dev/kvm.
-mkbz "$T/crash"
-put "$T/crash" $((2048 + 0x200)) 2 $((0x0b0f))
-if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-	"$BIN" --kernel "$T/crash" --memory 64M --console serial </dev/null >"$T/out" 2>"$T/err"
-	got=$?
-	if [ "$got" -eq 4 ] && grep -q "^conduit: error: vCPU 0: guest triple fault (shutdown)" "$T/err" &&
-		grep -q "^conduit: error: vCPU 0: rip=0x100200 .*cr0=0x80000031" "$T/err"; then
-		echo "ok - guest triple fault: exit 4 and the registers"
+# crash_case NAME KERNEL PATTERN...: conduit runs the fake KERNEL on KVM and
+# ends with exit code 4, every PATTERN (grep) in its stderr; skipped without
+# a usable /dev/kvm. Guests this small run on any working /dev/kvm.
+crash_case() {
+	name=$1 kernel=$2
+	shift 2
+	if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
+		skip "$name" "no usable /dev/kvm"
+		return
+	fi
+	"$BIN" --kernel "$kernel" --memory 64M --console serial </dev/null >"$T/out" 2>"$T/err"
+	got=$? missing=
+	for pat in "$@"; do
+		grep -q -- "$pat" "$T/err" || missing="$missing '$pat'"
+	done
+	if [ "$got" -eq 4 ] && [ -z "$missing" ]; then
+		echo "ok - $name: exit 4, $# lines on stderr"
 		pass=$((pass + 1))
 	else
-		echo "not ok - guest triple fault: exit $got, want 4; stderr: $(head -c 400 "$T/err")"
+		echo "not ok - $name: exit $got, want 4; missing:$missing; stderr: $(head -c 600 "$T/err")"
 		fail=$((fail + 1))
 	fi
-else
-	skip "guest triple fault" "no usable /dev/kvm"
-fi
+}
+
+# A guest that triple-faults: a fake kernel whose 64-bit entry (load address
+# + 0x200) is ud2, with no IDT: the exit reason and the vCPU's registers.
+mkbz "$T/crash"
+put "$T/crash" $((2048 + 0x200)) 2 $((0x0b0f))
+crash_case "guest triple fault" "$T/crash" \
+	"^conduit: error: vCPU 0: guest triple fault (shutdown)" \
+	"^conduit: error: vCPU 0: rip=0x100200 .*cr0=0x80000031"
 
 # A KVM internal error from a real guest: at its 64-bit entry the fake
 # kernel loads from unbacked guest-physical 0xd8000000 (the PCI hole, no BAR
 # there) with fld, an x87 load KVM's instruction emulator does not know, so
 # the MMIO exit cannot be emulated (KVM_INTERNAL_ERROR_EMULATION, the
-# instruction bytes with it). conduit ends with exit code 4 and the
+# instruction bytes with it): the suberror, the instruction and the
 # registers; rax holds the address.
 mkbz "$T/emufail"
 at=$((2048 + 0x200))
 printf '\110\270\000\000\000\330\000\000\000\000\331\000\353\376' |
 	dd of="$T/emufail" bs=1 seek=$at conv=notrunc status=none   # movabs rax, 0xd8000000; fld dword [rax]; jmp .
-if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-	"$BIN" --kernel "$T/emufail" --memory 64M --console serial </dev/null >"$T/out" 2>"$T/err"
-	got=$?
-	if [ "$got" -eq 4 ] &&
-		grep -q "^conduit: error: vCPU 0: KVM internal error: emulation failure: KVM cannot emulate the instruction (suberror 1), instruction d9 00 eb fe" "$T/err" &&
-		grep -q "^conduit: error: vCPU 0: rip=0x10020a .*cr0=0x80000031" "$T/err" &&
-		grep -q "^conduit: error: vCPU 0: rax=0xd8000000 " "$T/err"; then
-		echo "ok - KVM internal error: exit 4, the suberror, the instruction and the registers"
-		pass=$((pass + 1))
-	else
-		echo "not ok - KVM internal error: exit $got, want 4; stderr: $(head -c 600 "$T/err")"
-		fail=$((fail + 1))
-	fi
-else
-	skip "KVM internal error" "no usable /dev/kvm"
-fi
+crash_case "KVM internal error" "$T/emufail" \
+	"^conduit: error: vCPU 0: KVM internal error: emulation failure: KVM cannot emulate the instruction (suberror 1), instruction d9 00 eb fe" \
+	"^conduit: error: vCPU 0: rip=0x10020a .*cr0=0x80000031" \
+	"^conduit: error: vCPU 0: rax=0xd8000000 "
 
 # SIGINT and SIGTERM: a fake kernel that spins (jmp . at its 64-bit entry)
 # runs until the signal; conduit logs it once, ends with 128 + N, and leaves
