@@ -1,6 +1,7 @@
 /* A vfio-pci device's lifecycle: open it through the IOMMU backend, read
  * what vfio says about it (VFIO_DEVICE_GET_INFO, every region and IRQ
- * index), reset it, build the guest's config view, BARs and interrupts,
+ * index), reset it if it was handed over (the kernel resets a device it
+ * opens), build the guest's config view, BARs and interrupts,
  * plug it into the guest's PCI bus; and on exit undo all of it and reset it
  * again so it goes back clean. */
 #include <errno.h>

@@ -40,7 +40,7 @@ struct vfio_stats {
 	uint64_t msix_table_writes;
 	uint64_t relayed_irqs;  /* interrupts that passed through conduit */
 	uint64_t intx_unmasks;  /* INTx EOIs unmasked by conduit (no unmask eventfd) */
-	uint64_t attach_ns;             /* open (the kernel resets it), reset, set up */
+	uint64_t attach_ns;             /* open (the kernel resets it), set up */
 	uint64_t dma_map_ns;
 	uint64_t prefault_ns;           /* faulting guest RAM in before the map */
 	uint64_t prefault_wait_ns;      /* of it, after the devices were set up */
