@@ -97,7 +97,10 @@ case_pt_in_use() {
 		--cmdline "console=ttyS0 quiet conduit.test=hang" --memory "${L2_MEMORY}M" \
 		</dev/null >"$first" 2>&1 &
 	pid=$!
-	wait_for "$first" CONDUIT-L2-INIT "$BOOT_TIMEOUT" "$pid" || fail "first VM did not start"
+	if ! wait_for "$first" CONDUIT-L2-INIT "$BOOT_TIMEOUT" "$pid"; then
+		fail "first VM did not start"
+		tail -n 15 "$first" | tr -cd '\11\12\40-\176' | sed 's/^/# first VM | /'
+	fi
 	if [ "${CONDUIT_VFIO_BACKEND:-}" = iommufd ]; then
 		conduit_fails 1 "$dev: VFIO_DEVICE_BIND_IOMMUFD: the device is busy: already in use by another VMM or conduit" \
 			--passthrough "$dev"
