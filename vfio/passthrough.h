@@ -31,13 +31,16 @@ int passthrough_choose_backend(enum vfio_backend_kind want, const struct passthr
  * saying what is missing (0 devices: VFIO_BACKEND_AUTO, nothing checked). */
 int passthrough_check_backend(enum vfio_backend_kind want, const struct passthrough_dev *devs,
 			      int n, char *why, size_t whylen);
-/* Choose and open the IOMMU backend and attach every device (its BARs are
- * then known, to be placed); nothing is pinned yet. On error all is undone. */
+/* Start the prefault of guest RAM in the background, choose and open the
+ * IOMMU backend and attach every device (its BARs are then known, to be
+ * placed); nothing is pinned yet. On error all is undone, the prefault
+ * stopped. */
 int passthrough_start(struct vm *vm, const struct passthrough_dev *devs, int n,
 		      enum vfio_backend_kind backend, char *err, size_t errlen);
-/* Prefault all guest RAM in parallel and map it for DMA: called once the
- * BARs are placed, so a machine that cannot be built fails before the
- * slow part. On error all is undone, as by passthrough_stop. */
+/* Join and finish the prefault passthrough_start began, then map all guest
+ * RAM for DMA: called once the BARs are placed, so a machine that cannot be
+ * built fails before the pinning. On error all is undone, as by
+ * passthrough_stop. */
 int passthrough_map_ram(struct vm *vm, char *err, size_t errlen);
 /* Interrupts off, slots out, DMA unmapped, devices reset, fds closed. */
 void passthrough_stop(struct vm *vm);

@@ -638,7 +638,7 @@ static int machine_boot(const struct vm_config *cfg)
 	    (m->bios ? load_firmware(m, &bz, cmdline) : load_guest(m, &bz, &lay, cmdline)))
 		goto out;
 	/* BARs are placed before guest RAM is pinned: a machine that cannot
-	 * be built fails at once, not after the prefault. */
+	 * be built fails at once, its prefault stopped short. */
 	if (passthrough_start(&m->vm, m->pt, m->n_pt, (enum vfio_backend_kind)cfg->vfio_backend,
 			      err, sizeof(err)) ||
 	    pci_bus_assign_all(&m->pci, err, sizeof(err)) ||
