@@ -79,6 +79,9 @@ test)
 		/nested/runner.sh --suite "/nested/suites/$SUITE"
 	fi
 	echo "L1-RUNNER-EXIT=$?"
+	# L1 boots quiet: its clock and stall messages, for a post-mortem.
+	dmesg | grep -i -E 'tsc|clocksource|rcu.*stall|watchdog|lockup|hung_task' |
+		tail -n 12 | sed 's/^/# L1 dmesg: /'
 	;;
 shell)
 	echo "L1 shell: conduit is /usr/bin/conduit, the L2 kernel and initramfs are in"

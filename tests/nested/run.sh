@@ -209,9 +209,9 @@ run_nested() {
 	# fault outright: it is reported loudly, each attempt's log is kept, and
 	# L1 boots again to go on from the case that was cut short (the device
 	# binds still in force are done again first), up to NESTED_RETRIES (8)
-	# times. Only these signatures (an L1 kernel death, or a failed case
-	# whose guest triple-faulted) cause a retry, and only that case runs
-	# again; a deterministic failure stays a failure. The disk image is
+	# times. Only these signatures (an L1 kernel death, an L1 CPU whose timer
+	# stopped, or a failed case whose guest triple-faulted) cause a retry,
+	# and only that case runs again; a deterministic failure stays a failure. The disk image is
 	# kept as the earlier attempts left it and its md5 taken again.
 	tries=0
 	while l1_died || l2_crashed; do
@@ -219,8 +219,8 @@ run_nested() {
 		tries=$((tries + 1))
 		cp "$L1_LOG" "$OUT_DIR/l1-console.attempt$tries.log"
 		cat "$L1_LOG" >>"$ALL_LOG"
-		echo "# RETRY $tries: L1 kernel death or L2 triple fault (log kept in $OUT_DIR/l1-console.attempt$tries.log):"
-		tr -d '\r' <"$L1_LOG" | grep -a -E 'Kernel panic|BUG:|stack guard|silent|locked up|L1-RESET|triple fault|^not ok' |
+		echo "# RETRY $tries: L1 kernel death, L1 timer stopped or L2 triple fault (log kept in $OUT_DIR/l1-console.attempt$tries.log):"
+		tr -d '\r' <"$L1_LOG" | grep -a -E 'Kernel panic|BUG:|stack guard|silent|locked up|L1-RESET|L1-TIMER-DEAD|triple fault|^not ok' |
 			head -n 6 | sed 's/^/#   | /'
 		todo=$(resume_cases "$ALL_LOG" $ALL_CASES)
 		if [ -z "$todo" ]; then
@@ -255,13 +255,17 @@ run_nested() {
 TAP_AWK='{ name = "" } /^(not )?ok [0-9]+ - / { name = $0; sub(/^(not )?ok [0-9]+ - /, "", name); sub(/[: ].*/, "", name) }'
 
 # resume_cases LOG CASES...: the cases still to run after the attempts in
-# LOG: those never reported, and those whose guest triple-faulted, in suite
-# order, after the binds (X-bind without its X-unbind) that came before.
+# LOG: those never reported, those whose guest triple-faulted and the one
+# during which an L1 CPU's timer stopped (its L1-TIMER-DEAD line comes before
+# its result), in suite order, after the binds (X-bind without its X-unbind)
+# that came before.
 resume_cases() {
 	log=$1
 	shift
 	tr -d '\r' <"$log" | awk "$TAP_AWK"'
+		name != "" && sick { sick = 0; last = ""; next }
 		name != "" { done[name] = 1; last = name; next }
+		/^L1-TIMER-DEAD/ { sick = 1 }
 		/^#   \| .*guest triple fault/ && last != "" { delete done[last] }
 		END { for (n in done) print n }' >"$OUT_DIR/resume.done"
 	awk -v list="$*" 'BEGIN { n = split(list, c, " ") }
@@ -350,12 +354,13 @@ l2_crashed() {
 		tr -d '\r' <"$L1_LOG" | grep -aq 'guest triple fault'
 }
 
-# l1_died: the L1 kernel panicked, locked up or its console went silent, or
-# L1 reset itself (a triple fault: with -no-reboot QEMU then exits 0) before
-# its init printed CONDUIT-L1-DONE.
+# l1_died: the L1 kernel panicked, locked up or its console went silent, an
+# L1 CPU's timer interrupt stopped (the runner's probe printed L1-TIMER-DEAD
+# and stopped), or L1 reset itself (a triple fault: with -no-reboot QEMU then
+# exits 0) before its init printed CONDUIT-L1-DONE.
 l1_died() {
 	[ -z "$STALLED" ] || return 0
-	tr -d '\r' <"$L1_LOG" | grep -aq -E 'Kernel panic|BUG: (TASK stack|unable to handle)' && return 0
+	tr -d '\r' <"$L1_LOG" | grep -aq -E 'Kernel panic|BUG: (TASK stack|unable to handle)|^L1-TIMER-DEAD' && return 0
 	[ "${L1_RC:-}" = 0 ] && ! grep -aq CONDUIT-L1-DONE "$L1_LOG" && {
 		echo "L1-RESET: L1 ended without CONDUIT-L1-DONE (it reset itself)" >>"$L1_LOG"
 		return 0

@@ -105,11 +105,12 @@ wait_for() {
 }
 
 # wait_exit PID SECONDS: sets RC to PID's exit code; kills it after SECONDS and
-# returns 1 (RC=137).
+# returns 1 (RC=137), after stuck_report has said what it was doing.
 wait_exit() {
 	deadline=$(($(now_ms) + $2 * 1000))
 	while kill -0 "$1" 2>/dev/null; do
 		if [ "$(now_ms)" -ge "$deadline" ]; then
+			[ "$2" -le 1 ] || stuck_report "$1"
 			kill -TERM "$1" 2>/dev/null
 			sleep 1
 			kill -KILL "$1" 2>/dev/null
@@ -122,6 +123,63 @@ wait_exit() {
 	wait "$1"
 	RC=$?
 	return 0
+}
+
+# --- a VMM past its deadline --------------------------------------------------
+
+# stuck_report PID: what each thread of a VMM past its deadline is doing (state,
+# the L1 CPU it last ran on, the syscall it is in, its kernel stack where L1's
+# kernel shows it), then l1_timer_probe. A vCPU thread asleep in KVM_RUN with
+# nothing to wake it is a halted guest waiting for an interrupt. Lines start
+# "# stuck:".
+stuck_report() {
+	for sr_t in /proc/"$1"/task/*; do
+		[ -r "$sr_t/stat" ] || continue
+		# KVM's own kernel thread (kvm-nx-lpage-recovery) is listed too.
+		case $(cat "$sr_t/comm" 2>/dev/null) in kvm-*) continue ;; esac
+		# Fields after the ")" of comm: 3 is the state, 39 the CPU.
+		sr_st=$(sed 's/.*) //' "$sr_t/stat" 2>/dev/null | awk '{ print $1, $37 }')
+		# The syscall it is in: "16 0xae80" is ioctl(KVM_RUN), a vCPU
+		# (asleep in it: its guest halted and waits for an interrupt).
+		sr_sys=$(awk '{ print $1, $3 }' "$sr_t/syscall" 2>/dev/null)
+		case $sr_sys in "16 0xae80") sr_sys="ioctl KVM_RUN" ;; esac
+		sr_stack=$(awk 'NR <= 4 { sub(/\+.*/, "", $2); printf " %s", $2 }' "$sr_t/stack" 2>/dev/null)
+		echo "# stuck: thread $(cat "$sr_t/comm" 2>/dev/null) state/cpu $sr_st syscall ${sr_sys:-?}${sr_stack:+ stack$sr_stack}"
+	done
+	l1_timer_probe || L1_TIMER_DEAD=1
+}
+
+# l1_timer_probe: a 0.2 s sleep pinned to each L1 CPU; one that has not ended
+# after 5 s means that CPU's timer interrupt stopped (its sleepers, a halted
+# vCPU among them, then never wake). Prints "# stuck: L1 CPU N ..." lines, and
+# L1-TIMER-DEAD (read by run.sh) when a CPU failed; returns 1 then.
+l1_timer_probe() {
+	command -v taskset >/dev/null || { echo "# stuck: no taskset, L1's timers not probed"; return 0; }
+	sr_n=$(nproc 2>/dev/null || echo 1)
+	sr_c=0 sr_probes=''
+	while [ "$sr_c" -lt "$sr_n" ]; do
+		taskset -c "$sr_c" sleep 0.2 &
+		sr_probes="$sr_probes $sr_c:$!"
+		sr_c=$((sr_c + 1))
+	done
+	sr_deadline=$(($(now_ms) + 5000))
+	sr_dead=''
+	for sr_p in $sr_probes; do
+		while kill -0 "${sr_p#*:}" 2>/dev/null && [ "$(now_ms)" -lt "$sr_deadline" ]; do
+			sleep 0.05
+		done
+		if kill -0 "${sr_p#*:}" 2>/dev/null; then
+			sr_dead="$sr_dead ${sr_p%%:*}"
+			kill -KILL "${sr_p#*:}" 2>/dev/null
+		fi
+		wait "${sr_p#*:}" 2>/dev/null
+	done
+	echo "# stuck: L1 local timer interrupts: $(grep '^ *LOC:' /proc/interrupts | tr -s ' ')"
+	echo "# stuck: L1 clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)"
+	dmesg 2>/dev/null | grep -i -E 'clocksource|tsc|rcu|watchdog|timer' | tail -n 4 | sed 's/^/# stuck: L1 dmesg: /'
+	[ -n "$sr_dead" ] || { echo "# stuck: L1 CPUs 0-$((sr_n - 1)): a pinned 0.2 s sleep ended on each"; return 0; }
+	echo "L1-TIMER-DEAD: a 0.2 s sleep pinned to L1 CPU(s)$sr_dead did not end in 5 s"
+	return 1
 }
 
 # --- running one guest ----------------------------------------------------------
@@ -315,11 +373,17 @@ if [ "$CONDUIT_VMM" = conduit ] && [ ! -x "$CONDUIT_BIN" ] &&
 fi
 set -- $CASES
 echo "1..$#"
-PASSED=0 FAILED=0 SKIPPED=0 N=0
+PASSED=0 FAILED=0 SKIPPED=0 N=0 L1_TIMER_DEAD=''
 for c in "$@"; do
 	N=$((N + 1))
 	OUT=
 	run_case "$N" "$c"
+	# Every guest after this would hang the same way: run.sh boots a new L1
+	# for this case and the rest.
+	if [ -n "$L1_TIMER_DEAD" ]; then
+		echo "# runner: an L1 CPU's timer stopped during $c; stopping this L1"
+		break
+	fi
 done
 echo "# runner: $PASSED pass, $FAILED fail, $SKIPPED skip"
 [ "$FAILED" -eq 0 ] && [ "$N" -gt 0 ]
