@@ -292,7 +292,7 @@ boot_l1() {
 		-netdev user,id=n1,restrict=on -device e1000e,netdev=n1,addr=0x8 \
 		-device secondary-vga,vgamem_mb=512,addr=0x9 \
 		-kernel "${L1_VMLINUZ:-$VMLINUZ}" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 intel_iommu=on quiet $extra"
+		-append "console=ttyS0 panic=-1 intel_iommu=on quiet $extra${NESTED_L1_APPEND:+ $NESTED_L1_APPEND}"
 	if [ -n "$interactive" ]; then
 		"$@"
 		return $?
