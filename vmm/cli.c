@@ -80,6 +80,8 @@ static void usage(FILE *f)
 "Helpers: conduit devices | bind BDF | unbind BDF (see conduit devices --help)\n"
 "\n"
 "Console: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n"
+"Signals: SIGINT, SIGTERM, SIGHUP stop the VM; SIGUSR2 prints each vCPU's\n"
+"         state (run state, rip, LAPIC timer, interrupts) and the VM goes on.\n"
 "\n"
 "Exit codes: 0 guest powered off, 1 error, 2 usage error, 3 guest reboot\n"
 "            (with --no-reboot),\n"

@@ -5,20 +5,33 @@
 
 enum log_level log_verbosity = LOG_WARN;
 
+static void emit(const char *tag, const char *fmt, va_list ap)
+{
+	char buf[1024];
+
+	if (vsnprintf(buf, sizeof(buf), fmt, ap) < 0)
+		return;
+	/* \r\n so messages stay readable while the terminal is raw. */
+	fprintf(stderr, "conduit: %s%s\r\n", tag, buf);
+}
+
 void log_msg(enum log_level level, const char *fmt, ...)
 {
 	static const char *const tag[] = { "error: ", "warning: ", "", "debug: " };
-	char buf[1024];
 	va_list ap;
-	int n;
 
 	if (level > log_verbosity)
 		return;
 	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	emit(tag[level], fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	/* \r\n so messages stay readable while the terminal is raw. */
-	fprintf(stderr, "conduit: %s%s\r\n", tag[level], buf);
+}
+
+void log_report(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit("", fmt, ap);
+	va_end(ap);
 }

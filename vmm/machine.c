@@ -273,6 +273,8 @@ static const char *signal_name(unsigned sig)
 		return "SIGTERM";
 	case SIGHUP:
 		return "SIGHUP";
+	case SIGUSR2:
+		return "SIGUSR2";
 	}
 	return "?";
 }
@@ -282,8 +284,16 @@ static void signal_ready(void *opaque, int fd)
 	struct machine *m = opaque;
 	struct signalfd_siginfo si;
 
+	int i;
+
 	if (read(fd, &si, sizeof(si)) != sizeof(si))
 		return;
+	if (si.ssi_signo == SIGUSR2) {
+		log_report("signal %u (SIGUSR2): the state of each vCPU follows", si.ssi_signo);
+		for (i = 0; i < m->n_vcpus; i++)
+			vcpu_request_state(&m->vcpus[i]);
+		return;
+	}
 	pr_info("signal %u (%s): shutting down", si.ssi_signo, signal_name(si.ssi_signo));
 	vm_request_exit(&m->vm, EXIT_SIGNAL_BASE + (int)si.ssi_signo);
 }
@@ -306,6 +316,7 @@ static int setup_signals(struct machine *m)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR2);      /* each vCPU's state, the VM goes on */
 	sigaddset(&set, SIGUSR1);      /* vCPU threads unblock it themselves */
 	if (pthread_sigmask(SIG_BLOCK, &set, NULL))
 		return -1;

@@ -13,12 +13,15 @@
 #include "seccomp.h"
 #include "vcpu.h"
 #include "vcpu_exit.h"
+#include "vcpu_state.h"
 #include "vm.h"
 
 #define VCPU_KICK_SIGNAL SIGUSR1
 #define CPUID_HYPERVISOR     (1U << 31)
 #define CPUID_TSC_DEADLINE   (1U << 24)
 #define CPUID_HTT            (1U << 28)
+#define MSR_IA32_TSC         0x10
+#define MSR_IA32_TSCDEADLINE 0x6e0
 
 static int set_cpuid(struct vcpu *v)
 {
@@ -204,6 +207,37 @@ static bool handle_exit(struct vcpu *v)
 	return false;
 }
 
+/* SIGUSR2 (vcpu_request_state): this vCPU's state in one line, read by
+ * its own thread between two KVM_RUNs. */
+static void report_state(struct vcpu *v)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[2];
+	} msrs = { .hdr.nmsrs = 2, .e = { { .index = MSR_IA32_TSC },
+					  { .index = MSR_IA32_TSCDEADLINE } } };
+	struct vcpu_state st = { 0 };
+	struct kvm_mp_state mp;
+	struct kvm_regs r;
+	char line[256];
+	int khz;
+
+	if (ioctl(v->fd, KVM_GET_REGS, &r) < 0 || ioctl(v->fd, KVM_GET_MP_STATE, &mp) < 0 ||
+	    ioctl(v->fd, KVM_GET_LAPIC, &st.lapic) < 0 || ioctl(v->fd, KVM_GET_MSRS, &msrs) != 2) {
+		pr_err("vCPU %d: cannot read its state: %s", v->id, strerror(errno));
+		return;
+	}
+	khz = ioctl(v->fd, KVM_GET_TSC_KHZ, 0);
+	st.rip = r.rip;
+	st.rflags = r.rflags;
+	st.mp_state = mp.mp_state;
+	st.tsc = msrs.e[0].data;
+	st.tsc_deadline = msrs.e[1].data;
+	st.tsc_khz = khz > 0 ? (uint32_t)khz : 0;
+	vcpu_state_format(&st, v->id, line, sizeof(line));
+	log_report("%s", line);
+}
+
 static void kick_handler(int sig)
 {
 	(void)sig;
@@ -226,11 +260,18 @@ static void *vcpu_thread(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	while (!atomic_load(&v->vm->stopping)) {
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			pr_err("vCPU %d: KVM_RUN: %s", v->id, strerror(errno));
-			vm_request_exit(v->vm, EXIT_ERROR);
-			break;
+			if (errno != EINTR && errno != EAGAIN) {
+				pr_err("vCPU %d: KVM_RUN: %s", v->id, strerror(errno));
+				vm_request_exit(v->vm, EXIT_ERROR);
+				break;
+			}
+			/* A stop kicks too, after setting stopping: the loop
+			 * condition sees it whatever is cleared here. */
+			if (atomic_exchange(&v->state_request, false)) {
+				__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+				report_state(v);
+			}
+			continue;
 		}
 		if (!handle_exit(v))
 			break;
@@ -258,6 +299,14 @@ void vcpu_kick(struct vcpu *v)
 		return;
 	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 	pthread_kill(v->thread, VCPU_KICK_SIGNAL);
+}
+
+void vcpu_request_state(struct vcpu *v)
+{
+	if (!v->started)
+		return;
+	atomic_store(&v->state_request, true);
+	vcpu_kick(v);
 }
 
 void vcpu_join(struct vcpu *v)

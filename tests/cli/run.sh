@@ -312,6 +312,60 @@ else
 	skip "SIGTERM" "no usable /dev/kvm"
 fi
 
+# SIGUSR2: each vCPU's state, and the VM goes on. A fake kernel that halts
+# (hlt; jmp back, with interrupts off as the boot protocol leaves them) on
+# two vCPUs: vCPU 0 halted just after its hlt, its LAPIC timer as reset
+# left it, vCPU 1 never started by the guest. SIGTERM then still ends it.
+mkbz "$T/halt"
+printf '\364\353\375' | dd of="$T/halt" bs=1 seek=$((2048 + 0x200)) conv=notrunc status=none
+state_case() {
+	d=$T/usr2
+	mkdir -p "$d"
+	"$BIN" --kernel "$T/halt" --memory 64M --cpus 2 --console serial -v \
+		</dev/null >"$d/out" 2>"$d/err" &
+	spid=$!
+	i=0
+	while [ $i -lt 100 ] && ! grep -q "guest started" "$d/err" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -USR2 $spid
+	i=0
+	while [ $i -lt 100 ] && [ "$(grep -c '^conduit: vCPU [01]: ' "$d/err")" -lt 2 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	why=
+	kill -0 $spid 2>/dev/null || why="conduit ended after SIGUSR2;"
+	kill -TERM $spid 2>/dev/null
+	i=0
+	while [ $i -lt 100 ] && kill -0 $spid 2>/dev/null && [ "$(cut -d' ' -f3 /proc/$spid/stat 2>/dev/null)" != Z ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ $i -lt 100 ] || { why="$why still running 10 s after SIGTERM;"; kill -KILL $spid; }
+	wait $spid
+	got=$?
+	[ "$got" -eq 143 ] || why="$why exit $got after SIGTERM, want 143;"
+	for want in "^conduit: signal 12 (SIGUSR2): the state of each vCPU follows" \
+		"^conduit: vCPU 0: halted, rip 0x100201, IF=0; timer one-shot vector 0x0 (masked), count 0 of 0; in service none, pending none" \
+		"^conduit: vCPU 1: waiting for INIT, "; do
+		[ "$(grep -c -- "$want" "$d/err")" -eq 1 ] || why="$why no single line '$want';"
+	done
+	if [ -z "$why" ]; then
+		echo "ok - SIGUSR2: one state line per vCPU, the VM goes on, SIGTERM ends it (143)"
+		pass=$((pass + 1))
+	else
+		echo "not ok - SIGUSR2: $why stderr: $(head -c 1200 "$d/err" | tr "\r" " ")"
+		fail=$((fail + 1))
+	fi
+}
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	state_case
+else
+	skip "SIGUSR2" "no usable /dev/kvm"
+fi
+
 # The terminal is given back as conduit found it: with stdin and stdout on
 # a pty (tests/cli/pty_restore.py) conduit makes it raw; after SIGTERM, after
 # Ctrl-A x, after a guest triple fault and after guest poweroff the pty's termios and file status

@@ -70,8 +70,8 @@ case_debug_l1_panic() {
 
 # debug-stuck (in no suite): a guest that never powers off, so run_guest's
 # deadline passes and stuck_report runs; the case passes when the report
-# shows a thread in KVM_RUN (the vCPU, its guest halted) and L1's timer probe found every
-# CPU's timer alive.
+# shows a thread in KVM_RUN, conduit's SIGUSR2 state of the halted vCPU, and
+# L1's timer probe found every CPU's timer alive.
 case_debug_stuck() {
 	report=$RUNNER_WORK/$CASE_NAME.report
 	EXIT_TIMEOUT=5 run_guest 1 serial hang >"$report"
@@ -81,5 +81,7 @@ case_debug_stuck() {
 	*) fail "run_guest: '$FAIL', want the 5 s deadline to pass"; return ;;
 	esac
 	grep -q "^# stuck: thread .* syscall ioctl KVM_RUN" "$report" || fail "no vCPU thread in KVM_RUN in the report"
+	grep -q "^# stuck: conduit: vCPU 0: halted, rip 0x[0-9a-f]*, IF=1; timer " "$report" ||
+		fail "no SIGUSR2 state of a halted vCPU 0 in the report"
 	grep -q "^# stuck: L1 CPUs 0-.*ended on each" "$report" || fail "L1's timer probe did not pass"
 }

@@ -100,7 +100,7 @@ case_pt_in_use() {
 	if ! wait_for "$first" CONDUIT-L2-INIT "$BOOT_TIMEOUT" "$pid"; then
 		fail "first VM did not start"
 		tail -n 15 "$first" | tr -cd '\11\12\40-\176' | sed 's/^/# first VM | /'
-		! kill -0 "$pid" 2>/dev/null || stuck_report "$pid"
+		! kill -0 "$pid" 2>/dev/null || stuck_report "$pid" "$first"
 	fi
 	if [ "${CONDUIT_VFIO_BACKEND:-}" = iommufd ]; then
 		conduit_fails 1 "$dev: VFIO_DEVICE_BIND_IOMMUFD: the device is busy: already in use by another VMM or conduit" \

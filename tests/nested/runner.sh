@@ -104,13 +104,14 @@ wait_for() {
 	done
 }
 
-# wait_exit PID SECONDS: sets RC to PID's exit code; kills it after SECONDS and
-# returns 1 (RC=137), after stuck_report has said what it was doing.
+# wait_exit PID SECONDS [OUT]: sets RC to PID's exit code; kills it after
+# SECONDS and returns 1 (RC=137), after stuck_report has said what it was
+# doing (OUT: the VMM's output file, for its vCPU states).
 wait_exit() {
 	deadline=$(($(now_ms) + $2 * 1000))
 	while kill -0 "$1" 2>/dev/null; do
 		if [ "$(now_ms)" -ge "$deadline" ]; then
-			[ "$2" -le 1 ] || stuck_report "$1"
+			[ "$2" -le 1 ] || stuck_report "$1" "${3:-}"
 			kill -TERM "$1" 2>/dev/null
 			sleep 1
 			kill -KILL "$1" 2>/dev/null
@@ -127,9 +128,10 @@ wait_exit() {
 
 # --- a VMM past its deadline --------------------------------------------------
 
-# stuck_report PID: what each thread of a VMM past its deadline is doing (state,
-# the L1 CPU it last ran on, the syscall it is in, its kernel stack where L1's
-# kernel shows it), then l1_timer_probe. A vCPU thread asleep in KVM_RUN with
+# stuck_report PID [OUT]: what each thread of a VMM past its deadline is doing
+# (state, the L1 CPU it last ran on, the syscall it is in, its kernel stack
+# where L1's kernel shows it), each vCPU's state as conduit prints it on
+# SIGUSR2 into OUT (its output file), then l1_timer_probe. A vCPU thread asleep in KVM_RUN with
 # nothing to wake it is a halted guest waiting for an interrupt. Lines start
 # "# stuck:".
 stuck_report() {
@@ -146,6 +148,16 @@ stuck_report() {
 		sr_stack=$(awk 'NR <= 4 { sub(/\+.*/, "", $2); printf " %s", $2 }' "$sr_t/stack" 2>/dev/null)
 		echo "# stuck: thread $(cat "$sr_t/comm" 2>/dev/null) state/cpu $sr_st syscall ${sr_sys:-?}${sr_stack:+ stack$sr_stack}"
 	done
+	# conduit's SIGUSR2: each vCPU's run state, rip and LAPIC timer, in OUT.
+	if [ "$CONDUIT_VMM" = conduit ] && [ -n "${2:-}" ] && kill -USR2 "$1" 2>/dev/null; then
+		sr_c=0
+		while [ "$sr_c" -lt 20 ] && ! grep -aq "conduit: vCPU [0-9]*: .*; timer " "$2"; do
+			sleep 0.1
+			sr_c=$((sr_c + 1))
+		done
+		sleep 0.2
+		grep -a "conduit: vCPU [0-9]*: .*; timer " "$2" | tr -d '\r' | tail -n 8 | sed 's/^/# stuck: /'
+	fi
 	l1_timer_probe || L1_TIMER_DEAD=1
 }
 
@@ -222,7 +234,7 @@ run_guest() {
 		fi
 	fi
 	if [ -n "$BOOT_MS" ] || kill -0 "$pid" 2>/dev/null; then
-		wait_exit "$pid" "$EXIT_TIMEOUT" || fail "VMM still running after ${EXIT_TIMEOUT}s, killed"
+		wait_exit "$pid" "$EXIT_TIMEOUT" "$OUT" || fail "VMM still running after ${EXIT_TIMEOUT}s, killed"
 	else
 		wait_exit "$pid" 1
 	fi
