@@ -157,6 +157,17 @@ stuck_report() {
 		done
 		sleep 0.2
 		grep -a "conduit: vCPU [0-9]*: .*; timer " "$2" | tr -d '\r' | tail -n 8 | sed 's/^/# stuck: /'
+		# A halted vCPU that takes interrupts, its timer unmasked, nothing in
+		# service, its TSC deadline a second or more past: L1's KVM did not
+		# fire the guest's timer (conduit leaves the LAPIC timer to KVM), the
+		# same L1 fault as a dead L1 CPU timer.
+		sr_lost=$(grep -a "conduit: vCPU [0-9]*: halted, .*IF=1; timer tsc-deadline vector 0x[0-9a-f]*, deadline passed [0-9.]* ms ago; in service none" "$2" |
+			tr -d '\r' | tail -n 8 | sed 's/.*conduit: vCPU \([0-9]*\): .*deadline passed \([0-9]*\)\.[0-9]* ms ago.*/\1 \2/' |
+			awk '$2 >= 1000 { printf " vCPU %s (%s ms past)", $1, $2 }')
+		if [ -n "$sr_lost" ]; then
+			echo "L1-TIMER-DEAD: L1's KVM did not fire the LAPIC timer of halted L2$sr_lost"
+			L1_TIMER_DEAD=1
+		fi
 	fi
 	l1_timer_probe || L1_TIMER_DEAD=1
 }
