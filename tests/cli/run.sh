@@ -258,6 +258,28 @@ crash_case "KVM internal error" "$T/emufail" \
 	"^conduit: error: vCPU 0: rip=0x10020a .*cr0=0x80000031" \
 	"^conduit: error: vCPU 0: rax=0xd8000000 "
 
+# wait_started ERRFILE: up to 10 s for conduit -v to log "guest started".
+wait_started() {
+	i=0
+	while [ $i -lt 100 ] && ! grep -q "guest started" "$1" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
+# wait_gone PID: up to 10 s for PID to end (a zombie counts); after that it
+# is killed and 1 returned.
+wait_gone() {
+	i=0
+	while [ $i -lt 100 ] && [ "$(cut -d' ' -f3 /proc/$1/stat 2>/dev/null || echo Z)" != Z ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ $i -lt 100 ] && return 0
+	kill -KILL "$1"
+	return 1
+}
+
 # SIGINT and SIGTERM: a fake kernel that spins (jmp . at its 64-bit entry)
 # runs until the signal; conduit logs it once, ends with 128 + N, and leaves
 # nothing behind: its process is gone and its working directory and TMPDIR
@@ -272,22 +294,10 @@ signal_case() {
 	(cd "$d/cwd" && TMPDIR=$d/tmp exec "$absbin" --kernel "$T/spin" --memory 64M --console serial -v \
 		</dev/null >"$d/out" 2>"$d/err") &
 	spid=$!
-	i=0
-	while [ $i -lt 100 ] && ! grep -q "guest started" "$d/err" 2>/dev/null; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_started "$d/err"
 	kill -"$1" $spid
 	why=
-	i=0
-	while [ $i -lt 100 ] && [ "$(cut -d' ' -f3 /proc/$spid/stat 2>/dev/null || echo Z)" != Z ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	if [ $i -eq 100 ]; then
-		why="still running 10 s after SIG$1;"
-		kill -KILL $spid
-	fi
+	wait_gone $spid || why="still running 10 s after SIG$1;"
 	wait $spid
 	got=$?
 	[ "$got" -eq $((128 + $2)) ] || why="$why exit $got, want $((128 + $2))"
@@ -324,11 +334,7 @@ state_case() {
 	"$BIN" --kernel "$T/halt" --memory 64M --cpus 2 --console serial -v \
 		</dev/null >"$d/out" 2>"$d/err" &
 	spid=$!
-	i=0
-	while [ $i -lt 100 ] && ! grep -q "guest started" "$d/err" 2>/dev/null; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	wait_started "$d/err"
 	kill -USR2 $spid
 	i=0
 	while [ $i -lt 100 ] && [ "$(grep -c '^conduit: vCPU [01]: ' "$d/err")" -lt 2 ]; do
@@ -338,12 +344,7 @@ state_case() {
 	why=
 	kill -0 $spid 2>/dev/null || why="conduit ended after SIGUSR2;"
 	kill -TERM $spid 2>/dev/null
-	i=0
-	while [ $i -lt 100 ] && kill -0 $spid 2>/dev/null && [ "$(cut -d' ' -f3 /proc/$spid/stat 2>/dev/null)" != Z ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	[ $i -lt 100 ] || { why="$why still running 10 s after SIGTERM;"; kill -KILL $spid; }
+	wait_gone $spid || why="$why still running 10 s after SIGTERM;"
 	wait $spid
 	got=$?
 	[ "$got" -eq 143 ] || why="$why exit $got after SIGTERM, want 143;"
