@@ -26,7 +26,8 @@
  *
  * The lists are what strace -f showed for boots with and without
  * passthrough (MSI-X, MSI, INTx, I/O BARs), poweroff, in-place reboot,
- * SIGTERM and Ctrl-A x, plus what the SIGSYS handler itself needs. A call
+ * SIGTERM, SIGUSR2 (the vCPU states: KVM ioctls and write) and Ctrl-A x,
+ * plus what the SIGSYS handler itself needs. A call
  * made while every signal is blocked (inside pthread_create, say) cannot
  * reach the handler: the kernel kills conduit with SIGSYS (status 159). */
 #include <errno.h>
@@ -96,8 +97,8 @@ struct rule {
  * ioctls, the terminal for the SIGSYS handler, devices_lock (futex), the
  * output timer, malloc (brk, mmap, munmap, madvise, mprotect), the vCPU
  * kick (rt_sigreturn), a thread's end (madvise, exit). Seen with strace -f
- * on boots with and without passthrough, poweroff, reboot, SIGTERM and
- * Ctrl-A x. */
+ * on boots with and without passthrough, poweroff, reboot, SIGTERM,
+ * SIGUSR2 and Ctrl-A x. */
 #define COMMON_RULES \
 	{ __NR_ioctl, "ioctl", RULE_IOCTL, { { 0 } } }, \
 	ALLOW(read), ALLOW(write), ALLOW(pread64), ALLOW(pwrite64), \
