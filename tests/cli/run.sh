@@ -324,8 +324,9 @@ fi
 
 # SIGUSR2: each vCPU's state, and the VM goes on. A fake kernel that halts
 # (hlt; jmp back, with interrupts off as the boot protocol leaves them) on
-# two vCPUs: vCPU 0 halted just after its hlt, its LAPIC timer as reset
-# left it, vCPU 1 never started by the guest. SIGTERM then still ends it.
+# two vCPUs (threads named vcpu0 and vcpu1): vCPU 0 halted just after its
+# hlt, its LAPIC timer as reset left it, vCPU 1 never started by the guest.
+# SIGTERM then still ends it.
 mkbz "$T/halt"
 printf '\364\353\375' | dd of="$T/halt" bs=1 seek=$((2048 + 0x200)) conv=notrunc status=none
 state_case() {
@@ -343,6 +344,8 @@ state_case() {
 	done
 	why=
 	kill -0 $spid 2>/dev/null || why="conduit ended after SIGUSR2;"
+	names=$(cat /proc/$spid/task/*/comm 2>/dev/null | sort | tr '\n' ' ')
+	case $names in *"vcpu0 vcpu1 "*) ;; *) why="$why threads named '$names', want vcpu0 and vcpu1;" ;; esac
 	kill -TERM $spid 2>/dev/null
 	wait_gone $spid || why="$why still running 10 s after SIGTERM;"
 	wait $spid
@@ -354,7 +357,7 @@ state_case() {
 		[ "$(grep -c -- "$want" "$d/err")" -eq 1 ] || why="$why no single line '$want';"
 	done
 	if [ -z "$why" ]; then
-		echo "ok - SIGUSR2: one state line per vCPU, the VM goes on, SIGTERM ends it (143)"
+		echo "ok - SIGUSR2: one state line per vCPU (threads vcpu0, vcpu1), the VM goes on, SIGTERM ends it (143)"
 		pass=$((pass + 1))
 	else
 		echo "not ok - SIGUSR2: $why stderr: $(head -c 1200 "$d/err" | tr "\r" " ")"
