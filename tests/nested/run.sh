@@ -124,8 +124,11 @@ run_native() {
 
 # watch_l1 PID START_MS: until L1 (process group PID) ends, notes when L1's init
 # starts and kills the group when $L1_LOG stops growing for $NESTED_STALL s
-# (STALLED=silent), or when L1's kernel reports CPUs stuck for 100 s or more
-# (STALLED=lockup: its watchdog keeps the console going while nothing runs).
+# (STALLED=silent), when L1's kernel reports CPUs stuck for 100 s or more
+# (STALLED=lockup: its watchdog keeps the console going while nothing runs),
+# or when L1's RCU reports that a CPU's timers stopped firing (STALLED=timer:
+# "timer wakeup didn't happen", "Possible timer handling issue on cpu=N";
+# seen in fw-optionrom, the stall messages every 21 s kept the console busy).
 watch_l1() {
 	local pid=$1 start=$2 size last=-1 changed seen='' polls=0
 	changed=$(now_ms)
@@ -135,6 +138,14 @@ watch_l1() {
 		if [ $((polls % 25)) = 0 ] &&
 			grep -aqE 'soft lockup - CPU#[0-9]+ stuck for [0-9]{3,}s' "$L1_LOG"; then
 			STALLED=lockup
+			kill -TERM -- "-$pid" 2>/dev/null
+			sleep 2
+			kill -KILL -- "-$pid" 2>/dev/null
+			return
+		fi
+		if [ $((polls % 25)) = 0 ] &&
+			grep -aqE 'rcu: .*timer wakeup didn.t happen|Possible timer handling issue on cpu=' "$L1_LOG"; then
+			STALLED=timer
 			kill -TERM -- "-$pid" 2>/dev/null
 			sleep 2
 			kill -KILL -- "-$pid" 2>/dev/null
@@ -221,7 +232,7 @@ run_nested() {
 		cp "$L1_LOG" "$OUT_DIR/l1-console.attempt$tries.log"
 		cat "$L1_LOG" >>"$ALL_LOG"
 		echo "# RETRY $tries: L1 kernel death, L1 timer stopped or L2 triple fault (log kept in $OUT_DIR/l1-console.attempt$tries.log):"
-		tr -d '\r' <"$L1_LOG" | grep -a -E 'Kernel panic|BUG:|stack guard|silent|locked up|L1-RESET|L1-TIMER-DEAD|triple fault|^not ok' |
+		tr -d '\r' <"$L1_LOG" | grep -a -E 'Kernel panic|BUG:|stack guard|silent|locked up|L1-RESET|L1-TIMER-DEAD|timer wakeup|triple fault|^not ok' |
 			head -n 6 | sed 's/^/#   | /'
 		todo=$(resume_cases "$ALL_LOG" $ALL_CASES)
 		if [ -z "$todo" ]; then
@@ -391,6 +402,10 @@ run_l1_once() {
 	phase l1-run "$t"
 	if [ "$STALLED" = lockup ]; then
 		echo "not ok - L1's CPUs locked up (soft lockup of 100 s or more), killed (see $L1_LOG)"
+		tail -n 20 "$L1_LOG" | tr -cd '\11\12\40-\176' | sed 's/^/#   | /'
+		EXTRA_FAIL=1
+	elif [ "$STALLED" = timer ]; then
+		echo "not ok - an L1 CPU's timer stopped (L1's RCU: timer wakeup didn't happen), killed (see $L1_LOG)"
 		tail -n 20 "$L1_LOG" | tr -cd '\11\12\40-\176' | sed 's/^/#   | /'
 		EXTRA_FAIL=1
 	elif [ "$rc" = stalled ]; then
