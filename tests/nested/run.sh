@@ -19,6 +19,7 @@
 #   NESTED_L1_CPUS / NESTED_L1_MEM / NESTED_VERBOSE=1 (L1's console live)
 #   NESTED_L1_CPU=max           L1's -cpu (max,erms=off: TCG runs rep stosb a byte at a time)
 #   NESTED_L1_APPEND="..."      more L1 kernel parameters (tsc=unstable: L1 on HPET)
+#   NESTED_L1_TIMER_ARGS        L1 timer parameters (default "highres=off nohz=off": periodic tick)
 #   NESTED_TIMEOUT (1500 s: whole L1 run) / NESTED_STALL (150 s: L1 console silent)
 #   NESTED_SHOW_OUTPUT=1        the runner prints every case's whole VMM output
 #   INCLUDE_QEMU=1              put QEMU into L1 too (implied by CONDUIT_VMM=qemu)
