@@ -136,21 +136,11 @@ watch_l1() {
 	STALLED=''
 	while kill -0 "$pid" 2>/dev/null; do
 		polls=$((polls + 1))
-		if [ $((polls % 25)) = 0 ] &&
-			grep -aqE 'soft lockup - CPU#[0-9]+ stuck for [0-9]{3,}s' "$L1_LOG"; then
-			STALLED=lockup
-			kill -TERM -- "-$pid" 2>/dev/null
-			sleep 2
-			kill -KILL -- "-$pid" 2>/dev/null
-			return
-		fi
-		if [ $((polls % 25)) = 0 ] &&
-			grep -aqE 'rcu: .*timer wakeup didn.t happen|Possible timer handling issue on cpu=' "$L1_LOG"; then
-			STALLED=timer
-			kill -TERM -- "-$pid" 2>/dev/null
-			sleep 2
-			kill -KILL -- "-$pid" 2>/dev/null
-			return
+		if [ $((polls % 25)) = 0 ]; then
+			grep -aqE 'soft lockup - CPU#[0-9]+ stuck for [0-9]{3,}s' "$L1_LOG" &&
+				{ stop_l1 "$pid" lockup; return; }
+			grep -aqE 'rcu: .*timer wakeup didn.t happen|Possible timer handling issue on cpu=' "$L1_LOG" &&
+				{ stop_l1 "$pid" timer; return; }
 		fi
 		if [ -z "$seen" ] && grep -q CONDUIT-L1-INIT "$L1_LOG"; then
 			seen=1
@@ -161,14 +151,19 @@ watch_l1() {
 			last=$size
 			changed=$(now_ms)
 		elif [ $(($(now_ms) - changed)) -gt $((NESTED_STALL * 1000)) ]; then
-			STALLED=silent
-			kill -TERM -- "-$pid" 2>/dev/null
-			sleep 2
-			kill -KILL -- "-$pid" 2>/dev/null
+			stop_l1 "$pid" silent
 			return
 		fi
 		sleep 0.2
 	done
+}
+
+# stop_l1 PID WHY: kills L1's process group and sets STALLED=WHY.
+stop_l1() {
+	STALLED=$2
+	kill -TERM -- "-$1" 2>/dev/null
+	sleep 2
+	kill -KILL -- "-$1" 2>/dev/null
 }
 
 run_nested() {
