@@ -283,7 +283,6 @@ static void signal_ready(void *opaque, int fd)
 {
 	struct machine *m = opaque;
 	struct signalfd_siginfo si;
-
 	int i;
 
 	if (read(fd, &si, sizeof(si)) != sizeof(si))
