@@ -148,21 +148,24 @@ stuck_report() {
 		sr_stack=$(awk 'NR <= 4 { sub(/\+.*/, "", $2); printf " %s", $2 }' "$sr_t/stack" 2>/dev/null)
 		echo "# stuck: thread $(cat "$sr_t/comm" 2>/dev/null) state/cpu $sr_st syscall ${sr_sys:-?}${sr_stack:+ stack$sr_stack}"
 	done
-	# conduit's SIGUSR2: each vCPU's run state, rip and LAPIC timer, in OUT.
+	# conduit's SIGUSR2: each vCPU's run state, rip and LAPIC timer, in OUT;
+	# twice, 1 s apart, to show whether a running vCPU moves.
 	if [ "$CONDUIT_VMM" = conduit ] && [ -n "${2:-}" ] && kill -USR2 "$1" 2>/dev/null; then
 		sr_c=0
 		while [ "$sr_c" -lt 20 ] && ! grep -aq "conduit: vCPU [0-9]*: .*; timer " "$2"; do
 			sleep 0.1
 			sr_c=$((sr_c + 1))
 		done
-		sleep 0.2
-		grep -a "conduit: vCPU [0-9]*: .*; timer " "$2" | tr -d '\r' | tail -n 8 | sed 's/^/# stuck: /'
+		sleep 1
+		kill -USR2 "$1" 2>/dev/null
+		sleep 0.5
+		grep -a "conduit: vCPU [0-9]*: .*; timer " "$2" | tr -d '\r' | tail -n 16 | sed 's/^/# stuck: /'
 		# A halted vCPU that takes interrupts, its timer unmasked, nothing in
 		# service, its TSC deadline a second or more past: L1's KVM did not
 		# fire the guest's timer (conduit leaves the LAPIC timer to KVM), the
 		# same L1 fault as a dead L1 CPU timer.
 		sr_lost=$(grep -a "conduit: vCPU [0-9]*: halted, .*IF=1; timer tsc-deadline vector 0x[0-9a-f]*, deadline passed [0-9.]* ms ago; in service none" "$2" |
-			tr -d '\r' | tail -n 8 | sed 's/.*conduit: vCPU \([0-9]*\): .*deadline passed \([0-9]*\)\.[0-9]* ms ago.*/\1 \2/' |
+			tr -d '\r' | tail -n 16 | sed 's/.*conduit: vCPU \([0-9]*\): .*deadline passed \([0-9]*\)\.[0-9]* ms ago.*/\1 \2/' |
 			awk '$2 >= 1000 { printf " vCPU %s (%s ms past)", $1, $2 }')
 		if [ -n "$sr_lost" ]; then
 			echo "L1-TIMER-DEAD: L1's KVM did not fire the LAPIC timer of halted L2$sr_lost"
