@@ -283,9 +283,13 @@ resume_cases() {
 			for (i = 1; i <= n; i++) if (!(c[i] in done)) { first = i; break }
 			if (!first) exit
 			for (i = 1; i < first; i++) {
-				u = c[i]; if (sub(/-bind$/, "-unbind", u) && !(u in done)) printf "%s ", c[i]
+				u = c[i]
+				if (!sub(/-bind$/, "-unbind", u)) continue
+				for (j = first; j <= n; j++) if (c[j] == u) after[u] = 1
+				# bound when the case ran: bind again, and unbind after
+				if (!(u in done) || (u in after)) { printf "%s ", c[i]; if (u in done) again[u] = 1 }
 			}
-			for (i = first; i <= n; i++) if (!(c[i] in done)) printf "%s ", c[i]
+			for (i = first; i <= n; i++) if (!(c[i] in done) || (c[i] in again)) printf "%s ", c[i]
 		}' "$OUT_DIR/resume.done" </dev/null
 }
 
