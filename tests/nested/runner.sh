@@ -131,9 +131,9 @@ wait_exit() {
 # stuck_report PID [OUT]: what each thread of a VMM past its deadline is doing
 # (state, the L1 CPU it last ran on, the syscall it is in, its kernel stack
 # where L1's kernel shows it), each vCPU's state as conduit prints it on
-# SIGUSR2 into OUT (its output file), then l1_timer_probe. A vCPU thread asleep in KVM_RUN with
-# nothing to wake it is a halted guest waiting for an interrupt. Lines start
-# "# stuck:".
+# SIGUSR2 into OUT (its output file), then l1_timer_probe. A vCPU thread
+# asleep in KVM_RUN with nothing to wake it is a halted guest waiting for an
+# interrupt. Lines start "# stuck:".
 stuck_report() {
 	for sr_t in /proc/"$1"/task/*; do
 		[ -r "$sr_t/stat" ] || continue
