@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "../vmm/memslot.h"
 #include "firmware.h"
 
 #define RESET_VECTOR_OFFSET 16  /* from the end of the image */
@@ -109,16 +110,11 @@ out:
 	return ret;
 }
 
-int firmware_install(const struct firmware *fw, int vm_fd, uint32_t slot,
+int firmware_install(const struct firmware *fw, int vm_fd, int slot,
 		     const struct guest_mem *gm, char *err, size_t errlen)
 {
-	struct kvm_userspace_memory_region r = {
-		.slot = slot,
-		.flags = KVM_MEM_READONLY,
-		.guest_phys_addr = MEM_4G - fw->size,
-		.memory_size = fw->size,
-		.userspace_addr = (uint64_t)(uintptr_t)fw->image,
-	};
+	uint64_t gpa = MEM_4G - fw->size;
+	int ret;
 	size_t low = fw->size < FIRMWARE_LOW_SIZE ? fw->size : FIRMWARE_LOW_SIZE;
 	uint8_t *shadow = gpa_to_hva(gm, 0x100000 - low, low);
 
@@ -126,9 +122,11 @@ int firmware_install(const struct firmware *fw, int vm_fd, uint32_t slot,
 		snprintf(err, errlen, "no RAM below 1 MiB for the firmware's shadow copy");
 		return -1;
 	}
-	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
+	ret = slot < 0 ? -ENOSPC : memslot_set(vm_fd, slot, gpa, fw->size, fw->image,
+						       KVM_MEM_READONLY);
+	if (ret) {
 		snprintf(err, errlen, "mapping the firmware at 0x%llx: %s",
-			 (unsigned long long)r.guest_phys_addr, strerror(errno));
+			 (unsigned long long)gpa, strerror(-ret));
 		return -1;
 	}
 	memcpy(shadow, fw->image + fw->size - low, low);

@@ -32,9 +32,10 @@ int firmware_check(const uint8_t *data, size_t len, char *err, size_t errlen);
 /* Read and check the file; err names the file and the problem. */
 int firmware_load(const char *bios, struct firmware *fw, char *err, size_t errlen);
 
-/* Install fw in the VM: a read-only KVM memory slot (number slot) ending
+/* Install fw in the VM: a read-only KVM memory slot (number slot, from
+ * vmm/memslot.c) ending
  * at 4 GiB, and the copy of its last 128 KiB into RAM at 0xe0000. */
-int firmware_install(const struct firmware *fw, int vm_fd, uint32_t slot,
+int firmware_install(const struct firmware *fw, int vm_fd, int slot,
 		     const struct guest_mem *gm, char *err, size_t errlen);
 
 void firmware_free(struct firmware *fw);

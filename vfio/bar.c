@@ -115,7 +115,7 @@ static void sparse_areas(struct vfio_bar *b, struct vfio_region_info *ri)
 	add_area(b, 0, b->size);
 }
 
-static int mmap_areas(struct vfio_pci *v, struct vfio_bar *b, uint32_t *next_slot)
+static void mmap_areas(struct vfio_pci *v, struct vfio_bar *b)
 {
 	int i;
 
@@ -136,9 +136,16 @@ static int mmap_areas(struct vfio_pci *v, struct vfio_bar *b, uint32_t *next_slo
 			a->size = 0;
 			continue;
 		}
-		a->slot = (*next_slot)++;
+		a->slot = memslot_alloc(&v->vm->slots);
+		if (a->slot < 0) {
+			pr_warn("%s: BAR%d: no free KVM memory slot for 0x%llx+0x%llx; it will trap",
+				v->bdf, b->index, (unsigned long long)a->off,
+				(unsigned long long)a->size);
+			munmap(a->hva, a->size);
+			a->hva = NULL;
+			a->size = 0;
+		}
 	}
-	return 0;
 }
 
 static uint64_t bar_read(void *opaque, uint64_t off, unsigned size)
@@ -193,7 +200,7 @@ static void bar_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
 			 (unsigned long long)off);
 }
 
-int vfio_bars_init(struct vfio_pci *v, uint32_t *next_slot, char *err, size_t errlen)
+int vfio_bars_init(struct vfio_pci *v, char *err, size_t errlen)
 {
 	int i;
 
@@ -226,7 +233,7 @@ int vfio_bars_init(struct vfio_pci *v, uint32_t *next_slot, char *err, size_t er
 				cut(b, page_down(v->msix_table), page_up(v->msix_table + v->msix_table_len));
 				cut(b, page_down(v->msix_pba), page_up(v->msix_pba + v->msix_pba_len));
 			}
-			mmap_areas(v, b, next_slot);
+			mmap_areas(v, b);
 		}
 		pci_device_set_bar(&v->pci, i, b->size, flags, bar_read, bar_write, b);
 		pr_info("%s: BAR%d %s%s size 0x%llx, %d mmap'd area(s)", v->bdf, i,
@@ -241,17 +248,11 @@ int vfio_bars_init(struct vfio_pci *v, uint32_t *next_slot, char *err, size_t er
 
 static int set_slot(struct vfio_pci *v, struct vfio_area *a, uint64_t gpa, bool on)
 {
-	struct kvm_userspace_memory_region r = {
-		.slot = a->slot,
-		.guest_phys_addr = gpa,
-		.memory_size = on ? a->size : 0,
-		.userspace_addr = (uint64_t)(uintptr_t)a->hva,
-	};
+	int ret = memslot_set(v->vm->vm_fd, a->slot, gpa, on ? a->size : 0, a->hva, 0);
 
-	if (ioctl(v->vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
-		return -errno;
-	a->installed = on;
-	return 0;
+	if (!ret)
+		a->installed = on;
+	return ret;
 }
 
 /* The BAR moved, appeared or disappeared: trapped range and memory slots. */
@@ -334,8 +335,10 @@ void vfio_bars_cleanup(struct vfio_pci *v)
 
 			if (a->installed)
 				set_slot(v, a, 0, false);
-			if (a->hva)
+			if (a->hva) {
 				munmap(a->hva, a->size);
+				memslot_free(&v->vm->slots, a->slot);
+			}
 			a->hva = NULL;
 		}
 	}

@@ -98,7 +98,7 @@ static void config_written(struct pci_device *d, unsigned off, unsigned size)
 		vfio_rom_update(v);
 }
 
-static int setup(struct vfio_pci *v, uint32_t *next_slot, char *err, size_t errlen)
+static int setup(struct vfio_pci *v, char *err, size_t errlen)
 {
 	int cap;
 
@@ -125,7 +125,7 @@ static int setup(struct vfio_pci *v, uint32_t *next_slot, char *err, size_t errl
 	cap = vfio_config_init(v, err, errlen);
 	if (cap < 0 || (cap && msix_layout(v, (unsigned)cap, err, errlen)))
 		return -1;
-	if (vfio_bars_init(v, next_slot, err, errlen))
+	if (vfio_bars_init(v, err, errlen))
 		return -1;
 	if (v->rom_size) {
 		uint32_t mask = ((uint32_t)~(v->rom_size - 1) & ~0x7feU) | 1;
@@ -142,7 +142,7 @@ static int setup(struct vfio_pci *v, uint32_t *next_slot, char *err, size_t errl
 }
 
 int vfio_pci_attach(struct vm *vm, struct vfio_backend *b, const struct vfio_dev_ref *ref,
-		    unsigned flags, uint32_t *next_slot, char *err, size_t errlen)
+		    unsigned flags, char *err, size_t errlen)
 {
 	const char *bdf = ref->name;
 	struct vfio_pci *v = calloc(1, sizeof(*v));
@@ -172,7 +172,7 @@ int vfio_pci_attach(struct vm *vm, struct vfio_backend *b, const struct vfio_dev
 	n = b->ops->iova_ranges(b, r, VFIO_MAX_IOVA_RANGES);
 	if (dma_check_layout(&vm->mem, r, n, err, errlen))
 		goto fail;
-	if (setup(v, next_slot, err, errlen))
+	if (setup(v, err, errlen))
 		goto fail;
 	if (pci_bus_add(vm->pci, &v->pci) < 0) {
 		snprintf(err, errlen, "%s: no free PCI slot (at most %d devices)", bdf,

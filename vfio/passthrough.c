@@ -23,8 +23,6 @@
 #include "passthrough.h"
 #include "vfio_pci.h"
 
-#define FIRST_BAR_SLOT 8        /* KVM memory slots 0..n_ram-1 are RAM */
-
 /* Handed-over devices, by socket path: received once, kept for reboots. */
 static struct held {
 	char path[108];
@@ -236,7 +234,6 @@ static struct vfio_backend *open_backend(enum vfio_backend_kind want,
 int passthrough_start(struct vm *vm, const struct passthrough_dev *devs, int n,
 		      enum vfio_backend_kind backend, char *err, size_t errlen)
 {
-	uint32_t slot = FIRST_BAR_SLOT;
 	int i;
 
 	if (!n)
@@ -248,7 +245,7 @@ int passthrough_start(struct vm *vm, const struct passthrough_dev *devs, int n,
 	if (!vm->iommu)
 		goto fail;
 	for (i = 0; i < n; i++)
-		if (vfio_pci_attach(vm, vm->iommu, &devs[i].ref, devs[i].flags, &slot,
+		if (vfio_pci_attach(vm, vm->iommu, &devs[i].ref, devs[i].flags,
 				    err, errlen))
 			goto fail;
 	return 0;

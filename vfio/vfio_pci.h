@@ -19,7 +19,7 @@ struct vfio_pci;
 struct vfio_area {              /* an mmap'd, page-aligned piece of a BAR */
 	uint64_t off, size;
 	void *hva;
-	uint32_t slot;          /* KVM memory slot */
+	int slot;               /* KVM memory slot, while hva is set */
 	bool installed;
 };
 
@@ -91,7 +91,7 @@ struct vfio_pci {
 
 /* Open, describe and plug a device; everything is undone on failure. */
 int vfio_pci_attach(struct vm *vm, struct vfio_backend *b, const struct vfio_dev_ref *ref,
-		    unsigned flags, uint32_t *next_slot, char *err, size_t errlen);
+		    unsigned flags, char *err, size_t errlen);
 
 /* vfio/pci_config.c */
 int vfio_config_init(struct vfio_pci *v, char *err, size_t errlen);
@@ -99,7 +99,7 @@ uint32_t vfio_config_read(struct pci_device *d, unsigned off, unsigned size);
 void vfio_config_write(struct pci_device *d, unsigned off, unsigned size, uint32_t val);
 
 /* vfio/bar.c */
-int vfio_bars_init(struct vfio_pci *v, uint32_t *next_slot, char *err, size_t errlen);
+int vfio_bars_init(struct vfio_pci *v, char *err, size_t errlen);
 int vfio_bar_map(struct pci_device *d, int bar, bool map, uint64_t addr);
 void vfio_rom_update(struct vfio_pci *v);
 void vfio_bars_cleanup(struct vfio_pci *v);

@@ -38,7 +38,6 @@
 #include "vm.h"
 
 #define DEFAULT_CMDLINE "console=ttyS0"
-#define FIRMWARE_SLOT   4       /* RAM takes 0-1, BARs 8 and up */
 #define ERRLEN 512
 
 struct file_map {
@@ -424,7 +423,7 @@ static int load_firmware(struct machine *m, const struct bzimage *bz, const char
 		pr_err("firmware configuration does not fit in fw_cfg");
 		return -1;
 	}
-	if (firmware_install(&m->fw, vm->vm_fd, FIRMWARE_SLOT, &vm->mem, err, sizeof(err))) {
+	if (firmware_install(&m->fw, vm->vm_fd, memslot_alloc(&vm->slots), &vm->mem, err, sizeof(err))) {
 		pr_err("%s", err);
 		return -1;
 	}

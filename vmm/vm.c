@@ -1,5 +1,6 @@
 /* The KVM VM: open /dev/kvm, create the VM with its in-kernel IOAPIC, PIC
- * and PIT, allocate guest RAM and install it as memory slots. */
+ * and PIT, allocate guest RAM and install it as memory slots (vmm/memslot.c
+ * hands out their numbers). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "log.h"
+#include "memslot.h"
 #include "ram.h"
 #include "vm.h"
 
@@ -80,16 +82,12 @@ static int setup_ram(struct vm *vm, uint64_t size, enum ram_backing backing,
 		return -1;
 	for (i = 0; i < vm->mem.n_ram; i++) {
 		struct ram_region *r = &vm->mem.ram[i];
-		struct kvm_userspace_memory_region slot = {
-			.slot = (uint32_t)i,
-			.guest_phys_addr = r->gpa,
-			.memory_size = r->size,
-			.userspace_addr = (uint64_t)(uintptr_t)r->hva,
-		};
+		int slot = memslot_alloc(&vm->slots), ret;
 
-		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0) {
+		ret = slot < 0 ? -ENOSPC : memslot_set(vm->vm_fd, slot, r->gpa, r->size, r->hva, 0);
+		if (ret) {
 			snprintf(err, errlen, "KVM_SET_USER_MEMORY_REGION for RAM at 0x%llx: %s",
-				 (unsigned long long)r->gpa, strerror(errno));
+				 (unsigned long long)r->gpa, strerror(-ret));
 			return -1;
 		}
 	}
@@ -191,6 +189,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
 		snprintf(err, errlen, "eventfd: %s", strerror(errno));
 		return -1;
 	}
+	memslots_init(&vm->slots, ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS));
 	if (setup_irqchip(vm, err, errlen))
 		return -1;
 	return setup_ram(vm, cfg->mem_size, cfg->hugepages, err, errlen);

@@ -11,6 +11,7 @@
 #include "io_bus.h"
 #include "irq.h"
 #include "memmap.h"
+#include "memslot.h"
 #include "ram.h"
 
 /* Exit codes of conduit (documented in README.md and --help). */
@@ -38,6 +39,7 @@ struct vm {
 	int vm_fd;
 	int run_size;
 	struct guest_mem mem;
+	struct memslots slots;          /* KVM memory slot numbers in use */
 	int n_cpus;
 	struct vcpu *vcpus;
 	struct kvm_cpuid2 *cpuid;

@@ -174,6 +174,7 @@ static void vm_up(void)
 	vm.pio.name = "pio";
 	vm.mmio.name = "mmio";
 	irq_router_init(&vm.irq, -1);
+	memslots_init(&vm.slots, 0);
 	if (memmap_layout(&vm.mem, 256ULL << 20) ||
 	    pci_bus_init(&bus, &vm.pio, &vm.mmio, MEM_ECAM_START, MEM_PCI32_START,
 			 MEM_PCI32_SIZE, vm.mem.pci64_base, vm.mem.pci64_size))
@@ -399,15 +400,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fuzz_in in = { data, size };
 	uint8_t snap[PCI_CFG_SIZE];
 	struct vfio_pci *v;
-	uint32_t next_slot = 10;
 	char err[512] = "";
 	unsigned flags, ops = 0;
 	int fd0 = probe_fd();
 
 	describe(&in, &flags);
 	vm_up();
-	if (vfio_pci_attach(&vm, &fake_backend, &fake_ref, flags, &next_slot,
-			    err, sizeof(err))) {
+	if (vfio_pci_attach(&vm, &fake_backend, &fake_ref, flags, err, sizeof(err))) {
 		FUZZ_ASSERT(err[0] && vm.n_vfio == 0 && !bus.slot[1]);
 		goto out;
 	}

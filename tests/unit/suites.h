@@ -29,5 +29,6 @@ Suite *vcpu_exit_suite(void);
 Suite *vcpu_state_suite(void);
 Suite *vm_suite(void);
 Suite *dma_suite(void);
+Suite *memslot_suite(void);
 
 #endif

@@ -258,7 +258,6 @@ static struct {
 	struct pci_bus bus;
 	struct vfio_pci *v;
 	struct pci_device *d;
-	uint32_t next_slot;
 	unsigned changed[NVEC], changed_total, msi_changed;
 	unsigned flags;         /* vfio_pci_attach's */
 	int base_mmio;          /* ranges on the MMIO bus before any BAR maps */
@@ -310,7 +309,7 @@ static void vm_up(void)
 				      MEM_PCI32_START, MEM_PCI32_SIZE,
 				      R.vm->mem.pci64_base, R.vm->mem.pci64_size), 0);
 	R.vm->pci = &R.bus;
-	R.next_slot = 10;
+	memslots_init(&R.vm->slots, 0);
 	stray_ioctls = 0;
 	fake_region_queries = 0;
 }
@@ -323,8 +322,7 @@ static int attach(const uint8_t *cfg, uint64_t cfg_size, uint64_t rom_size,
 	backend_file = R.fd;
 	fake_cfg_size = cfg_size;
 	fake_rom_size = rom_size;
-	return vfio_pci_attach(R.vm, &fake_backend, &fake_ref, R.flags, &R.next_slot,
-			       err, errlen);
+	return vfio_pci_attach(R.vm, &fake_backend, &fake_ref, R.flags, err, errlen);
 }
 
 static void rig_up(uint64_t cfg_size, uint64_t rom_size)
@@ -501,7 +499,7 @@ START_TEST(init_view)
 
 	/* What vfio_bars_init made of BAR0: 64-bit memory, trapped entirely. */
 	ck_assert_uint_ge(fake_region_queries, 1);
-	ck_assert_uint_eq(R.next_slot, 10);     /* nothing mmap'd: no KVM slot */
+	ck_assert_int_eq(memslot_alloc(&R.vm->slots), 0); /* nothing mmap'd: no KVM slot */
 	ck_assert_uint_eq(R.v->cfg_size, 4096);
 	ck_assert_uint_eq(R.v->rom_size, 0);
 	ck_assert_int_eq(R.v->intx_efd, -1);    /* no INTx vectors offered */
