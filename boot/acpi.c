@@ -3,6 +3,8 @@
  * off and reset (FADT PM1a control + \_S5, reset register). Linux's x86
  * cloud kernels have no MP-table support, so this is the only way in. */
 #include <string.h>
+#include "../devices/acpi_pm.h"
+#include "../devices/pci.h"
 #include "acpi.h"
 #include "aml.h"
 #include "../vmm/memmap.h"
@@ -239,8 +241,8 @@ static uint8_t *build_fadt(struct builder *b, uint64_t dsdt, uint64_t facs,
 	t[116] = 1;                     /* RESET_REG: system I/O */
 	t[117] = 8;
 	t[119] = 1;
-	put64(t + 120, ACPI_RESET_PORT);
-	t[128] = ACPI_RESET_VALUE;
+	put64(t + 120, PCI_RESET_PORT);
+	t[128] = PCI_RESET_VALUE;
 	put64(t + 140, dsdt);           /* X_DSDT */
 	memcpy(t + 268, "CONDUIT ", 8); /* hypervisor vendor identity */
 	finish(t, 276);

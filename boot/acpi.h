@@ -5,21 +5,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* I/O ports of the ACPI fixed hardware conduit emulates (devices/acpi_pm.c). */
-#define ACPI_PM1_EVT_PORT  0x600   /* PM1a status (2) + enable (2) */
-#define ACPI_PM1_CNT_PORT  0x604   /* PM1a control (2) */
-#define ACPI_RESET_PORT    0xcf9
-#define ACPI_RESET_VALUE   0x06
-#define ACPI_SCI_IRQ       9
-#define ACPI_S5_SLP_TYP    5
-
-/* The INTx GSI of PCI slot/pin (pin 0 = INTA), as the DSDT's _PRT says. */
-#define PCI_INTX_GSI_BASE  16
-static inline unsigned pci_intx_gsi(unsigned slot, unsigned pin)
-{
-	return PCI_INTX_GSI_BASE + ((slot + pin) & 7);
-}
-
 struct acpi_params {
 	int n_cpus;
 	uint64_t ecam_base;

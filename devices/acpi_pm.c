@@ -3,7 +3,6 @@
  * the \_S5 sleep type powers the VM off. The reset register (0xcf9) lives on
  * the PCI config-address port (devices/pci.c); the legacy keyboard
  * controller reset (0xfe to port 0x64) is caught here too. */
-#include "../boot/acpi.h"
 #include "acpi_pm.h"
 
 #define PM1_CNT_SCI_EN   0x0001

@@ -5,6 +5,12 @@
 #include <stdint.h>
 #include "../vmm/io_bus.h"
 
+/* The ACPI fixed hardware this device is, where the FADT says it is. */
+#define ACPI_PM1_EVT_PORT  0x600   /* PM1a status (2) + enable (2) */
+#define ACPI_PM1_CNT_PORT  0x604   /* PM1a control (2) */
+#define ACPI_SCI_IRQ       9
+#define ACPI_S5_SLP_TYP    5
+
 struct acpi_pm {
 	uint16_t pm1_sts, pm1_en, pm1_cnt;
 	void (*poweroff)(void *opaque);

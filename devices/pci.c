@@ -86,8 +86,11 @@ unsigned pci_add_cap(struct pci_device *d, uint8_t id, unsigned len)
 uint64_t pci_bar_address(const struct pci_device *d, int bar)
 {
 	const struct pci_bar *b = &d->bar[bar];
-	uint64_t lo = get(d->cfg + PCI_BAR0 + 4 * bar, 4);
+	uint64_t lo;
 
+	if (bar == PCI_ROM_BAR)
+		return get(d->cfg + PCI_ROM, 4) & ~0x7ffULL;
+	lo = get(d->cfg + PCI_BAR0 + 4 * bar, 4);
 	if (b->io)
 		return lo & ~0x3ULL;
 	lo &= ~0xfULL;
@@ -96,25 +99,34 @@ uint64_t pci_bar_address(const struct pci_device *d, int bar)
 	return lo;
 }
 
-int pci_bar_map_trapped(struct pci_device *d, int bar, bool map, uint64_t addr)
+void pci_device_set_rom(struct pci_device *d, uint64_t size, io_read_fn rd,
+			io_write_fn wr, void *opaque)
 {
-	struct pci_bar *b = &d->bar[bar];
-	struct io_bus *io = b->io ? d->bus->pio : d->bus->mmio;
+	struct pci_bar *b = &d->bar[PCI_ROM_BAR];
+	uint32_t mask = ((uint32_t)~(size - 1) & ~0x7feU) | 1;
 
-	if (!map)
-		return io_bus_remove(io, addr, b->opaque);
-	return io_bus_add(io, addr, b->size, b->read, b->write, b->opaque, d->name);
+	b->size = size;
+	b->read = rd;
+	b->write = wr;
+	b->opaque = opaque;
+	put(d->wmask + PCI_ROM, 4, mask);
 }
 
-static int map_bar(struct pci_device *d, int i, bool map, uint64_t addr)
+static bool reserved(const struct pci_bus *bus, uint64_t addr, uint64_t end)
 {
-	if (d->map_bar)
-		return d->map_bar(d, i, map, addr);
-	return pci_bar_map_trapped(d, i, map, addr);
+	int i;
+
+	for (i = 0; i < bus->n_reserved; i++)
+		if (addr < bus->reserved[i].end && end > bus->reserved[i].start)
+			return true;
+	return false;
 }
 
 /* A BAR decodes when its space is enabled and its address is sane: not 0,
- * not the all-ones sizing pattern, not wrapping, below 64 KiB for I/O. */
+ * not wrapping, below 64 KiB for I/O, below 4 GiB for a 32-bit BAR, and
+ * clear of every reserved range (the all-ones sizing pattern of a 32-bit
+ * BAR lands on the firmware or the LAPIC). The ROM also needs its enable
+ * bit. Anything else simply does not decode, as on real hardware. */
 static bool bar_decodes(const struct pci_device *d, int i, uint64_t addr)
 {
 	const struct pci_bar *b = &d->bar[i];
@@ -123,20 +135,56 @@ static bool bar_decodes(const struct pci_device *d, int i, uint64_t addr)
 
 	if (!(cmd & (b->io ? PCI_CMD_IO : PCI_CMD_MEM)))
 		return false;
+	if (i == PCI_ROM_BAR && !(d->cfg[PCI_ROM] & 1))
+		return false;
 	if (addr == 0 || end < addr)
 		return false;
 	if (b->io)
 		return end <= 0x10000;
-	if (!b->is64)
-		return end <= 0x100000000ULL;
-	return end <= (1ULL << 52);
+	if (!b->is64 && end > 0x100000000ULL)
+		return false;
+	return end <= (1ULL << 52) && !reserved(d->bus, addr, end);
 }
 
+static void bar_off(struct pci_device *d, int i)
+{
+	struct pci_bar *b = &d->bar[i];
+
+	if (d->ops && d->ops->bar_unmap)
+		d->ops->bar_unmap(d, i, b->addr);
+	io_bus_remove(b->io ? d->bus->pio : d->bus->mmio, b->addr, b->opaque);
+	b->mapped = false;
+}
+
+static void bar_on(struct pci_device *d, int i, uint64_t addr)
+{
+	struct pci_bar *b = &d->bar[i];
+
+	if (io_bus_add(b->io ? d->bus->pio : d->bus->mmio, addr, b->size, b->read, b->write,
+		       b->opaque, d->name)) {
+		pr_debug("%s: BAR%d at 0x%llx not mapped (overlap)", d->name, i,
+			 (unsigned long long)addr);
+		return;
+	}
+	b->mapped = true;
+	b->addr = addr;
+	if (d->ops && d->ops->bar_map)
+		d->ops->bar_map(d, i, addr);
+	if (i == PCI_ROM_BAR)
+		pr_info("pci 00:%02x.0 %s: ROM at 0x%llx, size 0x%llx", d->slot, d->name,
+			(unsigned long long)addr, (unsigned long long)b->size);
+	else
+		pr_info("pci 00:%02x.0 %s: BAR%d at 0x%llx, size 0x%llx [%s]", d->slot,
+			d->name, i, (unsigned long long)addr, (unsigned long long)b->size,
+			b->io ? "io" : b->prefetch ? "prefmem" : "mem");
+}
+
+/* The bus's own job after a config write: which BARs decode where. */
 static void update_bars(struct pci_device *d)
 {
 	int i;
 
-	for (i = 0; i < PCI_NUM_BARS; i++) {
+	for (i = 0; i <= PCI_ROM_BAR; i++) {
 		struct pci_bar *b = &d->bar[i];
 		uint64_t addr;
 		bool on;
@@ -145,22 +193,10 @@ static void update_bars(struct pci_device *d)
 			continue;
 		addr = pci_bar_address(d, i);
 		on = bar_decodes(d, i, addr);
-		if (b->mapped && (!on || addr != b->addr)) {
-			map_bar(d, i, false, b->addr);
-			b->mapped = false;
-		}
-		if (on && !b->mapped) {
-			if (map_bar(d, i, true, addr)) {
-				pr_debug("%s: BAR%d at 0x%llx not mapped (overlap)", d->name,
-					 i, (unsigned long long)addr);
-				continue;
-			}
-			b->mapped = true;
-			b->addr = addr;
-			pr_info("pci 00:%02x.0 %s: BAR%d at 0x%llx, size 0x%llx [%s]", d->slot,
-				d->name, i, (unsigned long long)addr, (unsigned long long)b->size,
-				b->io ? "io" : b->prefetch ? "prefmem" : "mem");
-		}
+		if (b->mapped && (!on || addr != b->addr))
+			bar_off(d, i);
+		if (on && !b->mapped)
+			bar_on(d, i, addr);
 		if (b->is64)
 			i++;
 	}
@@ -176,7 +212,6 @@ uint32_t pci_cfg_read(struct pci_device *d, unsigned off, unsigned size)
 
 void pci_cfg_write(struct pci_device *d, unsigned off, unsigned size, uint32_t val)
 {
-	bool bars = false;
 	unsigned i;
 
 	if ((size != 1 && size != 2 && size != 4) || off % size ||
@@ -188,26 +223,35 @@ void pci_cfg_write(struct pci_device *d, unsigned off, unsigned size, uint32_t v
 
 		d->cfg[o] = (d->cfg[o] & ~d->wmask[o]) | (v & d->wmask[o]);
 		d->cfg[o] &= ~(v & d->w1cmask[o]);
-		if (o == PCI_COMMAND || (o >= PCI_BAR0 && o < PCI_BAR0 + 24))
-			bars = true;
 	}
-	if (bars)
-		update_bars(d);
-	if (d->config_written)
-		d->config_written(d, off, size);
 }
 
-static uint32_t guest_read(struct pci_device *d, unsigned off, unsigned size)
+/* Whether a write of size bytes at off touches what decoding depends on:
+ * the command register, the BARs or the ROM BAR. */
+static bool decode_write(unsigned off, unsigned size)
 {
-	return d->cfg_read ? d->cfg_read(d, off, size) : pci_cfg_read(d, off, size);
+	unsigned end = off + size;
+
+	return (off < PCI_COMMAND + 2 && end > PCI_COMMAND) ||
+	       (off < PCI_BAR0 + 24 && end > PCI_BAR0) ||
+	       (off < PCI_ROM + 4 && end > PCI_ROM);
 }
 
-static void guest_write(struct pci_device *d, unsigned off, unsigned size, uint32_t v)
+uint32_t pci_guest_cfg_read(struct pci_device *d, unsigned off, unsigned size)
 {
-	if (d->cfg_write)
-		d->cfg_write(d, off, size, v);
+	if (d->ops && d->ops->cfg_read)
+		return d->ops->cfg_read(d, off, size);
+	return pci_cfg_read(d, off, size);
+}
+
+void pci_guest_cfg_write(struct pci_device *d, unsigned off, unsigned size, uint32_t val)
+{
+	if (d->ops && d->ops->cfg_write)
+		d->ops->cfg_write(d, off, size, val);
 	else
-		pci_cfg_write(d, off, size, v);
+		pci_cfg_write(d, off, size, val);
+	if (d->bus && decode_write(off, size))
+		update_bars(d);
 }
 
 static struct pci_device *lookup(struct pci_bus *bus, unsigned busno,
@@ -253,7 +297,7 @@ static uint64_t cfc_read(void *opaque, uint64_t off, unsigned size)
 
 	if (!d || off + size > 4)
 		return ~0ULL;
-	return guest_read(d, reg + (unsigned)off, size);
+	return pci_guest_cfg_read(d, reg + (unsigned)off, size);
 }
 
 static void cfc_write(void *opaque, uint64_t off, unsigned size, uint64_t v)
@@ -262,7 +306,7 @@ static void cfc_write(void *opaque, uint64_t off, unsigned size, uint64_t v)
 	struct pci_device *d = cf8_target(opaque, &reg);
 
 	if (d && off + size <= 4)
-		guest_write(d, reg + (unsigned)off, size, (uint32_t)v);
+		pci_guest_cfg_write(d, reg + (unsigned)off, size, (uint32_t)v);
 }
 
 static struct pci_device *ecam_target(struct pci_bus *bus, uint64_t off,
@@ -280,7 +324,7 @@ static uint64_t ecam_read(void *opaque, uint64_t off, unsigned size)
 
 	if (!d || size > 4)
 		return ~0ULL;
-	return guest_read(d, reg, size);
+	return pci_guest_cfg_read(d, reg, size);
 }
 
 static void ecam_write(void *opaque, uint64_t off, unsigned size, uint64_t v)
@@ -289,7 +333,7 @@ static void ecam_write(void *opaque, uint64_t off, unsigned size, uint64_t v)
 	struct pci_device *d = ecam_target(opaque, off, &reg);
 
 	if (d && size <= 4)
-		guest_write(d, reg, size, (uint32_t)v);
+		pci_guest_cfg_write(d, reg, size, (uint32_t)v);
 }
 
 int pci_bus_init(struct pci_bus *bus, struct io_bus *pio, struct io_bus *mmio,
@@ -309,11 +353,22 @@ int pci_bus_init(struct pci_bus *bus, struct io_bus *pio, struct io_bus *mmio,
 	memset(bus->host.wmask, 0, sizeof(bus->host.wmask));
 	bus->host.bus = bus;
 	bus->slot[0] = &bus->host;
+	pci_bus_reserve(bus, ecam_base, 256ULL << ECAM_BUS_SHIFT);
 	if (io_bus_add(pio, 0xcf8, 2, cf8_read, cf8_write, bus, "PCI config address") ||
 	    io_bus_add(pio, 0xcfc, 4, cfc_read, cfc_write, bus, "PCI config data") ||
 	    io_bus_add(mmio, ecam_base, 256ULL << ECAM_BUS_SHIFT, ecam_read,
 		       ecam_write, bus, "PCI ECAM"))
 		return -1;
+	return 0;
+}
+
+int pci_bus_reserve(struct pci_bus *bus, uint64_t base, uint64_t len)
+{
+	if (bus->n_reserved == PCI_MAX_RESERVED)
+		return -1;
+	bus->reserved[bus->n_reserved].start = base;
+	bus->reserved[bus->n_reserved].end = base + len;
+	bus->n_reserved++;
 	return 0;
 }
 
@@ -380,7 +435,7 @@ int pci_bus_add(struct pci_bus *bus, struct pci_device *d)
 	d->bus = bus;
 	d->slot = slot;
 	bus->slot[slot] = d;
-	id = d->cfg_read ? d->cfg_read(d, PCI_VENDOR_ID, 4) : (uint32_t)get(d->cfg + PCI_VENDOR_ID, 4);
+	id = pci_guest_cfg_read(d, PCI_VENDOR_ID, 4);
 	pr_info("pci 00:%02x.0 %04x:%04x %s", slot, id & 0xffff, id >> 16, d->name);
 	return slot;
 }
@@ -486,17 +541,24 @@ int pci_bus_assign_all(struct pci_bus *bus, char *err, size_t errlen)
 	return 0;
 }
 
-void pci_bus_unmap_all(struct pci_bus *bus)
+void pci_bus_remove(struct pci_bus *bus, struct pci_device *d)
 {
-	int s, i;
+	int i;
 
-	for (s = 0; s < PCI_MAX_SLOTS; s++) {
-		struct pci_device *d = bus->slot[s];
+	for (i = 0; i <= PCI_ROM_BAR; i++)
+		if (d->bar[i].mapped)
+			bar_off(d, i);
+	if (d->slot > 0 && d->slot < PCI_MAX_SLOTS && bus->slot[d->slot] == d)
+		bus->slot[d->slot] = NULL;
+	if (d->ops && d->ops->teardown)
+		d->ops->teardown(d);
+}
 
-		for (i = 0; d && i < PCI_NUM_BARS; i++) {
-			if (d->bar[i].mapped)
-				map_bar(d, i, false, d->bar[i].addr);
-			d->bar[i].mapped = false;
-		}
-	}
+void pci_bus_destroy(struct pci_bus *bus)
+{
+	int s;
+
+	for (s = 1; s < PCI_MAX_SLOTS; s++)
+		if (bus->slot[s])
+			pci_bus_remove(bus, bus->slot[s]);
 }

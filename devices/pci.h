@@ -1,5 +1,6 @@
 /* The PCI bus: host bridge, config mechanism #1 and ECAM, config space with
- * write masks, capabilities, BAR placement and mapping. */
+ * write masks, capabilities, BAR placement and decoding, INTx routing, and
+ * the ops table through which it drives each kind of device. */
 #ifndef CONDUIT_PCI_H
 #define CONDUIT_PCI_H
 
@@ -36,16 +37,53 @@
 #define PCI_BAR_MEM64     0x4
 #define PCI_BAR_PREFETCH  0x8
 
+/* Port 0xcf9 beside mechanism #1: writing 0x06 resets the machine (the
+ * FADT's reset register points here). */
+#define PCI_RESET_PORT    0xcf9
+#define PCI_RESET_VALUE   0x06
+
+#define PCI_ROM_BAR       PCI_NUM_BARS  /* bar[] index of the expansion ROM */
+
+/* The INTx GSI of slot/pin (pin 0 = INTA): the bus owns INTx routing, and
+ * the ACPI tables (_PRT) describe what it says. */
+#define PCI_INTX_GSI_BASE 16
+static inline unsigned pci_intx_gsi(unsigned slot, unsigned pin)
+{
+	return PCI_INTX_GSI_BASE + ((slot + pin) & 7);
+}
+
 struct pci_device;
 
 struct pci_bar {
 	uint64_t size;          /* power of two; 0 = BAR not implemented */
 	bool io, is64, prefetch;
 	bool mapped;
-	uint64_t addr;          /* where it is mapped, when mapped */
-	io_read_fn read;        /* trapped access handlers (emulated BARs) */
-	io_write_fn write;
+	uint64_t addr;          /* where it decodes, while mapped */
+	io_read_fn read;        /* trapped accesses (the whole BAR; a device */
+	io_write_fn write;      /* may back parts of it with memory slots) */
 	void *opaque;
+};
+
+/* What a kind of PCI device does; one const table per kind. The bus calls
+ * down into it and never the other way round: the guest's config accesses
+ * arrive here, and after a config write the bus itself decides which BARs
+ * (and the ROM) decode where, puts their trapped handlers on the I/O or
+ * MMIO bus, and tells the device through bar_map / bar_unmap. */
+struct pci_device_ops {
+	const char *kind;
+	/* The guest's config accesses; NULL: the emulated view alone
+	 * (pci_cfg_read / pci_cfg_write). A device with capabilities that
+	 * act (MSI, MSI-X) applies their effects here. */
+	uint32_t (*cfg_read)(struct pci_device *d, unsigned off, unsigned size);
+	void (*cfg_write)(struct pci_device *d, unsigned off, unsigned size, uint32_t val);
+	/* A BAR (or PCI_ROM_BAR) began to decode at addr, its trapped
+	 * handlers already on the bus; or stops decoding at addr, before they
+	 * come off. NULL: trapping is all there is. */
+	void (*bar_map)(struct pci_device *d, int bar, uint64_t addr);
+	void (*bar_unmap)(struct pci_device *d, int bar, uint64_t addr);
+	/* Unplugged, its BARs already off: release everything it holds. The
+	 * device must not be touched afterwards. NULL: nothing to release. */
+	void (*teardown)(struct pci_device *d);
 };
 
 struct pci_device {
@@ -53,21 +91,15 @@ struct pci_device {
 	uint8_t wmask[PCI_CFG_SIZE];    /* bits the guest may change */
 	uint8_t w1cmask[PCI_CFG_SIZE];  /* bits the guest clears by writing 1 */
 	uint8_t next_cap;               /* where the next capability goes */
-	struct pci_bar bar[PCI_NUM_BARS];
+	struct pci_bar bar[PCI_NUM_BARS + 1];   /* + the expansion ROM */
+	const struct pci_device_ops *ops;
 	struct pci_bus *bus;
 	int slot;
 	const char *name;
 	void *opaque;
-	/* Called when a BAR's mapping changes; NULL: register the BAR's
-	 * handlers on the I/O or MMIO bus. */
-	int (*map_bar)(struct pci_device *d, int bar, bool map, uint64_t addr);
-	/* Guest config accesses go here instead of pci_cfg_read/write when set
-	 * (a passthrough device mixes emulated and real bytes). */
-	uint32_t (*cfg_read)(struct pci_device *d, unsigned off, unsigned size);
-	void (*cfg_write)(struct pci_device *d, unsigned off, unsigned size, uint32_t val);
-	/* Called after a guest write to config space was applied. */
-	void (*config_written)(struct pci_device *d, unsigned off, unsigned size);
 };
+
+#define PCI_MAX_RESERVED 16
 
 struct pci_bus {
 	struct pci_device *slot[PCI_MAX_SLOTS];
@@ -76,20 +108,33 @@ struct pci_bus {
 	struct io_bus *pio, *mmio;
 	uint64_t io_next, mem32_next, mem32_end, mem64_next, mem64_end;
 	uint64_t mem32_base, mem64_base;
+	/* Guest-physical ranges no memory BAR may decode at (RAM, firmware,
+	 * ECAM, IOAPIC, LAPIC): a BAR the guest puts there stays unmapped. */
+	struct { uint64_t start, end; } reserved[PCI_MAX_RESERVED];  /* [start, end) */
+	int n_reserved;
 	void (*reset_request)(void *opaque);   /* write of 0x06 to port 0xcf9 */
 	void *reset_opaque;
 };
 
+/* The bus, its host bridge, mechanism #1 and ECAM (which is reserved). */
 int pci_bus_init(struct pci_bus *bus, struct io_bus *pio, struct io_bus *mmio,
 		 uint64_t ecam_base, uint64_t mem32_base, uint64_t mem32_size,
 		 uint64_t mem64_base, uint64_t mem64_size);
+/* Reserve [base, base + len) against memory BARs. Returns 0, or -1 when
+ * the table is full. */
+int pci_bus_reserve(struct pci_bus *bus, uint64_t base, uint64_t len);
 
-/* Set up an endpoint's identity (type 0 header). */
+/* Set up an endpoint's identity (type 0 header) and its kind's ops (NULL:
+ * a purely emulated device). */
 void pci_device_init(struct pci_device *d, const char *name, uint16_t vendor,
 		     uint16_t device, uint32_t class_code, uint8_t revision);
 /* Declare a BAR; its address is assigned by pci_bus_add(). */
 void pci_device_set_bar(struct pci_device *d, int bar, uint64_t size,
 			uint32_t flags, io_read_fn rd, io_write_fn wr, void *opaque);
+/* Declare an expansion ROM of size bytes (a power of two, 2 KiB or more):
+ * the guest places it, and it decodes when enabled with memory decode on. */
+void pci_device_set_rom(struct pci_device *d, uint64_t size, io_read_fn rd,
+			io_write_fn wr, void *opaque);
 /* Reserve a capability of len bytes with the given id; returns its offset
  * or 0 when config space is full. */
 unsigned pci_add_cap(struct pci_device *d, uint8_t id, unsigned len);
@@ -97,21 +142,28 @@ unsigned pci_add_cap(struct pci_device *d, uint8_t id, unsigned len);
  * already placed (a BAR that does not fit stays at 0 until
  * pci_bus_assign_all). Returns the slot, or -1 when the bus is full. */
 int pci_bus_add(struct pci_bus *bus, struct pci_device *d);
+/* Unplug: every BAR stops decoding, the slot is freed, then the device's
+ * teardown runs (after which d is gone). */
+void pci_bus_remove(struct pci_bus *bus, struct pci_device *d);
+/* Remove every device still plugged (on exit). */
+void pci_bus_destroy(struct pci_bus *bus);
 /* Place every BAR on the bus anew as firmware would: per window (I/O,
  * 32-bit, 64-bit), largest first, each naturally aligned. Call once every
  * device is plugged and before the guest runs. Returns 0, or -1 with err
  * naming the device, the BAR, its size and the window it does not fit. */
 int pci_bus_assign_all(struct pci_bus *bus, char *err, size_t errlen);
 
+/* The guest's config access to a plugged device, as mechanism #1 and ECAM
+ * make it: through the device's ops, then (writes) BAR decoding. */
+uint32_t pci_guest_cfg_read(struct pci_device *d, unsigned off, unsigned size);
+void pci_guest_cfg_write(struct pci_device *d, unsigned off, unsigned size, uint32_t val);
+
+/* The emulated view: reads, and writes through the write and
+ * write-1-to-clear masks. No side effects: BAR decoding is the bus's. */
 uint32_t pci_cfg_read(struct pci_device *d, unsigned off, unsigned size);
 void pci_cfg_write(struct pci_device *d, unsigned off, unsigned size, uint32_t val);
 
-/* Mapping of one BAR on the I/O or MMIO bus (what map_bar == NULL does). */
-int pci_bar_map_trapped(struct pci_device *d, int bar, bool map, uint64_t addr);
-/* Current guest-programmed address of a BAR. */
+/* Current guest-programmed address of a BAR (or PCI_ROM_BAR). */
 uint64_t pci_bar_address(const struct pci_device *d, int bar);
-
-/* Unmap every BAR (on exit). */
-void pci_bus_unmap_all(struct pci_bus *bus);
 
 #endif

@@ -10,7 +10,6 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
-#include "../boot/acpi.h"
 #include "../vmm/event_loop.h"
 #include "../vmm/log.h"
 #include "../vmm/vm.h"
@@ -313,25 +312,43 @@ static int ioeventfds(struct virtio_pci *vp, uint64_t bar, bool assign)
 	return 0;
 }
 
-static int map_bar(struct pci_device *d, int bar, bool map, uint64_t addr)
+static void bar_map(struct pci_device *d, int bar, uint64_t addr)
 {
 	struct virtio_pci *vp = d->opaque;
-	int ret;
 
-	if (!map)
-		ioeventfds(vp, addr, false);
-	ret = pci_bar_map_trapped(d, bar, map, addr);
-	if (map && !ret && bar == 0 && ioeventfds(vp, addr, true))
+	if (bar == 0 && vp->vm && ioeventfds(vp, addr, true))
 		pr_warn("%s: ioeventfd registration failed; kicks will trap", vp->ops->name);
-	return ret;
 }
 
-static void config_written(struct pci_device *d, unsigned off, unsigned size)
+static void bar_unmap(struct pci_device *d, int bar, uint64_t addr)
 {
 	struct virtio_pci *vp = d->opaque;
 
+	if (bar == 0 && vp->vm)
+		ioeventfds(vp, addr, false);
+}
+
+static void cfg_write(struct pci_device *d, unsigned off, unsigned size, uint32_t val)
+{
+	struct virtio_pci *vp = d->opaque;
+
+	pci_cfg_write(d, off, size, val);
 	msix_config_written(&vp->msix, off, size);
 }
+
+static void teardown(struct pci_device *d)
+{
+	virtio_pci_cleanup(d->opaque);
+}
+
+/* What the PCI bus calls for a virtio device. */
+static const struct pci_device_ops virtio_pci_ops = {
+	.kind = "virtio-pci",
+	.cfg_write = cfg_write,
+	.bar_map = bar_map,
+	.bar_unmap = bar_unmap,
+	.teardown = teardown,
+};
 
 int virtio_pci_init(struct virtio_pci *vp, struct vm *vm,
 		    const struct virtio_device_ops *ops, void *dev, uint8_t *config)
@@ -357,8 +374,7 @@ int virtio_pci_init(struct virtio_pci *vp, struct vm *vm,
 	d->cfg[PCI_SUBSYS_ID] = (uint8_t)ops->device_id;
 	d->cfg[PCI_INT_PIN] = 1;
 	d->opaque = vp;
-	d->map_bar = map_bar;
-	d->config_written = config_written;
+	d->ops = &virtio_pci_ops;
 	pci_device_set_bar(d, 0, VIRTIO_BAR_SIZE, 0, virtio_pci_bar_read,
 			   virtio_pci_bar_write, vp);
 	if (msix_init(&vp->msix, d, n_vec, 0, VIRTIO_MSIX_OFF, VIRTIO_PBA_OFF))
@@ -389,7 +405,7 @@ static void notify_ready(void *opaque, int fd)
 	pthread_mutex_unlock(&devices_lock);
 }
 
-int virtio_pci_plug(struct virtio_pci *vp)
+int virtio_pci_plug(struct virtio_pci *vp, struct pci_bus *bus)
 {
 	struct vm *vm = vp->vm;
 	unsigned q;
@@ -407,7 +423,7 @@ int virtio_pci_plug(struct virtio_pci *vp)
 		    event_loop_add(vm->loop, vp->notify_efd[q], notify_ready, vp))
 			return -1;
 	}
-	slot = pci_bus_add(vm->pci, &vp->pci);
+	slot = pci_bus_add(bus, &vp->pci);
 	if (slot < 0)
 		return -1;
 	vp->pci.cfg[PCI_INT_LINE] = (uint8_t)pci_intx_gsi((unsigned)slot, 0);

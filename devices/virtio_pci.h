@@ -69,8 +69,9 @@ struct virtio_pci {
 
 int virtio_pci_init(struct virtio_pci *vp, struct vm *vm,
 		    const struct virtio_device_ops *ops, void *dev, uint8_t *config);
-/* Plug into the VM's PCI bus and hook notify eventfds into its event loop. */
-int virtio_pci_plug(struct virtio_pci *vp);
+/* Plug into the PCI bus and hook notify eventfds into the VM's event loop;
+ * pci_bus_remove() (or pci_bus_destroy) undoes it. */
+int virtio_pci_plug(struct virtio_pci *vp, struct pci_bus *bus);
 void virtio_pci_cleanup(struct virtio_pci *vp);
 
 uint64_t virtio_pci_bar_read(void *opaque, uint64_t off, unsigned size);

@@ -63,6 +63,7 @@ struct vfio_backend *vfio_iommufd_open(int iommufd, char *err, size_t errlen);
  * again. */
 void vfio_iommufd_release_device(struct vfio_backend *b, int fd);
 
+/* --vfio-backend: in the order of its names in vmm/config.c. */
 enum vfio_backend_kind { VFIO_BACKEND_AUTO, VFIO_BACKEND_IOMMUFD, VFIO_BACKEND_LEGACY };
 
 #endif

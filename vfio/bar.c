@@ -5,7 +5,8 @@
  * when the guest moves the BAR. The pages holding the MSI-X table and PBA
  * are left out and trapped: conduit emulates them. Everything not mmap'd,
  * and I/O-port BARs, is trapped and forwarded with pread/pwrite. The
- * expansion ROM is trapped and read-only. */
+ * expansion ROM is trapped and read-only. Where and when a BAR decodes is
+ * the PCI bus's decision (devices/pci.c); it calls vfio_bar_map/unmap. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,31 +256,41 @@ static int set_slot(struct vfio_pci *v, struct vfio_area *a, uint64_t gpa, bool 
 	return ret;
 }
 
-/* The BAR moved, appeared or disappeared: trapped range and memory slots. */
-int vfio_bar_map(struct pci_device *d, int i, bool map, uint64_t addr)
+/* The bus says BAR i decodes at addr: the mmap'd areas go in as memory
+ * slots over the trapped range. A slot KVM refuses leaves that area
+ * trapped, which still works. */
+void vfio_bar_map(struct pci_device *d, int i, uint64_t addr)
 {
 	struct vfio_pci *v = d->opaque;
-	struct vfio_bar *b = &v->bar[i];
-	int j, ret;
+	struct vfio_bar *b;
+	int j;
 
-	if (map && !b->io && gpa_overlaps_ram(&v->vm->mem, addr, b->size))
-		return -EINVAL;         /* would shadow guest RAM */
-	ret = pci_bar_map_trapped(d, i, map, addr);
-	if (ret && map)
-		return ret;
+	if (i == PCI_ROM_BAR)
+		return;         /* trapped and read-only */
+	b = &v->bar[i];
 	for (j = 0; j < b->n_areas; j++) {
 		struct vfio_area *a = &b->area[j];
 
-		if (!a->hva || !a->size || a->installed == map)
+		if (!a->hva || !a->size || a->installed)
 			continue;
-		if (set_slot(v, a, addr + a->off, map) && map) {
+		if (set_slot(v, a, addr + a->off, true))
 			pr_warn("%s: BAR%d: memory slot at 0x%llx refused; that area will trap",
 				v->bdf, i, (unsigned long long)(addr + a->off));
-		}
 	}
-	pr_debug("%s: BAR%d %s at 0x%llx", v->bdf, i, map ? "mapped" : "unmapped",
-		 (unsigned long long)addr);
-	return 0;
+}
+
+/* BAR i stops decoding at addr: its memory slots come out. */
+void vfio_bar_unmap(struct pci_device *d, int i, uint64_t addr)
+{
+	struct vfio_pci *v = d->opaque;
+	int j;
+
+	if (i == PCI_ROM_BAR)
+		return;
+	for (j = 0; j < v->bar[i].n_areas; j++)
+		if (v->bar[i].area[j].installed)
+			set_slot(v, &v->bar[i].area[j], 0, false);
+	pr_debug("%s: BAR%d unmapped from 0x%llx", v->bdf, i, (unsigned long long)addr);
 }
 
 static uint64_t rom_read(void *opaque, uint64_t off, unsigned size)
@@ -298,29 +309,11 @@ static void rom_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
 	(void)opaque; (void)off; (void)size; (void)val;   /* read-only */
 }
 
-/* The ROM decodes when its enable bit and memory decode are both on. */
-void vfio_rom_update(struct vfio_pci *v)
+/* The expansion ROM: the bus decodes it, every read traps to the device. */
+void vfio_rom_init(struct vfio_pci *v)
 {
-	uint32_t rom;
-	uint64_t addr;
-	bool on;
-
-	if (!v->rom_size)
-		return;
-	memcpy(&rom, v->pci.cfg + PCI_ROM, 4);
-	addr = rom & ~0x7ffU;
-	on = (rom & 1) && (v->pci.cfg[PCI_COMMAND] & PCI_CMD_MEM) && addr;
-	if (v->rom_mapped && (!on || addr != v->rom_addr)) {
-		io_bus_remove(&v->vm->mmio, v->rom_addr, v);
-		v->rom_mapped = false;
-	}
-	if (on && !v->rom_mapped &&
-	    !io_bus_add(&v->vm->mmio, addr, v->rom_size, rom_read, rom_write, v, "expansion ROM")) {
-		v->rom_mapped = true;
-		v->rom_addr = addr;
-		pr_info("pci 00:%02x.0 %s: ROM at 0x%llx, size 0x%llx", v->pci.slot, v->pci.name,
-			(unsigned long long)addr, (unsigned long long)v->rom_size);
-	}
+	if (v->rom_size)
+		pci_device_set_rom(&v->pci, v->rom_size, rom_read, rom_write, v);
 }
 
 void vfio_bars_cleanup(struct vfio_pci *v)
@@ -342,7 +335,4 @@ void vfio_bars_cleanup(struct vfio_pci *v)
 			a->hva = NULL;
 		}
 	}
-	if (v->rom_mapped)
-		io_bus_remove(&v->vm->mmio, v->rom_addr, v);
-	v->rom_mapped = false;
 }

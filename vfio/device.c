@@ -16,8 +16,6 @@
 #include "dma.h"
 #include "vfio_pci.h"
 
-#define PCI_CAP_ID_MSIX 0x11
-
 static void describe(struct vfio_pci *v)
 {
 	static const char *const name[] = { "BAR0", "BAR1", "BAR2", "BAR3", "BAR4",
@@ -86,17 +84,20 @@ static int msix_layout(struct vfio_pci *v, unsigned cap, char *err, size_t errle
 	return 0;
 }
 
-static void config_written(struct pci_device *d, unsigned off, unsigned size)
+static void teardown(struct pci_device *d)
 {
-	struct vfio_pci *v = d->opaque;
-
-	if (v->msix.n)
-		msix_config_written(&v->msix, off, size);
-	msi_config_written(&v->msi, off, size);
-	if ((off <= PCI_ROM + 3 && off + size > PCI_ROM) ||
-	    (off <= PCI_COMMAND && off + size > PCI_COMMAND))
-		vfio_rom_update(v);
+	vfio_pci_detach(d->opaque);
 }
+
+/* What the PCI bus calls for a passed-through device. */
+static const struct pci_device_ops vfio_pci_ops = {
+	.kind = "vfio-pci",
+	.cfg_read = vfio_config_read,
+	.cfg_write = vfio_config_write,
+	.bar_map = vfio_bar_map,
+	.bar_unmap = vfio_bar_unmap,
+	.teardown = teardown,
+};
 
 static int setup(struct vfio_pci *v, char *err, size_t errlen)
 {
@@ -127,22 +128,16 @@ static int setup(struct vfio_pci *v, char *err, size_t errlen)
 		return -1;
 	if (vfio_bars_init(v, err, errlen))
 		return -1;
-	if (v->rom_size) {
-		uint32_t mask = ((uint32_t)~(v->rom_size - 1) & ~0x7feU) | 1;
-
-		memcpy(v->pci.wmask + PCI_ROM, &mask, 4);
-	}
+	vfio_rom_init(v);
 	v->pci.opaque = v;
 	v->pci.name = v->bdf;
-	v->pci.cfg_read = vfio_config_read;
-	v->pci.cfg_write = vfio_config_write;
-	v->pci.map_bar = vfio_bar_map;
-	v->pci.config_written = config_written;
+	v->pci.ops = &vfio_pci_ops;
 	return 0;
 }
 
-int vfio_pci_attach(struct vm *vm, struct vfio_backend *b, const struct vfio_dev_ref *ref,
-		    unsigned flags, char *err, size_t errlen)
+struct vfio_pci *vfio_pci_attach(struct vm *vm, struct pci_bus *bus, struct vfio_backend *b,
+				 const struct vfio_dev_ref *ref, unsigned flags,
+				 char *err, size_t errlen)
 {
 	const char *bdf = ref->name;
 	struct vfio_pci *v = calloc(1, sizeof(*v));
@@ -152,7 +147,7 @@ int vfio_pci_attach(struct vm *vm, struct vfio_backend *b, const struct vfio_dev
 
 	if (!v) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		return NULL;
 	}
 	v->vm = vm;
 	v->fd = v->intx_efd = v->intx_resample = v->req_efd = v->err_efd = -1;
@@ -174,30 +169,30 @@ int vfio_pci_attach(struct vm *vm, struct vfio_backend *b, const struct vfio_dev
 		goto fail;
 	if (setup(v, err, errlen))
 		goto fail;
-	if (pci_bus_add(vm->pci, &v->pci) < 0) {
+	if (pci_bus_add(bus, &v->pci) < 0) {
 		snprintf(err, errlen, "%s: no free PCI slot (at most %d devices)", bdf,
 			 PCI_MAX_SLOTS - 1);
 		goto fail;
 	}
 	if (vfio_irqs_init(v, err, errlen) || vfio_faults_init(v))
 		goto fail;
-	vm->vfio[vm->n_vfio++] = v;
 	v->stats.dma_map_ns = 0;
 	v->stats.attach_ns = clock_ns() - t0;
 	pr_info("%s: passed through at guest 00:%02x.0 (%02x%02x:%02x%02x)", bdf, v->pci.slot,
 		v->pci.cfg[1], v->pci.cfg[0], v->pci.cfg[3], v->pci.cfg[2]);
-	return 0;
+	return v;
 fail:
-	vfio_pci_detach(v);
-	return -1;
+	if (v->pci.bus)
+		pci_bus_remove(v->pci.bus, &v->pci);   /* and its teardown */
+	else
+		vfio_pci_detach(v);
+	return NULL;
 }
 
 void vfio_pci_detach(struct vfio_pci *v)
 {
 	if (!v)
 		return;
-	if (v->pci.bus && v->pci.slot > 0 && v->pci.bus->slot[v->pci.slot] == &v->pci)
-		v->pci.bus->slot[v->pci.slot] = NULL;
 	vfio_faults_cleanup(v);
 	vfio_irqs_cleanup(v);
 	vfio_bars_cleanup(v);

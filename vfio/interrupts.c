@@ -15,7 +15,6 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
-#include "../boot/acpi.h"
 #include "../vmm/event_loop.h"
 #include "../vmm/log.h"
 #include "../vmm/vm.h"

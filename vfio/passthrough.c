@@ -231,96 +231,106 @@ static struct vfio_backend *open_backend(enum vfio_backend_kind want,
 	return vfio_iommufd_open(iommufd, err, errlen);
 }
 
-int passthrough_start(struct vm *vm, const struct passthrough_dev *devs, int n,
+int passthrough_start(struct passthrough *pt, struct vm *vm, struct pci_bus *bus,
+		      const struct passthrough_dev *devs, int n,
 		      enum vfio_backend_kind backend, char *err, size_t errlen)
 {
 	int i;
 
+	memset(pt, 0, sizeof(*pt));
+	pt->vm = vm;
+	pt->bus = bus;
 	if (!n)
 		return 0;
 	/* Guest RAM is faulted in while the devices are opened and set up
 	 * (the kernel resets each at open, which mostly sleeps). */
-	ram_prefault_start(&vm->prefault, &vm->mem, ram_prefault_threads(RAM_PREFAULT_MAX_THREADS));
-	vm->iommu = open_backend(backend, devs, n, err, errlen);
-	if (!vm->iommu)
+	ram_prefault_start(&pt->prefault, &vm->mem, ram_prefault_threads(RAM_PREFAULT_MAX_THREADS));
+	pt->backend = open_backend(backend, devs, n, err, errlen);
+	if (!pt->backend)
 		goto fail;
-	for (i = 0; i < n; i++)
-		if (vfio_pci_attach(vm, vm->iommu, &devs[i].ref, devs[i].flags,
-				    err, errlen))
+	for (i = 0; i < n; i++) {
+		pt->dev[i] = vfio_pci_attach(vm, bus, pt->backend, &devs[i].ref, devs[i].flags,
+					     err, errlen);
+		if (!pt->dev[i])
 			goto fail;
+		pt->n_dev++;
+	}
 	return 0;
 fail:
-	passthrough_stop(vm);
+	passthrough_stop(pt);
 	return -1;
 }
 
-int passthrough_map_ram(struct vm *vm, char *err, size_t errlen)
+int passthrough_map_ram(struct passthrough *pt, char *err, size_t errlen)
 {
+	struct guest_mem *mem = &pt->vm->mem;
 	uint64_t ns, pf_ns, waited;
 	int i, threads;
 
-	if (!vm->iommu)
+	if (!pt->backend)
 		return 0;
 	/* Faulting pages in is most of pinning's cost, and unlike pinning it
 	 * runs in parallel: this thread joins the prefault's threads. */
-	threads = ram_prefault_wait(&vm->prefault, &pf_ns, &waited);
+	threads = ram_prefault_wait(&pt->prefault, &pf_ns, &waited);
 	if (threads < 0) {
 		snprintf(err, errlen, "cannot fault in %llu MiB of guest RAM: %s",
-			 (unsigned long long)(vm->mem.ram_size >> 20), strerror(-threads));
+			 (unsigned long long)(mem->ram_size >> 20), strerror(-threads));
 		goto fail;
 	}
-	if (dma_map_guest(vm->iommu, &vm->mem, &ns, err, errlen))
+	if (dma_map_guest(pt->backend, mem, &ns, err, errlen))
 		goto fail;
-	vm->dma_mapped = true;
-	for (i = 0; i < vm->n_vfio; i++) {
-		vm->vfio[i]->stats.dma_map_ns = ns;
-		vm->vfio[i]->stats.prefault_ns = pf_ns;
-		vm->vfio[i]->stats.prefault_threads = (unsigned)threads;
-		vm->vfio[i]->stats.prefault_wait_ns = waited;
+	pt->dma_mapped = true;
+	for (i = 0; i < pt->n_dev; i++) {
+		pt->dev[i]->stats.dma_map_ns = ns;
+		pt->dev[i]->stats.prefault_ns = pf_ns;
+		pt->dev[i]->stats.prefault_threads = (unsigned)threads;
+		pt->dev[i]->stats.prefault_wait_ns = waited;
 	}
 	pr_info("vfio: %llu MiB of guest RAM prefaulted in %.1f ms (%d threads, %.1f ms of it after device set-up), mapped for DMA in %.1f ms",
-		(unsigned long long)(vm->mem.ram_size >> 20), pf_ns / 1e6, threads, waited / 1e6,
+		(unsigned long long)(mem->ram_size >> 20), pf_ns / 1e6, threads, waited / 1e6,
 		ns / 1e6);
 	return 0;
 fail:
-	passthrough_stop(vm);
+	passthrough_stop(pt);
 	return -1;
 }
 
-void passthrough_stop(struct vm *vm)
+void passthrough_stop(struct passthrough *pt)
 {
 	uint64_t done;
 	int i;
 
-	if (vm->prefault.running) {
-		done = ram_prefault_stop(&vm->prefault);
+	if (pt->prefault.running) {
+		done = ram_prefault_stop(&pt->prefault);
 		pr_info("vfio: guest RAM prefault stopped: %llu of %llu MiB handed out",
-			(unsigned long long)(done >> 20), (unsigned long long)(vm->mem.ram_size >> 20));
+			(unsigned long long)(done >> 20),
+			(unsigned long long)(pt->vm->mem.ram_size >> 20));
 	}
-
-	for (i = vm->n_vfio - 1; i >= 0; i--)
-		vfio_pci_detach(vm->vfio[i]);
-	vm->n_vfio = 0;
-	if (vm->iommu && vm->dma_mapped)
-		dma_unmap_guest(vm->iommu, &vm->mem);
-	vm->dma_mapped = false;
-	if (vm->iommu)
-		vm->iommu->ops->close(vm->iommu);
-	vm->iommu = NULL;
+	for (i = pt->n_dev - 1; i >= 0; i--)
+		pci_bus_remove(pt->bus, &pt->dev[i]->pci);
+	pt->n_dev = 0;
+	if (pt->backend && pt->dma_mapped)
+		dma_unmap_guest(pt->backend, &pt->vm->mem);
+	pt->dma_mapped = false;
+	if (pt->backend)
+		pt->backend->ops->close(pt->backend);
+	pt->backend = NULL;
 }
 
-void passthrough_print_stats(const struct vm *vm)
+void passthrough_print_stats(const struct passthrough *pt)
 {
 	int i;
 
-	for (i = 0; i < vm->n_vfio; i++) {
-		vfio_pci_print_stats(vm->vfio[i]);
+	for (i = 0; i < pt->n_dev; i++) {
+		const struct vfio_pci *v = pt->dev[i];
+
+		vfio_pci_print_stats(v);
 		fprintf(stderr, "conduit: stats %s: device opened and set up in %.2f ms\r\n",
-			vm->vfio[i]->bdf, vm->vfio[i]->stats.attach_ns / 1e6);
+			v->bdf, v->stats.attach_ns / 1e6);
 		fprintf(stderr, "conduit: stats %s: guest RAM prefaulted in %.2f ms (%u threads, %.2f ms of it after device set-up)\r\n",
-			vm->vfio[i]->bdf, vm->vfio[i]->stats.prefault_ns / 1e6,
-			vm->vfio[i]->stats.prefault_threads, vm->vfio[i]->stats.prefault_wait_ns / 1e6);
+			v->bdf, v->stats.prefault_ns / 1e6, v->stats.prefault_threads,
+			v->stats.prefault_wait_ns / 1e6);
 		fprintf(stderr, "conduit: stats %s: guest RAM DMA-mapped in %.2f ms\r\n",
-			vm->vfio[i]->bdf, vm->vfio[i]->stats.dma_map_ns / 1e6);
+			v->bdf, v->stats.dma_map_ns / 1e6);
 	}
 }

@@ -6,9 +6,25 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "../vmm/config.h"
+#include "../vmm/ram.h"
 #include "backend.h"
 
 struct vm;
+struct pci_bus;
+struct vfio_pci;
+
+/* The machine's passthrough: the IOMMU backend, the devices attached
+ * through it, and guest RAM's prefault and DMA mapping. Owned by vfio/,
+ * held by the machine. */
+struct passthrough {
+	struct vm *vm;
+	struct pci_bus *bus;
+	struct vfio_backend *backend;   /* NULL without passthrough */
+	struct vfio_pci *dev[MAX_PASSTHROUGH];
+	int n_dev;
+	bool dma_mapped;
+	struct ram_prefault prefault;   /* runs while the devices are set up */
+};
 
 struct passthrough_dev {
 	struct vfio_dev_ref ref;
@@ -35,15 +51,17 @@ int passthrough_check_backend(enum vfio_backend_kind want, const struct passthro
  * IOMMU backend and attach every device (its BARs are then known, to be
  * placed); nothing is pinned yet. On error all is undone, the prefault
  * stopped. */
-int passthrough_start(struct vm *vm, const struct passthrough_dev *devs, int n,
+int passthrough_start(struct passthrough *pt, struct vm *vm, struct pci_bus *bus,
+		      const struct passthrough_dev *devs, int n,
 		      enum vfio_backend_kind backend, char *err, size_t errlen);
 /* Join and finish the prefault passthrough_start began, then map all guest
  * RAM for DMA: called once the BARs are placed, so a machine that cannot be
  * built fails before the pinning. On error all is undone, as by
  * passthrough_stop. */
-int passthrough_map_ram(struct vm *vm, char *err, size_t errlen);
-/* Interrupts off, slots out, DMA unmapped, devices reset, fds closed. */
-void passthrough_stop(struct vm *vm);
-void passthrough_print_stats(const struct vm *vm);
+int passthrough_map_ram(struct passthrough *pt, char *err, size_t errlen);
+/* Devices unplugged (interrupts off, slots out, reset, fds closed), DMA
+ * unmapped, the backend closed. Safe on a passthrough never started. */
+void passthrough_stop(struct passthrough *pt);
+void passthrough_print_stats(const struct passthrough *pt);
 
 #endif

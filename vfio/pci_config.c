@@ -200,11 +200,16 @@ void vfio_config_write(struct pci_device *d, unsigned off, unsigned size, uint32
 				dev_write(v, off + i, 1, b);
 		}
 	}
-	/* Mirror the command register into the view: it drives BAR mapping. */
+	/* Mirror the command register into the view: the bus decodes BARs
+	 * from it once this returns. */
 	if (off <= PCI_COMMAND + 1 && off + size > PCI_COMMAND && !all_emulated(v, off, size)) {
 		uint32_t cmd = dev_read(v, PCI_COMMAND, 2);
 
 		if (cmd != ~0U)
 			pci_cfg_write(d, PCI_COMMAND, 2, cmd);
 	}
+	/* The interrupt capabilities act on what was written. */
+	if (v->msix.n)
+		msix_config_written(&v->msix, off, size);
+	msi_config_written(&v->msi, off, size);
 }

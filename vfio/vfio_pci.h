@@ -60,8 +60,7 @@ struct vfio_pci {
 	struct vfio_device_info info;
 	struct vfio_bar bar[PCI_NUM_BARS];
 	/* Expansion ROM, read-only, trapped. */
-	uint64_t rom_off, rom_size, rom_addr;
-	bool rom_mapped;
+	uint64_t rom_off, rom_size;
 	/* MSI-X */
 	struct msix msix;
 	int msix_bar;
@@ -89,9 +88,11 @@ struct vfio_pci {
 
 #define VFIO_PCI_NO_MSIX 0x1            /* hide the MSI-X capability */
 
-/* Open, describe and plug a device; everything is undone on failure. */
-int vfio_pci_attach(struct vm *vm, struct vfio_backend *b, const struct vfio_dev_ref *ref,
-		    unsigned flags, char *err, size_t errlen);
+/* Open, describe and plug a device into bus; everything is undone on
+ * failure (NULL, err says why). pci_bus_remove() tears it down again. */
+struct vfio_pci *vfio_pci_attach(struct vm *vm, struct pci_bus *bus, struct vfio_backend *b,
+				 const struct vfio_dev_ref *ref, unsigned flags,
+				 char *err, size_t errlen);
 
 /* vfio/pci_config.c */
 int vfio_config_init(struct vfio_pci *v, char *err, size_t errlen);
@@ -100,8 +101,9 @@ void vfio_config_write(struct pci_device *d, unsigned off, unsigned size, uint32
 
 /* vfio/bar.c */
 int vfio_bars_init(struct vfio_pci *v, char *err, size_t errlen);
-int vfio_bar_map(struct pci_device *d, int bar, bool map, uint64_t addr);
-void vfio_rom_update(struct vfio_pci *v);
+void vfio_bar_map(struct pci_device *d, int bar, uint64_t addr);
+void vfio_bar_unmap(struct pci_device *d, int bar, uint64_t addr);
+void vfio_rom_init(struct vfio_pci *v);
 void vfio_bars_cleanup(struct vfio_pci *v);
 
 /* vfio/interrupts.c */
@@ -119,7 +121,8 @@ int vfio_faults_init(struct vfio_pci *v);
 void vfio_faults_cleanup(struct vfio_pci *v);
 void vfio_device_gone(struct vfio_pci *v, const char *why);
 
-/* Device teardown: interrupts off, BARs unmapped, reset, fd closed. */
+/* Device teardown (unplugged, or never plugged): interrupts off, BAR
+ * memory slots out, reset, fd closed, freed. */
 void vfio_pci_detach(struct vfio_pci *v);
 /* --stats: one block per device. */
 void vfio_pci_print_stats(const struct vfio_pci *v);

@@ -186,7 +186,7 @@ int config_set(struct vm_config *cfg, const char *key, const char *value,
 
 		for (i = 0; i < 3; i++) {
 			if (!strcmp(value, names[i])) {
-				cfg->vfio_backend = (enum vfio_backend_choice)i;
+				cfg->vfio_backend = (enum vfio_backend_kind)i;
 				return 0;
 			}
 		}

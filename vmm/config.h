@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "../vfio/backend.h"
 
 #define MAX_PASSTHROUGH 8
 #define MAX_CPUS 64
@@ -14,9 +15,6 @@ enum console_kind { CONSOLE_VIRTIO, CONSOLE_SERIAL };
 /* Guest RAM backing: transparent hugepages (the default), plain 4 KiB
  * pages, or hugetlbfs pages of 2 MiB or 1 GiB. */
 enum ram_backing { RAM_THP, RAM_NONE, RAM_2M, RAM_1G };
-/* The IOMMU backend for passthrough: the order of enum vfio_backend_kind
- * (vfio/backend.h): auto, iommufd, legacy (type1). */
-enum vfio_backend_choice { VFIO_CHOICE_AUTO, VFIO_CHOICE_IOMMUFD, VFIO_CHOICE_LEGACY };
 
 struct vm_config {
 	char *kernel;
@@ -30,7 +28,7 @@ struct vm_config {
 	enum ram_backing hugepages;
 	char *passthrough[MAX_PASSTHROUGH];
 	int n_passthrough;
-	enum vfio_backend_choice vfio_backend;
+	enum vfio_backend_kind vfio_backend;   /* --vfio-backend */
 	bool stats;
 	bool no_reboot;         /* a guest reboot ends conduit (exit 3) */
 	bool no_seccomp;        /* no seccomp sandbox (for debugging) */

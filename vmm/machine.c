@@ -64,8 +64,9 @@ struct machine {
 	struct cmos cmos;
 	struct debugcon dbg;
 	int bios_log_fd;
-	struct passthrough_dev pt[MAX_PASSTHROUGH];
+	struct passthrough_dev pt_devs[MAX_PASSTHROUGH];
 	int n_pt;
+	struct passthrough pt;
 	bool stats;
 	struct output out;
 	struct vcpu vcpus[MAX_CPUS];
@@ -178,12 +179,13 @@ static int validate(struct machine *m, const struct vm_config *cfg,
 		return -1;
 	}
 	for (m->n_pt = 0; m->n_pt < cfg->n_passthrough; m->n_pt++) {
-		if (passthrough_check(cfg->passthrough[m->n_pt], &m->pt[m->n_pt], err, sizeof(err))) {
+		if (passthrough_check(cfg->passthrough[m->n_pt], &m->pt_devs[m->n_pt], err,
+				      sizeof(err))) {
 			pr_err("%s", err);
 			return -1;
 		}
 	}
-	if (passthrough_check_backend((enum vfio_backend_kind)cfg->vfio_backend, m->pt, m->n_pt,
+	if (passthrough_check_backend(cfg->vfio_backend, m->pt_devs, m->n_pt,
 				      err, sizeof(err)) < 0) {
 		pr_err("%s", err);
 		return -1;
@@ -348,12 +350,29 @@ static int setup_firmware_devices(struct machine *m)
 	return 0;
 }
 
+/* What no memory BAR may decode over: guest RAM, the IOAPIC, the LAPIC
+ * and MSI window, KVM's identity map and TSS pages, and the firmware image
+ * (ECAM the bus reserves itself). */
+static int reserve_fixed_ranges(struct machine *m)
+{
+	const struct guest_mem *gm = &m->vm.mem;
+	int i, ret = 0;
+
+	for (i = 0; i < gm->n_ram; i++)
+		ret |= pci_bus_reserve(&m->pci, gm->ram[i].gpa, gm->ram[i].size);
+	ret |= pci_bus_reserve(&m->pci, MEM_IOAPIC_START, 0x1000);
+	ret |= pci_bus_reserve(&m->pci, MEM_LAPIC_START, MEM_MSI_SIZE);
+	ret |= pci_bus_reserve(&m->pci, MEM_KVM_IDMAP, 0x4000);  /* + the 3 TSS pages */
+	if (m->bios)
+		ret |= pci_bus_reserve(&m->pci, MEM_4G - m->fw.size, m->fw.size);
+	return ret;
+}
+
 static int setup_devices(struct machine *m)
 {
 	struct vm *vm = &m->vm;
 
 	vm->loop = &m->loop;
-	vm->pci = &m->pci;
 	if (output_init(&m->out, STDOUT_FILENO, &m->loop)) {
 		pr_err("terminal output setup failed: %s", strerror(errno));
 		return -1;
@@ -365,6 +384,10 @@ static int setup_devices(struct machine *m)
 		pr_err("PCI bus setup failed");
 		return -1;
 	}
+	if (reserve_fixed_ranges(m)) {
+		pr_err("PCI bus setup failed: too many reserved ranges");
+		return -1;
+	}
 	m->pci.reset_request = guest_reset;
 	m->pci.reset_opaque = vm;
 
@@ -372,7 +395,6 @@ static int setup_devices(struct machine *m)
 	m->serial.tx = serial_tx;
 	m->serial.set_irq = serial_irq;
 	m->serial.opaque = m;
-	vm->serial = &m->serial;
 	m->pm.poweroff = guest_poweroff;
 	m->pm.reset = guest_reset;
 	m->pm.opaque = vm;
@@ -386,13 +408,12 @@ static int setup_devices(struct machine *m)
 	if (m->console != CONSOLE_VIRTIO)
 		return 0;
 	m->vcon = calloc(1, sizeof(*m->vcon));
-	if (!m->vcon || virtio_console_init(m->vcon, vm) || virtio_pci_plug(&m->vcon->vp)) {
+	if (!m->vcon || virtio_console_init(m->vcon, vm) || virtio_pci_plug(&m->vcon->vp, &m->pci)) {
 		pr_err("virtio-console setup failed: %s", strerror(errno));
 		return -1;
 	}
 	m->vcon->output = console_output;
 	m->vcon->output_opaque = &m->out;
-	vm->vcon = &m->vcon->vp;
 	return 0;
 }
 
@@ -528,16 +549,13 @@ static void teardown(struct machine *m)
 	for (i = 0; i < m->n_vcpus; i++)
 		vcpu_destroy(&m->vcpus[i]);
 	if (m->stats)
-		passthrough_print_stats(&m->vm);
-	passthrough_stop(&m->vm);
+		passthrough_print_stats(&m->pt);
+	passthrough_stop(&m->pt);
 	output_close(&m->out);
 	terminal_restore();
 	if (m->pci.pio)
-		pci_bus_unmap_all(&m->pci);
-	if (m->vcon) {
-		virtio_pci_cleanup(&m->vcon->vp);
-		free(m->vcon);
-	}
+		pci_bus_destroy(&m->pci);       /* virtio-console's teardown */
+	free(m->vcon);
 	if (m->sig_fd >= 0)
 		close(m->sig_fd);
 	event_loop_exit(&m->loop);
@@ -648,10 +666,10 @@ static int machine_boot(const struct vm_config *cfg)
 		goto out;
 	/* BARs are placed before guest RAM is pinned: a machine that cannot
 	 * be built fails at once, its prefault stopped short. */
-	if (passthrough_start(&m->vm, m->pt, m->n_pt, (enum vfio_backend_kind)cfg->vfio_backend,
-			      err, sizeof(err)) ||
+	if (passthrough_start(&m->pt, &m->vm, &m->pci, m->pt_devs, m->n_pt,
+			      cfg->vfio_backend, err, sizeof(err)) ||
 	    pci_bus_assign_all(&m->pci, err, sizeof(err)) ||
-	    passthrough_map_ram(&m->vm, err, sizeof(err))) {
+	    passthrough_map_ram(&m->pt, err, sizeof(err))) {
 		pr_err("%s", err);
 		goto out;
 	}

@@ -1,4 +1,6 @@
-/* The virtual machine: KVM handles, guest RAM, buses, devices and how it ends. */
+/* The virtual machine as KVM sees it: its handles, guest RAM and memory
+ * slots, the vCPUs, the I/O buses, interrupt routing, and how it ends. The
+ * devices are the machine's (vmm/machine.c), not the VM's. */
 #ifndef CONDUIT_VM_H
 #define CONDUIT_VM_H
 
@@ -27,12 +29,7 @@ enum exit_code {
 };
 
 struct vcpu;
-struct pci_bus;
-struct serial;
-struct virtio_pci;
 struct event_loop;
-struct vfio_pci;
-struct vfio_backend;
 
 struct vm {
 	int kvm_fd;
@@ -46,15 +43,7 @@ struct vm {
 	struct io_bus pio;
 	struct io_bus mmio;
 	struct irq_router irq;
-	struct pci_bus *pci;
-	struct serial *serial;
-	struct virtio_pci *vcon;
-	struct event_loop *loop;
-	struct vfio_backend *iommu;    /* NULL without passthrough */
-	struct vfio_pci *vfio[MAX_PASSTHROUGH];
-	int n_vfio;
-	bool dma_mapped;
-	struct ram_prefault prefault;  /* runs while the devices are set up */
+	struct event_loop *loop;        /* the main thread's (eventfds, timers) */
 	int stop_efd;                  /* written once the VM should stop */
 	atomic_int exit_code;          /* -1 while running */
 	atomic_bool stopping;

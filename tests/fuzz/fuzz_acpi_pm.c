@@ -8,7 +8,7 @@
  * model or all-ones when they run past a register block, and poweroff and
  * reset happen exactly on S5 + SLP_EN and on 0xfe to port 0x64. */
 #include "fuzz.h"
-#include "../../boot/acpi.h"
+#include "../../devices/acpi_pm.h"
 #include "../../devices/acpi_pm.h"
 
 #define SLP_EN 0x2000U

@@ -21,10 +21,13 @@ static void on_changed(struct msi *x)
 	changed++;
 }
 
-static void config_written(struct pci_device *d, unsigned off, unsigned size)
+static void cfg_write(struct pci_device *d, unsigned off, unsigned size, uint32_t v)
 {
+	pci_cfg_write(d, off, size, v);
 	msi_config_written(&m, off, size);
 }
+
+static const struct pci_device_ops msi_ops = { .kind = "msi fuzz", .cfg_write = cfg_write };
 
 /* Config bytes [from, to) and the MSI state. */
 static void check(unsigned from, unsigned to)
@@ -67,7 +70,7 @@ static int setup(struct fuzz_in *in)
 	FUZZ_ASSERT((unsigned)r == m.len && cap >= 0x40 && cap + m.len <= 0x100);
 	FUZZ_ASSERT(!msi_enabled(&m));
 	m.changed = on_changed;
-	dev.config_written = config_written;
+	dev.ops = &msi_ops;
 	memcpy(snap, dev.cfg, PCI_CFG_SIZE);
 	return 0;
 }
@@ -90,7 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			unsigned sz = fuzz_pio_size(op >> 3), before = changed;
 			bool valid = off % sz == 0;
 
-			pci_cfg_write(&dev, off, sz, fuzz_u32(&in));
+			pci_guest_cfg_write(&dev, off, sz, fuzz_u32(&in));
 			FUZZ_ASSERT(changed == before + (valid && off < m.cap + m.len &&
 							  off + sz > m.cap));
 			break;

@@ -54,19 +54,33 @@ static void msix_changed(struct msix *m, unsigned vec)
 	FUZZ_ASSERT(m == &msix_a && vec < m->n);
 }
 
-static int b_map_bar(struct pci_device *d, int bar, bool map, uint64_t addr)
+/* The bus tells dev_b where BAR0 decodes, once it is on the bus, and
+ * before it comes off. */
+static void b_bar_map(struct pci_device *d, int bar, uint64_t addr)
 {
 	FUZZ_ASSERT(d == &dev_b && bar == 0);
-	FUZZ_ASSERT(map != d->bar[bar].mapped);
-	FUZZ_ASSERT(map || addr == d->bar[bar].addr);
-	return pci_bar_map_trapped(d, bar, map, addr);
+	FUZZ_ASSERT(d->bar[bar].mapped && addr == d->bar[bar].addr);
 }
 
-static void config_written(struct pci_device *d, unsigned off, unsigned size)
+static void b_bar_unmap(struct pci_device *d, int bar, uint64_t addr)
 {
-	FUZZ_ASSERT(d == &dev_a && off < PCI_CFG_SIZE && size <= PCI_CFG_SIZE - off);
-	msix_config_written(&msix_a, off, size);
+	FUZZ_ASSERT(d == &dev_b && bar == 0);
+	FUZZ_ASSERT(d->bar[bar].mapped && addr == d->bar[bar].addr);
 }
+
+static const struct pci_device_ops b_ops = {
+	.kind = "b", .bar_map = b_bar_map, .bar_unmap = b_bar_unmap,
+};
+
+static void a_cfg_write(struct pci_device *d, unsigned off, unsigned size, uint32_t v)
+{
+	FUZZ_ASSERT(d == &dev_a);
+	pci_cfg_write(d, off, size, v);
+	if (off < PCI_CFG_SIZE && size <= PCI_CFG_SIZE - off)
+		msix_config_written(&msix_a, off, size);
+}
+
+static const struct pci_device_ops a_ops = { .kind = "a", .cfg_write = a_cfg_write };
 
 static void reset_request(void *opaque)
 {
@@ -102,12 +116,12 @@ static void bus_up(void)
 	if (!pci_add_cap(&dev_a, 0x09, 8) || msix_init(&msix_a, &dev_a, 4, 1, 0, 0x800))
 		abort();
 	msix_a.vector_changed = msix_changed;
-	dev_a.config_written = config_written;
+	dev_a.ops = &a_ops;
 
 	pci_device_init(&dev_b, "b", 0x1af4, 0x1000, 0x010000, 0);
 	pci_device_set_bar(&dev_b, 0, 1ULL << 32, PCI_BAR_MEM64, bar_rd, bar_wr,
 			   &dev_b.bar[0]);
-	dev_b.map_bar = b_map_bar;
+	dev_b.ops = &b_ops;
 	if (pci_bus_add(&bus, &dev_a) != 1 || pci_bus_add(&bus, &dev_b) != 2 ||
 	    pci_bus_assign_all(&bus, err, sizeof(err)))
 		abort();
@@ -271,9 +285,9 @@ static void step(struct fuzz_in *in)
 
 		last_off = off;
 		if (b & 2)
-			(void)pci_cfg_read(d, off, (b >> 2) % 9);
+			(void)pci_guest_cfg_read(d, off, (b >> 2) % 9);
 		else
-			pci_cfg_write(d, off, (b >> 2) % 9, fuzz_u32(in));
+			pci_guest_cfg_write(d, off, (b >> 2) % 9, fuzz_u32(in));
 		break;
 	}
 	case 8:         /* BAR sizing: all ones, read back, restore */
@@ -297,7 +311,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(last_off, false);
 	}
 	check(0, true);
-	pci_bus_unmap_all(&bus);
+	pci_bus_destroy(&bus);
 	FUZZ_ASSERT(pio.n == 2 && mmio.n == 1);         /* 0xcf8, 0xcfc; ECAM */
 	return 0;
 }

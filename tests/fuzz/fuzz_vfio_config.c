@@ -179,7 +179,8 @@ static void vm_up(void)
 	    pci_bus_init(&bus, &vm.pio, &vm.mmio, MEM_ECAM_START, MEM_PCI32_START,
 			 MEM_PCI32_SIZE, vm.mem.pci64_base, vm.mem.pci64_size))
 		abort();
-	vm.pci = &bus;
+	/* As the machine does: no BAR decodes over guest RAM. */
+	pci_bus_reserve(&bus, vm.mem.ram[0].gpa, vm.mem.ram[0].size);
 }
 
 /* The device as the input describes it. */
@@ -273,9 +274,9 @@ static void check_mappings(const struct vfio_pci *v)
 		FUZZ_ASSERT(b->io || !gpa_overlaps_ram(&vm.mem, b->addr, b->size));
 	}
 	memcpy(&rom, d->cfg + PCI_ROM, 4);
-	if (v->rom_mapped)
+	if (d->bar[PCI_ROM_BAR].mapped)
 		FUZZ_ASSERT((rom & 1) && (d->cfg[PCI_COMMAND] & PCI_CMD_MEM) &&
-			    v->rom_addr == (rom & ~0x7ffU));
+			    d->bar[PCI_ROM_BAR].addr == (rom & ~0x7ffU));
 }
 
 static void check(struct vfio_pci *v, const uint8_t *snap)
@@ -323,12 +324,12 @@ static void step(struct fuzz_in *in, struct vfio_pci *v)
 	case 0:
 		off = fuzz_u16(in) % (PCI_CFG_SIZE + 4);
 		size = b & 0x80 ? b % 9 : fuzz_pio_size(b);
-		check_read(v, off, size, vfio_config_read(d, off, size));
+		check_read(v, off, size, pci_guest_cfg_read(d, off, size));
 		break;
 	case 1:
 		off = b & 0x80 ? fuzz_u16(in) % (PCI_CFG_SIZE + 4) : fuzz_u8(in) & 0xfc;
 		size = b & 0x40 ? b % 9 : fuzz_pio_size(b);
-		vfio_config_write(d, off, size, (uint32_t)fuzz_value(in, size));
+		pci_guest_cfg_write(d, off, size, (uint32_t)fuzz_value(in, size));
 		break;
 	case 2:         /* mechanism #1 and ECAM, at 00:01.0 */
 		off = fuzz_u16(in) & 0xfff;
@@ -360,7 +361,7 @@ static void step(struct fuzz_in *in, struct vfio_pci *v)
 			d->bar[i].write(d->bar[i].opaque, a, size, fuzz_value(in, size));
 		break;
 	case 5:         /* through the bus, wherever the guest put things */
-		a = (b & 1 ? v->rom_addr : pci_bar_address(d, b % PCI_NUM_BARS)) +
+		a = (b & 1 ? d->bar[PCI_ROM_BAR].addr : pci_bar_address(d, b % PCI_NUM_BARS)) +
 		    (fuzz_u16(in) & 0x3fff);
 		size = b & 2 ? fuzz_pio_size(b >> 2) : fuzz_mmio_size(b >> 2);
 		if (b & 0x80)
@@ -378,8 +379,8 @@ static void step(struct fuzz_in *in, struct vfio_pci *v)
 		break;
 	}
 	case 7:         /* firmware: decode on, BARs where pci_bus_add put them */
-		vfio_config_write(d, PCI_COMMAND, 2, PCI_CMD_IO | PCI_CMD_MEM | PCI_CMD_MASTER);
-		vfio_config_write(d, PCI_ROM, 4, (uint32_t)(0xc8000000U | (b & 1)));
+		pci_guest_cfg_write(d, PCI_COMMAND, 2, PCI_CMD_IO | PCI_CMD_MEM | PCI_CMD_MASTER);
+		pci_guest_cfg_write(d, PCI_ROM, 4, (uint32_t)(0xc8000000U | (b & 1)));
 		break;
 	}
 }
@@ -406,12 +407,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	describe(&in, &flags);
 	vm_up();
-	if (vfio_pci_attach(&vm, &fake_backend, &fake_ref, flags, err, sizeof(err))) {
-		FUZZ_ASSERT(err[0] && vm.n_vfio == 0 && !bus.slot[1]);
+	v = vfio_pci_attach(&vm, &bus, &fake_backend, &fake_ref, flags, err, sizeof(err));
+	if (!v) {
+		FUZZ_ASSERT(err[0] && !bus.slot[1]);
 		goto out;
 	}
-	v = vm.vfio[0];
-	FUZZ_ASSERT(vm.n_vfio == 1 && bus.slot[1] == &v->pci);
+	FUZZ_ASSERT(bus.slot[1] == &v->pci);
 	if (pread(memfd, snap, sizeof(snap), 0) != (ssize_t)sizeof(snap))
 		abort();
 	list_emulated(v);
@@ -420,9 +421,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		step(&in, v);
 		check(v, snap);
 	}
-	vm.vfio[0] = NULL;
-	vm.n_vfio = 0;
-	vfio_pci_detach(v);
+	pci_bus_remove(&bus, &v->pci);  /* and its teardown */
 out:
 	pthread_mutex_destroy(&vm.irq.lock);
 	FUZZ_ASSERT(probe_fd() == fd0);

@@ -72,7 +72,6 @@ static void machine_up(void)
 	if (pci_bus_init(&bus, &vm.pio, &vm.mmio, MEM_ECAM_START, MEM_PCI32_START,
 			 MEM_PCI32_SIZE, MEM_4G, MEM_PCI64_SIZE))
 		abort();
-	vm.pci = &bus;
 	if (virtio_console_init(&vc, &vm) || pci_bus_add(&bus, &vc.vp.pci) != 1)
 		abort();
 	vc.output = output;
@@ -276,7 +275,7 @@ static void step(struct fuzz_in *in)
 	}
 	case 7:         /* MSI-X enable and function mask, as the driver sets them */
 		b = fuzz_u8(in);
-		pci_cfg_write(&vc.vp.pci, vc.vp.msix.cap + 2, 2,
+		pci_guest_cfg_write(&vc.vp.pci, vc.vp.msix.cap + 2, 2,
 			      (b & 1 ? MSIX_CTRL_ENABLE : 0) | (b & 2 ? MSIX_CTRL_FMASK : 0));
 		break;
 	case 8:
@@ -303,13 +302,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	machine_up();
 	/* Firmware's part: memory decoding and bus mastering on. */
 	if (fuzz_u8(&in) & 1)
-		pci_cfg_write(&vc.vp.pci, PCI_COMMAND, 2, PCI_CMD_MEM | PCI_CMD_MASTER);
+		pci_guest_cfg_write(&vc.vp.pci, PCI_COMMAND, 2, PCI_CMD_MEM | PCI_CMD_MASTER);
 	while (fuzz_more(&in) && ops++ < 256) {
 		step(&in);
 		check();
 	}
-	pci_bus_unmap_all(&bus);
-	virtio_pci_cleanup(&vc.vp);
+	pci_bus_destroy(&bus);          /* and virtio-pci's teardown */
 	pthread_mutex_destroy(&vm.irq.lock);
 	return 0;
 }

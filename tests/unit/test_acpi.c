@@ -2,6 +2,7 @@
 #include <string.h>
 #include "suites.h"
 #include "../../boot/acpi.h"
+#include "../../devices/pci.h"
 #include "../../boot/aml.h"
 #include "../../vmm/memmap.h"
 

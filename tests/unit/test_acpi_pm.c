@@ -2,7 +2,7 @@
  * the keyboard-controller reset port, including odd sizes and offsets. */
 #include <check.h>
 #include <string.h>
-#include "../../boot/acpi.h"
+#include "../../devices/acpi_pm.h"
 #include "../../devices/acpi_pm.h"
 #include "suites.h"
 

@@ -17,10 +17,14 @@ static void changed(struct msi *mm)
 	changes++;
 }
 
-static void config_written(struct pci_device *d, unsigned off, unsigned size)
+/* A device whose config writes reach its MSI capability, as vfio-pci's do. */
+static void cfg_write(struct pci_device *d, unsigned off, unsigned size, uint32_t v)
 {
+	pci_cfg_write(d, off, size, v);
 	msi_config_written(&m, off, size);
 }
+
+static const struct pci_device_ops msi_ops = { .kind = "msi test", .cfg_write = cfg_write };
 
 /* A capability at CAP with control word ctrl, as a device would hold it,
  * with enable, address, data, mask and pending bits already set. */
@@ -29,7 +33,7 @@ static int setup_ctrl(unsigned cap, uint16_t ctrl)
 	int len;
 
 	pci_device_init(&dev, "msi", 0x1234, 0x5678, 0, 0);
-	dev.config_written = config_written;
+	dev.ops = &msi_ops;
 	dev.cfg[cap] = 0x05;
 	dev.cfg[cap + 1] = 0x00;
 	memset(dev.cfg + cap + 4, 0xaa, 20 < 0x100 - cap - 4 ? 20 : 0x100 - cap - 4);
@@ -49,7 +53,7 @@ static uint32_t rd(unsigned off, unsigned size)
 
 static void wr(unsigned off, unsigned size, uint32_t v)
 {
-	pci_cfg_write(&dev, off, size, v);
+	pci_guest_cfg_write(&dev, off, size, v);
 }
 
 /* 32-bit address, per-vector masking, 8 vectors (MMC 3). */

@@ -16,16 +16,20 @@ static void vector_changed(struct msix *mx, unsigned v)
 	last_vector = (int)v;
 }
 
-static void config_written(struct pci_device *d, unsigned off, unsigned size)
+/* A device whose config writes reach its MSI-X capability. */
+static void cfg_write(struct pci_device *d, unsigned off, unsigned size, uint32_t v)
 {
+	pci_cfg_write(d, off, size, v);
 	config_writes++;
 	msix_config_written(&m, off, size);
 }
 
+static const struct pci_device_ops msix_ops = { .kind = "msix test", .cfg_write = cfg_write };
+
 static void setup_n(unsigned n)
 {
 	pci_device_init(&dev, "msix", 0x1234, 0x5678, 0, 0);
-	dev.config_written = config_written;
+	dev.ops = &msix_ops;
 	ck_assert_int_eq(msix_init(&m, &dev, n, 2, 0x2000, 0x3000), 0);
 	m.vector_changed = vector_changed;
 	changes = 0;
@@ -40,7 +44,7 @@ static void setup(void)
 
 static void ctrl_write(uint16_t v)
 {
-	pci_cfg_write(&dev, m.cap + 2, 2, v);
+	pci_guest_cfg_write(&dev, m.cap + 2, 2, v);
 }
 
 START_TEST(capability_layout)
@@ -55,7 +59,7 @@ START_TEST(capability_layout)
 	ck_assert_uint_eq(pci_cfg_read(&dev, 0x48, 4), 0x3002);
 	ck_assert(!msix_enabled(&m));
 	/* Table offset/BIR and table size are read-only. */
-	pci_cfg_write(&dev, 0x44, 4, 0);
+	pci_guest_cfg_write(&dev, 0x44, 4, 0);
 	ctrl_write(0x07ff);
 	ck_assert_uint_eq(pci_cfg_read(&dev, 0x44, 4), 0x2002);
 	ck_assert_uint_eq(pci_cfg_read(&dev, 0x42, 2), 0x0003);
@@ -169,13 +173,13 @@ START_TEST(vector_changed_calls)
 	ck_assert_int_eq(changes, 2 + NVEC);
 	ck_assert_int_eq(last_vector, NVEC - 1);
 	/* Config writes elsewhere reach the hook but change no vector. */
-	pci_cfg_write(&dev, PCI_INT_LINE, 1, 5);
-	pci_cfg_write(&dev, m.cap + 4, 4, 0);
-	pci_cfg_write(&dev, m.cap, 2, 0);
+	pci_guest_cfg_write(&dev, PCI_INT_LINE, 1, 5);
+	pci_guest_cfg_write(&dev, m.cap + 4, 4, 0);
+	pci_guest_cfg_write(&dev, m.cap, 2, 0);
 	ck_assert_int_eq(config_writes, 4);
 	ck_assert_int_eq(changes, 2 + NVEC);
 	/* A dword write covering the control word counts. */
-	pci_cfg_write(&dev, m.cap, 4, 0);
+	pci_guest_cfg_write(&dev, m.cap, 4, 0);
 	ck_assert_int_eq(changes, 2 + 2 * NVEC);
 	ck_assert(!msix_enabled(&m));
 	/* No callback: no crash. */
@@ -238,7 +242,7 @@ START_TEST(function_mask)
 	ck_assert_uint_eq(msix_pba_read(&m, 0, 4), 0x9);
 	ck_assert(!msix_take_pending(&m, 0));
 	/* Clearing the function mask (byte write of the upper half). */
-	pci_cfg_write(&dev, m.cap + 3, 1, MSIX_CTRL_ENABLE >> 8);
+	pci_guest_cfg_write(&dev, m.cap + 3, 1, MSIX_CTRL_ENABLE >> 8);
 	ck_assert_uint_eq(pci_cfg_read(&dev, m.cap + 2, 2), 0x8003);
 	ck_assert(!msix_masked(&m, 0));
 	ck_assert(msix_take_pending(&m, 0));

@@ -545,11 +545,126 @@ START_TEST(bar_insane_addresses)
 	cfg1_write(1, PCI_BAR0, 4, 0xc0000000);
 	ck_assert_int_eq(mmio.n, 2);
 	ck_assert_int_eq(pio.n, 3);
-	pci_bus_unmap_all(&bus);
+	pci_bus_destroy(&bus);
 	ck_assert(!dev.bar[0].mapped);
 	ck_assert(!dev.bar[1].mapped);
 	ck_assert_int_eq(mmio.n, 1);
 	ck_assert_int_eq(pio.n, 2);
+}
+END_TEST
+
+/* What the bus told a device through its ops, in order. */
+static char calls[256];
+
+static void note(const char *what, int bar, uint64_t addr, bool on_bus)
+{
+	size_t n = strlen(calls);
+
+	snprintf(calls + n, sizeof(calls) - n, "%s%s%d@%llx%s", n ? " " : "", what, bar,
+		 (unsigned long long)addr, on_bus ? "+" : "-");
+}
+
+static void ops_map(struct pci_device *d, int bar, uint64_t addr)
+{
+	note("map", bar, addr, io_bus_read(&mmio, addr, 4) != ~0ULL);
+}
+
+static void ops_unmap(struct pci_device *d, int bar, uint64_t addr)
+{
+	note("unmap", bar, addr, io_bus_read(&mmio, addr, 4) != ~0ULL);
+}
+
+static void ops_teardown(struct pci_device *d)
+{
+	note("teardown", d->slot, d->bar[0].mapped, d->bus->slot[d->slot] == d);
+}
+
+static const struct pci_device_ops counting_ops = {
+	.kind = "counting", .bar_map = ops_map, .bar_unmap = ops_unmap,
+	.teardown = ops_teardown,
+};
+
+/* The bus decodes and calls down: bar_map once the trapped range is on the
+ * MMIO bus, bar_unmap while it still is, teardown after unplugging. */
+START_TEST(ops_called_by_the_bus)
+{
+	calls[0] = '\0';
+	dev.ops = &counting_ops;
+	ck_assert_int_eq(pci_bus_add(&bus, &dev), 1);
+	cfg1_write(1, PCI_BAR0, 4, 0xc0000000);
+	cfg1_write(1, PCI_COMMAND, 2, PCI_CMD_MEM);
+	ck_assert_str_eq(calls, "map0@c0000000+ map2@800000000+");
+	calls[0] = '\0';
+	cfg1_write(1, PCI_BAR0, 4, 0xc0010000);         /* a move: off, then on */
+	ck_assert_str_eq(calls, "unmap0@c0000000+ map0@c0010000+");
+	calls[0] = '\0';
+	pci_bus_remove(&bus, &dev);
+	ck_assert_str_eq(calls, "unmap0@c0010000+ unmap2@800000000+ teardown1@0-");
+	ck_assert_ptr_null(bus.slot[1]);
+	ck_assert_int_eq(mmio.n, 1);                    /* ECAM alone */
+	dev.ops = NULL;
+}
+END_TEST
+
+/* Firmware sizes a 32-bit BAR with all-ones while memory decode is on: the
+ * pattern (0xfffe0000 for 128 KiB) lands on the firmware image, reserved,
+ * so the BAR is simply not mapped and nothing is said; the same for RAM
+ * and the LAPIC window. A sane address maps as usual. */
+START_TEST(bar_over_reserved_not_decoded)
+{
+	struct pci_device nic;
+
+	pci_device_init(&nic, "nic", 0x8086, 0x10d3, 0x020000, 0);
+	pci_device_set_bar(&nic, 0, 0x20000, 0, bar_read, bar_write, &nic);
+	ck_assert_int_eq(pci_bus_reserve(&bus, 0, 256ULL << 20), 0);        /* RAM */
+	ck_assert_int_eq(pci_bus_reserve(&bus, 0xfee00000, 0x100000), 0);   /* LAPIC */
+	ck_assert_int_eq(pci_bus_reserve(&bus, 0xfffc0000, 0x40000), 0);    /* firmware */
+	ck_assert_int_eq(pci_bus_add(&bus, &nic), 1);
+	cfg1_write(1, PCI_COMMAND, 2, PCI_CMD_MEM);
+	ck_assert(nic.bar[0].mapped);
+	cfg1_write(1, PCI_BAR0, 4, 0xffffffff);
+	ck_assert_uint_eq(cfg1_read(1, PCI_BAR0, 4), 0xfffe0000);
+	ck_assert(!nic.bar[0].mapped);
+	ck_assert_int_eq(mmio.n, 1);
+	cfg1_write(1, PCI_BAR0, 4, 0x00100000);                         /* RAM */
+	ck_assert(!nic.bar[0].mapped);
+	cfg1_write(1, PCI_BAR0, 4, 0xfee20000);                         /* LAPIC */
+	ck_assert(!nic.bar[0].mapped);
+	cfg1_write(1, PCI_BAR0, 4, 0x0ffe0000);                 /* RAM's last 128 KiB */
+	ck_assert(!nic.bar[0].mapped);
+	cfg1_write(1, PCI_BAR0, 4, 0x10000000);                 /* just above RAM */
+	ck_assert(nic.bar[0].mapped);
+	ck_assert_uint_eq(io_bus_read(&mmio, 0x10000004, 4), 0xab000004);
+	cfg1_write(1, PCI_BAR0, 4, 0xfebe0000);                 /* below the IOAPIC */
+	ck_assert(nic.bar[0].mapped);
+	ck_assert_uint_eq(nic.bar[0].addr, 0xfebe0000);
+	pci_bus_destroy(&bus);
+	ck_assert_int_eq(mmio.n, 1);
+}
+END_TEST
+
+/* An expansion ROM decodes only while enabled and memory decode is on,
+ * at what the guest wrote; its enable bit and size mask are the bus's. */
+START_TEST(rom_decoding)
+{
+	pci_device_set_rom(&dev, 0x10000, bar_read, bar_write, &seen);
+	ck_assert_int_eq(pci_bus_add(&bus, &dev), 1);
+	cfg1_write(1, PCI_ROM, 4, 0xffffffff);
+	ck_assert_uint_eq(cfg1_read(1, PCI_ROM, 4), 0xffff0001);
+	ck_assert(!dev.bar[PCI_ROM_BAR].mapped);                /* decode off */
+	cfg1_write(1, PCI_ROM, 4, 0xc8000000);
+	cfg1_write(1, PCI_COMMAND, 2, PCI_CMD_MEM);
+	ck_assert(!dev.bar[PCI_ROM_BAR].mapped);                /* not enabled */
+	cfg1_write(1, PCI_ROM, 4, 0xc8000001);
+	ck_assert(dev.bar[PCI_ROM_BAR].mapped);
+	ck_assert_uint_eq(dev.bar[PCI_ROM_BAR].addr, 0xc8000000);
+	ck_assert_uint_eq(io_bus_read(&mmio, 0xc8000010, 4), 0xab000010);
+	ck_assert_ptr_eq(seen.opaque, &seen);
+	cfg1_write(1, PCI_ROM, 4, 0xc8010001);                  /* moved */
+	ck_assert_uint_eq(dev.bar[PCI_ROM_BAR].addr, 0xc8010000);
+	ck_assert_uint_eq(io_bus_read(&mmio, 0xc8000010, 4), ~0ULL);
+	cfg1_write(1, PCI_COMMAND, 2, 0);
+	ck_assert(!dev.bar[PCI_ROM_BAR].mapped);
 }
 END_TEST
 
@@ -580,6 +695,9 @@ Suite *pci_suite(void)
 	tcase_add_test(tb, bus_full);
 	tcase_add_test(tb, bar_decode_mapping);
 	tcase_add_test(tb, bar_insane_addresses);
+	tcase_add_test(tb, ops_called_by_the_bus);
+	tcase_add_test(tb, bar_over_reserved_not_decoded);
+	tcase_add_test(tb, rom_decoding);
 	suite_add_tcase(s, tb);
 	return s;
 }

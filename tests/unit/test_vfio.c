@@ -11,7 +11,7 @@
  *   0x18000 - 0x1bfff  expansion ROM contents
  *
  * The device is plugged by the real vfio_pci_attach() (so device.c's setup(),
- * msix_layout(), config_written hook and expansion ROM mask are the ones
+ * msix_layout(), ops table and expansion ROM are the ones
  * under test) through a fake IOMMU backend whose open_device() hands out a
  * descriptor of that file. What the file cannot answer are the VFIO ioctls
  * (GET_INFO, GET_REGION_INFO, GET_IRQ_INFO), so this file provides ioctl():
@@ -308,7 +308,8 @@ static void vm_up(void)
 	ck_assert_int_eq(pci_bus_init(&R.bus, &R.vm->pio, &R.vm->mmio, MEM_ECAM_START,
 				      MEM_PCI32_START, MEM_PCI32_SIZE,
 				      R.vm->mem.pci64_base, R.vm->mem.pci64_size), 0);
-	R.vm->pci = &R.bus;
+	/* As the machine does: no BAR decodes over guest RAM. */
+	ck_assert_int_eq(pci_bus_reserve(&R.bus, R.vm->mem.ram[0].gpa, R.vm->mem.ram[0].size), 0);
 	memslots_init(&R.vm->slots, 0);
 	stray_ioctls = 0;
 	fake_region_queries = 0;
@@ -322,7 +323,8 @@ static int attach(const uint8_t *cfg, uint64_t cfg_size, uint64_t rom_size,
 	backend_file = R.fd;
 	fake_cfg_size = cfg_size;
 	fake_rom_size = rom_size;
-	return vfio_pci_attach(R.vm, &fake_backend, &fake_ref, R.flags, err, errlen);
+	R.v = vfio_pci_attach(R.vm, &R.bus, &fake_backend, &fake_ref, R.flags, err, errlen);
+	return R.v ? 0 : -1;
 }
 
 static void rig_up(uint64_t cfg_size, uint64_t rom_size)
@@ -334,8 +336,8 @@ static void rig_up(uint64_t cfg_size, uint64_t rom_size)
 	vm_up();
 	ck_assert_msg(attach(cfg, cfg_size, rom_size, err, sizeof(err)) == 0,
 		      "attach: %s", err);
-	ck_assert_int_eq(R.vm->n_vfio, 1);
-	R.v = R.vm->vfio[0];
+	ck_assert_ptr_nonnull(R.v);
+	ck_assert_ptr_eq(R.bus.slot[1], &R.v->pci);
 	R.d = &R.v->pci;
 	ck_assert_int_eq(R.v->fd, fake_fd);
 	ck_assert_int_eq(R.d->slot, 1);
@@ -369,9 +371,7 @@ static void setup_small_cfg(void)
 static void teardown(void)
 {
 	if (R.v) {
-		R.vm->vfio[0] = NULL;
-		R.vm->n_vfio = 0;
-		vfio_pci_detach(R.v);   /* closes the device fd */
+		pci_bus_remove(&R.bus, &R.v->pci);      /* closes the device fd */
 		R.v = NULL;
 	}
 	ck_assert_msg(stray_ioctls == 0, "%u ioctl(s) on fd -1 (KVM)", stray_ioctls);
@@ -390,12 +390,12 @@ static void teardown(void)
 
 static uint32_t cfg_rd(unsigned off, unsigned size)
 {
-	return vfio_config_read(R.d, off, size);
+	return pci_guest_cfg_read(R.d, off, size);
 }
 
 static void cfg_wr(unsigned off, unsigned size, uint32_t val)
 {
-	vfio_config_write(R.d, off, size, val);
+	pci_guest_cfg_write(R.d, off, size, val);
 }
 
 static uint32_t file32(uint64_t off)
@@ -639,7 +639,7 @@ START_TEST(bar_sizing)
 	file_snapshot(rom_after, PCI_ROM, 4);
 	ck_assert(!memcmp(rom_before, rom_after, 4));
 	ck_assert_uint_eq(file32(PCI_ROM), DEV_ROM);
-	ck_assert(!R.v->rom_mapped);
+	ck_assert(!R.d->bar[PCI_ROM_BAR].mapped);
 }
 END_TEST
 
@@ -647,7 +647,7 @@ END_TEST
  * mask is computed as (uint32_t)~(rom_size - 1) & ~0x7feU; since rom_size
  * is at least 2 KiB, ~(rom_size - 1) already has bit 0 clear, so the ROM
  * enable bit (bit 0) never becomes writable. Sizing works, but the guest can
- * never enable the ROM and vfio_rom_update() never maps it: the device's
+ * never enable the ROM and the bus never maps it: the device's
  * option ROM is unreachable. Fix: (uint32_t)~(v->rom_size - 1) | 1 (the
  * address bits of the size, which for a size >= 2 KiB exclude bits 1-10,
  * plus the enable bit). */
@@ -666,7 +666,7 @@ START_TEST(rom_sizing)
 	ck_assert_uint_eq(cfg_rd(PCI_ROM, 4), (uint32_t)~(ROM_SIZE - 1) & 0xffff);
 	cfg_wr(PCI_ROM, 4, 0);
 	ck_assert_uint_eq(cfg_rd(PCI_ROM, 4), 0);
-	ck_assert(!R.v->rom_mapped);
+	ck_assert(!R.d->bar[PCI_ROM_BAR].mapped);
 	file_snapshot(after, PCI_ROM, 4);
 	ck_assert(!memcmp(before, after, 4));
 
@@ -681,12 +681,12 @@ START_TEST(rom_sizing)
 	/* Consequence: an enabled ROM with memory decode on is not mapped. */
 	cfg_wr(PCI_ROM, 4, (uint32_t)ROM_GPA | 1);
 	cfg_wr(PCI_COMMAND, 2, PCI_CMD_MEM);
-	ck_assert_msg(R.v->rom_mapped,
+	ck_assert_msg(R.d->bar[PCI_ROM_BAR].mapped,
 		      "Regression (fixed) vfio/device.c:125: the guest cannot enable the expansion ROM");
 }
 END_TEST
 
-/* The ROM's trapped data path (vfio_rom_update, rom_read, rom_write). The
+/* The ROM's trapped data path (decoded by the bus; rom_read, rom_write). The
  * write mask is first corrected by hand to what setup() should set (see
  * rom_sizing: Regression (fixed)), so this tests bar.c on its own. */
 START_TEST(rom_data_path)
@@ -698,15 +698,15 @@ START_TEST(rom_data_path)
 	file_snapshot(before, PCI_ROM, 4);
 	cfg_wr(PCI_ROM, 4, 0xffffffff);
 	ck_assert_uint_eq(cfg_rd(PCI_ROM, 4), (uint32_t)~(ROM_SIZE - 1) | 1);
-	ck_assert(!R.v->rom_mapped);                     /* decode is off */
+	ck_assert(!R.d->bar[PCI_ROM_BAR].mapped);                     /* decode is off */
 	cfg_wr(PCI_ROM, 4, 0);
 
 	/* Enabled ROM + memory decode: trapped, read from the ROM region. */
 	cfg_wr(PCI_ROM, 4, (uint32_t)ROM_GPA | 1);
-	ck_assert(!R.v->rom_mapped);
+	ck_assert(!R.d->bar[PCI_ROM_BAR].mapped);
 	cfg_wr(PCI_COMMAND, 2, PCI_CMD_MEM);
-	ck_assert(R.v->rom_mapped);
-	ck_assert_uint_eq(R.v->rom_addr, ROM_GPA);
+	ck_assert(R.d->bar[PCI_ROM_BAR].mapped);
+	ck_assert_uint_eq(R.d->bar[PCI_ROM_BAR].addr, ROM_GPA);
 	ck_assert_uint_eq(io_bus_read(&R.vm->mmio, ROM_GPA + 0x40, 4), rom_pattern(0x40));
 	ck_assert_uint_eq(io_bus_read(&R.vm->mmio, ROM_GPA + ROM_SIZE - 4, 4),
 			  rom_pattern(ROM_SIZE - 4));
@@ -721,22 +721,22 @@ START_TEST(rom_data_path)
 			  0xffffffffffffffffULL);
 	/* Moved while enabled: follows. */
 	cfg_wr(PCI_ROM, 4, (uint32_t)(ROM_GPA + 0x10000) | 1);
-	ck_assert(R.v->rom_mapped);
-	ck_assert_uint_eq(R.v->rom_addr, ROM_GPA + 0x10000);
+	ck_assert(R.d->bar[PCI_ROM_BAR].mapped);
+	ck_assert_uint_eq(R.d->bar[PCI_ROM_BAR].addr, ROM_GPA + 0x10000);
 	ck_assert_uint_eq(io_bus_read(&R.vm->mmio, ROM_GPA + 0x40, 4), 0xffffffffffffffffULL);
 	ck_assert_uint_eq(io_bus_read(&R.vm->mmio, ROM_GPA + 0x10040, 4), rom_pattern(0x40));
 	/* Enable bit off: unmapped. Decode off: unmapped. */
 	cfg_wr(PCI_ROM, 4, (uint32_t)ROM_GPA);
-	ck_assert(!R.v->rom_mapped);
+	ck_assert(!R.d->bar[PCI_ROM_BAR].mapped);
 	ck_assert_uint_eq(io_bus_read(&R.vm->mmio, ROM_GPA + 0x40, 4), 0xffffffffffffffffULL);
 	cfg_wr(PCI_ROM, 4, (uint32_t)ROM_GPA | 1);
-	ck_assert(R.v->rom_mapped);
+	ck_assert(R.d->bar[PCI_ROM_BAR].mapped);
 	cfg_wr(PCI_COMMAND, 2, 0);
-	ck_assert(!R.v->rom_mapped);
+	ck_assert(!R.d->bar[PCI_ROM_BAR].mapped);
 	ck_assert_int_eq(R.vm->mmio.n, R.base_mmio);
 	/* Mapped again at exit: vfio_pci_detach (teardown) removes it. */
 	cfg_wr(PCI_COMMAND, 2, PCI_CMD_MEM);
-	ck_assert(R.v->rom_mapped);
+	ck_assert(R.d->bar[PCI_ROM_BAR].mapped);
 
 	file_snapshot(after, PCI_ROM, 4);
 	ck_assert(!memcmp(before, after, 4));
@@ -1125,8 +1125,10 @@ START_TEST(bar_placement)
 	cfg_wr(PCI_COMMAND, 4, 0);
 	ck_assert(!R.d->bar[0].mapped);
 	ck_assert_int_eq(R.vm->mmio.n, R.base_mmio);
-	/* Unmapping everything on exit is harmless when nothing is mapped. */
-	pci_bus_unmap_all(&R.bus);
+	/* Removing every device on exit is harmless when nothing is mapped. */
+	pci_bus_destroy(&R.bus);
+	R.v = NULL;
+	ck_assert_ptr_null(R.bus.slot[1]);
 	ck_assert_int_eq(R.vm->mmio.n, R.base_mmio);
 }
 END_TEST
@@ -1244,7 +1246,6 @@ START_TEST(attach_no_msix)
 	R.flags = VFIO_PCI_NO_MSIX;
 	ck_assert_msg(attach(cfg, 4096, 0, err, sizeof(err)) == 0, "attach: %s", err);
 	R.flags = 0;
-	R.v = R.vm->vfio[0];
 	R.d = &R.v->pci;
 	for (p = cfg_rd(PCI_CAP_PTR, 1) & ~3U; p && steps < 48; steps++) {
 		ck_assert_uint_lt(n, 8);
@@ -1304,7 +1305,7 @@ static void attach_fails(uint8_t *cfg, const char *why)
 	fd = fake_fd;
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(fcntl(fd, F_GETFD), -1);       /* closed by detach */
-	ck_assert_int_eq(R.vm->n_vfio, 0);
+	ck_assert_ptr_null(R.v);
 	ck_assert_ptr_null(R.bus.slot[1]);
 	ck_assert_int_eq(R.vm->mmio.n, mmio_n);
 	fake_fd = -1;

@@ -507,7 +507,7 @@ START_TEST(msix_through_bar)
 	ck_assert_uint_eq(rd(VIRTIO_MSIX_OFF + 48, 4), 0);
 	ck_assert_uint_eq(rd(VIRTIO_PBA_OFF, 8), 0);
 	/* The capability's enable bit, through config space. */
-	pci_cfg_write(&vp.pci, vp.msix.cap + 2, 2, MSIX_CTRL_ENABLE);
+	pci_guest_cfg_write(&vp.pci, vp.msix.cap + 2, 2, MSIX_CTRL_ENABLE);
 	ck_assert(msix_enabled(&vp.msix));
 	ck_assert(msix_fire(&vp.msix, 1));
 	ck_assert(!msix_fire(&vp.msix, 0));
