@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
-#include "../vmm/log.h"
+#include "../../vmm/log.h"
 #include "host_pci.h"
 
 #define BDF_HINT "a PCI address is DDDD:BB:DD.F or BB:DD.F in hex " \
