@@ -1,4 +1,4 @@
-/* Tests of the host-side PCI and VFIO sysfs code (vfio/host/host_pci.c) on a
+/* Tests of the host-side PCI and VFIO sysfs code (vfio/host/host_pci.h) on a
  * fake sysfs tree: PCI address parsing, device and group queries, viability
  * verdicts, the variant-driver choice, the bind/unbind write sequences (with
  * a writer that acts like the kernel) and the error texts. */

@@ -1,7 +1,7 @@
 /* The host-side subcommands: "devices" lists the host's PCI devices and
  * whether each can be passed through, "bind" hands a device to vfio-pci (or
  * its variant driver), "unbind" gives it back to its host driver. Each has
- * its own --help; the sysfs work is in vfio/host/host_pci.c. */
+ * its own --help; the sysfs work is behind vfio/host/host_pci.h. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
