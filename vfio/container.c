@@ -14,7 +14,7 @@
 #include <linux/vfio.h>
 #include "../vmm/log.h"
 #include "backend.h"
-#include "host_pci.h"
+#include "host/host_pci.h"
 
 #define MAX_GROUPS 16
 

@@ -22,8 +22,8 @@
 #include <linux/vfio.h>
 #include "../vmm/log.h"
 #include "backend.h"
-#include "host_pci.h"
-#include "host_vfio.h"
+#include "host/host_pci.h"
+#include "host/host_vfio.h"
 
 #define MAX_BOUND 16
 

@@ -17,9 +17,9 @@
 #include "../vmm/ram.h"
 #include "../vmm/vm.h"
 #include "dma.h"
-#include "fd_passing.h"
-#include "host_pci.h"
-#include "host_vfio.h"
+#include "host/fd_passing.h"
+#include "host/host_pci.h"
+#include "host/host_vfio.h"
 #include "passthrough.h"
 #include "vfio_pci.h"
 

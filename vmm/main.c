@@ -1,6 +1,6 @@
 /* conduit: a small KVM virtual machine monitor for PCI passthrough. */
+#include "../vfio/host/commands.h"
 #include "cli.h"
-#include "commands.h"
 #include "config.h"
 #include "log.h"
 #include "machine.h"

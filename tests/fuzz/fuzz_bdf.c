@@ -1,5 +1,5 @@
 /* Fuzzer for PCI addresses on the command line: pci_addr_parse() and
- * pci_addr_format() (vfio/host_pci.c) and the --passthrough argument
+ * pci_addr_format() (vfio/host/pci_addr.c) and the --passthrough argument
  * "BDF[,msix=off]" (vfio/passthrough.c passthrough_check, run against an
  * empty sysfs tree so it stops at "no such device"). The input, up to its
  * first NUL, is the argument. Checked: the parser accepts exactly the
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "fuzz.h"
-#include "../../vfio/host_pci.h"
+#include "../../vfio/host/host_pci.h"
 #include "../../vfio/passthrough.h"
 #include "../../vfio/vfio_pci.h"
 

@@ -1,5 +1,5 @@
-/* Tests of the host-side PCI and VFIO sysfs code (vfio/host_pci.c) on a fake
- * sysfs tree: PCI address parsing, device and group queries, viability
+/* Tests of the host-side PCI and VFIO sysfs code (vfio/host/host_pci.h) on a
+ * fake sysfs tree: PCI address parsing, device and group queries, viability
  * verdicts, the variant-driver choice, the bind/unbind write sequences (with
  * a writer that acts like the kernel) and the error texts. */
 #include <errno.h>
@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "suites.h"
-#include "../../vfio/host_pci.h"
-#include "../../vmm/commands.h"
+#include "../../vfio/host/host_pci.h"
+#include "../../vfio/host/commands.h"
 #include "../../vmm/log.h"
 
 #define DIR_LEN 512

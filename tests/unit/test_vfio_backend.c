@@ -1,10 +1,10 @@
 /* Unit tests for choosing and reaching the IOMMU backend: which backend
  * --vfio-backend auto|iommufd|legacy picks for a set of devices and the
  * one-line errors when the host lacks it (passthrough_choose_backend), the
- * sysfs lookups of a device's VFIO cdev and of an mdev (vfio/host_vfio.c,
+ * sysfs lookups of a device's VFIO cdev and of an mdev (vfio/host/host_vfio.c,
  * on a fake tree), and the device fd handoff over a Unix socket
- * (vfio/fd_passing.c): a real round trip between two processes, and hostile
- * messages. */
+ * (vfio/host/fd_passing.c): a real round trip between two processes, and
+ * hostile messages. */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,8 +16,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "../../vfio/fd_passing.h"
-#include "../../vfio/host_vfio.h"
+#include "../../vfio/host/fd_passing.h"
+#include "../../vfio/host/host_vfio.h"
 #include "../../vfio/passthrough.h"
 #include "suites.h"
 

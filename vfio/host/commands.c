@@ -1,7 +1,7 @@
 /* The host-side subcommands: "devices" lists the host's PCI devices and
  * whether each can be passed through, "bind" hands a device to vfio-pci (or
  * its variant driver), "unbind" gives it back to its host driver. Each has
- * its own --help; the sysfs work is in vfio/host_pci.c. */
+ * its own --help; the sysfs work is behind vfio/host/host_pci.h. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -9,12 +9,12 @@
 #include <string.h>
 #include <fcntl.h>
 #include <unistd.h>
-#include "../vfio/fd_passing.h"
-#include "../vfio/host_pci.h"
-#include "../vfio/host_vfio.h"
+#include "../../vmm/log.h"
+#include "../../vmm/vm.h"
 #include "commands.h"
-#include "log.h"
-#include "vm.h"
+#include "fd_passing.h"
+#include "host_pci.h"
+#include "host_vfio.h"
 
 struct command {
 	const char *name;

@@ -1,7 +1,9 @@
-/* Host-side PCI and VFIO through sysfs: PCI addresses, device and IOMMU group
- * queries, group viability, choosing and binding the vfio-pci (or variant)
- * driver, and the one-line error texts that passthrough failures print.
- * Nothing here opens a VFIO fd; the passthrough core does that. */
+/* Host-side PCI and VFIO through sysfs: PCI addresses (pci_addr.c), device
+ * queries (sysfs.c), IOMMU groups and their viability (iommu_group.c),
+ * choosing the vfio-pci (or variant) driver from modules.alias
+ * (driver_match.c), binding it (bind.c), and the one-line error texts that
+ * passthrough failures print (messages.c). Nothing here opens a VFIO fd;
+ * the passthrough core does that. */
 #ifndef CONDUIT_HOST_PCI_H
 #define CONDUIT_HOST_PCI_H
 

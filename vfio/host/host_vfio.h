@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "backend.h"
+#include "../backend.h"
 #include "host_pci.h"
 
 /* N of the device's /dev/vfio/devices/vfioN, or -1 when it has none (not on
