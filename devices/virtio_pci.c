@@ -57,8 +57,6 @@ static void set_intx(struct virtio_pci *vp, bool level)
 
 static void signal_vector(struct virtio_pci *vp, uint16_t vec)
 {
-	uint64_t one = 1;
-
 	if (!msix_enabled(&vp->msix)) {
 		if (!(vp->pci.cfg[PCI_COMMAND + 1] & (PCI_CMD_INTX_OFF >> 8)))
 			set_intx(vp, true);
@@ -66,7 +64,7 @@ static void signal_vector(struct virtio_pci *vp, uint16_t vec)
 	}
 	if (vec == VIRTIO_NO_VECTOR || !msix_fire(&vp->msix, vec))
 		return;
-	if (vp->vm && write(vp->vec_efd[vec], &one, sizeof(one)) < 0)
+	if (vp->vm && irq_vector_signal(&vp->vec[vec]))
 		pr_debug("%s: irqfd write: %s", vp->ops->name, strerror(errno));
 }
 
@@ -281,16 +279,15 @@ void virtio_pci_bar_write(void *opaque, uint64_t off, unsigned size, uint64_t v)
 static void vector_changed(struct msix *m, unsigned vec)
 {
 	struct virtio_pci *vp = m->opaque;
-	uint64_t one = 1;
 
 	if (!vp->vm)
 		return;
 	if (!msix_enabled(m) || msix_masked(m, vec))
 		return;
-	if (irq_msi_set(&vp->vm->irq, vp->vec_gsi[vec], msix_address(m, vec),
+	if (irq_msi_set(&vp->vm->irq, vp->vec[vec].gsi, msix_address(m, vec),
 			m->table[vec].data))
 		pr_debug("%s: vector %u has no valid MSI address", vp->ops->name, vec);
-	if (msix_take_pending(m, vec) && write(vp->vec_efd[vec], &one, sizeof(one)) < 0)
+	if (msix_take_pending(m, vec) && irq_vector_signal(&vp->vec[vec]))
 		pr_debug("%s: irqfd write: %s", vp->ops->name, strerror(errno));
 }
 
@@ -364,7 +361,7 @@ int virtio_pci_init(struct virtio_pci *vp, struct vm *vm,
 	vp->dev = dev;
 	vp->config = config;
 	for (q = 0; q < VIRTIO_MAX_QUEUES + 1; q++)
-		vp->vec_efd[q] = -1;
+		vp->vec[q].efd = -1;
 	for (q = 0; q < VIRTIO_MAX_QUEUES; q++)
 		vp->notify_efd[q] = -1;
 	pci_device_init(d, ops->name, VIRTIO_PCI_VENDOR,
@@ -412,9 +409,8 @@ int virtio_pci_plug(struct virtio_pci *vp, struct pci_bus *bus)
 	int slot;
 
 	for (q = 0; q < vp->msix.n; q++) {
-		vp->vec_efd[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (vp->vec_efd[q] < 0 || irq_msi_alloc(&vm->irq, &vp->vec_gsi[q]) ||
-		    irqfd_assign(vm->vm_fd, vp->vec_efd[q], vp->vec_gsi[q], true))
+		if (irq_vector_init(&vm->irq, &vp->vec[q]) ||
+		    irq_vector_set_live(vm->vm_fd, &vp->vec[q], true))
 			return -1;
 	}
 	for (q = 0; q < vp->ops->n_queues; q++) {
@@ -435,11 +431,7 @@ void virtio_pci_cleanup(struct virtio_pci *vp)
 	unsigned q;
 
 	for (q = 0; q < VIRTIO_MAX_QUEUES + 1; q++) {
-		if (vp->vec_efd[q] >= 0) {
-			irqfd_assign(vp->vm->vm_fd, vp->vec_efd[q], vp->vec_gsi[q], false);
-			close(vp->vec_efd[q]);
-			vp->vec_efd[q] = -1;
-		}
+		irq_vector_release(vp->vm ? vp->vm->vm_fd : -1, &vp->vec[q]);
 	}
 	for (q = 0; q < VIRTIO_MAX_QUEUES; q++) {
 		if (vp->notify_efd[q] >= 0)

@@ -8,6 +8,7 @@
 #include "msix.h"
 #include "pci.h"
 #include "virtqueue.h"
+#include "../vmm/irq.h"
 
 #define VIRTIO_MAX_QUEUES 8
 #define VIRTIO_NO_VECTOR  0xffff
@@ -61,8 +62,7 @@ struct virtio_pci {
 	struct virtq vq[VIRTIO_MAX_QUEUES];
 	uint16_t vq_vector[VIRTIO_MAX_QUEUES];
 	int notify_efd[VIRTIO_MAX_QUEUES];
-	int vec_efd[VIRTIO_MAX_QUEUES + 1];
-	uint32_t vec_gsi[VIRTIO_MAX_QUEUES + 1];
+	struct irq_vector vec[VIRTIO_MAX_QUEUES + 1];  /* MSI-X, always live */
 	bool intx_level;
 	uint64_t broken;                /* rings the guest broke */
 };

@@ -17,6 +17,7 @@
 #include <linux/kvm.h>
 #include "../vmm/log.h"
 #include "../vmm/vm.h"
+#include "helpers.h"
 #include "vfio_pci.h"
 
 #define PAGE 4096ULL
@@ -26,30 +27,9 @@ static uint64_t page_up(uint64_t x) { return (x + PAGE - 1) & ~(PAGE - 1); }
 
 static struct vfio_region_info *region_info(struct vfio_pci *v, unsigned index)
 {
-	struct vfio_region_info *ri = calloc(1, sizeof(*ri));
-	uint32_t argsz;
+	struct vfio_region_info q = { .argsz = sizeof(q), .index = index };
 
-	if (!ri)
-		return NULL;
-	ri->argsz = sizeof(*ri);
-	ri->index = index;
-	if (ioctl(v->fd, VFIO_DEVICE_GET_REGION_INFO, ri) < 0)
-		goto fail;
-	if (ri->argsz > sizeof(*ri)) {
-		argsz = ri->argsz;
-		free(ri);
-		ri = calloc(1, argsz);
-		if (!ri)
-			return NULL;
-		ri->argsz = argsz;
-		ri->index = index;
-		if (ioctl(v->fd, VFIO_DEVICE_GET_REGION_INFO, ri) < 0)
-			goto fail;
-	}
-	return ri;
-fail:
-	free(ri);
-	return NULL;
+	return vfio_info_query(v->fd, VFIO_DEVICE_GET_REGION_INFO, &q, sizeof(q));
 }
 
 static void add_area(struct vfio_bar *b, uint64_t off, uint64_t size)
@@ -83,37 +63,26 @@ static void cut(struct vfio_bar *b, uint64_t s, uint64_t e)
 	}
 }
 
+/* The areas of the sparse-mmap capability, or the whole BAR. */
 static void sparse_areas(struct vfio_bar *b, struct vfio_region_info *ri)
 {
-	struct vfio_info_cap_header h;
-	uint32_t off;
+	struct vfio_region_info_cap_sparse_mmap sp;
+	struct vfio_region_sparse_mmap_area a;
+	uint32_t off = 0, i;
+	size_t at;
 
-	/* Capabilities are packed, not aligned for their u64 fields: copy each
-	 * field out, bounded by argsz. */
-	if ((ri->flags & VFIO_REGION_INFO_FLAG_CAPS) && ri->cap_offset) {
-		for (off = ri->cap_offset; off + sizeof(h) <= ri->argsz; off = h.next) {
-			memcpy(&h, (char *)ri + off, sizeof(h));
-			if (h.id == VFIO_REGION_INFO_CAP_SPARSE_MMAP) {
-				struct vfio_region_info_cap_sparse_mmap sp;
-				struct vfio_region_sparse_mmap_area a;
-				size_t at = off + sizeof(sp);
-				uint32_t i;
-
-				if (at > ri->argsz)
-					break;
-				memcpy(&sp, (char *)ri + off, sizeof(sp));
-				for (i = 0; i < sp.nr_areas && at + sizeof(a) <= ri->argsz;
-				     i++, at += sizeof(a)) {
-					memcpy(&a, (char *)ri + at, sizeof(a));
-					add_area(b, a.offset, a.size);
-				}
-				return;
-			}
-			if (h.next <= off)
-				break;
-		}
+	if (ri->flags & VFIO_REGION_INFO_FLAG_CAPS)
+		off = vfio_info_cap(ri, ri->argsz, ri->cap_offset, VFIO_REGION_INFO_CAP_SPARSE_MMAP);
+	if (!off || off + sizeof(sp) > ri->argsz) {
+		add_area(b, 0, b->size);
+		return;
 	}
-	add_area(b, 0, b->size);
+	memcpy(&sp, (char *)ri + off, sizeof(sp));
+	for (i = 0, at = off + sizeof(sp); i < sp.nr_areas && at + sizeof(a) <= ri->argsz;
+	     i++, at += sizeof(a)) {
+		memcpy(&a, (char *)ri + at, sizeof(a));
+		add_area(b, a.offset, a.size);
+	}
 }
 
 static void mmap_areas(struct vfio_pci *v, struct vfio_bar *b)

@@ -14,6 +14,7 @@
 #include <linux/vfio.h>
 #include "../vmm/log.h"
 #include "backend.h"
+#include "helpers.h"
 #include "host/host_pci.h"
 
 #define MAX_GROUPS 16
@@ -114,54 +115,28 @@ static int type1_open_device(struct vfio_backend *b, const struct vfio_dev_ref *
 static int type1_iova_ranges(struct vfio_backend *b, struct iova_range *r, int max)
 {
 	struct type1 *t = (struct type1 *)b;
-	struct vfio_iommu_type1_info *info;
-	struct vfio_info_cap_header h;
-	uint32_t argsz = sizeof(*info), off;
+	struct vfio_iommu_type1_info q = { .argsz = sizeof(q) }, *info;
+	struct vfio_iommu_type1_info_cap_iova_range c;
+	struct vfio_iova_range ir;
+	uint32_t off = 0, i;
+	size_t at;
 	int n = -1;
 
-	info = calloc(1, argsz);
+	info = vfio_info_query(t->container, VFIO_IOMMU_GET_INFO, &q, sizeof(q));
 	if (!info)
 		return -1;
-	info->argsz = argsz;
-	if (ioctl(t->container, VFIO_IOMMU_GET_INFO, info) < 0)
-		goto out;
-	if (info->argsz > argsz) {
-		argsz = info->argsz;
-		free(info);
-		info = calloc(1, argsz);
-		if (!info)
-			return -1;
-		info->argsz = argsz;
-		if (ioctl(t->container, VFIO_IOMMU_GET_INFO, info) < 0)
-			goto out;
-	}
-	if (!(info->flags & VFIO_IOMMU_INFO_CAPS) || !info->cap_offset)
-		goto out;
-	/* The kernel packs capabilities without aligning them for their u64
-	 * fields: every field is copied out, and bounded by argsz. */
-	for (off = info->cap_offset; off && off + sizeof(h) <= argsz; off = h.next) {
-		memcpy(&h, (char *)info + off, sizeof(h));
-		if (h.id == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE) {
-			struct vfio_iommu_type1_info_cap_iova_range c;
-			struct vfio_iova_range ir;
-			size_t at = off + sizeof(c);
-			uint32_t i;
-
-			if (at > argsz)
-				break;
-			memcpy(&c, (char *)info + off, sizeof(c));
-			for (i = 0, n = 0; i < c.nr_iovas && n < max && at + sizeof(ir) <= argsz;
-			     i++, n++, at += sizeof(ir)) {
-				memcpy(&ir, (char *)info + at, sizeof(ir));
-				r[n].start = ir.start;
-				r[n].end = ir.end;
-			}
-			break;
+	if (info->flags & VFIO_IOMMU_INFO_CAPS)
+		off = vfio_info_cap(info, info->argsz, info->cap_offset,
+				    VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE);
+	if (off && off + sizeof(c) <= info->argsz) {
+		memcpy(&c, (char *)info + off, sizeof(c));
+		for (i = 0, n = 0, at = off + sizeof(c); i < c.nr_iovas && n < max &&
+		     at + sizeof(ir) <= info->argsz; i++, n++, at += sizeof(ir)) {
+			memcpy(&ir, (char *)info + at, sizeof(ir));
+			r[n].start = ir.start;
+			r[n].end = ir.end;
 		}
-		if (h.next <= off)
-			break;
 	}
-out:
 	free(info);
 	return n;
 }

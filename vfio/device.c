@@ -150,9 +150,8 @@ struct vfio_pci *vfio_pci_attach(struct vm *vm, struct pci_bus *bus, struct vfio
 		return NULL;
 	}
 	v->vm = vm;
-	v->fd = v->intx_efd = v->intx_resample = v->req_efd = v->err_efd = -1;
-	for (n = 0; n < MSI_MAX_VECTORS; n++)
-		v->msi_efd[n] = -1;
+	v->fd = v->req_efd = v->err_efd = -1;
+	vfio_irqs_prepare(v);
 	snprintf(v->bdf, sizeof(v->bdf), "%s", bdf);
 	v->flags = flags;
 	v->fd = b->ops->open_device(b, ref, err, errlen);
@@ -174,8 +173,9 @@ struct vfio_pci *vfio_pci_attach(struct vm *vm, struct pci_bus *bus, struct vfio
 			 PCI_MAX_SLOTS - 1);
 		goto fail;
 	}
-	if (vfio_irqs_init(v, err, errlen) || vfio_faults_init(v))
+	if (vfio_irqs_init(v, err, errlen))
 		goto fail;
+	vfio_faults_init(v);
 	v->stats.dma_map_ns = 0;
 	v->stats.attach_ns = clock_ns() - t0;
 	pr_info("%s: passed through at guest 00:%02x.0 (%02x%02x:%02x%02x)", bdf, v->pci.slot,

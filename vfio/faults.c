@@ -15,6 +15,7 @@
 #include "../vmm/event_loop.h"
 #include "../vmm/log.h"
 #include "../vmm/vm.h"
+#include "helpers.h"
 #include "vfio_pci.h"
 
 void vfio_device_gone(struct vfio_pci *v, const char *why)
@@ -51,52 +52,37 @@ static void err_ready(void *opaque, int fd)
 static int watch(struct vfio_pci *v, uint32_t index, event_fn fn)
 {
 	struct vfio_irq_info ii = { .argsz = sizeof(ii), .index = index };
-	size_t sz = sizeof(struct vfio_irq_set) + sizeof(int);
-	struct vfio_irq_set *s;
 	int efd, ret;
 
 	if (!v->vm->loop || ioctl(v->fd, VFIO_DEVICE_GET_IRQ_INFO, &ii) < 0 || ii.count < 1)
 		return -1;
 	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	s = calloc(1, sz);
-	if (efd < 0 || !s)
+	if (efd < 0) {
+		ret = -errno;
 		goto fail;
-	s->argsz = (uint32_t)sz;
-	s->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
-	s->index = index;
-	s->count = 1;
-	memcpy(s->data, &efd, sizeof(int));
-	ret = ioctl(v->fd, VFIO_DEVICE_SET_IRQS, s);
-	free(s);
-	s = NULL;
-	if (ret < 0 || event_loop_add(v->vm->loop, efd, fn, v))
-		goto fail;
-	return efd;
+	}
+	ret = vfio_set_irqs(v->fd, index, VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1, &efd);
+	if (!ret && event_loop_add(v->vm->loop, efd, fn, v))
+		ret = -ENOSPC;
+	if (!ret)
+		return efd;
+	close(efd);
 fail:
-	pr_debug("%s: not watching interrupt index %u: %s", v->bdf, index, strerror(errno));
-	free(s);
-	if (efd >= 0)
-		close(efd);
+	pr_debug("%s: not watching interrupt index %u: %s", v->bdf, index, strerror(-ret));
 	return -1;
 }
 
-int vfio_faults_init(struct vfio_pci *v)
+void vfio_faults_init(struct vfio_pci *v)
 {
 	v->req_efd = watch(v, VFIO_PCI_REQ_IRQ_INDEX, req_ready);
 	v->err_efd = watch(v, VFIO_PCI_ERR_IRQ_INDEX, err_ready);
-	return 0;
 }
 
 static void unwatch(struct vfio_pci *v, uint32_t index, int *efd)
 {
-	struct vfio_irq_set s = {
-		.argsz = sizeof(s), .index = index,
-		.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
-	};
-
 	if (*efd < 0)
 		return;
-	ioctl(v->fd, VFIO_DEVICE_SET_IRQS, &s);
+	vfio_set_irqs(v->fd, index, VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0, NULL);
 	if (v->vm->loop)
 		event_loop_remove(v->vm->loop, *efd);
 	close(*efd);

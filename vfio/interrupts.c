@@ -18,49 +18,26 @@
 #include "../vmm/event_loop.h"
 #include "../vmm/log.h"
 #include "../vmm/vm.h"
+#include "helpers.h"
 #include "vfio_pci.h"
-
-static int set_irqs(struct vfio_pci *v, uint32_t index, uint32_t action,
-		    const int *fds, uint32_t count)
-{
-	size_t sz = sizeof(struct vfio_irq_set) + count * sizeof(int);
-	struct vfio_irq_set *s = calloc(1, sz);
-	int ret;
-
-	if (!s)
-		return -ENOMEM;
-	s->argsz = (uint32_t)sz;
-	s->flags = (count ? VFIO_IRQ_SET_DATA_EVENTFD : VFIO_IRQ_SET_DATA_NONE) | action;
-	s->index = index;
-	s->start = 0;
-	s->count = count;
-	if (count)
-		memcpy(s->data, fds, count * sizeof(int));
-	ret = ioctl(v->fd, VFIO_DEVICE_SET_IRQS, s) < 0 ? -errno : 0;
-	free(s);
-	return ret;
-}
 
 /* The guest's EOI (the resample eventfd fired): unmask the device's INTx
  * from here, for a device that takes no unmask eventfd. */
 static void intx_resample_ready(void *opaque, int fd)
 {
-	/* DATA_NONE with count 1: vector 0 unmasked (count 0 would be the
-	 * "tear down" form, which mdevs such as mtty refuse for UNMASK). */
-	struct vfio_irq_set unmask = {
-		.argsz = sizeof(unmask), .index = VFIO_PCI_INTX_IRQ_INDEX,
-		.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK,
-		.start = 0, .count = 1,
-	};
 	struct vfio_pci *v = opaque;
 	uint64_t cnt;
+	int ret;
 
 	if (read(fd, &cnt, sizeof(cnt)) != sizeof(cnt))
 		return;
 	if (!v->intx_on)
 		return;
-	if (ioctl(v->fd, VFIO_DEVICE_SET_IRQS, &unmask) < 0) {
-		pr_debug("%s: INTx unmask: %s", v->bdf, strerror(errno));
+	/* DATA_NONE with count 1: vector 0 unmasked (count 0 would be the
+	 * "tear down" form, which mdevs such as mtty refuse for UNMASK). */
+	ret = vfio_set_irqs(v->fd, VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_UNMASK, 0, 1, NULL);
+	if (ret) {
+		pr_debug("%s: INTx unmask: %s", v->bdf, strerror(-ret));
 		return;
 	}
 	v->stats.intx_unmasks++;
@@ -94,7 +71,7 @@ static int intx_enable(struct vfio_pci *v, bool on)
 	if (v->intx_efd < 0 || on == v->intx_on)
 		return 0;
 	if (!on) {
-		set_irqs(v, VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, NULL, 0);
+		vfio_set_irqs(v->fd, VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0, NULL);
 		f.flags = KVM_IRQFD_FLAG_DEASSIGN;
 		ioctl(v->vm->vm_fd, KVM_IRQFD, &f);
 		v->intx_on = false;
@@ -102,10 +79,11 @@ static int intx_enable(struct vfio_pci *v, bool on)
 	}
 	if (ioctl(v->vm->vm_fd, KVM_IRQFD, &f) < 0)
 		return -errno;
-	ret = set_irqs(v, VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, &v->intx_efd, 1);
+	ret = vfio_set_irqs(v->fd, VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1,
+			    &v->intx_efd);
 	if (!ret)
-		ret = set_irqs(v, VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_UNMASK,
-			       &v->intx_resample, 1);
+		ret = vfio_set_irqs(v->fd, VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_UNMASK, 0, 1,
+				    &v->intx_resample);
 	if (ret == -ENOTTY)
 		ret = intx_unmask_by_hand(v);
 	if (ret) {
@@ -123,6 +101,23 @@ static void intx_update(struct vfio_pci *v)
 	intx_enable(v, !v->msix_on && !v->msi_nvec);
 }
 
+/* Hand vfio-pci the eventfds of n vectors for index (MSI or MSI-X). */
+static int vectors_on(struct vfio_pci *v, uint32_t index, const struct irq_vector *vec,
+		      unsigned n)
+{
+	int *fds = calloc(n, sizeof(int));
+	unsigned i;
+	int ret;
+
+	if (!fds)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		fds[i] = vec[i].efd;
+	ret = vfio_set_irqs(v->fd, index, VFIO_IRQ_SET_ACTION_TRIGGER, 0, n, fds);
+	free(fds);
+	return ret;
+}
+
 static int msix_enable(struct vfio_pci *v, bool on)
 {
 	int ret;
@@ -135,15 +130,14 @@ static int msix_enable(struct vfio_pci *v, bool on)
 	}
 	if (on) {
 		intx_enable(v, false);
-		ret = set_irqs(v, VFIO_PCI_MSIX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER,
-			       v->vec_efd, v->msix.n);
+		ret = vectors_on(v, VFIO_PCI_MSIX_IRQ_INDEX, v->msix_vec, v->msix.n);
 		if (ret) {
 			pr_err("%s: enabling MSI-X: %s", v->bdf, strerror(-ret));
 			intx_update(v);
 			return ret;
 		}
 	} else {
-		set_irqs(v, VFIO_PCI_MSIX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, NULL, 0);
+		vfio_set_irqs(v->fd, VFIO_PCI_MSIX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0, NULL);
 	}
 	v->msix_on = on;
 	intx_update(v);
@@ -151,61 +145,52 @@ static int msix_enable(struct vfio_pci *v, bool on)
 	return 0;
 }
 
-static void vector_live(struct vfio_pci *v, int efd, uint32_t gsi, bool *is_live, bool live)
-{
-	if (live == *is_live)
-		return;
-	if (irqfd_assign(v->vm->vm_fd, efd, gsi, live) == 0)
-		*is_live = live;
-}
-
 /* One MSI or MSI-X vector: route it to addr/data and attach its irqfd when
  * it should be live (enabled, unmasked, a valid MSI address), else detach
- * the irqfd so signals wait in the eventfd. Returns whether it is live. */
-static bool vector_update(struct vfio_pci *v, unsigned vec, int efd, uint32_t gsi,
-			  bool *is_live, bool live, uint64_t addr, uint32_t data)
+ * the irqfd so signals wait in the eventfd. A pending bit the guest saw
+ * (take_pending) is signalled again once live: the one relay through
+ * conduit. */
+static void vector_update(struct vfio_pci *v, unsigned n, struct irq_vector *vec, bool live,
+			  uint64_t addr, uint32_t data, bool (*take_pending)(void *, unsigned),
+			  void *state)
 {
-	if (live && irq_msi_set(&v->vm->irq, gsi, addr, data)) {
-		pr_debug("%s: vector %u has no valid MSI address", v->bdf, vec);
+	if (live && irq_msi_set(&v->vm->irq, vec->gsi, addr, data)) {
+		pr_debug("%s: vector %u has no valid MSI address", v->bdf, n);
 		live = false;
 	}
-	vector_live(v, efd, gsi, is_live, live);
-	return live;
-}
-
-/* A pending bit the guest saw was taken out of the eventfd: signal it
- * again now that the vector is live (the one relay through conduit). */
-static void relay_pending(struct vfio_pci *v, int efd)
-{
-	uint64_t one = 1;
-
-	if (write(efd, &one, sizeof(one)) == sizeof(one))
+	irq_vector_set_live(v->vm->vm_fd, vec, live);
+	if (vec->live && take_pending(state, n) && !irq_vector_signal(vec))
 		v->stats.relayed_irqs++;
 }
 
-void vfio_msix_vector_changed(struct msix *m, unsigned vec)
+static bool msix_pending(void *m, unsigned n)
+{
+	return msix_take_pending(m, n);
+}
+
+static bool msi_pending(void *m, unsigned n)
+{
+	return msi_take_pending(m, n);
+}
+
+static void msix_vector_changed(struct msix *m, unsigned n)
 {
 	struct vfio_pci *v = m->opaque;
-	bool live;
 
 	if (msix_enable(v, msix_enabled(m)))
 		return;
-	live = msix_enabled(m) && !msix_masked(m, vec);
-	live = vector_update(v, vec, v->vec_efd[vec], v->vec_gsi[vec], &v->vec_live[vec],
-			     live, msix_address(m, vec), m->table[vec].data);
-	if (live && msix_take_pending(m, vec))
-		relay_pending(v, v->vec_efd[vec]);
+	vector_update(v, n, &v->msix_vec[n], msix_enabled(m) && !msix_masked(m, n),
+		      msix_address(m, n), m->table[n].data, msix_pending, m);
 }
 
 /* For a PBA read: move signals waiting in masked vectors' eventfds into
  * the pending bits. */
 void vfio_msix_sync_pending(struct vfio_pci *v)
 {
-	uint64_t cnt;
 	unsigned i;
 
 	for (i = 0; i < v->msix.n; i++)
-		if (!v->vec_live[i] && read(v->vec_efd[i], &cnt, sizeof(cnt)) == sizeof(cnt))
+		if (irq_vector_take_signal(&v->msix_vec[i]))
 			msix_set_pending(&v->msix, i);
 }
 
@@ -224,14 +209,13 @@ static int msi_set_count(struct vfio_pci *v, unsigned nvec)
 	}
 	if (v->msi_nvec) {
 		for (i = 0; i < v->msi_nvec; i++)
-			vector_live(v, v->msi_efd[i], v->msi_gsi[i], &v->msi_live[i], false);
-		set_irqs(v, VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, NULL, 0);
+			irq_vector_set_live(v->vm->vm_fd, &v->msi_vec[i], false);
+		vfio_set_irqs(v->fd, VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0, NULL);
 		v->msi_nvec = 0;
 	}
 	if (nvec) {
 		intx_enable(v, false);
-		ret = set_irqs(v, VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER,
-			       v->msi_efd, nvec);
+		ret = vectors_on(v, VFIO_PCI_MSI_IRQ_INDEX, v->msi_vec, nvec);
 		if (ret) {
 			pr_err("%s: enabling %u MSI vector(s): %s", v->bdf, nvec, strerror(-ret));
 			intx_update(v);
@@ -244,49 +228,41 @@ static int msi_set_count(struct vfio_pci *v, unsigned nvec)
 	return 0;
 }
 
-void vfio_msi_changed(struct msi *m)
+static void msi_changed(struct msi *m)
 {
 	struct vfio_pci *v = m->opaque;
 	unsigned i;
-	bool live;
 
 	v->stats.msi_updates++;
 	if (msi_set_count(v, msi_enabled(m) ? msi_vectors(m) : 0))
 		return;
-	for (i = 0; i < v->msi_nvec; i++) {
-		live = vector_update(v, i, v->msi_efd[i], v->msi_gsi[i], &v->msi_live[i],
-				     !msi_masked(m, i), msi_address(m), msi_data(m, i));
-		if (live && msi_take_pending(m, i))
-			relay_pending(v, v->msi_efd[i]);
-	}
+	for (i = 0; i < v->msi_nvec; i++)
+		vector_update(v, i, &v->msi_vec[i], !msi_masked(m, i), msi_address(m),
+			      msi_data(m, i), msi_pending, m);
 }
 
 /* For a read of the pending bits: signals held in masked vectors'
  * eventfds become pending bits. */
 void vfio_msi_sync_pending(struct vfio_pci *v)
 {
-	uint64_t cnt;
 	unsigned i;
 
 	for (i = 0; i < v->msi_nvec; i++)
-		if (!v->msi_live[i] && read(v->msi_efd[i], &cnt, sizeof(cnt)) == sizeof(cnt))
+		if (irq_vector_take_signal(&v->msi_vec[i]))
 			msi_set_pending(&v->msi, i);
 }
 
-static int init_msi(struct vfio_pci *v)
+/* n vectors, each with its eventfd and GSI. */
+static int vectors_init(struct vfio_pci *v, struct irq_vector *vec, unsigned n)
 {
 	unsigned i;
+	int ret;
 
-	if (!v->msi.dev)
-		return 0;
-	for (i = 0; i < v->msi.max; i++) {
-		v->msi_efd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (v->msi_efd[i] < 0)
-			return -errno;
-		irq_msi_alloc(&v->vm->irq, &v->msi_gsi[i]);
+	for (i = 0; i < n; i++) {
+		ret = irq_vector_init(&v->vm->irq, &vec[i]);
+		if (ret)
+			return ret;
 	}
-	v->msi.changed = vfio_msi_changed;
-	v->msi.opaque = v;
 	return 0;
 }
 
@@ -307,30 +283,46 @@ static int init_intx(struct vfio_pci *v)
 	return intx_enable(v, true);
 }
 
+void vfio_irqs_prepare(struct vfio_pci *v)
+{
+	unsigned i;
+
+	for (i = 0; i < MSI_MAX_VECTORS; i++)
+		v->msi_vec[i].efd = -1;
+	v->intx_efd = v->intx_resample = -1;
+}
+
 int vfio_irqs_init(struct vfio_pci *v, char *err, size_t errlen)
 {
 	unsigned i, n = v->msix.n;
 	int ret;
 
 	if (n) {
-		v->vec_efd = calloc(n, sizeof(int));
-		v->vec_gsi = calloc(n, sizeof(uint32_t));
-		v->vec_live = calloc(n, sizeof(bool));
-		if (!v->vec_efd || !v->vec_gsi || !v->vec_live)
-			goto nomem;
-		for (i = 0; i < n; i++) {
-			v->vec_efd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-			if (v->vec_efd[i] < 0)
-				goto nomem;
-			irq_msi_alloc(&v->vm->irq, &v->vec_gsi[i]);
+		v->msix_vec = calloc(n, sizeof(*v->msix_vec));
+		if (!v->msix_vec) {
+			snprintf(err, errlen, "%s: out of memory for %u MSI-X vectors", v->bdf, n);
+			return -1;
 		}
-		v->msix.vector_changed = vfio_msix_vector_changed;
+		for (i = 0; i < n; i++)
+			v->msix_vec[i].efd = -1;
+		ret = vectors_init(v, v->msix_vec, n);
+		if (ret) {
+			snprintf(err, errlen, "%s: cannot set up %u MSI-X vectors: %s", v->bdf, n,
+				 strerror(-ret));
+			return -1;
+		}
+		v->msix.vector_changed = msix_vector_changed;
 		v->msix.opaque = v;
 	}
-	ret = init_msi(v);
-	if (ret) {
-		snprintf(err, errlen, "%s: cannot allocate MSI eventfds: %s", v->bdf, strerror(-ret));
-		return -1;
+	if (v->msi.dev) {
+		ret = vectors_init(v, v->msi_vec, v->msi.max);
+		if (ret) {
+			snprintf(err, errlen, "%s: cannot set up %u MSI vectors: %s", v->bdf,
+				 v->msi.max, strerror(-ret));
+			return -1;
+		}
+		v->msi.changed = msi_changed;
+		v->msi.opaque = v;
 	}
 	ret = init_intx(v);
 	if (ret) {
@@ -338,10 +330,6 @@ int vfio_irqs_init(struct vfio_pci *v, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
-nomem:
-	snprintf(err, errlen, "%s: cannot allocate %u MSI-X eventfds: %s", v->bdf, n,
-		 strerror(errno));
-	return -1;
 }
 
 void vfio_irqs_cleanup(struct vfio_pci *v)
@@ -349,21 +337,16 @@ void vfio_irqs_cleanup(struct vfio_pci *v)
 	unsigned i;
 
 	if (v->msix_on)
-		set_irqs(v, VFIO_PCI_MSIX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, NULL, 0);
+		vfio_set_irqs(v->fd, VFIO_PCI_MSIX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0, NULL);
 	v->msix_on = false;
 	msi_set_count(v, 0);
 	intx_enable(v, false);
-	for (i = 0; i < MSI_MAX_VECTORS; i++) {
-		if (v->msi_efd[i] >= 0)
-			close(v->msi_efd[i]);
-		v->msi_efd[i] = -1;
-	}
-	for (i = 0; v->vec_efd && i < v->msix.n; i++) {
-		if (v->vec_live && v->vec_live[i])
-			irqfd_assign(v->vm->vm_fd, v->vec_efd[i], v->vec_gsi[i], false);
-		if (v->vec_efd[i] > 0)
-			close(v->vec_efd[i]);
-	}
+	for (i = 0; i < MSI_MAX_VECTORS; i++)
+		irq_vector_release(v->vm->vm_fd, &v->msi_vec[i]);
+	for (i = 0; v->msix_vec && i < v->msix.n; i++)
+		irq_vector_release(v->vm->vm_fd, &v->msix_vec[i]);
+	free(v->msix_vec);
+	v->msix_vec = NULL;
 	if (v->intx_efd >= 0)
 		close(v->intx_efd);
 	if (v->intx_watched)
@@ -372,10 +355,4 @@ void vfio_irqs_cleanup(struct vfio_pci *v)
 	if (v->intx_resample >= 0)
 		close(v->intx_resample);
 	v->intx_efd = v->intx_resample = -1;
-	free(v->vec_efd);
-	free(v->vec_gsi);
-	free(v->vec_live);
-	v->vec_efd = NULL;
-	v->vec_gsi = NULL;
-	v->vec_live = NULL;
 }

@@ -9,6 +9,7 @@
 #include "../devices/msi.h"
 #include "../devices/msix.h"
 #include "../devices/pci.h"
+#include "../vmm/irq.h"
 #include "backend.h"
 
 #define VFIO_MAX_AREAS 8
@@ -65,15 +66,11 @@ struct vfio_pci {
 	struct msix msix;
 	int msix_bar;
 	uint64_t msix_table, msix_table_len, msix_pba, msix_pba_len;
-	int *vec_efd;
-	uint32_t *vec_gsi;
-	bool *vec_live;
+	struct irq_vector *msix_vec;    /* msix.n of them */
 	bool msix_on;
-	/* MSI: one eventfd and route per vector the capability offers */
+	/* MSI: one vector per vector the capability offers */
 	struct msi msi;
-	int msi_efd[MSI_MAX_VECTORS];
-	uint32_t msi_gsi[MSI_MAX_VECTORS];
-	bool msi_live[MSI_MAX_VECTORS];
+	struct irq_vector msi_vec[MSI_MAX_VECTORS];
 	unsigned msi_nvec;              /* vectors vfio-pci has enabled, 0: off */
 	/* The host asking for the device back (REQ) and device errors (ERR) */
 	int req_efd, err_efd;
@@ -107,17 +104,18 @@ void vfio_rom_init(struct vfio_pci *v);
 void vfio_bars_cleanup(struct vfio_pci *v);
 
 /* vfio/interrupts.c */
+/* Every fd -1, before anything can fail (cleanup is then safe). */
+void vfio_irqs_prepare(struct vfio_pci *v);
 int vfio_irqs_init(struct vfio_pci *v, char *err, size_t errlen);
-void vfio_msix_vector_changed(struct msix *m, unsigned vector);
 void vfio_msix_sync_pending(struct vfio_pci *v);
-void vfio_msi_changed(struct msi *m);
 void vfio_msi_sync_pending(struct vfio_pci *v);
 void vfio_irqs_cleanup(struct vfio_pci *v);
 
-/* vfio/faults.c: watch the device's request and error interrupts; either
- * one, or the device reading back all-ones, stops the guest with a message
- * (once). */
-int vfio_faults_init(struct vfio_pci *v);
+/* vfio/faults.c: watch the device's request and error interrupts where the
+ * device and host offer them (nothing to fail: unwatched is a debug line);
+ * either one, or the device reading back all-ones, stops the guest with a
+ * message (once). */
+void vfio_faults_init(struct vfio_pci *v);
 void vfio_faults_cleanup(struct vfio_pci *v);
 void vfio_device_gone(struct vfio_pci *v, const char *why);
 

@@ -4,7 +4,9 @@
  * device model or passthrough device has programmed. */
 #include <errno.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 #include "irq.h"
 #include "memmap.h"
 
@@ -55,10 +57,15 @@ int irq_router_init(struct irq_router *r, int vm_fd)
 
 int irq_msi_alloc(struct irq_router *r, uint32_t *gsi)
 {
+	int ret = 0;
+
 	pthread_mutex_lock(&r->lock);
-	*gsi = r->next_gsi++;
+	if (r->next_gsi >= IRQ_MAX_ROUTES)
+		ret = -ENOSPC;
+	else
+		*gsi = r->next_gsi++;
 	pthread_mutex_unlock(&r->lock);
-	return 0;
+	return ret;
 }
 
 static struct kvm_irq_routing_entry *find_msi(struct irq_router *r, uint32_t gsi)
@@ -128,4 +135,57 @@ int irqfd_assign(int vm_fd, int efd, uint32_t gsi, bool assign)
 			       .flags = assign ? 0 : KVM_IRQFD_FLAG_DEASSIGN };
 
 	return ioctl(vm_fd, KVM_IRQFD, &f) < 0 ? -errno : 0;
+}
+
+int irq_vector_init(struct irq_router *r, struct irq_vector *v)
+{
+	int ret;
+
+	v->live = false;
+	v->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (v->efd < 0)
+		return -errno;
+	ret = irq_msi_alloc(r, &v->gsi);
+	if (ret) {
+		close(v->efd);
+		v->efd = -1;
+	}
+	return ret;
+}
+
+int irq_vector_set_live(int vm_fd, struct irq_vector *v, bool live)
+{
+	int ret;
+
+	if (v->efd < 0 || live == v->live)
+		return 0;
+	ret = irqfd_assign(vm_fd, v->efd, v->gsi, live);
+	if (!ret)
+		v->live = live;
+	return ret;
+}
+
+bool irq_vector_take_signal(struct irq_vector *v)
+{
+	uint64_t cnt;
+
+	return v->efd >= 0 && !v->live && read(v->efd, &cnt, sizeof(cnt)) == sizeof(cnt);
+}
+
+int irq_vector_signal(struct irq_vector *v)
+{
+	uint64_t one = 1;
+
+	return write(v->efd, &one, sizeof(one)) == sizeof(one) ? 0 : -errno;
+}
+
+void irq_vector_release(int vm_fd, struct irq_vector *v)
+{
+	if (v->efd < 0)
+		return;
+	if (v->live)
+		irqfd_assign(vm_fd, v->efd, v->gsi, false);
+	close(v->efd);
+	v->efd = -1;
+	v->live = false;
 }

@@ -18,8 +18,19 @@ struct irq_router {
 	uint32_t next_gsi;
 };
 
+/* One MSI or MSI-X vector delivered by irqfd: the eventfd the device (or
+ * device model) signals, the GSI whose MSI route says where it goes, and
+ * whether the irqfd is attached. Detached, signals wait in the eventfd's
+ * counter: that is how a masked vector keeps its pending interrupt. */
+struct irq_vector {
+	int efd;                /* -1: not set up */
+	uint32_t gsi;
+	bool live;              /* irqfd attached */
+};
+
 int irq_router_init(struct irq_router *r, int vm_fd);
-/* Allocate a GSI for an MSI; it routes nowhere until irq_msi_set(). */
+/* Allocate a GSI for an MSI; it routes nowhere until irq_msi_set().
+ * Returns 0, or -ENOSPC when the routing table has no GSI left. */
 int irq_msi_alloc(struct irq_router *r, uint32_t *gsi);
 /* Point the GSI at an MSI address/data pair; an address outside the
  * 0xfee00000 window is refused with -EINVAL and leaves no route. */
@@ -27,5 +38,19 @@ int irq_msi_set(struct irq_router *r, uint32_t gsi, uint64_t addr, uint32_t data
 int irq_msi_clear(struct irq_router *r, uint32_t gsi);
 int irq_line(int vm_fd, uint32_t gsi, int level);
 int irqfd_assign(int vm_fd, int efd, uint32_t gsi, bool assign);
+
+/* A vector's eventfd and GSI; detached. Returns 0 or -errno (the vector
+ * is left with efd -1). */
+int irq_vector_init(struct irq_router *r, struct irq_vector *v);
+/* Attach (live) or detach its irqfd; returns 0 or -errno. */
+int irq_vector_set_live(int vm_fd, struct irq_vector *v, bool live);
+/* A detached vector's waiting signals, taken out of its eventfd: whether
+ * there were any. */
+bool irq_vector_take_signal(struct irq_vector *v);
+/* Signal it from conduit (a device model's interrupt, or a pending one
+ * relayed). Returns 0 or -errno. */
+int irq_vector_signal(struct irq_vector *v);
+/* Detach and close (safe on a vector never set up). */
+void irq_vector_release(int vm_fd, struct irq_vector *v);
 
 #endif

@@ -371,8 +371,8 @@ static void step(struct fuzz_in *in, struct vfio_pci *v)
 		break;
 	case 6: {       /* the device raises an interrupt */
 		uint64_t one = 1;
-		int fd = b & 1 ? (v->msix.n ? v->vec_efd[fuzz_u16(in) % v->msix.n] : -1) :
-			 v->msi_efd[fuzz_u8(in) % MSI_MAX_VECTORS];
+		int fd = b & 1 ? (v->msix.n ? v->msix_vec[fuzz_u16(in) % v->msix.n].efd : -1) :
+			 v->msi_vec[fuzz_u8(in) % MSI_MAX_VECTORS].efd;
 
 		if (fd >= 0 && write(fd, &one, sizeof(one)) != sizeof(one))
 			abort();

@@ -30,5 +30,6 @@ Suite *vcpu_state_suite(void);
 Suite *vm_suite(void);
 Suite *dma_suite(void);
 Suite *memslot_suite(void);
+Suite *irq_suite(void);
 
 #endif

@@ -342,10 +342,12 @@ static void rig_up(uint64_t cfg_size, uint64_t rom_size)
 	ck_assert_int_eq(R.v->fd, fake_fd);
 	ck_assert_int_eq(R.d->slot, 1);
 	ck_assert_ptr_eq(R.bus.slot[1], R.d);
-	/* Instead of vfio_msix_vector_changed (VFIO and KVM ioctls). */
-	ck_assert_ptr_eq(R.v->msix.vector_changed, vfio_msix_vector_changed);
+	/* Instead of interrupts.c's own (VFIO and KVM ioctls). */
+	ck_assert_ptr_nonnull(R.v->msix.vector_changed);
+	ck_assert_ptr_eq(R.v->msix.opaque, R.v);
 	R.v->msix.vector_changed = count_changed;
-	ck_assert_ptr_eq(R.v->msi.changed, vfio_msi_changed);
+	ck_assert_ptr_nonnull(R.v->msi.changed);
+	ck_assert_ptr_eq(R.v->msi.opaque, R.v);
 	R.v->msi.changed = count_msi_changed;
 	R.msi_changed = 0;
 	memset(R.changed, 0, sizeof(R.changed));
@@ -1050,8 +1052,8 @@ START_TEST(bar_data_path)
 	ck_assert_uint_eq(R.v->stats.msix_table_writes, 7);
 	ck_assert_uint_eq(R.v->stats.msix_accesses, 16);
 	/* A masked vector's eventfd holding a signal shows as pending. */
-	ck_assert(!R.v->vec_live[2]);
-	ck_assert_int_eq(write(R.v->vec_efd[2], &(uint64_t){ 1 }, 8), 8);
+	ck_assert(!R.v->msix_vec[2].live);
+	ck_assert_int_eq(write(R.v->msix_vec[2].efd, &(uint64_t){ 1 }, 8), 8);
 	ck_assert_uint_eq(io_bus_read(&R.vm->mmio, BAR_GPA + PBA, 8), 1U << 2);
 	ck_assert_uint_eq(io_bus_read(&R.vm->mmio, BAR_GPA + PBA, 4), 1U << 2);
 	/* After the PBA: the device. */
