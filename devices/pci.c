@@ -35,11 +35,11 @@ void pci_device_init(struct pci_device *d, const char *name, uint16_t vendor,
 	d->name = name;
 	put(d->cfg + PCI_VENDOR_ID, 2, vendor);
 	put(d->cfg + PCI_DEVICE_ID, 2, device);
-	d->cfg[PCI_REVISION] = revision;
+	d->cfg[PCI_REVISION_ID] = revision;
 	put(d->cfg + PCI_CLASS_PROG, 3, class_code);
-	put(d->wmask + PCI_COMMAND, 2, PCI_CMD_IO | PCI_CMD_MEM | PCI_CMD_MASTER |
-	    PCI_CMD_INTX_OFF);
-	d->wmask[PCI_INT_LINE] = 0xff;
+	put(d->wmask + PCI_COMMAND, 2, PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
+	    PCI_COMMAND_INTX_DISABLE);
+	d->wmask[PCI_INTERRUPT_LINE] = 0xff;
 	d->next_cap = 0x40;
 }
 
@@ -47,13 +47,13 @@ void pci_device_set_bar(struct pci_device *d, int bar, uint64_t size,
 			uint32_t flags, io_read_fn rd, io_write_fn wr, void *opaque)
 {
 	struct pci_bar *b = &d->bar[bar];
-	unsigned off = PCI_BAR0 + 4 * bar;
+	unsigned off = PCI_BASE_ADDRESS_0 + 4 * bar;
 	uint64_t mask = ~(size - 1);
 
 	b->size = size;
-	b->io = flags & PCI_BAR_IO;
-	b->is64 = flags & PCI_BAR_MEM64;
-	b->prefetch = flags & PCI_BAR_PREFETCH;
+	b->io = flags & PCI_BASE_ADDRESS_SPACE_IO;
+	b->is64 = flags & PCI_BASE_ADDRESS_MEM_TYPE_64;
+	b->prefetch = flags & PCI_BASE_ADDRESS_MEM_PREFETCH;
 	b->read = rd;
 	b->write = wr;
 	b->opaque = opaque;
@@ -71,14 +71,14 @@ unsigned pci_add_cap(struct pci_device *d, uint8_t id, unsigned len)
 		return 0;
 	d->cfg[off] = id;
 	d->cfg[off + 1] = 0;
-	if (!d->cfg[PCI_CAP_PTR]) {
-		d->cfg[PCI_CAP_PTR] = (uint8_t)off;
+	if (!d->cfg[PCI_CAPABILITY_LIST]) {
+		d->cfg[PCI_CAPABILITY_LIST] = (uint8_t)off;
 	} else {
-		for (p = d->cfg[PCI_CAP_PTR]; d->cfg[p + 1]; p = d->cfg[p + 1])
+		for (p = d->cfg[PCI_CAPABILITY_LIST]; d->cfg[p + 1]; p = d->cfg[p + 1])
 			;
 		d->cfg[p + 1] = (uint8_t)off;
 	}
-	d->cfg[PCI_STATUS] |= PCI_STATUS_CAPS;
+	d->cfg[PCI_STATUS] |= PCI_STATUS_CAP_LIST;
 	d->next_cap = (uint8_t)((off + len + 3) & ~3U);
 	return off;
 }
@@ -89,13 +89,13 @@ uint64_t pci_bar_address(const struct pci_device *d, int bar)
 	uint64_t lo;
 
 	if (bar == PCI_ROM_BAR)
-		return get(d->cfg + PCI_ROM, 4) & ~0x7ffULL;
-	lo = get(d->cfg + PCI_BAR0 + 4 * bar, 4);
+		return get(d->cfg + PCI_ROM_ADDRESS, 4) & ~0x7ffULL;
+	lo = get(d->cfg + PCI_BASE_ADDRESS_0 + 4 * bar, 4);
 	if (b->io)
 		return lo & ~0x3ULL;
 	lo &= ~0xfULL;
 	if (b->is64)
-		lo |= (uint64_t)get(d->cfg + PCI_BAR0 + 4 * bar + 4, 4) << 32;
+		lo |= (uint64_t)get(d->cfg + PCI_BASE_ADDRESS_0 + 4 * bar + 4, 4) << 32;
 	return lo;
 }
 
@@ -109,7 +109,7 @@ void pci_device_set_rom(struct pci_device *d, uint64_t size, io_read_fn rd,
 	b->read = rd;
 	b->write = wr;
 	b->opaque = opaque;
-	put(d->wmask + PCI_ROM, 4, mask);
+	put(d->wmask + PCI_ROM_ADDRESS, 4, mask);
 }
 
 static bool reserved(const struct pci_bus *bus, uint64_t addr, uint64_t end)
@@ -133,9 +133,9 @@ static bool bar_decodes(const struct pci_device *d, int i, uint64_t addr)
 	uint16_t cmd = (uint16_t)get(d->cfg + PCI_COMMAND, 2);
 	uint64_t end = addr + b->size;
 
-	if (!(cmd & (b->io ? PCI_CMD_IO : PCI_CMD_MEM)))
+	if (!(cmd & (b->io ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY)))
 		return false;
-	if (i == PCI_ROM_BAR && !(d->cfg[PCI_ROM] & 1))
+	if (i == PCI_ROM_BAR && !(d->cfg[PCI_ROM_ADDRESS] & 1))
 		return false;
 	if (addr == 0 || end < addr)
 		return false;
@@ -233,8 +233,8 @@ static bool decode_write(unsigned off, unsigned size)
 	unsigned end = off + size;
 
 	return (off < PCI_COMMAND + 2 && end > PCI_COMMAND) ||
-	       (off < PCI_BAR0 + 24 && end > PCI_BAR0) ||
-	       (off < PCI_ROM + 4 && end > PCI_ROM);
+	       (off < PCI_BASE_ADDRESS_0 + 24 && end > PCI_BASE_ADDRESS_0) ||
+	       (off < PCI_ROM_ADDRESS + 4 && end > PCI_ROM_ADDRESS);
 }
 
 uint32_t pci_guest_cfg_read(struct pci_device *d, unsigned off, unsigned size)
@@ -396,7 +396,7 @@ static uint64_t *window(struct pci_bus *bus, const struct pci_bar *b,
 
 static void write_bar(struct pci_device *d, int i, uint64_t addr)
 {
-	unsigned off = PCI_BAR0 + 4 * i;
+	unsigned off = PCI_BASE_ADDRESS_0 + 4 * i;
 
 	put(d->cfg + off, 4, (uint32_t)addr | (get(d->cfg + off, 4) & (d->bar[i].io ? 0x3 : 0xf)));
 	if (d->bar[i].is64)

@@ -6,36 +6,12 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <linux/pci_regs.h>
 #include "../vmm/io_bus.h"
 
 #define PCI_CFG_SIZE      4096
 #define PCI_MAX_SLOTS     32
-#define PCI_NUM_BARS      6
-
-#define PCI_VENDOR_ID     0x00
-#define PCI_DEVICE_ID     0x02
-#define PCI_COMMAND       0x04
-#define  PCI_CMD_IO       0x0001
-#define  PCI_CMD_MEM      0x0002
-#define  PCI_CMD_MASTER   0x0004
-#define  PCI_CMD_INTX_OFF 0x0400
-#define PCI_STATUS        0x06
-#define  PCI_STATUS_INTX  0x0008
-#define  PCI_STATUS_CAPS  0x0010
-#define PCI_REVISION      0x08
-#define PCI_CLASS_PROG    0x09
-#define PCI_HEADER_TYPE   0x0e
-#define PCI_BAR0          0x10
-#define PCI_SUBSYS_VENDOR 0x2c
-#define PCI_SUBSYS_ID     0x2e
-#define PCI_ROM           0x30
-#define PCI_CAP_PTR       0x34
-#define PCI_INT_LINE      0x3c
-#define PCI_INT_PIN       0x3d
-
-#define PCI_BAR_IO        0x1
-#define PCI_BAR_MEM64     0x4
-#define PCI_BAR_PREFETCH  0x8
+#define PCI_NUM_BARS      PCI_STD_NUM_BARS
 
 /* Port 0xcf9 beside mechanism #1: writing 0x06 resets the machine (the
  * FADT's reset register points here). */

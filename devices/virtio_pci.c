@@ -17,14 +17,13 @@
 
 #define VIRTIO_PCI_VENDOR 0x1af4
 #define VIRTIO_PCI_DEVICE_BASE 0x1040
-#define PCI_CAP_VENDOR 0x09
 
 enum { CAP_COMMON = 1, CAP_NOTIFY = 2, CAP_ISR = 3, CAP_DEVICE = 4 };
 
 static void add_virtio_cap(struct pci_device *d, uint8_t type, uint32_t off,
 			   uint32_t len, bool notify)
 {
-	unsigned c = pci_add_cap(d, PCI_CAP_VENDOR, notify ? 20 : 16);
+	unsigned c = pci_add_cap(d, PCI_CAP_ID_VNDR, notify ? 20 : 16);
 
 	if (!c)
 		return;
@@ -50,15 +49,15 @@ static void set_intx(struct virtio_pci *vp, bool level)
 	if (vp->vm)
 		irq_line(vp->vm->vm_fd, pci_intx_gsi((unsigned)vp->pci.slot, 0), level);
 	if (level)
-		vp->pci.cfg[PCI_STATUS] |= PCI_STATUS_INTX;
+		vp->pci.cfg[PCI_STATUS] |= PCI_STATUS_INTERRUPT;
 	else
-		vp->pci.cfg[PCI_STATUS] &= ~PCI_STATUS_INTX;
+		vp->pci.cfg[PCI_STATUS] &= ~PCI_STATUS_INTERRUPT;
 }
 
 static void signal_vector(struct virtio_pci *vp, uint16_t vec)
 {
 	if (!msix_enabled(&vp->msix)) {
-		if (!(vp->pci.cfg[PCI_COMMAND + 1] & (PCI_CMD_INTX_OFF >> 8)))
+		if (!(vp->pci.cfg[PCI_COMMAND + 1] & (PCI_COMMAND_INTX_DISABLE >> 8)))
 			set_intx(vp, true);
 		return;
 	}
@@ -366,10 +365,10 @@ int virtio_pci_init(struct virtio_pci *vp, struct vm *vm,
 		vp->notify_efd[q] = -1;
 	pci_device_init(d, ops->name, VIRTIO_PCI_VENDOR,
 			VIRTIO_PCI_DEVICE_BASE + ops->device_id, 0x078000, 1);
-	d->cfg[PCI_SUBSYS_VENDOR] = VIRTIO_PCI_VENDOR & 0xff;
-	d->cfg[PCI_SUBSYS_VENDOR + 1] = VIRTIO_PCI_VENDOR >> 8;
-	d->cfg[PCI_SUBSYS_ID] = (uint8_t)ops->device_id;
-	d->cfg[PCI_INT_PIN] = 1;
+	d->cfg[PCI_SUBSYSTEM_VENDOR_ID] = VIRTIO_PCI_VENDOR & 0xff;
+	d->cfg[PCI_SUBSYSTEM_VENDOR_ID + 1] = VIRTIO_PCI_VENDOR >> 8;
+	d->cfg[PCI_SUBSYSTEM_ID] = (uint8_t)ops->device_id;
+	d->cfg[PCI_INTERRUPT_PIN] = 1;
 	d->opaque = vp;
 	d->ops = &virtio_pci_ops;
 	pci_device_set_bar(d, 0, VIRTIO_BAR_SIZE, 0, virtio_pci_bar_read,
@@ -422,7 +421,7 @@ int virtio_pci_plug(struct virtio_pci *vp, struct pci_bus *bus)
 	slot = pci_bus_add(bus, &vp->pci);
 	if (slot < 0)
 		return -1;
-	vp->pci.cfg[PCI_INT_LINE] = (uint8_t)pci_intx_gsi((unsigned)slot, 0);
+	vp->pci.cfg[PCI_INTERRUPT_LINE] = (uint8_t)pci_intx_gsi((unsigned)slot, 0);
 	return 0;
 }
 

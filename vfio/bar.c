@@ -191,10 +191,10 @@ int vfio_bars_init(struct vfio_pci *v, char *err, size_t errlen)
 			free(ri);
 			return -1;
 		}
-		if (pread(v->fd, &raw, 4, (off_t)(v->cfg_off + PCI_BAR0 + 4 * i)) != 4)
+		if (pread(v->fd, &raw, 4, (off_t)(v->cfg_off + PCI_BASE_ADDRESS_0 + 4 * i)) != 4)
 			raw = 0;
-		b->io = raw & PCI_BAR_IO;
-		flags = b->io ? PCI_BAR_IO : raw & (PCI_BAR_MEM64 | PCI_BAR_PREFETCH);
+		b->io = raw & PCI_BASE_ADDRESS_SPACE_IO;
+		flags = b->io ? PCI_BASE_ADDRESS_SPACE_IO : raw & (PCI_BASE_ADDRESS_MEM_TYPE_64 | PCI_BASE_ADDRESS_MEM_PREFETCH);
 		b->size = ri->size < 16 && !b->io ? 16 : ri->size;
 		b->region_off = ri->offset;
 		if (!b->io && (ri->flags & VFIO_REGION_INFO_FLAG_MMAP)) {
@@ -207,10 +207,10 @@ int vfio_bars_init(struct vfio_pci *v, char *err, size_t errlen)
 		}
 		pci_device_set_bar(&v->pci, i, b->size, flags, bar_read, bar_write, b);
 		pr_info("%s: BAR%d %s%s size 0x%llx, %d mmap'd area(s)", v->bdf, i,
-			b->io ? "I/O" : "memory", flags & PCI_BAR_MEM64 ? " 64-bit" : "",
+			b->io ? "I/O" : "memory", flags & PCI_BASE_ADDRESS_MEM_TYPE_64 ? " 64-bit" : "",
 			(unsigned long long)b->size, b->n_areas);
 		free(ri);
-		if (flags & PCI_BAR_MEM64)
+		if (flags & PCI_BASE_ADDRESS_MEM_TYPE_64)
 			i++;
 	}
 	return 0;

@@ -269,7 +269,7 @@ static int vectors_init(struct vfio_pci *v, struct irq_vector *vec, unsigned n)
 static int init_intx(struct vfio_pci *v)
 {
 	struct vfio_irq_info ii = { .argsz = sizeof(ii), .index = VFIO_PCI_INTX_IRQ_INDEX };
-	uint8_t pin = v->pci.cfg[PCI_INT_PIN];
+	uint8_t pin = v->pci.cfg[PCI_INTERRUPT_PIN];
 
 	v->intx_efd = v->intx_resample = -1;
 	if (!pin || pin > 4 || ioctl(v->fd, VFIO_DEVICE_GET_IRQ_INFO, &ii) < 0 || !ii.count)
@@ -279,7 +279,7 @@ static int init_intx(struct vfio_pci *v)
 	if (v->intx_efd < 0 || v->intx_resample < 0)
 		return -errno;
 	v->intx_gsi = pci_intx_gsi((unsigned)v->pci.slot, pin - 1U);
-	v->pci.cfg[PCI_INT_LINE] = (uint8_t)v->intx_gsi;
+	v->pci.cfg[PCI_INTERRUPT_LINE] = (uint8_t)v->intx_gsi;
 	return intx_enable(v, true);
 }
 

@@ -13,8 +13,6 @@
 #include "../vmm/log.h"
 #include "vfio_pci.h"
 
-#define PCI_CAP_ID_MSI  0x05
-#define PCI_CAP_ID_MSIX 0x11
 
 static void emulate(struct vfio_pci *v, unsigned off, unsigned len)
 {
@@ -39,9 +37,9 @@ static void dev_write(struct vfio_pci *v, unsigned off, unsigned size, uint32_t 
 /* Find a standard capability by walking the device's list (bounded). */
 static unsigned find_cap(const uint8_t *cfg, uint8_t id)
 {
-	unsigned p = cfg[PCI_CAP_PTR] & ~3U, steps = 0;
+	unsigned p = cfg[PCI_CAPABILITY_LIST] & ~3U, steps = 0;
 
-	if (!(cfg[PCI_STATUS] & PCI_STATUS_CAPS))
+	if (!(cfg[PCI_STATUS] & PCI_STATUS_CAP_LIST))
 		return 0;
 	while (p >= 0x40 && p < 0x100 && steps++ < 48) {
 		if (cfg[p] == id)
@@ -57,11 +55,11 @@ static unsigned find_cap(const uint8_t *cfg, uint8_t id)
 static void hide_cap(struct vfio_pci *v, unsigned cap)
 {
 	uint8_t *cfg = v->pci.cfg;
-	unsigned p = PCI_CAP_PTR, steps = 0;
+	unsigned p = PCI_CAPABILITY_LIST, steps = 0;
 
 	while (steps++ < 48) {
-		unsigned next = (p == PCI_CAP_PTR ? cfg[p] : cfg[p + 1]) & ~3U;
-		unsigned ptr = p == PCI_CAP_PTR ? p : p + 1;
+		unsigned next = (p == PCI_CAPABILITY_LIST ? cfg[p] : cfg[p + 1]) & ~3U;
+		unsigned ptr = p == PCI_CAPABILITY_LIST ? p : p + 1;
 
 		if (next < 0x40 || next >= 0x100)
 			return;
@@ -98,14 +96,14 @@ int vfio_config_init(struct vfio_pci *v, char *err, size_t errlen)
 	/* Multi-function bit off: the guest sees a single function. */
 	cfg[PCI_HEADER_TYPE] &= 0x7f;
 	emulate(v, PCI_HEADER_TYPE, 1);
-	emulate(v, PCI_BAR0, 24);
-	emulate(v, PCI_ROM, 4);
-	emulate(v, PCI_INT_LINE, 1);
-	memset(cfg + PCI_BAR0, 0, 24);
-	memset(cfg + PCI_ROM, 0, 4);
-	v->pci.wmask[PCI_INT_LINE] = 0xff;
-	v->pci.wmask[PCI_COMMAND] = PCI_CMD_IO | PCI_CMD_MEM | PCI_CMD_MASTER;
-	v->pci.wmask[PCI_COMMAND + 1] = PCI_CMD_INTX_OFF >> 8;
+	emulate(v, PCI_BASE_ADDRESS_0, 24);
+	emulate(v, PCI_ROM_ADDRESS, 4);
+	emulate(v, PCI_INTERRUPT_LINE, 1);
+	memset(cfg + PCI_BASE_ADDRESS_0, 0, 24);
+	memset(cfg + PCI_ROM_ADDRESS, 0, 4);
+	v->pci.wmask[PCI_INTERRUPT_LINE] = 0xff;
+	v->pci.wmask[PCI_COMMAND] = PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+	v->pci.wmask[PCI_COMMAND + 1] = PCI_COMMAND_INTX_DISABLE >> 8;
 
 	msix = find_cap(cfg, PCI_CAP_ID_MSIX);
 	msi = find_cap(cfg, PCI_CAP_ID_MSI);

@@ -107,19 +107,19 @@ static void bus_up(void)
 	bus.reset_request = reset_request;
 
 	pci_device_init(&dev_a, "a", 0x1234, 0x5678, 0x020000, 1);
-	pci_device_set_bar(&dev_a, 0, 32, PCI_BAR_IO, bar_rd, bar_wr, &dev_a.bar[0]);
+	pci_device_set_bar(&dev_a, 0, 32, PCI_BASE_ADDRESS_SPACE_IO, bar_rd, bar_wr, &dev_a.bar[0]);
 	pci_device_set_bar(&dev_a, 1, 4096, 0, table_rd, table_wr, &dev_a.bar[1]);
-	pci_device_set_bar(&dev_a, 2, 1 << 20, PCI_BAR_MEM64 | PCI_BAR_PREFETCH,
+	pci_device_set_bar(&dev_a, 2, 1 << 20, PCI_BASE_ADDRESS_MEM_TYPE_64 | PCI_BASE_ADDRESS_MEM_PREFETCH,
 			   bar_rd, bar_wr, &dev_a.bar[2]);
 	pci_device_set_bar(&dev_a, 5, 16, 0, bar_rd, bar_wr, &dev_a.bar[5]);
-	dev_a.cfg[PCI_INT_PIN] = 1;
+	dev_a.cfg[PCI_INTERRUPT_PIN] = 1;
 	if (!pci_add_cap(&dev_a, 0x09, 8) || msix_init(&msix_a, &dev_a, 4, 1, 0, 0x800))
 		abort();
 	msix_a.vector_changed = msix_changed;
 	dev_a.ops = &a_ops;
 
 	pci_device_init(&dev_b, "b", 0x1af4, 0x1000, 0x010000, 0);
-	pci_device_set_bar(&dev_b, 0, 1ULL << 32, PCI_BAR_MEM64, bar_rd, bar_wr,
+	pci_device_set_bar(&dev_b, 0, 1ULL << 32, PCI_BASE_ADDRESS_MEM_TYPE_64, bar_rd, bar_wr,
 			   &dev_b.bar[0]);
 	dev_b.ops = &b_ops;
 	if (pci_bus_add(&bus, &dev_a) != 1 || pci_bus_add(&bus, &dev_b) != 2 ||
@@ -292,7 +292,7 @@ static void step(struct fuzz_in *in)
 	}
 	case 8:         /* BAR sizing: all ones, read back, restore */
 		io_bus_write(&pio, 0xcf8, 4, 0x80000000U | ((b & 1) + 1) << 11 |
-			     (PCI_BAR0 + 4 * ((b >> 1) % 6)));
+			     (PCI_BASE_ADDRESS_0 + 4 * ((b >> 1) % 6)));
 		io_bus_write(&pio, 0xcfc, 4, 0xffffffff);
 		(void)io_bus_read(&pio, 0xcfc, 4);
 		io_bus_write(&pio, 0xcfc, 4, fuzz_u32(in));

@@ -240,7 +240,7 @@ static void check_read(struct vfio_pci *v, unsigned off, unsigned size, uint32_t
 	}
 	if (none_emulated(v, off, size))
 		FUZZ_ASSERT(got == file_cfg(off, size));
-	if (off >= PCI_BAR0 && off < PCI_BAR0 + 24)
+	if (off >= PCI_BASE_ADDRESS_0 && off < PCI_BASE_ADDRESS_0 + 24)
 		FUZZ_ASSERT(!memcmp(&got, v->pci.cfg + off, size));
 }
 
@@ -273,9 +273,9 @@ static void check_mappings(const struct vfio_pci *v)
 		FUZZ_ASSERT(b->addr == pci_bar_address(d, i) && !(b->addr & (b->size - 1)));
 		FUZZ_ASSERT(b->io || !gpa_overlaps_ram(&vm.mem, b->addr, b->size));
 	}
-	memcpy(&rom, d->cfg + PCI_ROM, 4);
+	memcpy(&rom, d->cfg + PCI_ROM_ADDRESS, 4);
 	if (d->bar[PCI_ROM_BAR].mapped)
-		FUZZ_ASSERT((rom & 1) && (d->cfg[PCI_COMMAND] & PCI_CMD_MEM) &&
+		FUZZ_ASSERT((rom & 1) && (d->cfg[PCI_COMMAND] & PCI_COMMAND_MEMORY) &&
 			    d->bar[PCI_ROM_BAR].addr == (rom & ~0x7ffU));
 }
 
@@ -379,8 +379,8 @@ static void step(struct fuzz_in *in, struct vfio_pci *v)
 		break;
 	}
 	case 7:         /* firmware: decode on, BARs where pci_bus_add put them */
-		pci_guest_cfg_write(d, PCI_COMMAND, 2, PCI_CMD_IO | PCI_CMD_MEM | PCI_CMD_MASTER);
-		pci_guest_cfg_write(d, PCI_ROM, 4, (uint32_t)(0xc8000000U | (b & 1)));
+		pci_guest_cfg_write(d, PCI_COMMAND, 2, PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+		pci_guest_cfg_write(d, PCI_ROM_ADDRESS, 4, (uint32_t)(0xc8000000U | (b & 1)));
 		break;
 	}
 }

@@ -302,7 +302,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	machine_up();
 	/* Firmware's part: memory decoding and bus mastering on. */
 	if (fuzz_u8(&in) & 1)
-		pci_guest_cfg_write(&vc.vp.pci, PCI_COMMAND, 2, PCI_CMD_MEM | PCI_CMD_MASTER);
+		pci_guest_cfg_write(&vc.vp.pci, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	while (fuzz_more(&in) && ops++ < 256) {
 		step(&in);
 		check();

@@ -53,7 +53,7 @@ START_TEST(capability_layout)
 
 	ck_assert_uint_eq(m.cap, 0x40);
 	ck_assert_uint_eq(m.n, NVEC);
-	ck_assert_uint_eq(pci_cfg_read(&dev, PCI_CAP_PTR, 1), 0x40);
+	ck_assert_uint_eq(pci_cfg_read(&dev, PCI_CAPABILITY_LIST, 1), 0x40);
 	ck_assert_uint_eq(pci_cfg_read(&dev, 0x40, 4), 0x00030011);
 	ck_assert_uint_eq(pci_cfg_read(&dev, 0x44, 4), 0x2002);
 	ck_assert_uint_eq(pci_cfg_read(&dev, 0x48, 4), 0x3002);
@@ -173,7 +173,7 @@ START_TEST(vector_changed_calls)
 	ck_assert_int_eq(changes, 2 + NVEC);
 	ck_assert_int_eq(last_vector, NVEC - 1);
 	/* Config writes elsewhere reach the hook but change no vector. */
-	pci_guest_cfg_write(&dev, PCI_INT_LINE, 1, 5);
+	pci_guest_cfg_write(&dev, PCI_INTERRUPT_LINE, 1, 5);
 	pci_guest_cfg_write(&dev, m.cap + 4, 4, 0);
 	pci_guest_cfg_write(&dev, m.cap, 2, 0);
 	ck_assert_int_eq(config_writes, 4);

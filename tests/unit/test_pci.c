@@ -55,23 +55,23 @@ START_TEST(identity_read_only)
 	pci_device_init(d, "test", 0x1234, 0x5678, 0x010802, 3);
 	ck_assert_uint_eq(pci_cfg_read(d, PCI_VENDOR_ID, 4), 0x56781234);
 	ck_assert_uint_eq(pci_cfg_read(d, PCI_DEVICE_ID, 2), 0x5678);
-	ck_assert_uint_eq(pci_cfg_read(d, PCI_REVISION, 4), 0x01080203);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_REVISION_ID, 4), 0x01080203);
 	ck_assert_uint_eq(pci_cfg_read(d, PCI_HEADER_TYPE, 1), 0);
-	ck_assert_uint_eq(pci_cfg_read(d, PCI_CAP_PTR, 1), 0);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_CAPABILITY_LIST, 1), 0);
 	ck_assert_uint_eq(pci_cfg_read(d, PCI_STATUS, 2), 0);
 
 	pci_cfg_write(d, PCI_VENDOR_ID, 4, 0xffffffff);
-	pci_cfg_write(d, PCI_REVISION, 4, 0);
+	pci_cfg_write(d, PCI_REVISION_ID, 4, 0);
 	pci_cfg_write(d, PCI_CLASS_PROG + 1, 1, 0x77);
 	pci_cfg_write(d, PCI_STATUS, 2, 0xffff);
-	pci_cfg_write(d, PCI_INT_PIN, 1, 4);
+	pci_cfg_write(d, PCI_INTERRUPT_PIN, 1, 4);
 	ck_assert_uint_eq(pci_cfg_read(d, PCI_VENDOR_ID, 4), 0x56781234);
-	ck_assert_uint_eq(pci_cfg_read(d, PCI_REVISION, 4), 0x01080203);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_REVISION_ID, 4), 0x01080203);
 	ck_assert_uint_eq(pci_cfg_read(d, PCI_STATUS, 2), 0);
-	ck_assert_uint_eq(pci_cfg_read(d, PCI_INT_PIN, 1), 0);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_INTERRUPT_PIN, 1), 0);
 	/* The interrupt line is the one scratch field. */
-	pci_cfg_write(d, PCI_INT_LINE, 1, 0x2a);
-	ck_assert_uint_eq(pci_cfg_read(d, PCI_INT_LINE, 1), 0x2a);
+	pci_cfg_write(d, PCI_INTERRUPT_LINE, 1, 0x2a);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_INTERRUPT_LINE, 1), 0x2a);
 }
 END_TEST
 
@@ -113,8 +113,8 @@ START_TEST(bad_accesses)
 	pci_cfg_write(d, PCI_COMMAND, 8, 0x07);
 	pci_cfg_write(d, 4096, 1, 0xff);
 	ck_assert_uint_eq(pci_cfg_read(d, PCI_COMMAND, 2), 0);
-	pci_cfg_write(d, PCI_INT_LINE - 1, 2, 0xffff);
-	ck_assert_uint_eq(pci_cfg_read(d, PCI_INT_LINE, 1), 0);
+	pci_cfg_write(d, PCI_INTERRUPT_LINE - 1, 2, 0xffff);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_INTERRUPT_LINE, 1), 0);
 }
 END_TEST
 
@@ -124,21 +124,21 @@ START_TEST(bar_sizing_32)
 
 	pci_device_init(d, "test", 0x1234, 0x5678, 0, 0);
 	pci_device_set_bar(d, 0, 0x1000, 0, bar_read, bar_write, d);
-	pci_device_set_bar(d, 1, 0x100000, PCI_BAR_PREFETCH, bar_read, bar_write, d);
-	ck_assert_uint_eq(pci_cfg_read(d, PCI_BAR0, 4), 0);
-	ck_assert_uint_eq(pci_cfg_read(d, PCI_BAR0 + 4, 4), PCI_BAR_PREFETCH);
-	pci_cfg_write(d, PCI_BAR0, 4, 0xffffffff);
-	pci_cfg_write(d, PCI_BAR0 + 4, 4, 0xffffffff);
-	ck_assert_uint_eq(pci_cfg_read(d, PCI_BAR0, 4), 0xfffff000);
-	ck_assert_uint_eq(pci_cfg_read(d, PCI_BAR0 + 4, 4), 0xfff00008);
-	pci_cfg_write(d, PCI_BAR0, 4, 0x12345678);
-	ck_assert_uint_eq(pci_cfg_read(d, PCI_BAR0, 4), 0x12345000);
+	pci_device_set_bar(d, 1, 0x100000, PCI_BASE_ADDRESS_MEM_PREFETCH, bar_read, bar_write, d);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_BASE_ADDRESS_0, 4), 0);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_BASE_ADDRESS_0 + 4, 4), PCI_BASE_ADDRESS_MEM_PREFETCH);
+	pci_cfg_write(d, PCI_BASE_ADDRESS_0, 4, 0xffffffff);
+	pci_cfg_write(d, PCI_BASE_ADDRESS_0 + 4, 4, 0xffffffff);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_BASE_ADDRESS_0, 4), 0xfffff000);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_BASE_ADDRESS_0 + 4, 4), 0xfff00008);
+	pci_cfg_write(d, PCI_BASE_ADDRESS_0, 4, 0x12345678);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_BASE_ADDRESS_0, 4), 0x12345000);
 	ck_assert_uint_eq(pci_bar_address(d, 0), 0x12345000);
 	/* Unimplemented BARs stay zero. */
-	pci_cfg_write(d, PCI_BAR0 + 8, 4, 0xffffffff);
-	ck_assert_uint_eq(pci_cfg_read(d, PCI_BAR0 + 8, 4), 0);
-	pci_cfg_write(d, PCI_ROM, 4, 0xffffffff);
-	ck_assert_uint_eq(pci_cfg_read(d, PCI_ROM, 4), 0);
+	pci_cfg_write(d, PCI_BASE_ADDRESS_0 + 8, 4, 0xffffffff);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_BASE_ADDRESS_0 + 8, 4), 0);
+	pci_cfg_write(d, PCI_ROM_ADDRESS, 4, 0xffffffff);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_ROM_ADDRESS, 4), 0);
 }
 END_TEST
 
@@ -147,24 +147,24 @@ START_TEST(bar_sizing_64)
 	struct pci_device *d = &dev;
 
 	pci_device_init(d, "test", 0x1234, 0x5678, 0, 0);
-	pci_device_set_bar(d, 2, 0x4000, PCI_BAR_MEM64 | PCI_BAR_PREFETCH,
+	pci_device_set_bar(d, 2, 0x4000, PCI_BASE_ADDRESS_MEM_TYPE_64 | PCI_BASE_ADDRESS_MEM_PREFETCH,
 			   bar_read, bar_write, d);
-	ck_assert_uint_eq(pci_cfg_read(d, PCI_BAR0 + 8, 4), 0xc);
-	ck_assert_uint_eq(pci_cfg_read(d, PCI_BAR0 + 12, 4), 0);
-	pci_cfg_write(d, PCI_BAR0 + 8, 4, 0xffffffff);
-	pci_cfg_write(d, PCI_BAR0 + 12, 4, 0xffffffff);
-	ck_assert_uint_eq(pci_cfg_read(d, PCI_BAR0 + 8, 4), 0xffffc00c);
-	ck_assert_uint_eq(pci_cfg_read(d, PCI_BAR0 + 12, 4), 0xffffffff);
-	pci_cfg_write(d, PCI_BAR0 + 8, 4, 0x23450000);
-	pci_cfg_write(d, PCI_BAR0 + 12, 4, 0x1);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_BASE_ADDRESS_0 + 8, 4), 0xc);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_BASE_ADDRESS_0 + 12, 4), 0);
+	pci_cfg_write(d, PCI_BASE_ADDRESS_0 + 8, 4, 0xffffffff);
+	pci_cfg_write(d, PCI_BASE_ADDRESS_0 + 12, 4, 0xffffffff);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_BASE_ADDRESS_0 + 8, 4), 0xffffc00c);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_BASE_ADDRESS_0 + 12, 4), 0xffffffff);
+	pci_cfg_write(d, PCI_BASE_ADDRESS_0 + 8, 4, 0x23450000);
+	pci_cfg_write(d, PCI_BASE_ADDRESS_0 + 12, 4, 0x1);
 	ck_assert_uint_eq(pci_bar_address(d, 2), 0x123450000ULL);
 
 	/* An 8 GiB BAR: nothing writable in the lower half's address bits. */
-	pci_device_set_bar(d, 0, 8ULL << 30, PCI_BAR_MEM64, bar_read, bar_write, d);
-	pci_cfg_write(d, PCI_BAR0, 4, 0xffffffff);
-	pci_cfg_write(d, PCI_BAR0 + 4, 4, 0xffffffff);
-	ck_assert_uint_eq(pci_cfg_read(d, PCI_BAR0, 4), 0x4);
-	ck_assert_uint_eq(pci_cfg_read(d, PCI_BAR0 + 4, 4), 0xfffffffe);
+	pci_device_set_bar(d, 0, 8ULL << 30, PCI_BASE_ADDRESS_MEM_TYPE_64, bar_read, bar_write, d);
+	pci_cfg_write(d, PCI_BASE_ADDRESS_0, 4, 0xffffffff);
+	pci_cfg_write(d, PCI_BASE_ADDRESS_0 + 4, 4, 0xffffffff);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_BASE_ADDRESS_0, 4), 0x4);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_BASE_ADDRESS_0 + 4, 4), 0xfffffffe);
 }
 END_TEST
 
@@ -173,12 +173,12 @@ START_TEST(bar_sizing_io)
 	struct pci_device *d = &dev;
 
 	pci_device_init(d, "test", 0x1234, 0x5678, 0, 0);
-	pci_device_set_bar(d, 1, 0x20, PCI_BAR_IO, bar_read, bar_write, d);
-	ck_assert_uint_eq(pci_cfg_read(d, PCI_BAR0 + 4, 4), 0x1);
-	pci_cfg_write(d, PCI_BAR0 + 4, 4, 0xffffffff);
-	ck_assert_uint_eq(pci_cfg_read(d, PCI_BAR0 + 4, 4), 0xffffffe1);
-	pci_cfg_write(d, PCI_BAR0 + 4, 4, 0xc05f);
-	ck_assert_uint_eq(pci_cfg_read(d, PCI_BAR0 + 4, 4), 0xc041);
+	pci_device_set_bar(d, 1, 0x20, PCI_BASE_ADDRESS_SPACE_IO, bar_read, bar_write, d);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_BASE_ADDRESS_0 + 4, 4), 0x1);
+	pci_cfg_write(d, PCI_BASE_ADDRESS_0 + 4, 4, 0xffffffff);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_BASE_ADDRESS_0 + 4, 4), 0xffffffe1);
+	pci_cfg_write(d, PCI_BASE_ADDRESS_0 + 4, 4, 0xc05f);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_BASE_ADDRESS_0 + 4, 4), 0xc041);
 	ck_assert_uint_eq(pci_bar_address(d, 1), 0xc040);
 }
 END_TEST
@@ -189,8 +189,8 @@ START_TEST(capabilities)
 
 	pci_device_init(d, "test", 0x1234, 0x5678, 0, 0);
 	ck_assert_uint_eq(pci_add_cap(d, 0x11, 12), 0x40);
-	ck_assert_uint_eq(pci_cfg_read(d, PCI_STATUS, 2), PCI_STATUS_CAPS);
-	ck_assert_uint_eq(pci_cfg_read(d, PCI_CAP_PTR, 1), 0x40);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_STATUS, 2), PCI_STATUS_CAP_LIST);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_CAPABILITY_LIST, 1), 0x40);
 	ck_assert_uint_eq(pci_cfg_read(d, 0x40, 2), 0x0011);
 	/* The next one goes on the next dword and is chained. */
 	ck_assert_uint_eq(pci_add_cap(d, 0x09, 17), 0x4c);
@@ -199,14 +199,14 @@ START_TEST(capabilities)
 	ck_assert_uint_eq(pci_add_cap(d, 0x05, 8), 0x60);
 	ck_assert_uint_eq(pci_cfg_read(d, 0x4c, 2), 0x6009);
 	ck_assert_uint_eq(pci_cfg_read(d, 0x60, 2), 0x0005);
-	ck_assert_uint_eq(pci_cfg_read(d, PCI_CAP_PTR, 1), 0x40);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_CAPABILITY_LIST, 1), 0x40);
 	/* The list is read-only to the guest. */
-	pci_cfg_write(d, PCI_CAP_PTR, 1, 0x80);
+	pci_cfg_write(d, PCI_CAPABILITY_LIST, 1, 0x80);
 	pci_cfg_write(d, 0x40, 4, 0);
 	pci_cfg_write(d, PCI_STATUS, 2, 0xffff);
-	ck_assert_uint_eq(pci_cfg_read(d, PCI_CAP_PTR, 1), 0x40);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_CAPABILITY_LIST, 1), 0x40);
 	ck_assert_uint_eq(pci_cfg_read(d, 0x40, 2), 0x4c11);
-	ck_assert_uint_eq(pci_cfg_read(d, PCI_STATUS, 2), PCI_STATUS_CAPS);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_STATUS, 2), PCI_STATUS_CAP_LIST);
 	/* Too long, too short. */
 	ck_assert_uint_eq(pci_add_cap(d, 0x01, 0x100), 0);
 	ck_assert_uint_eq(pci_add_cap(d, 0x01, 1), 0);
@@ -242,12 +242,12 @@ static void bus_setup(void)
 				      MEM_PCI32_SIZE, PCI64_BASE, 64ULL << 30), 0);
 	pci_device_init(&dev, "dev", 0x1af4, 0x1041, 0x020000, 1);
 	pci_device_set_bar(&dev, 0, 0x1000, 0, bar_read, bar_write, &dev);
-	pci_device_set_bar(&dev, 1, 0x100, PCI_BAR_IO, bar_read, bar_write, &seen);
-	pci_device_set_bar(&dev, 2, 0x100000, PCI_BAR_MEM64 | PCI_BAR_PREFETCH,
+	pci_device_set_bar(&dev, 1, 0x100, PCI_BASE_ADDRESS_SPACE_IO, bar_read, bar_write, &seen);
+	pci_device_set_bar(&dev, 2, 0x100000, PCI_BASE_ADDRESS_MEM_TYPE_64 | PCI_BASE_ADDRESS_MEM_PREFETCH,
 			   bar_read, bar_write, &bus);
 	pci_device_init(&dev2, "dev2", 0x8086, 0x10d3, 0x020000, 0);
 	pci_device_set_bar(&dev2, 0, 0x10000, 0, bar_read, bar_write, &dev2);
-	pci_device_set_bar(&dev2, 1, 0x20, PCI_BAR_IO, bar_read, bar_write, &dev2);
+	pci_device_set_bar(&dev2, 1, 0x20, PCI_BASE_ADDRESS_SPACE_IO, bar_read, bar_write, &dev2);
 }
 
 static uint32_t cfg1_read(unsigned slot, unsigned reg, unsigned size)
@@ -272,9 +272,9 @@ START_TEST(mech1_host_bridge)
 	ck_assert_uint_eq(io_bus_read(&pio, 0xcf8, 4), CF8(0, 8));
 	/* The host bridge is entirely read-only. */
 	cfg1_write(0, PCI_COMMAND, 2, 0xffff);
-	cfg1_write(0, PCI_INT_LINE, 1, 0xff);
+	cfg1_write(0, PCI_INTERRUPT_LINE, 1, 0xff);
 	ck_assert_uint_eq(cfg1_read(0, PCI_COMMAND, 2), 0);
-	ck_assert_uint_eq(cfg1_read(0, PCI_INT_LINE, 1), 0);
+	ck_assert_uint_eq(cfg1_read(0, PCI_INTERRUPT_LINE, 1), 0);
 	/* Without the enable bit nothing answers. */
 	io_bus_write(&pio, 0xcf8, 4, 0);
 	ck_assert_uint_eq((uint32_t)io_bus_read(&pio, 0xcfc, 4), 0xffffffff);
@@ -304,11 +304,11 @@ START_TEST(mech1_endpoint)
 	ck_assert_uint_eq(cfg1_read(1, 0, 4), 0x10411af4);
 	ck_assert_uint_eq(cfg1_read(2, 0, 4), 0x10d38086);
 	ck_assert_uint_eq(cfg1_read(1, 0x0a, 2), 0x0200);
-	cfg1_write(1, PCI_INT_LINE, 1, 0x21);
-	ck_assert_uint_eq(dev.cfg[PCI_INT_LINE], 0x21);
-	ck_assert_uint_eq(dev2.cfg[PCI_INT_LINE], 0);
-	cfg1_write(2, PCI_COMMAND, 2, PCI_CMD_MASTER);
-	ck_assert_uint_eq(cfg1_read(2, PCI_COMMAND, 2), PCI_CMD_MASTER);
+	cfg1_write(1, PCI_INTERRUPT_LINE, 1, 0x21);
+	ck_assert_uint_eq(dev.cfg[PCI_INTERRUPT_LINE], 0x21);
+	ck_assert_uint_eq(dev2.cfg[PCI_INTERRUPT_LINE], 0);
+	cfg1_write(2, PCI_COMMAND, 2, PCI_COMMAND_MASTER);
+	ck_assert_uint_eq(cfg1_read(2, PCI_COMMAND, 2), PCI_COMMAND_MASTER);
 	ck_assert_uint_eq(cfg1_read(1, PCI_COMMAND, 2), 0);
 }
 END_TEST
@@ -328,10 +328,10 @@ START_TEST(ecam_access)
 	/* Extended config space reads as zero; an 8-byte access is refused. */
 	ck_assert_uint_eq(io_bus_read(&mmio, MEM_ECAM_START + (1 << 15) + 0x100, 4), 0);
 	ck_assert_uint_eq(io_bus_read(&mmio, MEM_ECAM_START + (1 << 15), 8), ~0ULL);
-	io_bus_write(&mmio, MEM_ECAM_START + (1 << 15) + PCI_INT_LINE, 1, 0x33);
-	ck_assert_uint_eq(dev.cfg[PCI_INT_LINE], 0x33);
-	io_bus_write(&mmio, MEM_ECAM_START + (1 << 15) + PCI_INT_LINE - 3, 4, 0x44);
-	ck_assert_uint_eq(dev.cfg[PCI_INT_LINE], 0x33);
+	io_bus_write(&mmio, MEM_ECAM_START + (1 << 15) + PCI_INTERRUPT_LINE, 1, 0x33);
+	ck_assert_uint_eq(dev.cfg[PCI_INTERRUPT_LINE], 0x33);
+	io_bus_write(&mmio, MEM_ECAM_START + (1 << 15) + PCI_INTERRUPT_LINE - 3, 4, 0x44);
+	ck_assert_uint_eq(dev.cfg[PCI_INTERRUPT_LINE], 0x33);
 }
 END_TEST
 
@@ -358,10 +358,10 @@ START_TEST(bar_assignment)
 {
 	ck_assert_int_eq(pci_bus_add(&bus, &dev), 1);
 	ck_assert_int_eq(pci_bus_add(&bus, &dev2), 2);
-	ck_assert_uint_eq(pci_cfg_read(&dev, PCI_BAR0, 4), 0xc0000000);
-	ck_assert_uint_eq(pci_cfg_read(&dev, PCI_BAR0 + 4, 4), 0x1001);
-	ck_assert_uint_eq(pci_cfg_read(&dev, PCI_BAR0 + 8, 4), 0x0000000c);
-	ck_assert_uint_eq(pci_cfg_read(&dev, PCI_BAR0 + 12, 4), 0x8);
+	ck_assert_uint_eq(pci_cfg_read(&dev, PCI_BASE_ADDRESS_0, 4), 0xc0000000);
+	ck_assert_uint_eq(pci_cfg_read(&dev, PCI_BASE_ADDRESS_0 + 4, 4), 0x1001);
+	ck_assert_uint_eq(pci_cfg_read(&dev, PCI_BASE_ADDRESS_0 + 8, 4), 0x0000000c);
+	ck_assert_uint_eq(pci_cfg_read(&dev, PCI_BASE_ADDRESS_0 + 12, 4), 0x8);
 	ck_assert_uint_eq(pci_bar_address(&dev, 2), PCI64_BASE);
 	/* dev2's 64 KiB BAR is naturally aligned after dev's 4 KiB one. */
 	ck_assert_uint_eq(pci_bar_address(&dev2, 0), 0xc0010000);
@@ -399,16 +399,16 @@ START_TEST(bar_does_not_fit)
 			 "0xc0000000-0xdfffffff (0 bytes free from 0xe0000000, and a BAR "
 			 "must be aligned to its size; the largest BAR in it is big BAR0 of 512 MiB)");
 	/* 64-bit: 64 GiB window, a 128 GiB BAR does not fit either. */
-	pci_device_set_bar(&big, 0, 128ULL << 30, PCI_BAR_MEM64, bar_read, bar_write, &big);
+	pci_device_set_bar(&big, 0, 128ULL << 30, PCI_BASE_ADDRESS_MEM_TYPE_64, bar_read, bar_write, &big);
 	err[0] = 0;
 	ck_assert_int_eq(pci_bus_assign_all(&bus, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "big: BAR0 of 128 GiB does not fit the 64-bit PCI window"));
 	/* 64 GiB is the window's size, but 64 GiB-aligned it would end beyond
 	 * the window (which starts at 32 GiB); 32 GiB fits, aligned, first. */
-	pci_device_set_bar(&big, 0, 64ULL << 30, PCI_BAR_MEM64, bar_read, bar_write, &big);
+	pci_device_set_bar(&big, 0, 64ULL << 30, PCI_BASE_ADDRESS_MEM_TYPE_64, bar_read, bar_write, &big);
 	ck_assert_int_eq(pci_bus_assign_all(&bus, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "64 GiB free from 0x800000000"));
-	pci_device_set_bar(&big, 0, 32ULL << 30, PCI_BAR_MEM64, bar_read, bar_write, &big);
+	pci_device_set_bar(&big, 0, 32ULL << 30, PCI_BASE_ADDRESS_MEM_TYPE_64, bar_read, bar_write, &big);
 	pci_device_set_bar(&dev, 2, 0, 0, NULL, NULL, NULL);
 	ck_assert_msg(pci_bus_assign_all(&bus, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_uint_eq(pci_bar_address(&big, 0), PCI64_BASE);
@@ -423,10 +423,10 @@ START_TEST(bar_largest_first)
 
 	pci_device_init(&small, "small", 0x1234, 0x2, 0, 0);
 	pci_device_set_bar(&small, 0, 0x4000, 0, bar_read, bar_write, &small);
-	pci_device_set_bar(&small, 2, 0x200000, PCI_BAR_MEM64, bar_read, bar_write, &small);
+	pci_device_set_bar(&small, 2, 0x200000, PCI_BASE_ADDRESS_MEM_TYPE_64, bar_read, bar_write, &small);
 	pci_device_init(&huge, "huge", 0x1234, 0x3, 0, 0);
 	pci_device_set_bar(&huge, 0, 0x10000000, 0, bar_read, bar_write, &huge);
-	pci_device_set_bar(&huge, 2, 16ULL << 30, PCI_BAR_MEM64 | PCI_BAR_PREFETCH,
+	pci_device_set_bar(&huge, 2, 16ULL << 30, PCI_BASE_ADDRESS_MEM_TYPE_64 | PCI_BASE_ADDRESS_MEM_PREFETCH,
 			   bar_read, bar_write, &huge);
 	ck_assert_int_eq(pci_bus_add(&bus, &small), 1);
 	ck_assert_int_eq(pci_bus_add(&bus, &dev), 2);
@@ -442,7 +442,7 @@ START_TEST(bar_largest_first)
 	ck_assert_uint_eq(pci_bar_address(&dev, 2), PCI64_BASE + (16ULL << 30) + 0x200000);
 	/* Every address is a multiple of its size; type bits survive. */
 	ck_assert_uint_eq(pci_bar_address(&dev, 2) % 0x100000, 0);
-	ck_assert_uint_eq(cfg1_read(3, PCI_BAR0 + 8, 4) & 0xf, PCI_BAR_MEM64 | PCI_BAR_PREFETCH);
+	ck_assert_uint_eq(cfg1_read(3, PCI_BASE_ADDRESS_0 + 8, 4) & 0xf, PCI_BASE_ADDRESS_MEM_TYPE_64 | PCI_BASE_ADDRESS_MEM_PREFETCH);
 	ck_assert_uint_eq(pci_bar_address(&dev, 1), 0x1000);    /* I/O */
 }
 END_TEST
@@ -467,7 +467,7 @@ START_TEST(bar_decode_mapping)
 	ck_assert_int_eq(pci_bus_add(&bus, &dev), 1);
 	ck_assert_uint_eq(io_bus_read(&mmio, 0xc0000010, 4), ~0ULL);
 
-	cfg1_write(1, PCI_COMMAND, 2, PCI_CMD_MEM);
+	cfg1_write(1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
 	ck_assert(dev.bar[0].mapped);
 	ck_assert_uint_eq(dev.bar[0].addr, 0xc0000000);
 	ck_assert_uint_eq(io_bus_read(&mmio, 0xc0000010, 4), 0xab000010);
@@ -483,18 +483,18 @@ START_TEST(bar_decode_mapping)
 	ck_assert_ptr_eq(seen.opaque, &bus);
 	ck_assert_uint_eq(io_bus_read(&pio, 0x1000, 1), ~0ULL);
 
-	cfg1_write(1, PCI_COMMAND, 2, PCI_CMD_MEM | PCI_CMD_IO);
+	cfg1_write(1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_IO);
 	ck_assert_uint_eq(io_bus_read(&pio, 0x1004, 1), 0xab000004);
 	ck_assert_ptr_eq(seen.opaque, &seen);
 
 	/* Moving the BAR moves the mapping. */
-	cfg1_write(1, PCI_BAR0, 4, 0xc0100000);
+	cfg1_write(1, PCI_BASE_ADDRESS_0, 4, 0xc0100000);
 	ck_assert_uint_eq(dev.bar[0].addr, 0xc0100000);
 	ck_assert_uint_eq(io_bus_read(&mmio, 0xc0000010, 4), ~0ULL);
 	ck_assert_uint_eq(io_bus_read(&mmio, 0xc0100020, 4), 0xab000020);
 
 	/* Disabling memory decode removes both memory BARs. */
-	cfg1_write(1, PCI_COMMAND, 2, PCI_CMD_IO);
+	cfg1_write(1, PCI_COMMAND, 2, PCI_COMMAND_IO);
 	ck_assert(!dev.bar[0].mapped);
 	ck_assert(!dev.bar[2].mapped);
 	ck_assert(dev.bar[1].mapped);
@@ -509,40 +509,40 @@ END_TEST
 START_TEST(bar_insane_addresses)
 {
 	ck_assert_int_eq(pci_bus_add(&bus, &dev), 1);
-	cfg1_write(1, PCI_COMMAND, 2, PCI_CMD_MEM | PCI_CMD_IO);
+	cfg1_write(1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_IO);
 	ck_assert(dev.bar[0].mapped);
 
 	/* Overlapping ECAM: refused by the bus, ECAM still works. */
-	cfg1_write(1, PCI_BAR0, 4, (uint32_t)MEM_ECAM_START);
+	cfg1_write(1, PCI_BASE_ADDRESS_0, 4, (uint32_t)MEM_ECAM_START);
 	ck_assert(!dev.bar[0].mapped);
 	ck_assert_uint_eq(io_bus_read(&mmio, MEM_ECAM_START, 4), 0x00081b36);
 	ck_assert_uint_eq(io_bus_read(&mmio, 0xc0000000, 4), ~0ULL);
 	/* Back to a free spot: mapped again. */
-	cfg1_write(1, PCI_BAR0, 4, 0xc0000000);
+	cfg1_write(1, PCI_BASE_ADDRESS_0, 4, 0xc0000000);
 	ck_assert(dev.bar[0].mapped);
 	ck_assert_uint_eq(io_bus_read(&mmio, 0xc0000004, 4), 0xab000004);
 
 	/* Address 0 and a 64-bit BAR sized with all-ones do not decode. */
-	cfg1_write(1, PCI_BAR0, 4, 0);
+	cfg1_write(1, PCI_BASE_ADDRESS_0, 4, 0);
 	ck_assert(!dev.bar[0].mapped);
-	cfg1_write(1, PCI_BAR0 + 8, 4, 0xffffffff);
-	cfg1_write(1, PCI_BAR0 + 12, 4, 0xffffffff);
+	cfg1_write(1, PCI_BASE_ADDRESS_0 + 8, 4, 0xffffffff);
+	cfg1_write(1, PCI_BASE_ADDRESS_0 + 12, 4, 0xffffffff);
 	ck_assert(!dev.bar[2].mapped);
 	ck_assert_int_eq(mmio.n, 1);
 	/* An I/O BAR must end below 64 KiB. */
-	cfg1_write(1, PCI_BAR0 + 4, 4, 0x1ff00);
+	cfg1_write(1, PCI_BASE_ADDRESS_0 + 4, 4, 0x1ff00);
 	ck_assert(!dev.bar[1].mapped);
-	cfg1_write(1, PCI_BAR0 + 4, 4, 0xff00);
+	cfg1_write(1, PCI_BASE_ADDRESS_0 + 4, 4, 0xff00);
 	ck_assert(dev.bar[1].mapped);
 	ck_assert_uint_eq(io_bus_read(&pio, 0xffff, 1), 0xab0000ff);
 	/* Over the config ports: refused. */
-	cfg1_write(1, PCI_BAR0 + 4, 4, 0xc00);
+	cfg1_write(1, PCI_BASE_ADDRESS_0 + 4, 4, 0xc00);
 	ck_assert(!dev.bar[1].mapped);
-	ck_assert_uint_eq(io_bus_read(&pio, 0xcf8, 4), CF8(1, PCI_BAR0 + 4));
+	ck_assert_uint_eq(io_bus_read(&pio, 0xcf8, 4), CF8(1, PCI_BASE_ADDRESS_0 + 4));
 
 	/* Unmapping everything (on exit) leaves only the bus's own ranges. */
-	cfg1_write(1, PCI_BAR0 + 4, 4, 0x1000);
-	cfg1_write(1, PCI_BAR0, 4, 0xc0000000);
+	cfg1_write(1, PCI_BASE_ADDRESS_0 + 4, 4, 0x1000);
+	cfg1_write(1, PCI_BASE_ADDRESS_0, 4, 0xc0000000);
 	ck_assert_int_eq(mmio.n, 2);
 	ck_assert_int_eq(pio.n, 3);
 	pci_bus_destroy(&bus);
@@ -591,11 +591,11 @@ START_TEST(ops_called_by_the_bus)
 	calls[0] = '\0';
 	dev.ops = &counting_ops;
 	ck_assert_int_eq(pci_bus_add(&bus, &dev), 1);
-	cfg1_write(1, PCI_BAR0, 4, 0xc0000000);
-	cfg1_write(1, PCI_COMMAND, 2, PCI_CMD_MEM);
+	cfg1_write(1, PCI_BASE_ADDRESS_0, 4, 0xc0000000);
+	cfg1_write(1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
 	ck_assert_str_eq(calls, "map0@c0000000+ map2@800000000+");
 	calls[0] = '\0';
-	cfg1_write(1, PCI_BAR0, 4, 0xc0010000);         /* a move: off, then on */
+	cfg1_write(1, PCI_BASE_ADDRESS_0, 4, 0xc0010000);         /* a move: off, then on */
 	ck_assert_str_eq(calls, "unmap0@c0000000+ map0@c0010000+");
 	calls[0] = '\0';
 	pci_bus_remove(&bus, &dev);
@@ -620,22 +620,22 @@ START_TEST(bar_over_reserved_not_decoded)
 	ck_assert_int_eq(pci_bus_reserve(&bus, 0xfee00000, 0x100000), 0);   /* LAPIC */
 	ck_assert_int_eq(pci_bus_reserve(&bus, 0xfffc0000, 0x40000), 0);    /* firmware */
 	ck_assert_int_eq(pci_bus_add(&bus, &nic), 1);
-	cfg1_write(1, PCI_COMMAND, 2, PCI_CMD_MEM);
+	cfg1_write(1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
 	ck_assert(nic.bar[0].mapped);
-	cfg1_write(1, PCI_BAR0, 4, 0xffffffff);
-	ck_assert_uint_eq(cfg1_read(1, PCI_BAR0, 4), 0xfffe0000);
+	cfg1_write(1, PCI_BASE_ADDRESS_0, 4, 0xffffffff);
+	ck_assert_uint_eq(cfg1_read(1, PCI_BASE_ADDRESS_0, 4), 0xfffe0000);
 	ck_assert(!nic.bar[0].mapped);
 	ck_assert_int_eq(mmio.n, 1);
-	cfg1_write(1, PCI_BAR0, 4, 0x00100000);                         /* RAM */
+	cfg1_write(1, PCI_BASE_ADDRESS_0, 4, 0x00100000);                         /* RAM */
 	ck_assert(!nic.bar[0].mapped);
-	cfg1_write(1, PCI_BAR0, 4, 0xfee20000);                         /* LAPIC */
+	cfg1_write(1, PCI_BASE_ADDRESS_0, 4, 0xfee20000);                         /* LAPIC */
 	ck_assert(!nic.bar[0].mapped);
-	cfg1_write(1, PCI_BAR0, 4, 0x0ffe0000);                 /* RAM's last 128 KiB */
+	cfg1_write(1, PCI_BASE_ADDRESS_0, 4, 0x0ffe0000);                 /* RAM's last 128 KiB */
 	ck_assert(!nic.bar[0].mapped);
-	cfg1_write(1, PCI_BAR0, 4, 0x10000000);                 /* just above RAM */
+	cfg1_write(1, PCI_BASE_ADDRESS_0, 4, 0x10000000);                 /* just above RAM */
 	ck_assert(nic.bar[0].mapped);
 	ck_assert_uint_eq(io_bus_read(&mmio, 0x10000004, 4), 0xab000004);
-	cfg1_write(1, PCI_BAR0, 4, 0xfebe0000);                 /* below the IOAPIC */
+	cfg1_write(1, PCI_BASE_ADDRESS_0, 4, 0xfebe0000);                 /* below the IOAPIC */
 	ck_assert(nic.bar[0].mapped);
 	ck_assert_uint_eq(nic.bar[0].addr, 0xfebe0000);
 	pci_bus_destroy(&bus);
@@ -649,18 +649,18 @@ START_TEST(rom_decoding)
 {
 	pci_device_set_rom(&dev, 0x10000, bar_read, bar_write, &seen);
 	ck_assert_int_eq(pci_bus_add(&bus, &dev), 1);
-	cfg1_write(1, PCI_ROM, 4, 0xffffffff);
-	ck_assert_uint_eq(cfg1_read(1, PCI_ROM, 4), 0xffff0001);
+	cfg1_write(1, PCI_ROM_ADDRESS, 4, 0xffffffff);
+	ck_assert_uint_eq(cfg1_read(1, PCI_ROM_ADDRESS, 4), 0xffff0001);
 	ck_assert(!dev.bar[PCI_ROM_BAR].mapped);                /* decode off */
-	cfg1_write(1, PCI_ROM, 4, 0xc8000000);
-	cfg1_write(1, PCI_COMMAND, 2, PCI_CMD_MEM);
+	cfg1_write(1, PCI_ROM_ADDRESS, 4, 0xc8000000);
+	cfg1_write(1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
 	ck_assert(!dev.bar[PCI_ROM_BAR].mapped);                /* not enabled */
-	cfg1_write(1, PCI_ROM, 4, 0xc8000001);
+	cfg1_write(1, PCI_ROM_ADDRESS, 4, 0xc8000001);
 	ck_assert(dev.bar[PCI_ROM_BAR].mapped);
 	ck_assert_uint_eq(dev.bar[PCI_ROM_BAR].addr, 0xc8000000);
 	ck_assert_uint_eq(io_bus_read(&mmio, 0xc8000010, 4), 0xab000010);
 	ck_assert_ptr_eq(seen.opaque, &seen);
-	cfg1_write(1, PCI_ROM, 4, 0xc8010001);                  /* moved */
+	cfg1_write(1, PCI_ROM_ADDRESS, 4, 0xc8010001);                  /* moved */
 	ck_assert_uint_eq(dev.bar[PCI_ROM_BAR].addr, 0xc8010000);
 	ck_assert_uint_eq(io_bus_read(&mmio, 0xc8000010, 4), ~0ULL);
 	cfg1_write(1, PCI_COMMAND, 2, 0);

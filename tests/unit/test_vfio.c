@@ -182,23 +182,23 @@ static void build_config(uint8_t *c)
 	put16(c, PCI_VENDOR_ID, 0x8086);
 	put16(c, PCI_DEVICE_ID, 0x1533);
 	put16(c, PCI_COMMAND, 0x0000);
-	put16(c, PCI_STATUS, PCI_STATUS_CAPS);
-	put32(c, PCI_REVISION, 0x02000003);        /* class 0x020000, rev 3 */
+	put16(c, PCI_STATUS, PCI_STATUS_CAP_LIST);
+	put32(c, PCI_REVISION_ID, 0x02000003);        /* class 0x020000, rev 3 */
 	put8(c, 0x0c, 0x10);                       /* cache line size */
 	put8(c, 0x0d, 0x00);                       /* latency timer */
 	put8(c, PCI_HEADER_TYPE, 0x80);            /* type 0, multi-function */
-	put32(c, PCI_BAR0, DEV_BAR0);
-	put32(c, PCI_BAR0 + 4, DEV_BAR1);
-	put32(c, PCI_BAR0 + 8, 0xfe200008);        /* file garbage for BAR2-5 */
-	put32(c, PCI_BAR0 + 12, 0x12345678);
-	put32(c, PCI_BAR0 + 16, 0x0000e001);
-	put32(c, PCI_BAR0 + 20, 0x9abcdef0);
-	put16(c, PCI_SUBSYS_VENDOR, 0x8086);
-	put16(c, PCI_SUBSYS_ID, 0x0001);
-	put32(c, PCI_ROM, DEV_ROM);
-	put8(c, PCI_CAP_PTR, CAP_PM);
-	put8(c, PCI_INT_LINE, 0x0b);
-	put8(c, PCI_INT_PIN, 0x01);
+	put32(c, PCI_BASE_ADDRESS_0, DEV_BAR0);
+	put32(c, PCI_BASE_ADDRESS_0 + 4, DEV_BAR1);
+	put32(c, PCI_BASE_ADDRESS_0 + 8, 0xfe200008);        /* file garbage for BAR2-5 */
+	put32(c, PCI_BASE_ADDRESS_0 + 12, 0x12345678);
+	put32(c, PCI_BASE_ADDRESS_0 + 16, 0x0000e001);
+	put32(c, PCI_BASE_ADDRESS_0 + 20, 0x9abcdef0);
+	put16(c, PCI_SUBSYSTEM_VENDOR_ID, 0x8086);
+	put16(c, PCI_SUBSYSTEM_ID, 0x0001);
+	put32(c, PCI_ROM_ADDRESS, DEV_ROM);
+	put8(c, PCI_CAPABILITY_LIST, CAP_PM);
+	put8(c, PCI_INTERRUPT_LINE, 0x0b);
+	put8(c, PCI_INTERRUPT_PIN, 0x01);
 	put8(c, 0x3e, 0x02);                       /* min_gnt */
 	put8(c, 0x3f, 0x03);                       /* max_lat */
 	/* PM */
@@ -442,9 +442,9 @@ static uint16_t view16(unsigned off)
 /* Program BAR0 (64-bit) to addr and turn memory decode on. */
 static void map_bar0(uint64_t addr)
 {
-	cfg_wr(PCI_BAR0, 4, (uint32_t)addr);
-	cfg_wr(PCI_BAR0 + 4, 4, (uint32_t)(addr >> 32));
-	cfg_wr(PCI_COMMAND, 2, PCI_CMD_MEM | PCI_CMD_MASTER);
+	cfg_wr(PCI_BASE_ADDRESS_0, 4, (uint32_t)addr);
+	cfg_wr(PCI_BASE_ADDRESS_0 + 4, 4, (uint32_t)(addr >> 32));
+	cfg_wr(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 }
 
 /* ---- 1. config view set up by vfio_config_init ---- */
@@ -454,7 +454,7 @@ START_TEST(init_view)
 	unsigned p, steps = 0, seen[8], n = 0, i;
 
 	ck_assert_uint_eq(cfg_rd(PCI_VENDOR_ID, 4), 0x15338086);
-	ck_assert_uint_eq(cfg_rd(PCI_REVISION, 4), 0x02000003);
+	ck_assert_uint_eq(cfg_rd(PCI_REVISION_ID, 4), 0x02000003);
 	/* Header type: multi-function bit off, in the view only. */
 	ck_assert_uint_eq(cfg_rd(PCI_HEADER_TYPE, 1), 0x00);
 	ck_assert_uint_eq(cfg_rd(0x0c, 4), 0x00000010);
@@ -464,12 +464,12 @@ START_TEST(init_view)
 	ck_assert_uint_eq(cfg_rd(PCI_HEADER_TYPE, 1), 0x00);
 	ck_assert_uint_eq(file8(PCI_HEADER_TYPE), 0x80);
 	/* Status (with the capability bit) and the pointer come from the device. */
-	ck_assert_uint_eq(cfg_rd(PCI_STATUS, 2), PCI_STATUS_CAPS);
-	ck_assert_uint_eq(cfg_rd(PCI_CAP_PTR, 1), CAP_PM);
-	ck_assert_uint_eq(cfg_rd(PCI_INT_PIN, 1), 1);
+	ck_assert_uint_eq(cfg_rd(PCI_STATUS, 2), PCI_STATUS_CAP_LIST);
+	ck_assert_uint_eq(cfg_rd(PCI_CAPABILITY_LIST, 1), CAP_PM);
+	ck_assert_uint_eq(cfg_rd(PCI_INTERRUPT_PIN, 1), 1);
 
 	/* Walk the capability list as a guest would. */
-	for (p = cfg_rd(PCI_CAP_PTR, 1) & ~3U; p && steps < 48; steps++) {
+	for (p = cfg_rd(PCI_CAPABILITY_LIST, 1) & ~3U; p && steps < 48; steps++) {
 		ck_assert_uint_lt(n, 8);
 		seen[n++] = p;
 		p = cfg_rd(p + 1, 1) & ~3U;
@@ -505,7 +505,7 @@ START_TEST(init_view)
 	ck_assert_uint_eq(R.v->cfg_size, 4096);
 	ck_assert_uint_eq(R.v->rom_size, 0);
 	ck_assert_int_eq(R.v->intx_efd, -1);    /* no INTx vectors offered */
-	ck_assert_uint_eq(cfg_rd(PCI_INT_LINE, 1), 0x0b);
+	ck_assert_uint_eq(cfg_rd(PCI_INTERRUPT_LINE, 1), 0x0b);
 	ck_assert_str_eq(R.d->name, "0000:01:00.0");
 	ck_assert_uint_eq(R.v->bar[0].size, BAR_SIZE);
 	ck_assert_uint_eq(R.v->bar[0].region_off, BAR_OFF);
@@ -550,7 +550,7 @@ START_TEST(init_variants)
 	/* An MSI capability first in the list that runs past byte 0xff (64-bit
 	 * with masking at 0xf0): hidden, by emulating the capabilities pointer. */
 	build_config(cfg);
-	cfg[PCI_CAP_PTR] = 0xf0;
+	cfg[PCI_CAPABILITY_LIST] = 0xf0;
 	cfg[0xf0] = 0x05;
 	cfg[0xf1] = CAP_PM;
 	cfg[0xf2] = 0x80;
@@ -561,11 +561,11 @@ START_TEST(init_variants)
 	v->pci.opaque = v;
 	ck_assert_int_eq(vfio_config_init(v, err, sizeof(err)), CAP_MSIX);
 	ck_assert_ptr_null(v->msi.dev);
-	ck_assert_uint_eq(vfio_config_read(&v->pci, PCI_CAP_PTR, 1), CAP_PM);
+	ck_assert_uint_eq(vfio_config_read(&v->pci, PCI_CAPABILITY_LIST, 1), CAP_PM);
 	ck_assert_uint_eq(vfio_config_read(&v->pci, CAP_PM + 1, 1), CAP_MSIX);
-	vfio_config_write(&v->pci, PCI_CAP_PTR, 1, 0x50);       /* read-only */
-	ck_assert_uint_eq(vfio_config_read(&v->pci, PCI_CAP_PTR, 1), CAP_PM);
-	ck_assert_int_eq(pread(fd, cfg, 1, PCI_CAP_PTR), 1);
+	vfio_config_write(&v->pci, PCI_CAPABILITY_LIST, 1, 0x50);       /* read-only */
+	ck_assert_uint_eq(vfio_config_read(&v->pci, PCI_CAPABILITY_LIST, 1), CAP_PM);
+	ck_assert_int_eq(pread(fd, cfg, 1, PCI_CAPABILITY_LIST), 1);
 	ck_assert_uint_eq(cfg[0], 0xf0);                        /* device untouched */
 	free(v);
 	close(fd);
@@ -601,46 +601,46 @@ START_TEST(bar_sizing)
 	uint8_t before[24], after[24], rom_before[4], rom_after[4];
 	unsigned i;
 
-	file_snapshot(before, PCI_BAR0, 24);
-	file_snapshot(rom_before, PCI_ROM, 4);
+	file_snapshot(before, PCI_BASE_ADDRESS_0, 24);
+	file_snapshot(rom_before, PCI_ROM_ADDRESS, 4);
 	/* pci_bus_add assigned BAR0 in the 64-bit window; type bits kept. */
-	ck_assert_uint_eq(cfg_rd(PCI_BAR0, 4) & 0xf, 0x4);
-	ck_assert_uint_eq((uint64_t)cfg_rd(PCI_BAR0 + 4, 4) << 32 |
-			  (cfg_rd(PCI_BAR0, 4) & ~0xfU), R.vm->mem.pci64_base);
+	ck_assert_uint_eq(cfg_rd(PCI_BASE_ADDRESS_0, 4) & 0xf, 0x4);
+	ck_assert_uint_eq((uint64_t)cfg_rd(PCI_BASE_ADDRESS_0 + 4, 4) << 32 |
+			  (cfg_rd(PCI_BASE_ADDRESS_0, 4) & ~0xfU), R.vm->mem.pci64_base);
 
-	cfg_wr(PCI_BAR0, 4, 0xffffffff);
-	cfg_wr(PCI_BAR0 + 4, 4, 0xffffffff);
-	ck_assert_uint_eq(cfg_rd(PCI_BAR0, 4), (uint32_t)~(BAR_SIZE - 1) | 0x4);
-	ck_assert_uint_eq(cfg_rd(PCI_BAR0 + 4, 4), 0xffffffff);
+	cfg_wr(PCI_BASE_ADDRESS_0, 4, 0xffffffff);
+	cfg_wr(PCI_BASE_ADDRESS_0 + 4, 4, 0xffffffff);
+	ck_assert_uint_eq(cfg_rd(PCI_BASE_ADDRESS_0, 4), (uint32_t)~(BAR_SIZE - 1) | 0x4);
+	ck_assert_uint_eq(cfg_rd(PCI_BASE_ADDRESS_0 + 4, 4), 0xffffffff);
 	/* Unimplemented BARs read 0 whatever is written and the file holds. */
 	for (i = 2; i < PCI_NUM_BARS; i++) {
-		cfg_wr(PCI_BAR0 + 4 * i, 4, 0xffffffff);
-		ck_assert_uint_eq(cfg_rd(PCI_BAR0 + 4 * i, 4), 0);
+		cfg_wr(PCI_BASE_ADDRESS_0 + 4 * i, 4, 0xffffffff);
+		ck_assert_uint_eq(cfg_rd(PCI_BASE_ADDRESS_0 + 4 * i, 4), 0);
 	}
 	/* Byte and word writes are emulated too. */
-	cfg_wr(PCI_BAR0 + 1, 1, 0x00);
-	cfg_wr(PCI_BAR0 + 2, 2, 0x1234);
-	ck_assert_uint_eq(cfg_rd(PCI_BAR0, 4), 0x12340004);
-	cfg_wr(PCI_BAR0, 4, 0);
-	cfg_wr(PCI_BAR0 + 4, 4, 0);
-	ck_assert_uint_eq(cfg_rd(PCI_BAR0, 4), 0x4);
-	ck_assert_uint_eq(cfg_rd(PCI_BAR0 + 4, 4), 0);
-	file_snapshot(after, PCI_BAR0, 24);
+	cfg_wr(PCI_BASE_ADDRESS_0 + 1, 1, 0x00);
+	cfg_wr(PCI_BASE_ADDRESS_0 + 2, 2, 0x1234);
+	ck_assert_uint_eq(cfg_rd(PCI_BASE_ADDRESS_0, 4), 0x12340004);
+	cfg_wr(PCI_BASE_ADDRESS_0, 4, 0);
+	cfg_wr(PCI_BASE_ADDRESS_0 + 4, 4, 0);
+	ck_assert_uint_eq(cfg_rd(PCI_BASE_ADDRESS_0, 4), 0x4);
+	ck_assert_uint_eq(cfg_rd(PCI_BASE_ADDRESS_0 + 4, 4), 0);
+	file_snapshot(after, PCI_BASE_ADDRESS_0, 24);
 	ck_assert_msg(!memcmp(before, after, 24), "a BAR write reached the device");
-	ck_assert_uint_eq(file32(PCI_BAR0), DEV_BAR0);
+	ck_assert_uint_eq(file32(PCI_BASE_ADDRESS_0), DEV_BAR0);
 
 	/* Expansion ROM: no ROM region, so the BAR is read-only zero, and
 	 * nothing reaches the file. */
-	ck_assert_uint_eq(cfg_rd(PCI_ROM, 4), 0);
-	cfg_wr(PCI_ROM, 4, 0xffffffff);
-	ck_assert_uint_eq(cfg_rd(PCI_ROM, 4), 0);
-	cfg_wr(PCI_ROM, 4, 0xfffff800);
-	cfg_wr(PCI_ROM + 2, 2, 0xffff);
-	cfg_wr(PCI_ROM, 1, 0x01);
-	ck_assert_uint_eq(cfg_rd(PCI_ROM, 4), 0);
-	file_snapshot(rom_after, PCI_ROM, 4);
+	ck_assert_uint_eq(cfg_rd(PCI_ROM_ADDRESS, 4), 0);
+	cfg_wr(PCI_ROM_ADDRESS, 4, 0xffffffff);
+	ck_assert_uint_eq(cfg_rd(PCI_ROM_ADDRESS, 4), 0);
+	cfg_wr(PCI_ROM_ADDRESS, 4, 0xfffff800);
+	cfg_wr(PCI_ROM_ADDRESS + 2, 2, 0xffff);
+	cfg_wr(PCI_ROM_ADDRESS, 1, 0x01);
+	ck_assert_uint_eq(cfg_rd(PCI_ROM_ADDRESS, 4), 0);
+	file_snapshot(rom_after, PCI_ROM_ADDRESS, 4);
 	ck_assert(!memcmp(rom_before, rom_after, 4));
-	ck_assert_uint_eq(file32(PCI_ROM), DEV_ROM);
+	ck_assert_uint_eq(file32(PCI_ROM_ADDRESS), DEV_ROM);
 	ck_assert(!R.d->bar[PCI_ROM_BAR].mapped);
 }
 END_TEST
@@ -657,32 +657,32 @@ START_TEST(rom_sizing)
 {
 	uint8_t before[4], after[4];
 
-	file_snapshot(before, PCI_ROM, 4);
+	file_snapshot(before, PCI_ROM_ADDRESS, 4);
 	ck_assert_uint_eq(R.v->rom_size, ROM_SIZE);
 	ck_assert_uint_eq(R.v->rom_off, ROM_OFF);
-	ck_assert_uint_eq(cfg_rd(PCI_ROM, 4), 0);
+	ck_assert_uint_eq(cfg_rd(PCI_ROM_ADDRESS, 4), 0);
 	/* Sizing the address bits. */
-	cfg_wr(PCI_ROM, 4, 0xfffff800);
-	ck_assert_uint_eq(cfg_rd(PCI_ROM, 4), (uint32_t)~(ROM_SIZE - 1));
-	cfg_wr(PCI_ROM + 2, 2, 0);
-	ck_assert_uint_eq(cfg_rd(PCI_ROM, 4), (uint32_t)~(ROM_SIZE - 1) & 0xffff);
-	cfg_wr(PCI_ROM, 4, 0);
-	ck_assert_uint_eq(cfg_rd(PCI_ROM, 4), 0);
+	cfg_wr(PCI_ROM_ADDRESS, 4, 0xfffff800);
+	ck_assert_uint_eq(cfg_rd(PCI_ROM_ADDRESS, 4), (uint32_t)~(ROM_SIZE - 1));
+	cfg_wr(PCI_ROM_ADDRESS + 2, 2, 0);
+	ck_assert_uint_eq(cfg_rd(PCI_ROM_ADDRESS, 4), (uint32_t)~(ROM_SIZE - 1) & 0xffff);
+	cfg_wr(PCI_ROM_ADDRESS, 4, 0);
+	ck_assert_uint_eq(cfg_rd(PCI_ROM_ADDRESS, 4), 0);
 	ck_assert(!R.d->bar[PCI_ROM_BAR].mapped);
-	file_snapshot(after, PCI_ROM, 4);
+	file_snapshot(after, PCI_ROM_ADDRESS, 4);
 	ck_assert(!memcmp(before, after, 4));
 
 	/* The enable bit must be writable (PCI: bit 0 of the ROM BAR). */
-	cfg_wr(PCI_ROM, 4, 0xffffffff);
-	file_snapshot(after, PCI_ROM, 4);
+	cfg_wr(PCI_ROM_ADDRESS, 4, 0xffffffff);
+	file_snapshot(after, PCI_ROM_ADDRESS, 4);
 	ck_assert(!memcmp(before, after, 4));
-	ck_assert_msg(cfg_rd(PCI_ROM, 4) == ((uint32_t)~(ROM_SIZE - 1) | 1),
+	ck_assert_msg(cfg_rd(PCI_ROM_ADDRESS, 4) == ((uint32_t)~(ROM_SIZE - 1) | 1),
 		      "Regression (fixed) vfio/device.c:125: ROM enable bit not writable: "
 		      "ROM BAR reads 0x%08x after writing 0xffffffff, expected 0x%08x",
-		      cfg_rd(PCI_ROM, 4), (uint32_t)~(ROM_SIZE - 1) | 1);
+		      cfg_rd(PCI_ROM_ADDRESS, 4), (uint32_t)~(ROM_SIZE - 1) | 1);
 	/* Consequence: an enabled ROM with memory decode on is not mapped. */
-	cfg_wr(PCI_ROM, 4, (uint32_t)ROM_GPA | 1);
-	cfg_wr(PCI_COMMAND, 2, PCI_CMD_MEM);
+	cfg_wr(PCI_ROM_ADDRESS, 4, (uint32_t)ROM_GPA | 1);
+	cfg_wr(PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
 	ck_assert_msg(R.d->bar[PCI_ROM_BAR].mapped,
 		      "Regression (fixed) vfio/device.c:125: the guest cannot enable the expansion ROM");
 }
@@ -696,17 +696,17 @@ START_TEST(rom_data_path)
 	uint8_t before[4], after[4];
 	uint32_t mask = (uint32_t)~(ROM_SIZE - 1) | 1;
 
-	memcpy(R.d->wmask + PCI_ROM, &mask, 4);
-	file_snapshot(before, PCI_ROM, 4);
-	cfg_wr(PCI_ROM, 4, 0xffffffff);
-	ck_assert_uint_eq(cfg_rd(PCI_ROM, 4), (uint32_t)~(ROM_SIZE - 1) | 1);
+	memcpy(R.d->wmask + PCI_ROM_ADDRESS, &mask, 4);
+	file_snapshot(before, PCI_ROM_ADDRESS, 4);
+	cfg_wr(PCI_ROM_ADDRESS, 4, 0xffffffff);
+	ck_assert_uint_eq(cfg_rd(PCI_ROM_ADDRESS, 4), (uint32_t)~(ROM_SIZE - 1) | 1);
 	ck_assert(!R.d->bar[PCI_ROM_BAR].mapped);                     /* decode is off */
-	cfg_wr(PCI_ROM, 4, 0);
+	cfg_wr(PCI_ROM_ADDRESS, 4, 0);
 
 	/* Enabled ROM + memory decode: trapped, read from the ROM region. */
-	cfg_wr(PCI_ROM, 4, (uint32_t)ROM_GPA | 1);
+	cfg_wr(PCI_ROM_ADDRESS, 4, (uint32_t)ROM_GPA | 1);
 	ck_assert(!R.d->bar[PCI_ROM_BAR].mapped);
-	cfg_wr(PCI_COMMAND, 2, PCI_CMD_MEM);
+	cfg_wr(PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
 	ck_assert(R.d->bar[PCI_ROM_BAR].mapped);
 	ck_assert_uint_eq(R.d->bar[PCI_ROM_BAR].addr, ROM_GPA);
 	ck_assert_uint_eq(io_bus_read(&R.vm->mmio, ROM_GPA + 0x40, 4), rom_pattern(0x40));
@@ -722,27 +722,27 @@ START_TEST(rom_data_path)
 	ck_assert_uint_eq(io_bus_read(&R.vm->mmio, ROM_GPA + ROM_SIZE - 2, 4),
 			  0xffffffffffffffffULL);
 	/* Moved while enabled: follows. */
-	cfg_wr(PCI_ROM, 4, (uint32_t)(ROM_GPA + 0x10000) | 1);
+	cfg_wr(PCI_ROM_ADDRESS, 4, (uint32_t)(ROM_GPA + 0x10000) | 1);
 	ck_assert(R.d->bar[PCI_ROM_BAR].mapped);
 	ck_assert_uint_eq(R.d->bar[PCI_ROM_BAR].addr, ROM_GPA + 0x10000);
 	ck_assert_uint_eq(io_bus_read(&R.vm->mmio, ROM_GPA + 0x40, 4), 0xffffffffffffffffULL);
 	ck_assert_uint_eq(io_bus_read(&R.vm->mmio, ROM_GPA + 0x10040, 4), rom_pattern(0x40));
 	/* Enable bit off: unmapped. Decode off: unmapped. */
-	cfg_wr(PCI_ROM, 4, (uint32_t)ROM_GPA);
+	cfg_wr(PCI_ROM_ADDRESS, 4, (uint32_t)ROM_GPA);
 	ck_assert(!R.d->bar[PCI_ROM_BAR].mapped);
 	ck_assert_uint_eq(io_bus_read(&R.vm->mmio, ROM_GPA + 0x40, 4), 0xffffffffffffffffULL);
-	cfg_wr(PCI_ROM, 4, (uint32_t)ROM_GPA | 1);
+	cfg_wr(PCI_ROM_ADDRESS, 4, (uint32_t)ROM_GPA | 1);
 	ck_assert(R.d->bar[PCI_ROM_BAR].mapped);
 	cfg_wr(PCI_COMMAND, 2, 0);
 	ck_assert(!R.d->bar[PCI_ROM_BAR].mapped);
 	ck_assert_int_eq(R.vm->mmio.n, R.base_mmio);
 	/* Mapped again at exit: vfio_pci_detach (teardown) removes it. */
-	cfg_wr(PCI_COMMAND, 2, PCI_CMD_MEM);
+	cfg_wr(PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
 	ck_assert(R.d->bar[PCI_ROM_BAR].mapped);
 
-	file_snapshot(after, PCI_ROM, 4);
+	file_snapshot(after, PCI_ROM_ADDRESS, 4);
 	ck_assert(!memcmp(before, after, 4));
-	ck_assert_uint_eq(file32(PCI_ROM), DEV_ROM);
+	ck_assert_uint_eq(file32(PCI_ROM_ADDRESS), DEV_ROM);
 }
 END_TEST
 
@@ -778,7 +778,7 @@ START_TEST(command_register)
 	ck_assert_uint_eq(file16(PCI_COMMAND), 0);
 	ck_assert_uint_eq(view16(PCI_COMMAND), 0);
 	/* The view's status is never touched by command writes. */
-	ck_assert_uint_eq(view16(PCI_STATUS), PCI_STATUS_CAPS);
+	ck_assert_uint_eq(view16(PCI_STATUS), PCI_STATUS_CAP_LIST);
 }
 END_TEST
 
@@ -895,9 +895,9 @@ static void hostile_batch(const unsigned (*acc)[2], size_t n)
 START_TEST(hostile_accesses)
 {
 	static const unsigned acc[][2] = {
-		{ PCI_COMMAND, 3 }, { 0x40, 3 }, { PCI_BAR0, 3 }, { 0, 0 }, { 0, 8 },
+		{ PCI_COMMAND, 3 }, { 0x40, 3 }, { PCI_BASE_ADDRESS_0, 3 }, { 0, 0 }, { 0, 8 },
 		{ 0x41, 2 }, { PCI_COMMAND + 1, 2 }, { PCI_COMMAND + 1, 4 },
-		{ CAP_MSIX + 2, 4 }, { PCI_BAR0 + 2, 4 }, { PCI_INT_LINE + 1, 2 },
+		{ CAP_MSIX + 2, 4 }, { PCI_BASE_ADDRESS_0 + 2, 4 }, { PCI_INTERRUPT_LINE + 1, 2 },
 		{ 4095, 4 }, { 4095, 2 }, { 4094, 4 }, { 4096, 1 }, { 4096, 4 },
 		{ 0x7fffffff, 1 }, { 0xffffffff, 1 }, { 0xfffffffc, 4 },
 	};
@@ -925,35 +925,35 @@ END_TEST
 
 START_TEST(mixed_int_line_dword)
 {
-	ck_assert_uint_eq(cfg_rd(PCI_INT_LINE, 4), 0x0302010b);
-	ck_assert_uint_eq(cfg_rd(PCI_INT_LINE, 2), 0x010b);
-	ck_assert_uint_eq(cfg_rd(PCI_INT_LINE + 2, 2), 0x0302);
-	ck_assert_uint_eq(cfg_rd(PCI_INT_PIN, 1), 0x01);
+	ck_assert_uint_eq(cfg_rd(PCI_INTERRUPT_LINE, 4), 0x0302010b);
+	ck_assert_uint_eq(cfg_rd(PCI_INTERRUPT_LINE, 2), 0x010b);
+	ck_assert_uint_eq(cfg_rd(PCI_INTERRUPT_LINE + 2, 2), 0x0302);
+	ck_assert_uint_eq(cfg_rd(PCI_INTERRUPT_PIN, 1), 0x01);
 
 	/* Interrupt line to the view only, the rest to the device. */
-	cfg_wr(PCI_INT_LINE, 4, 0x44332211);
-	ck_assert_uint_eq(R.d->cfg[PCI_INT_LINE], 0x11);
-	ck_assert_uint_eq(file8(PCI_INT_LINE), 0x0b);
-	ck_assert_uint_eq(file8(PCI_INT_PIN), 0x22);
+	cfg_wr(PCI_INTERRUPT_LINE, 4, 0x44332211);
+	ck_assert_uint_eq(R.d->cfg[PCI_INTERRUPT_LINE], 0x11);
+	ck_assert_uint_eq(file8(PCI_INTERRUPT_LINE), 0x0b);
+	ck_assert_uint_eq(file8(PCI_INTERRUPT_PIN), 0x22);
 	ck_assert_uint_eq(file8(0x3e), 0x33);
 	ck_assert_uint_eq(file8(0x3f), 0x44);
-	ck_assert_uint_eq(cfg_rd(PCI_INT_LINE, 4), 0x44332211);
+	ck_assert_uint_eq(cfg_rd(PCI_INTERRUPT_LINE, 4), 0x44332211);
 	for (unsigned i = 0; i < 4; i++)
-		ck_assert_uint_eq(cfg_rd(PCI_INT_LINE + i, 1), 0x11U * (i + 1));
+		ck_assert_uint_eq(cfg_rd(PCI_INTERRUPT_LINE + i, 1), 0x11U * (i + 1));
 	/* Pin and min_gnt follow the device. */
-	set_file32(PCI_INT_LINE, 0x030201ee);
-	ck_assert_uint_eq(cfg_rd(PCI_INT_LINE, 4), 0x03020111);
-	ck_assert_uint_eq(cfg_rd(PCI_INT_LINE, 2), 0x0111);
+	set_file32(PCI_INTERRUPT_LINE, 0x030201ee);
+	ck_assert_uint_eq(cfg_rd(PCI_INTERRUPT_LINE, 4), 0x03020111);
+	ck_assert_uint_eq(cfg_rd(PCI_INTERRUPT_LINE, 2), 0x0111);
 	/* Word and byte writes. */
-	cfg_wr(PCI_INT_LINE, 2, 0x0905);
-	ck_assert_uint_eq(R.d->cfg[PCI_INT_LINE], 0x05);
-	ck_assert_uint_eq(file8(PCI_INT_PIN), 0x09);
-	ck_assert_uint_eq(file8(PCI_INT_LINE), 0xee);
-	cfg_wr(PCI_INT_LINE, 1, 0xff);
-	ck_assert_uint_eq(cfg_rd(PCI_INT_LINE, 4), 0x030209ff);
+	cfg_wr(PCI_INTERRUPT_LINE, 2, 0x0905);
+	ck_assert_uint_eq(R.d->cfg[PCI_INTERRUPT_LINE], 0x05);
+	ck_assert_uint_eq(file8(PCI_INTERRUPT_PIN), 0x09);
+	ck_assert_uint_eq(file8(PCI_INTERRUPT_LINE), 0xee);
+	cfg_wr(PCI_INTERRUPT_LINE, 1, 0xff);
+	ck_assert_uint_eq(cfg_rd(PCI_INTERRUPT_LINE, 4), 0x030209ff);
 	cfg_wr(0x3e, 2, 0x0102);
-	ck_assert_uint_eq(cfg_rd(PCI_INT_LINE, 4), 0x010209ff);
-	ck_assert_uint_eq(R.d->cfg[PCI_INT_LINE], 0xff);
+	ck_assert_uint_eq(cfg_rd(PCI_INTERRUPT_LINE, 4), 0x010209ff);
+	ck_assert_uint_eq(R.d->cfg[PCI_INTERRUPT_LINE], 0xff);
 }
 END_TEST
 
@@ -1061,8 +1061,8 @@ START_TEST(bar_data_path)
 	ck_assert_uint_eq(R.v->stats.mmio_exits, exits + 1);
 
 	/* No config access to the BAR ever reached the device either. */
-	ck_assert_uint_eq(file32(PCI_BAR0), DEV_BAR0);
-	ck_assert_uint_eq(file32(PCI_BAR0 + 4), DEV_BAR1);
+	ck_assert_uint_eq(file32(PCI_BASE_ADDRESS_0), DEV_BAR0);
+	ck_assert_uint_eq(file32(PCI_BASE_ADDRESS_0 + 4), DEV_BAR1);
 }
 END_TEST
 
@@ -1075,8 +1075,8 @@ START_TEST(bar_placement)
 
 	/* Over guest RAM: refused, the old mapping is gone, nothing crashes. */
 	exits = R.v->stats.mmio_exits;
-	cfg_wr(PCI_BAR0, 4, 0x01000000);
-	ck_assert_uint_eq(cfg_rd(PCI_BAR0, 4), 0x01000004);
+	cfg_wr(PCI_BASE_ADDRESS_0, 4, 0x01000000);
+	ck_assert_uint_eq(cfg_rd(PCI_BASE_ADDRESS_0, 4), 0x01000004);
 	ck_assert(!R.d->bar[0].mapped);
 	ck_assert_int_eq(R.vm->mmio.n, R.base_mmio);
 	unhandled = R.vm->mmio.unhandled;
@@ -1087,28 +1087,28 @@ START_TEST(bar_placement)
 	ck_assert_uint_eq(R.v->stats.mmio_exits, exits);
 	ck_assert_uint_eq(file32(BAR_OFF + 0x100), bar_pattern(0x100));
 	/* The last BAR-sized piece of RAM: refused; just above RAM: mapped. */
-	cfg_wr(PCI_BAR0, 4, (uint32_t)(RAM_SIZE - BAR_SIZE / 2) & ~(uint32_t)(BAR_SIZE - 1));
+	cfg_wr(PCI_BASE_ADDRESS_0, 4, (uint32_t)(RAM_SIZE - BAR_SIZE / 2) & ~(uint32_t)(BAR_SIZE - 1));
 	ck_assert(!R.d->bar[0].mapped);
-	cfg_wr(PCI_BAR0, 4, (uint32_t)RAM_SIZE);
+	cfg_wr(PCI_BASE_ADDRESS_0, 4, (uint32_t)RAM_SIZE);
 	ck_assert(R.d->bar[0].mapped);
 	ck_assert_uint_eq(io_bus_read(&R.vm->mmio, RAM_SIZE + 0x100, 4), bar_pattern(0x100));
 	/* Over the ECAM window (another range on the bus): refused. */
-	cfg_wr(PCI_BAR0, 4, (uint32_t)MEM_ECAM_START);
+	cfg_wr(PCI_BASE_ADDRESS_0, 4, (uint32_t)MEM_ECAM_START);
 	ck_assert(!R.d->bar[0].mapped);
 	ck_assert_int_eq(R.vm->mmio.n, R.base_mmio);
 	/* 64-bit: above 4 GiB. */
-	cfg_wr(PCI_BAR0, 4, 0);
-	cfg_wr(PCI_BAR0 + 4, 4, 0x8);
+	cfg_wr(PCI_BASE_ADDRESS_0, 4, 0);
+	cfg_wr(PCI_BASE_ADDRESS_0 + 4, 4, 0x8);
 	ck_assert(R.d->bar[0].mapped);
 	ck_assert_uint_eq(R.d->bar[0].addr, 0x800000000ULL);
 	ck_assert_uint_eq(io_bus_read(&R.vm->mmio, 0x800000000ULL + 0x40, 4), bar_pattern(0x40));
 	/* Back below 4 GiB and then memory decode off: unmapped. */
-	cfg_wr(PCI_BAR0 + 4, 4, 0);
-	cfg_wr(PCI_BAR0, 4, (uint32_t)BAR_GPA);
+	cfg_wr(PCI_BASE_ADDRESS_0 + 4, 4, 0);
+	cfg_wr(PCI_BASE_ADDRESS_0, 4, (uint32_t)BAR_GPA);
 	ck_assert(R.d->bar[0].mapped);
 	ck_assert_uint_eq(R.d->bar[0].addr, BAR_GPA);
-	cfg_wr(PCI_COMMAND, 2, PCI_CMD_MASTER);
-	ck_assert_uint_eq(file16(PCI_COMMAND), PCI_CMD_MASTER);
+	cfg_wr(PCI_COMMAND, 2, PCI_COMMAND_MASTER);
+	ck_assert_uint_eq(file16(PCI_COMMAND), PCI_COMMAND_MASTER);
 	ck_assert(!R.d->bar[0].mapped);
 	ck_assert_int_eq(R.vm->mmio.n, R.base_mmio);
 	exits = R.v->stats.mmio_exits;
@@ -1117,10 +1117,10 @@ START_TEST(bar_placement)
 	ck_assert_uint_eq(R.v->stats.mmio_exits, exits);
 	ck_assert_uint_eq(R.v->stats.msix_accesses, 0);
 	/* Sizing while decode is off maps nothing; on again: back. */
-	cfg_wr(PCI_BAR0, 4, 0xffffffff);
-	cfg_wr(PCI_BAR0, 4, (uint32_t)BAR_GPA);
+	cfg_wr(PCI_BASE_ADDRESS_0, 4, 0xffffffff);
+	cfg_wr(PCI_BASE_ADDRESS_0, 4, (uint32_t)BAR_GPA);
 	ck_assert(!R.d->bar[0].mapped);
-	cfg_wr(PCI_COMMAND, 2, PCI_CMD_MEM);
+	cfg_wr(PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
 	ck_assert(R.d->bar[0].mapped);
 	ck_assert_uint_eq(io_bus_read(&R.vm->mmio, BAR_GPA + 0x100, 4), bar_pattern(0x100));
 	/* Decode off through a dword write at 0x04 as well. */
@@ -1172,8 +1172,8 @@ START_TEST(msix_vector_changed)
 	/* Config writes elsewhere do not disturb the vectors. */
 	cfg_wr(CAP_MSIX + 4, 4, 0);
 	cfg_wr(CAP_PM + 4, 2, 0);
-	cfg_wr(PCI_INT_LINE, 1, 5);
-	cfg_wr(PCI_COMMAND, 2, PCI_CMD_MEM | PCI_CMD_MASTER);
+	cfg_wr(PCI_INTERRUPT_LINE, 1, 5);
+	cfg_wr(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	ck_assert_uint_eq(R.changed_total, 2 + 2 * NVEC);
 	/* Bad accesses to the table: no call. */
 	io_bus_write(&R.vm->mmio, BAR_GPA + TABLE + 16 + 13, 1, 1);
@@ -1226,7 +1226,7 @@ START_TEST(msi_capability)
 	R.msi_changed = 0;
 	cfg_wr(CAP_MSIX + 2, 2, 0);
 	cfg_wr(CAP_PM + 4, 2, 0);
-	cfg_wr(PCI_COMMAND, 2, PCI_CMD_MASTER);
+	cfg_wr(PCI_COMMAND, 2, PCI_COMMAND_MASTER);
 	ck_assert_uint_eq(R.msi_changed, 0);
 	cfg_wr(CAP_MSI + 2, 1, 0);
 	ck_assert_uint_eq(R.msi_changed, 1);
@@ -1249,7 +1249,7 @@ START_TEST(attach_no_msix)
 	ck_assert_msg(attach(cfg, 4096, 0, err, sizeof(err)) == 0, "attach: %s", err);
 	R.flags = 0;
 	R.d = &R.v->pci;
-	for (p = cfg_rd(PCI_CAP_PTR, 1) & ~3U; p && steps < 48; steps++) {
+	for (p = cfg_rd(PCI_CAPABILITY_LIST, 1) & ~3U; p && steps < 48; steps++) {
 		ck_assert_uint_lt(n, 8);
 		seen[n++] = p;
 		p = cfg_rd(p + 1, 1) & ~3U;

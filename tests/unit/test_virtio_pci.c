@@ -79,15 +79,15 @@ START_TEST(pci_identity)
 	unsigned c;
 
 	ck_assert_uint_eq(pci_cfg_read(d, PCI_VENDOR_ID, 4), 0x10431af4);
-	ck_assert_uint_eq(pci_cfg_read(d, PCI_REVISION, 4), 0x07800001);
-	ck_assert_uint_eq(pci_cfg_read(d, PCI_SUBSYS_VENDOR, 4), 0x00031af4);
-	ck_assert_uint_eq(pci_cfg_read(d, PCI_INT_PIN, 1), 1);
-	pci_cfg_write(d, PCI_BAR0, 4, 0xffffffff);
-	ck_assert_uint_eq(pci_cfg_read(d, PCI_BAR0, 4), 0xffff8000);
-	ck_assert_uint_eq(pci_cfg_read(d, PCI_STATUS, 2) & PCI_STATUS_CAPS, PCI_STATUS_CAPS);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_REVISION_ID, 4), 0x07800001);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_SUBSYSTEM_VENDOR_ID, 4), 0x00031af4);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_INTERRUPT_PIN, 1), 1);
+	pci_cfg_write(d, PCI_BASE_ADDRESS_0, 4, 0xffffffff);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_BASE_ADDRESS_0, 4), 0xffff8000);
+	ck_assert_uint_eq(pci_cfg_read(d, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST, PCI_STATUS_CAP_LIST);
 
 	/* MSI-X first, 3 vectors (2 queues + config), table/PBA in BAR0. */
-	c = pci_cfg_read(d, PCI_CAP_PTR, 1);
+	c = pci_cfg_read(d, PCI_CAPABILITY_LIST, 1);
 	ck_assert_uint_eq(c, 0x40);
 	ck_assert_uint_eq(pci_cfg_read(d, c, 4) & 0xffff00ff, 0x00020011);
 	ck_assert_uint_eq(pci_cfg_read(d, c + 4, 4), 0x4000);
@@ -458,8 +458,8 @@ START_TEST(broken_queue_needs_reset)
 	ck_assert(!vp.vq[0].ready);
 	ck_assert_uint_eq(rd(STATUS, 1), 0x4f);
 	/* MSI-X is off, so the config change goes out on INTx. */
-	ck_assert_uint_eq(pci_cfg_read(&vp.pci, PCI_STATUS, 2) & PCI_STATUS_INTX,
-			  PCI_STATUS_INTX);
+	ck_assert_uint_eq(pci_cfg_read(&vp.pci, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT,
+			  PCI_STATUS_INTERRUPT);
 	/* NEEDS_RESET sticks through status writes, but not a reset. */
 	wr(STATUS, 1, 0x0f);
 	ck_assert_uint_eq(rd(STATUS, 1), 0x4f);
@@ -467,7 +467,7 @@ START_TEST(broken_queue_needs_reset)
 	ck_assert(!virtio_pci_queue_live(&vp, 0));
 	/* Reading the ISR returns and clears it, and lowers INTx. */
 	ck_assert_uint_eq(rd(VIRTIO_ISR_OFF, 1), 0x2);
-	ck_assert_uint_eq(pci_cfg_read(&vp.pci, PCI_STATUS, 2) & PCI_STATUS_INTX, 0);
+	ck_assert_uint_eq(pci_cfg_read(&vp.pci, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT, 0);
 	ck_assert_uint_eq(rd(VIRTIO_ISR_OFF, 1), 0);
 	wr(STATUS, 1, 0);
 	ck_assert_uint_eq(rd(STATUS, 1), 0);
