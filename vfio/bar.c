@@ -99,8 +99,8 @@ static void mmap_areas(struct vfio_pci *v, struct vfio_bar *b)
 		a->hva = mmap(NULL, a->size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd,
 			      (off_t)(b->region_off + a->off));
 		if (a->hva == MAP_FAILED) {
-			pr_warn("%s: BAR%d: mmap of 0x%llx+0x%llx failed (%s); it will trap",
-				v->bdf, b->index, (unsigned long long)a->off,
+			vdev_pr(LOG_WARN, v, "BAR%d: mmap of 0x%llx+0x%llx failed (%s); it will trap",
+				b->index, (unsigned long long)a->off,
 				(unsigned long long)a->size, strerror(errno));
 			a->hva = NULL;
 			a->size = 0;
@@ -108,8 +108,8 @@ static void mmap_areas(struct vfio_pci *v, struct vfio_bar *b)
 		}
 		a->slot = memslot_alloc(&v->vm->slots);
 		if (a->slot < 0) {
-			pr_warn("%s: BAR%d: no free KVM memory slot for 0x%llx+0x%llx; it will trap",
-				v->bdf, b->index, (unsigned long long)a->off,
+			vdev_pr(LOG_WARN, v, "BAR%d: no free KVM memory slot for 0x%llx+0x%llx; it will trap",
+				b->index, (unsigned long long)a->off,
 				(unsigned long long)a->size);
 			munmap(a->hva, a->size);
 			a->hva = NULL;
@@ -166,7 +166,7 @@ static void bar_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
 	else
 		v->stats.mmio_exits++;
 	if (pwrite(v->fd, &val, size, (off_t)(b->region_off + off)) != (ssize_t)size)
-		pr_debug("%s: BAR%d write at 0x%llx failed", v->bdf, b->index,
+		vdev_pr(LOG_DEBUG, v, "BAR%d write at 0x%llx failed", b->index,
 			 (unsigned long long)off);
 }
 
@@ -186,8 +186,8 @@ int vfio_bars_init(struct vfio_pci *v, char *err, size_t errlen)
 			continue;
 		}
 		if (ri->size & (ri->size - 1)) {
-			snprintf(err, errlen, "%s: BAR%d size 0x%llx is not a power of two",
-				 v->bdf, i, (unsigned long long)ri->size);
+			vdev_errmsg(v, err, errlen, "BAR%d size 0x%llx is not a power of two",
+				    i, (unsigned long long)ri->size);
 			free(ri);
 			return -1;
 		}
@@ -206,7 +206,7 @@ int vfio_bars_init(struct vfio_pci *v, char *err, size_t errlen)
 			mmap_areas(v, b);
 		}
 		pci_device_set_bar(&v->pci, i, b->size, flags, bar_read, bar_write, b);
-		pr_info("%s: BAR%d %s%s size 0x%llx, %d mmap'd area(s)", v->bdf, i,
+		vdev_pr(LOG_INFO, v, "BAR%d %s%s size 0x%llx, %d mmap'd area(s)", i,
 			b->io ? "I/O" : "memory", flags & PCI_BASE_ADDRESS_MEM_TYPE_64 ? " 64-bit" : "",
 			(unsigned long long)b->size, b->n_areas);
 		free(ri);
@@ -243,8 +243,8 @@ void vfio_bar_map(struct pci_device *d, int i, uint64_t addr)
 		if (!a->hva || !a->size || a->installed)
 			continue;
 		if (set_slot(v, a, addr + a->off, true))
-			pr_warn("%s: BAR%d: memory slot at 0x%llx refused; that area will trap",
-				v->bdf, i, (unsigned long long)(addr + a->off));
+			vdev_pr(LOG_WARN, v, "BAR%d: memory slot at 0x%llx refused; that area will trap",
+				i, (unsigned long long)(addr + a->off));
 	}
 }
 
@@ -259,7 +259,7 @@ void vfio_bar_unmap(struct pci_device *d, int i, uint64_t addr)
 	for (j = 0; j < v->bar[i].n_areas; j++)
 		if (v->bar[i].area[j].installed)
 			set_slot(v, &v->bar[i].area[j], 0, false);
-	pr_debug("%s: BAR%d unmapped from 0x%llx", v->bdf, i, (unsigned long long)addr);
+	vdev_pr(LOG_DEBUG, v, "BAR%d unmapped from 0x%llx", i, (unsigned long long)addr);
 }
 
 static uint64_t rom_read(void *opaque, uint64_t off, unsigned size)

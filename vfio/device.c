@@ -5,6 +5,7 @@
  * plug it into the guest's PCI bus; and on exit undo all of it and reset it
  * again so it goes back clean. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,18 @@
 #include "dma.h"
 #include "vfio_pci.h"
 
+void vdev_errmsg(const struct vfio_pci *v, char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(err, errlen, "%s: ", v->bdf);
+
+	if (n < 0 || (size_t)n >= errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
 static void describe(struct vfio_pci *v)
 {
 	static const char *const name[] = { "BAR0", "BAR1", "BAR2", "BAR3", "BAR4",
@@ -23,20 +36,20 @@ static void describe(struct vfio_pci *v)
 	static const char *const irq[] = { "INTx", "MSI", "MSI-X", "ERR", "REQ" };
 	uint32_t i;
 
-	pr_info("%s: %u regions, %u IRQ indexes%s", v->bdf, v->info.num_regions,
+	vdev_pr(LOG_INFO, v, "%u regions, %u IRQ indexes%s", v->info.num_regions,
 		v->info.num_irqs, v->info.flags & VFIO_DEVICE_FLAGS_RESET ? ", resettable" : "");
 	for (i = 0; i < v->info.num_regions && i < 9; i++) {
 		struct vfio_region_info ri = { .argsz = sizeof(ri), .index = i };
 
 		if (ioctl(v->fd, VFIO_DEVICE_GET_REGION_INFO, &ri) == 0 && ri.size)
-			pr_debug("%s: region %s: size 0x%llx flags 0x%x", v->bdf, name[i],
+			vdev_pr(LOG_DEBUG, v, "region %s: size 0x%llx flags 0x%x", name[i],
 				 (unsigned long long)ri.size, ri.flags);
 	}
 	for (i = 0; i < v->info.num_irqs && i < 5; i++) {
 		struct vfio_irq_info ii = { .argsz = sizeof(ii), .index = i };
 
 		if (ioctl(v->fd, VFIO_DEVICE_GET_IRQ_INFO, &ii) == 0 && ii.count)
-			pr_debug("%s: IRQ %s: %u vector(s) flags 0x%x", v->bdf, irq[i],
+			vdev_pr(LOG_DEBUG, v, "IRQ %s: %u vector(s) flags 0x%x", irq[i],
 				 ii.count, ii.flags);
 	}
 }
@@ -56,7 +69,7 @@ static void reset(struct vfio_pci *v)
 {
 	if ((v->info.flags & VFIO_DEVICE_FLAGS_RESET) &&
 	    ioctl(v->fd, VFIO_DEVICE_RESET) < 0)
-		pr_warn("%s: VFIO_DEVICE_RESET: %s", v->bdf, strerror(errno));
+		vdev_pr(LOG_WARN, v, "VFIO_DEVICE_RESET: %s", strerror(errno));
 }
 
 /* MSI-X table and PBA locations from the device's capability. */
@@ -68,8 +81,8 @@ static int msix_layout(struct vfio_pci *v, unsigned cap, char *err, size_t errle
 	memcpy(&table, v->pci.cfg + cap + 4, 4);
 	memcpy(&pba, v->pci.cfg + cap + 8, 4);
 	if ((table & 7) != (pba & 7) || (table & 7) > 5) {
-		snprintf(err, errlen, "%s: MSI-X table and PBA in different BARs (%u, %u) are not supported",
-			 v->bdf, table & 7, pba & 7);
+		vdev_errmsg(v, err, errlen, "MSI-X table and PBA in different BARs (%u, %u) are not supported",
+			    table & 7, pba & 7);
 		return -1;
 	}
 	v->msix_bar = (int)(table & 7);
@@ -78,7 +91,7 @@ static int msix_layout(struct vfio_pci *v, unsigned cap, char *err, size_t errle
 	v->msix_pba = pba & ~7U;
 	v->msix_pba_len = ((n + 63) / 64) * 8ULL;
 	if (msix_init_at(&v->msix, &v->pci, cap, n)) {
-		snprintf(err, errlen, "%s: MSI-X with %u vectors is not supported", v->bdf, n);
+		vdev_errmsg(v, err, errlen, "MSI-X with %u vectors is not supported", n);
 		return -1;
 	}
 	return 0;
@@ -105,11 +118,11 @@ static int setup(struct vfio_pci *v, char *err, size_t errlen)
 
 	v->info.argsz = sizeof(v->info);
 	if (ioctl(v->fd, VFIO_DEVICE_GET_INFO, &v->info) < 0) {
-		snprintf(err, errlen, "%s: VFIO_DEVICE_GET_INFO: %s", v->bdf, strerror(errno));
+		vdev_errmsg(v, err, errlen, "VFIO_DEVICE_GET_INFO: %s", strerror(errno));
 		return -1;
 	}
 	if (!(v->info.flags & VFIO_DEVICE_FLAGS_PCI)) {
-		snprintf(err, errlen, "%s: not a PCI device for vfio", v->bdf);
+		vdev_errmsg(v, err, errlen, "not a PCI device for vfio");
 		return -1;
 	}
 	describe(v);
@@ -119,7 +132,7 @@ static int setup(struct vfio_pci *v, char *err, size_t errlen)
 		reset(v);
 	if (region(v, VFIO_PCI_CONFIG_REGION_INDEX, &v->cfg_off, &v->cfg_size) ||
 	    region(v, VFIO_PCI_ROM_REGION_INDEX, &v->rom_off, &v->rom_size)) {
-		snprintf(err, errlen, "%s: VFIO_DEVICE_GET_REGION_INFO: %s", v->bdf, strerror(errno));
+		vdev_errmsg(v, err, errlen, "VFIO_DEVICE_GET_REGION_INFO: %s", strerror(errno));
 		return -1;
 	}
 	v->msix_bar = -1;
@@ -139,7 +152,6 @@ struct vfio_pci *vfio_pci_attach(struct vm *vm, struct pci_bus *bus, struct vfio
 				 const struct vfio_dev_ref *ref, unsigned flags,
 				 char *err, size_t errlen)
 {
-	const char *bdf = ref->name;
 	struct vfio_pci *v = calloc(1, sizeof(*v));
 	struct iova_range r[VFIO_MAX_IOVA_RANGES];
 	uint64_t t0 = clock_ns();
@@ -152,7 +164,7 @@ struct vfio_pci *vfio_pci_attach(struct vm *vm, struct pci_bus *bus, struct vfio
 	v->vm = vm;
 	v->fd = v->req_efd = v->err_efd = -1;
 	vfio_irqs_prepare(v);
-	snprintf(v->bdf, sizeof(v->bdf), "%s", bdf);
+	snprintf(v->bdf, sizeof(v->bdf), "%s", ref->name);
 	v->flags = flags;
 	v->fd = b->ops->open_device(b, ref, err, errlen);
 	if (v->fd < 0)
@@ -169,8 +181,8 @@ struct vfio_pci *vfio_pci_attach(struct vm *vm, struct pci_bus *bus, struct vfio
 	if (setup(v, err, errlen))
 		goto fail;
 	if (pci_bus_add(bus, &v->pci) < 0) {
-		snprintf(err, errlen, "%s: no free PCI slot (at most %d devices)", bdf,
-			 PCI_MAX_SLOTS - 1);
+		vdev_errmsg(v, err, errlen, "no free PCI slot (at most %d devices)",
+			    PCI_MAX_SLOTS - 1);
 		goto fail;
 	}
 	if (vfio_irqs_init(v, err, errlen))
@@ -178,7 +190,7 @@ struct vfio_pci *vfio_pci_attach(struct vm *vm, struct pci_bus *bus, struct vfio
 	vfio_faults_init(v);
 	v->stats.dma_map_ns = 0;
 	v->stats.attach_ns = clock_ns() - t0;
-	pr_info("%s: passed through at guest 00:%02x.0 (%02x%02x:%02x%02x)", bdf, v->pci.slot,
+	vdev_pr(LOG_INFO, v, "passed through at guest 00:%02x.0 (%02x%02x:%02x%02x)", v->pci.slot,
 		v->pci.cfg[1], v->pci.cfg[0], v->pci.cfg[3], v->pci.cfg[2]);
 	return v;
 fail:

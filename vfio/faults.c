@@ -23,7 +23,7 @@ void vfio_device_gone(struct vfio_pci *v, const char *why)
 	if (v->gone)
 		return;
 	v->gone = true;
-	pr_err("%s: %s: stopping the guest", v->bdf, why);
+	vdev_pr(LOG_ERROR, v, "%s: stopping the guest", why);
 	vm_request_exit(v->vm, EXIT_ERROR);
 }
 
@@ -68,7 +68,7 @@ static int watch(struct vfio_pci *v, uint32_t index, event_fn fn)
 		return efd;
 	close(efd);
 fail:
-	pr_debug("%s: not watching interrupt index %u: %s", v->bdf, index, strerror(-ret));
+	vdev_pr(LOG_DEBUG, v, "not watching interrupt index %u: %s", index, strerror(-ret));
 	return -1;
 }
 

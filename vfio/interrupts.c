@@ -37,7 +37,7 @@ static void intx_resample_ready(void *opaque, int fd)
 	 * "tear down" form, which mdevs such as mtty refuse for UNMASK). */
 	ret = vfio_set_irqs(v->fd, VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_UNMASK, 0, 1, NULL);
 	if (ret) {
-		pr_debug("%s: INTx unmask: %s", v->bdf, strerror(-ret));
+		vdev_pr(LOG_DEBUG, v, "INTx unmask: %s", strerror(-ret));
 		return;
 	}
 	v->stats.intx_unmasks++;
@@ -55,7 +55,7 @@ static int intx_unmask_by_hand(struct vfio_pci *v)
 		if (event_loop_add(v->vm->loop, v->intx_resample, intx_resample_ready, v))
 			return -ENOSPC;
 		v->intx_watched = true;
-		pr_info("%s: INTx takes no unmask eventfd: conduit unmasks it at each EOI", v->bdf);
+		vdev_pr(LOG_INFO, v, "INTx takes no unmask eventfd: conduit unmasks it at each EOI");
 	}
 	return 0;
 }
@@ -125,14 +125,14 @@ static int msix_enable(struct vfio_pci *v, bool on)
 	if (on == v->msix_on)
 		return 0;
 	if (on && v->msi_nvec) {
-		pr_debug("%s: guest enabled MSI-X while MSI is on; ignored", v->bdf);
+		vdev_pr(LOG_DEBUG, v, "guest enabled MSI-X while MSI is on; ignored");
 		return -EBUSY;
 	}
 	if (on) {
 		intx_enable(v, false);
 		ret = vectors_on(v, VFIO_PCI_MSIX_IRQ_INDEX, v->msix_vec, v->msix.n);
 		if (ret) {
-			pr_err("%s: enabling MSI-X: %s", v->bdf, strerror(-ret));
+			vdev_pr(LOG_ERROR, v, "enabling MSI-X: %s", strerror(-ret));
 			intx_update(v);
 			return ret;
 		}
@@ -141,7 +141,7 @@ static int msix_enable(struct vfio_pci *v, bool on)
 	}
 	v->msix_on = on;
 	intx_update(v);
-	pr_debug("%s: MSI-X %s", v->bdf, on ? "on" : "off");
+	vdev_pr(LOG_DEBUG, v, "MSI-X %s", on ? "on" : "off");
 	return 0;
 }
 
@@ -155,7 +155,7 @@ static void vector_update(struct vfio_pci *v, unsigned n, struct irq_vector *vec
 			  void *state)
 {
 	if (live && irq_msi_set(&v->vm->irq, vec->gsi, addr, data)) {
-		pr_debug("%s: vector %u has no valid MSI address", v->bdf, n);
+		vdev_pr(LOG_DEBUG, v, "vector %u has no valid MSI address", n);
 		live = false;
 	}
 	irq_vector_set_live(v->vm->vm_fd, vec, live);
@@ -204,7 +204,7 @@ static int msi_set_count(struct vfio_pci *v, unsigned nvec)
 	if (nvec == v->msi_nvec)
 		return 0;
 	if (nvec && v->msix_on) {
-		pr_debug("%s: guest enabled MSI while MSI-X is on; ignored", v->bdf);
+		vdev_pr(LOG_DEBUG, v, "guest enabled MSI while MSI-X is on; ignored");
 		return -EBUSY;
 	}
 	if (v->msi_nvec) {
@@ -217,14 +217,15 @@ static int msi_set_count(struct vfio_pci *v, unsigned nvec)
 		intx_enable(v, false);
 		ret = vectors_on(v, VFIO_PCI_MSI_IRQ_INDEX, v->msi_vec, nvec);
 		if (ret) {
-			pr_err("%s: enabling %u MSI vector(s): %s", v->bdf, nvec, strerror(-ret));
+			vdev_pr(LOG_ERROR, v, "enabling %u MSI vector(s): %s",
+				nvec, strerror(-ret));
 			intx_update(v);
 			return ret;
 		}
 		v->msi_nvec = nvec;
 	}
 	intx_update(v);
-	pr_debug("%s: MSI %s (%u vectors)", v->bdf, nvec ? "on" : "off", nvec);
+	vdev_pr(LOG_DEBUG, v, "MSI %s (%u vectors)", nvec ? "on" : "off", nvec);
 	return 0;
 }
 
@@ -300,14 +301,14 @@ int vfio_irqs_init(struct vfio_pci *v, char *err, size_t errlen)
 	if (n) {
 		v->msix_vec = calloc(n, sizeof(*v->msix_vec));
 		if (!v->msix_vec) {
-			snprintf(err, errlen, "%s: out of memory for %u MSI-X vectors", v->bdf, n);
+			vdev_errmsg(v, err, errlen, "out of memory for %u MSI-X vectors", n);
 			return -1;
 		}
 		for (i = 0; i < n; i++)
 			v->msix_vec[i].efd = -1;
 		ret = vectors_init(v, v->msix_vec, n);
 		if (ret) {
-			snprintf(err, errlen, "%s: cannot set up %u MSI-X vectors: %s", v->bdf, n,
+			vdev_errmsg(v, err, errlen, "cannot set up %u MSI-X vectors: %s", n,
 				 strerror(-ret));
 			return -1;
 		}
@@ -317,8 +318,8 @@ int vfio_irqs_init(struct vfio_pci *v, char *err, size_t errlen)
 	if (v->msi.dev) {
 		ret = vectors_init(v, v->msi_vec, v->msi.max);
 		if (ret) {
-			snprintf(err, errlen, "%s: cannot set up %u MSI vectors: %s", v->bdf,
-				 v->msi.max, strerror(-ret));
+			vdev_errmsg(v, err, errlen, "cannot set up %u MSI vectors: %s",
+				    v->msi.max, strerror(-ret));
 			return -1;
 		}
 		v->msi.changed = msi_changed;
@@ -326,7 +327,7 @@ int vfio_irqs_init(struct vfio_pci *v, char *err, size_t errlen)
 	}
 	ret = init_intx(v);
 	if (ret) {
-		snprintf(err, errlen, "%s: INTx setup: %s", v->bdf, strerror(-ret));
+		vdev_errmsg(v, err, errlen, "INTx setup: %s", strerror(-ret));
 		return -1;
 	}
 	return 0;

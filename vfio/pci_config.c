@@ -31,7 +31,7 @@ static uint32_t dev_read(struct vfio_pci *v, unsigned off, unsigned size)
 static void dev_write(struct vfio_pci *v, unsigned off, unsigned size, uint32_t val)
 {
 	if (pwrite(v->fd, &val, size, (off_t)(v->cfg_off + off)) != (ssize_t)size)
-		pr_debug("%s: config write at 0x%x failed: %s", v->bdf, off, strerror(errno));
+		vdev_pr(LOG_DEBUG, v, "config write at 0x%x failed: %s", off, strerror(errno));
 }
 
 /* Find a standard capability by walking the device's list (bounded). */
@@ -81,7 +81,7 @@ int vfio_config_init(struct vfio_pci *v, char *err, size_t errlen)
 
 	memset(cfg, 0xff, PCI_CFG_SIZE);
 	if (pread(v->fd, cfg, len, (off_t)v->cfg_off) != (ssize_t)len) {
-		snprintf(err, errlen, "%s: cannot read config space: %s", v->bdf, strerror(errno));
+		vdev_errmsg(v, err, errlen, "cannot read config space: %s", strerror(errno));
 		return -1;
 	}
 	memset(v->pci.wmask, 0, sizeof(v->pci.wmask));
@@ -89,8 +89,8 @@ int vfio_config_init(struct vfio_pci *v, char *err, size_t errlen)
 	memset(v->emu, 0, sizeof(v->emu));
 	/* Header type 0 only: bridges are not passed through. */
 	if ((cfg[PCI_HEADER_TYPE] & 0x7f) != 0) {
-		snprintf(err, errlen, "%s: header type %u is not a PCI endpoint; bridges cannot be passed through",
-			 v->bdf, cfg[PCI_HEADER_TYPE] & 0x7f);
+		vdev_errmsg(v, err, errlen, "header type %u is not a PCI endpoint; bridges cannot be passed through",
+			    cfg[PCI_HEADER_TYPE] & 0x7f);
 		return -1;
 	}
 	/* Multi-function bit off: the guest sees a single function. */

@@ -10,6 +10,7 @@
 #include "../devices/msix.h"
 #include "../devices/pci.h"
 #include "../vmm/irq.h"
+#include "../vmm/log.h"
 #include "backend.h"
 
 #define VFIO_MAX_AREAS 8
@@ -84,6 +85,12 @@ struct vfio_pci {
 };
 
 #define VFIO_PCI_NO_MSIX 0x1            /* hide the MSI-X capability */
+
+/* A log line about device v, prefixed with its name ("0000:03:00.0: ..."). */
+#define vdev_pr(level, v, fmt, ...) log_msg(level, "%s: " fmt, (v)->bdf, ##__VA_ARGS__)
+/* The same prefix for a one-line error handed back in err. */
+void vdev_errmsg(const struct vfio_pci *v, char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* Open, describe and plug a device into bus; everything is undone on
  * failure (NULL, err says why). pci_bus_remove() tears it down again. */
