@@ -9,7 +9,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VFIO_MAX_IOVA_RANGES 16
 #define VFIO_DEV_NAME_LEN    40         /* a PCI address or an mdev UUID */
 
 struct iova_range {
@@ -38,8 +37,10 @@ struct vfio_backend_ops {
 	/* Open the device; returns its fd or -1 with a one-line error. */
 	int (*open_device)(struct vfio_backend *b, const struct vfio_dev_ref *ref,
 			   char *err, size_t errlen);
-	/* Usable IOVA ranges; returns how many, or -1 when unknown. */
-	int (*iova_ranges)(struct vfio_backend *b, struct iova_range *r, int max);
+	/* Usable IOVA ranges, however many there are: returns how many with
+	 * *r malloc'd (the caller frees it), or -1 when the IOMMU does not
+	 * say (an old type1 kernel) or the query fails. */
+	int (*iova_ranges)(struct vfio_backend *b, struct iova_range **r);
 	int (*map)(struct vfio_backend *b, uint64_t iova, uint64_t size, void *hva);
 	int (*unmap)(struct vfio_backend *b, uint64_t iova, uint64_t size);
 	/* After every device fd is closed (or, for handed-over devices,

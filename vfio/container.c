@@ -112,7 +112,7 @@ static int type1_open_device(struct vfio_backend *b, const struct vfio_dev_ref *
 	return fd;
 }
 
-static int type1_iova_ranges(struct vfio_backend *b, struct iova_range *r, int max)
+static int type1_iova_ranges(struct vfio_backend *b, struct iova_range **r)
 {
 	struct type1 *t = (struct type1 *)b;
 	struct vfio_iommu_type1_info q = { .argsz = sizeof(q) }, *info;
@@ -130,12 +130,15 @@ static int type1_iova_ranges(struct vfio_backend *b, struct iova_range *r, int m
 				    VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE);
 	if (off && off + sizeof(c) <= info->argsz) {
 		memcpy(&c, (char *)info + off, sizeof(c));
-		for (i = 0, n = 0, at = off + sizeof(c); i < c.nr_iovas && n < max &&
+		*r = calloc(c.nr_iovas ? c.nr_iovas : 1, sizeof(**r));
+		for (i = 0, n = 0, at = off + sizeof(c); *r && i < c.nr_iovas &&
 		     at + sizeof(ir) <= info->argsz; i++, n++, at += sizeof(ir)) {
 			memcpy(&ir, (char *)info + at, sizeof(ir));
-			r[n].start = ir.start;
-			r[n].end = ir.end;
+			(*r)[n].start = ir.start;
+			(*r)[n].end = ir.end;
 		}
+		if (!*r)
+			n = -1;
 	}
 	free(info);
 	return n;

@@ -153,9 +153,9 @@ struct vfio_pci *vfio_pci_attach(struct vm *vm, struct pci_bus *bus, struct vfio
 				 char *err, size_t errlen)
 {
 	struct vfio_pci *v = calloc(1, sizeof(*v));
-	struct iova_range r[VFIO_MAX_IOVA_RANGES];
+	struct iova_range *r = NULL;
 	uint64_t t0 = clock_ns();
-	int n;
+	int n, ret;
 
 	if (!v) {
 		snprintf(err, errlen, "out of memory");
@@ -175,8 +175,10 @@ struct vfio_pci *vfio_pci_attach(struct vm *vm, struct pci_bus *bus, struct vfio
 		v->backend = b;
 		v->keep_fd = true;
 	}
-	n = b->ops->iova_ranges(b, r, VFIO_MAX_IOVA_RANGES);
-	if (dma_check_layout(&vm->mem, r, n, err, errlen))
+	n = b->ops->iova_ranges(b, &r);
+	ret = dma_check_layout(&vm->mem, r, n, err, errlen);
+	free(r);
+	if (ret)
 		goto fail;
 	if (setup(v, err, errlen))
 		goto fail;

@@ -39,7 +39,7 @@ int dma_check_layout(const struct guest_mem *gm, const struct iova_range *r, int
 	int i;
 
 	if (n < 0)
-		return 0;       /* the backend cannot tell: trust the layout */
+		return 0;       /* the IOMMU does not say (old type1): trust the layout */
 	for (i = 0; i < gm->n_ram; i++) {
 		uint64_t s = gm->ram[i].gpa, e = s + gm->ram[i].size - 1;
 

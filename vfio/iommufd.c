@@ -134,23 +134,38 @@ void vfio_iommufd_release_device(struct vfio_backend *b, int fd)
 		pr_warn("VFIO_DEVICE_DETACH_IOMMUFD_PT: %s", strerror(errno));
 }
 
-static int iommufd_iova_ranges(struct vfio_backend *b, struct iova_range *r, int max)
+/* IOMMU_IOAS_IOVA_RANGES fails with EMSGSIZE and the count when the array
+ * given is too small: asked first with none, then with room for all (and
+ * again if the count grew in between). */
+static int iommufd_iova_ranges(struct vfio_backend *b, struct iova_range **r)
 {
 	struct iommufd *t = (struct iommufd *)b;
-	struct iommu_iova_range ranges[VFIO_MAX_IOVA_RANGES];
-	struct iommu_ioas_iova_ranges q = {
-		.size = sizeof(q), .ioas_id = t->ioas, .num_iovas = VFIO_MAX_IOVA_RANGES,
-		.allowed_iovas = (uintptr_t)ranges,
-	};
-	uint32_t i;
+	struct iommu_ioas_iova_ranges q = { .size = sizeof(q), .ioas_id = t->ioas };
+	struct iommu_iova_range *ranges = NULL;
+	uint32_t i, room = 0;
+	int tries;
 
-	if (ioctl(t->fd, IOMMU_IOAS_IOVA_RANGES, &q) < 0)
-		return -1;      /* EMSGSIZE: more holes than we track; trust the layout */
-	for (i = 0; i < q.num_iovas && (int)i < max; i++) {
-		r[i].start = ranges[i].start;
-		r[i].end = ranges[i].last;
+	for (tries = 0; tries < 3; tries++) {
+		q.num_iovas = room;
+		q.allowed_iovas = (uintptr_t)ranges;
+		if (ioctl(t->fd, IOMMU_IOAS_IOVA_RANGES, &q) == 0)
+			break;
+		free(ranges);
+		ranges = NULL;
+		if (errno != EMSGSIZE || !q.num_iovas)
+			return -1;
+		room = q.num_iovas;
+		ranges = calloc(room, sizeof(*ranges));
+		if (!ranges)
+			return -1;
 	}
-	return (int)i;
+	*r = tries < 3 ? calloc(q.num_iovas + 1, sizeof(**r)) : NULL;
+	for (i = 0; *r && i < q.num_iovas; i++) {
+		(*r)[i].start = ranges[i].start;
+		(*r)[i].end = ranges[i].last;
+	}
+	free(ranges);
+	return *r ? (int)q.num_iovas : -1;
 }
 
 static int iommufd_map(struct vfio_backend *b, uint64_t iova, uint64_t size, void *hva)
