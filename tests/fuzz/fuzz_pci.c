@@ -4,8 +4,9 @@
  * offsets, and port/MMIO accesses that land in whatever BARs the guest has
  * mapped. On the bus: the host bridge, an endpoint with I/O, 32-bit and
  * 64-bit prefetchable BARs plus an MSI-X capability whose table lives in
- * BAR1, and a second endpoint with a 4 GiB 64-bit BAR whose map_bar hook
- * checks it is never mapped or unmapped twice. After every access: the
+ * BAR1, and a second endpoint with a 4 GiB 64-bit BAR whose bar_map and
+ * bar_unmap ops check the bus calls them only while the BAR is on the bus,
+ * at the address it decodes at. After every access: the
  * host bridge is untouched, every byte outside the write masks keeps its
  * value, and a BAR is on the I/O or MMIO bus exactly when it says it is
  * mapped, at its programmed, size-aligned address. */
