@@ -1,8 +1,10 @@
 /* The PCI bus. One host bridge at 00:00.0; endpoints in slots 1-31 of bus 0.
  * Config space is reached by mechanism #1 (ports 0xcf8/0xcfc) and by ECAM.
- * Every guest write goes through the device's write and write-1-to-clear
- * masks, so read-only fields stay read-only and BAR sizing works by itself;
- * BARs are (re)mapped whenever the command register or a BAR changes. */
+ * A guest config access goes to the device's ops (or its emulated view,
+ * whose write and write-1-to-clear masks keep read-only fields read-only
+ * and make BAR sizing work by itself); after a write, the bus decides which
+ * BARs and ROM decode where, puts their trapped handlers on the I/O or
+ * MMIO bus and tells the device. Devices are plugged and removed here. */
 #include <stdio.h>
 #include <string.h>
 #include "../vmm/log.h"
