@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "../vmm/config.h"      /* enum vfio_backend_kind */
 
 #define VFIO_DEV_NAME_LEN    40         /* a PCI address or an mdev UUID */
 
@@ -63,8 +64,5 @@ struct vfio_backend *vfio_iommufd_open(int iommufd, char *err, size_t errlen);
  * backend did to it (the IOAS attachment) so the next boot can attach it
  * again. */
 void vfio_iommufd_release_device(struct vfio_backend *b, int fd);
-
-/* --vfio-backend: in the order of its names in vmm/config.c. */
-enum vfio_backend_kind { VFIO_BACKEND_AUTO, VFIO_BACKEND_IOMMUFD, VFIO_BACKEND_LEGACY };
 
 #endif

@@ -5,13 +5,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "../vfio/backend.h"
 
 #define MAX_PASSTHROUGH 8
 #define MAX_CPUS 64
 #define CONFIG_ERR_LEN 256
 
 enum console_kind { CONSOLE_VIRTIO, CONSOLE_SERIAL };
+/* --vfio-backend, in the order of its names in config.c; vfio/ takes it as
+ * it is. */
+enum vfio_backend_kind { VFIO_BACKEND_AUTO, VFIO_BACKEND_IOMMUFD, VFIO_BACKEND_LEGACY };
 /* Guest RAM backing: transparent hugepages (the default), plain 4 KiB
  * pages, or hugetlbfs pages of 2 MiB or 1 GiB. */
 enum ram_backing { RAM_THP, RAM_NONE, RAM_2M, RAM_1G };
