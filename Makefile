@@ -31,7 +31,9 @@ LIB_OBJS := $(filter-out build/vmm/main.o,$(OBJS))
 ROM_OBJ  := build/boot/linuxboot_blob.o
 ROM_CC   ?= gcc
 
-TEST_SRCS := $(wildcard tests/unit/*.c)
+# Shared test support (tests/support/): fake sysfs trees.
+SUPPORT_SRCS := $(wildcard tests/support/*.c)
+TEST_SRCS := $(wildcard tests/unit/*.c) $(SUPPORT_SRCS)
 TEST_OBJS := $(TEST_SRCS:%.c=build/%.o)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 
@@ -141,7 +143,7 @@ SAN_CFLAGS   := $(filter-out -O% -g,$(CFLAGS)) -O1 -g $(SAN_FLAGS)
 SAN_OBJS     := $(OBJS:build/%=build/san/%)
 SAN_TEST_OBJS := $(TEST_OBJS:build/%=build/san/%)
 SAN_SUITES    = $(filter-out seccomp,$(shell sed -n \
-                's/.*suite_create("\([a-z0-9_]*\)").*/\1/p' $(TEST_SRCS)))
+                's/.*suite_create("\([a-z0-9_]*\)").*/\1/p' $(wildcard tests/unit/*.c)))
 SAN_ENV      := ASAN_OPTIONS=log_path=$(CURDIR)/build/san/reports/asan:detect_leaks=1 \
                 UBSAN_OPTIONS=log_path=$(CURDIR)/build/san/reports/ubsan:print_stacktrace=1
 

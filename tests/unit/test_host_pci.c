@@ -4,7 +4,6 @@
  * a writer that acts like the kernel) and the error texts. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,108 +14,35 @@
 #include "../../vfio/host/host_pci.h"
 #include "../../vfio/host/commands.h"
 #include "../../vmm/log.h"
+#include "../support/fake_sysfs.h"
 
-#define DIR_LEN 512
-
-static char base[DIR_LEN - 64]; /* mkdtemp(): removed after the last test */
-static char top[DIR_LEN - 32];  /* this test's tree, under base */
-static char sys_dir[DIR_LEN], mod_dir[DIR_LEN], dev_dir[DIR_LEN], run_dir[DIR_LEN];
+static char base[FAKE_SYSFS_PATH - 64]; /* mkdtemp(): removed after the last test */
+static struct fake_sysfs T;             /* this test's tree, under base */
 static char err[HOST_PCI_ERR_LEN];
 
-/* ---- building the fake tree ---- */
+/* ---- the fake tree ---- */
 
-static void mkdirs(const char *path)
-{
-	char buf[PATH_MAX], *p;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		mkdir(buf, 0755);
-		*p = '/';
-	}
-	ck_assert_msg(mkdir(buf, 0755) == 0 || errno == EEXIST, "mkdir %s", buf);
-}
-
-static void put(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	ck_assert_msg(f != NULL, "cannot create %s", path);
-	fputs(text, f);
-	fclose(f);
-}
-
-static void link_to(const char *target, const char *path)
-{
-	unlink(path);
-	ck_assert_msg(symlink(target, path) == 0, "symlink %s", path);
-}
-
-static void slurp(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	ck_assert_msg(f != NULL, "cannot read %s", path);
-	n = fread(buf, 1, len - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-}
-
-/* A loaded PCI driver; module may be NULL (built in, no /sys/module link). */
-static void add_driver(const char *name, const char *module)
-{
-	char dir[PATH_MAX], path[PATH_MAX + 64];
-
-	snprintf(dir, sizeof(dir), "%s/bus/pci/drivers/%s", sys_dir, name);
-	mkdirs(dir);
-	snprintf(path, sizeof(path), "%s/bind", dir);
-	put(path, "");
-	snprintf(path, sizeof(path), "%s/unbind", dir);
-	put(path, "");
-	if (!module)
-		return;
-	snprintf(path, sizeof(path), "%s/module/%s/drivers", sys_dir, module);
-	mkdirs(path);
-	snprintf(path, sizeof(path), "%s/module/%s/drivers/pci:%s", sys_dir, module, name);
-	link_to(dir, path);
-	snprintf(path, sizeof(path), "%s/module/%s", sys_dir, module);
-	snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/module");
-	link_to(path, dir);
-}
-
-struct fake_dev {
-	const char *bdf;
-	unsigned vendor, device, sub_vendor, sub_device, class_code;
-	const char *driver;     /* bound now; NULL: none */
-	int group;              /* -1: no iommu_group link */
-	const char *native;     /* what drivers_probe binds without an override */
-};
-
-static const struct fake_dev devs[] = {
-	{ "0000:00:00.0", 0x8086, 0x29c0, 0x1af4, 0x1100, 0x060000, NULL, 0, NULL },
-	{ "0000:00:01.0", 0x8086, 0x7450, 0, 0, 0x060400, "pcieport", 1, "pcieport" },
-	{ "0000:00:03.0", 0x1b36, 0x0010, 0x1af4, 0x1100, 0x010802, "nvme", 3, "nvme" },
-	{ "0000:00:04.0", 0x1af4, 0x1041, 0x1af4, 0x1100, 0x020000, "vfio-pci", 4, NULL },
-	{ "0000:00:05.0", 0x1af4, 0x1042, 0x1af4, 0x1100, 0x010000, "vfio-pci", 10, NULL },
-	{ "0000:00:06.0", 0x1af4, 0x1043, 0x1af4, 0x1100, 0x078000, "virtio-pci", -1, "virtio-pci" },
-	{ "0000:00:1c.0", 0x8086, 0x2940, 0, 0, 0x060400, "shpchp", 11, "shpchp" },
-	{ "0000:00:1f.0", 0x8086, 0x2918, 0x1af4, 0x1100, 0x060100, "lpc_ich", 5, "lpc_ich" },
-	{ "0000:00:1f.2", 0x8086, 0x2922, 0x1af4, 0x1100, 0x010601, "ahci", 5, "ahci" },
-	{ "0000:00:1f.3", 0x8086, 0x2930, 0x1af4, 0x1100, 0x0c0500, "i801_smbus", 5, "i801_smbus" },
-	{ "0000:02:00.0", 0x10de, 0x1b80, 0x10de, 0x119d, 0x030000, "vfio-pci", 6, NULL },
-	{ "0000:02:00.1", 0x10de, 0x10f0, 0x10de, 0x119d, 0x040300, "snd_hda_intel", 6, "snd_hda_intel" },
-	{ "0000:03:00.0", 0x15b3, 0x101e, 0x15b3, 0x0002, 0x020000, "mlx5_core", 7, "mlx5_core" },
-	{ "0000:03:00.1", 0x15b3, 0x1017, 0x15b3, 0x0002, 0x020000, "mlx5_core", 12, "mlx5_core" },
-	{ "0000:03:00.2", 0x15b3, 0x101e, 0x15b3, 0x0001, 0x020000, "mlx5_core", 13, "mlx5_core" },
-	{ "0000:04:00.0", 0x1dd8, 0x1003, 0x1dd8, 0x0001, 0x120000, NULL, 8, NULL },
-	{ "0000:05:00.0", 0x8086, 0x10d3, 0x8086, 0xa01f, 0x020000, "pci-stub", 9, NULL },
-	{ "0000:05:00.1", 0x8086, 0x10d3, 0x8086, 0xa01f, 0x020000, NULL, 9, NULL },
-	{ "0000:06:00.0", 0xabcd, 0x0001, 0, 0, 0xff0000, "xvf", 11, NULL },
-	{ "0000:07:00.0", 0x1234, 0x5678, 0, 0, 0x058000, "oddball", 14, NULL },
+static const struct fake_sysfs_dev devs[] = {
+	{ "0000:00:00.0", 0x8086, 0x29c0, 0x1af4, 0x1100, 0x060000, NULL, 0, NULL, NULL },
+	{ "0000:00:01.0", 0x8086, 0x7450, 0, 0, 0x060400, "pcieport", 1, "pcieport", NULL },
+	{ "0000:00:03.0", 0x1b36, 0x0010, 0x1af4, 0x1100, 0x010802, "nvme", 3, "nvme", NULL },
+	{ "0000:00:04.0", 0x1af4, 0x1041, 0x1af4, 0x1100, 0x020000, "vfio-pci", 4, NULL, NULL },
+	{ "0000:00:05.0", 0x1af4, 0x1042, 0x1af4, 0x1100, 0x010000, "vfio-pci", 10, NULL, NULL },
+	{ "0000:00:06.0", 0x1af4, 0x1043, 0x1af4, 0x1100, 0x078000, "virtio-pci", -1, "virtio-pci", NULL },
+	{ "0000:00:1c.0", 0x8086, 0x2940, 0, 0, 0x060400, "shpchp", 11, "shpchp", NULL },
+	{ "0000:00:1f.0", 0x8086, 0x2918, 0x1af4, 0x1100, 0x060100, "lpc_ich", 5, "lpc_ich", NULL },
+	{ "0000:00:1f.2", 0x8086, 0x2922, 0x1af4, 0x1100, 0x010601, "ahci", 5, "ahci", NULL },
+	{ "0000:00:1f.3", 0x8086, 0x2930, 0x1af4, 0x1100, 0x0c0500, "i801_smbus", 5, "i801_smbus", NULL },
+	{ "0000:02:00.0", 0x10de, 0x1b80, 0x10de, 0x119d, 0x030000, "vfio-pci", 6, NULL, NULL },
+	{ "0000:02:00.1", 0x10de, 0x10f0, 0x10de, 0x119d, 0x040300, "snd_hda_intel", 6, "snd_hda_intel", NULL },
+	{ "0000:03:00.0", 0x15b3, 0x101e, 0x15b3, 0x0002, 0x020000, "mlx5_core", 7, "mlx5_core", NULL },
+	{ "0000:03:00.1", 0x15b3, 0x1017, 0x15b3, 0x0002, 0x020000, "mlx5_core", 12, "mlx5_core", NULL },
+	{ "0000:03:00.2", 0x15b3, 0x101e, 0x15b3, 0x0001, 0x020000, "mlx5_core", 13, "mlx5_core", NULL },
+	{ "0000:04:00.0", 0x1dd8, 0x1003, 0x1dd8, 0x0001, 0x120000, NULL, 8, NULL, NULL },
+	{ "0000:05:00.0", 0x8086, 0x10d3, 0x8086, 0xa01f, 0x020000, "pci-stub", 9, NULL, NULL },
+	{ "0000:05:00.1", 0x8086, 0x10d3, 0x8086, 0xa01f, 0x020000, NULL, 9, NULL, NULL },
+	{ "0000:06:00.0", 0xabcd, 0x0001, 0, 0, 0xff0000, "xvf", 11, NULL, NULL },
+	{ "0000:07:00.0", 0x1234, 0x5678, 0, 0, 0x058000, "oddball", 14, NULL, NULL },
 };
 
 static const char *const loaded[][2] = {
@@ -141,83 +67,28 @@ static const char modules_alias[] =
 	"alias vfio_pci:v0000ABCDd*sv*sd*bc*sc*i* xvf_mod\n"
 	"alias pci:v000015B3d0000101Esv*sd*bc*sc*i* mlx5_core\n";
 
-static void add_device(const struct fake_dev *d)
-{
-	char dir[PATH_MAX], path[PATH_MAX + 64], val[64];
-	const char *attr[] = { "vendor", "device", "subsystem_vendor", "subsystem_device" };
-	unsigned v[] = { d->vendor, d->device, d->sub_vendor, d->sub_device };
-	int i;
-
-	snprintf(dir, sizeof(dir), "%s/bus/pci/devices/%s", sys_dir, d->bdf);
-	mkdirs(dir);
-	for (i = 0; i < 4; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, attr[i]);
-		snprintf(val, sizeof(val), "0x%04x\n", v[i]);
-		put(path, val);
-	}
-	snprintf(path, sizeof(path), "%s/class", dir);
-	snprintf(val, sizeof(val), "0x%06x\n", d->class_code);
-	put(path, val);
-	snprintf(path, sizeof(path), "%s/driver_override", dir);
-	put(path, "(null)\n");
-	if (d->driver) {
-		snprintf(path, sizeof(path), "%s/driver", dir);
-		snprintf(val, sizeof(val), "../../drivers/%s", d->driver);
-		link_to(val, path);
-	}
-	if (d->group < 0)
-		return;
-	snprintf(path, sizeof(path), "%s/kernel/iommu_groups/%d/devices", sys_dir, d->group);
-	mkdirs(path);
-	snprintf(path + strlen(path), sizeof(path) - strlen(path), "/%s", d->bdf);
-	link_to(dir, path);
-	snprintf(path, sizeof(path), "%s/iommu_group", dir);
-	snprintf(val, sizeof(val), "../../../kernel/iommu_groups/%d", d->group);
-	link_to(val, path);
-}
-
 static void build_tree(void)
 {
-	char path[PATH_MAX + 64];
 	size_t i;
 
-	snprintf(top, sizeof(top), "%s/tree-XXXXXX", base);
-	ck_assert_ptr_nonnull(mkdtemp(top));
-	snprintf(sys_dir, sizeof(sys_dir), "%s/sys", top);
-	snprintf(mod_dir, sizeof(mod_dir), "%s/modules", top);
-	snprintf(dev_dir, sizeof(dev_dir), "%s/dev", top);
-	snprintf(run_dir, sizeof(run_dir), "%s/run", top);
-	snprintf(path, sizeof(path), "%s/vfio", dev_dir);
-	mkdirs(path);
-	mkdirs(mod_dir);
-	snprintf(path, sizeof(path), "%s/modules.alias", mod_dir);
-	put(path, modules_alias);
-	snprintf(path, sizeof(path), "%s/bus/pci", sys_dir);
-	mkdirs(path);
-	snprintf(path, sizeof(path), "%s/bus/pci/drivers_probe", sys_dir);
-	put(path, "");
+	fake_sysfs_create(&T, base);
+	fake_sysfs_set_aliases(&T, modules_alias);
+	fake_sysfs_put(&T, "", "sys/bus/pci/drivers_probe");
 	for (i = 0; i < sizeof(loaded) / sizeof(loaded[0]); i++)
-		add_driver(loaded[i][0], loaded[i][1]);
+		fake_sysfs_add_driver(&T, loaded[i][0], loaded[i][1]);
 	for (i = 0; i < sizeof(devs) / sizeof(devs[0]); i++)
-		add_device(&devs[i]);
+		fake_sysfs_add_device(&T, &devs[i]);
 	/* vfio has group 4 and 6 open; group 10's node is missing. */
-	snprintf(path, sizeof(path), "%s/vfio/4", dev_dir);
-	put(path, "");
-	snprintf(path, sizeof(path), "%s/vfio/6", dev_dir);
-	put(path, "");
-	host_pci_set_root(sys_dir, mod_dir);
-	host_pci_set_dirs(dev_dir, run_dir);
+	fake_sysfs_add_group_node(&T, 4);
+	fake_sysfs_add_group_node(&T, 6);
+	host_pci_set_root(T.sys, T.mod);
+	host_pci_set_dirs(T.dev, T.run);
 	host_pci_set_writer(NULL);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
 }
 
 static void remove_tree(void)
 {
-	nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	fake_sysfs_remove(&T);
 	host_pci_set_root(NULL, NULL);
 	host_pci_set_dirs(NULL, NULL);
 	host_pci_set_writer(NULL);
@@ -233,7 +104,7 @@ static void make_base(void)
 
 static void remove_base(void)
 {
-	nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	fake_sysfs_remove_dir(base);
 }
 
 static struct pci_addr A(const char *s)
@@ -246,10 +117,7 @@ static struct pci_addr A(const char *s)
 
 static void dev_file(const char *bdf, const char *attr, char *buf, size_t len)
 {
-	char path[PATH_MAX + 64];
-
-	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/%s", sys_dir, bdf, attr);
-	slurp(path, buf, len);
+	fake_sysfs_read(&T, buf, len, "sys/bus/pci/devices/%s/%s", bdf, attr);
 }
 
 static void drv(const char *bdf, char *buf, size_t len)
@@ -276,7 +144,7 @@ static bool ends_with(const char *s, const char *tail)
 	return ls >= lt && !strcmp(s + ls - lt, tail);
 }
 
-static const struct fake_dev *find_dev(const char *bdf)
+static const struct fake_sysfs_dev *find_dev(const char *bdf)
 {
 	size_t i;
 
@@ -290,20 +158,19 @@ static void set_driver(const char *bdf, const char *driver)
 {
 	char path[PATH_MAX + 64], target[PATH_MAX + 64];
 
-	snprintf(path, sizeof(path), "%s/bus/pci/drivers/%s", sys_dir, driver);
+	snprintf(path, sizeof(path), "%s/bus/pci/drivers/%s", T.sys, driver);
 	if (access(path, F_OK))
 		return;         /* not loaded: nothing binds */
-	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/driver", sys_dir, bdf);
 	snprintf(target, sizeof(target), "../../drivers/%s", driver);
-	link_to(target, path);
+	fake_sysfs_link(&T, target, "sys/bus/pci/devices/%s/driver", bdf);
 }
 
 static void kernel_probe(const char *bdf)
 {
-	const struct fake_dev *d = find_dev(bdf);
+	const struct fake_sysfs_dev *d = find_dev(bdf);
 	char override[HOST_PCI_NAME_LEN], path[PATH_MAX + 64];
 
-	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/driver", sys_dir, bdf);
+	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/driver", T.sys, bdf);
 	if (!d || access(path, F_OK) == 0)
 		return;         /* already bound: probing does nothing */
 	dev_file(bdf, "driver_override", override, sizeof(override));
@@ -323,7 +190,7 @@ static int fake_kernel(const char *path, const char *value, char *e, size_t elen
 	snprintf(wlog.value[wlog.n], HOST_PCI_NAME_LEN, "%s", value);
 	wlog.n++;
 	if (ends_with(path, "/driver_override")) {
-		put(path, strcmp(value, "\n") ? value : "(null)\n");
+		fake_sysfs_put_at(path, strcmp(value, "\n") ? value : "(null)\n");
 	} else if (ends_with(path, "/driver/unbind")) {
 		snprintf(dir, sizeof(dir), "%.*s/driver", (int)(strlen(path) - 14), path);
 		unlink(dir);
@@ -359,7 +226,7 @@ static void expect_plan(const struct host_pci_plan *p, int i, const char *tail,
 	ck_assert_int_lt(i, p->n);
 	ck_assert_msg(ends_with(p->w[i].path, tail), "write %d goes to %s, want *%s",
 		      i, p->w[i].path, tail);
-	ck_assert_msg(!strncmp(p->w[i].path, sys_dir, strlen(sys_dir)),
+	ck_assert_msg(!strncmp(p->w[i].path, T.sys, strlen(T.sys)),
 		      "write %d outside the fake tree: %s", i, p->w[i].path);
 	ck_assert_str_eq(p->w[i].value, value);
 }
@@ -524,16 +391,15 @@ START_TEST(query_iommu_off)
 	size_t n;
 
 	/* A host with devices but no /sys/kernel/iommu_groups. */
-	snprintf(path, sizeof(path), "%s/off/bus/pci/devices/0000:00:01.0", top);
-	mkdirs(path);
-	snprintf(path, sizeof(path), "%s/off", top);
-	host_pci_set_root(path, mod_dir);
+	fake_sysfs_mkdir(&T, "off/bus/pci/devices/0000:00:01.0");
+	snprintf(path, sizeof(path), "%s/off", T.root);
+	host_pci_set_root(path, T.mod);
 	ck_assert(!host_pci_iommu_enabled());
 	ck_assert_int_eq(host_pci_list(&list, &n), 0);
 	ck_assert_uint_eq(n, 1);
 	free(list);
-	snprintf(path, sizeof(path), "%s/nothing", top);
-	host_pci_set_root(path, mod_dir);
+	snprintf(path, sizeof(path), "%s/nothing", T.root);
+	host_pci_set_root(path, T.mod);
 	ck_assert_int_eq(host_pci_list(&list, &n), -1);
 }
 END_TEST
@@ -577,7 +443,7 @@ START_TEST(query_vfio_dev_permission)
 
 	if (geteuid() == 0)
 		return;         /* root may open anything */
-	snprintf(path, sizeof(path), "%s/vfio/4", dev_dir);
+	snprintf(path, sizeof(path), "%s/vfio/4", T.dev);
 	chmod(path, 0400);
 	ck_assert_int_eq(host_pci_vfio_dev_access(4), -EACCES);
 }
@@ -728,15 +594,14 @@ START_TEST(choose_without_aliases)
 {
 	char mod[HOST_PCI_NAME_LEN], path[PATH_MAX + 64];
 
-	snprintf(path, sizeof(path), "%s/none", top);
-	host_pci_set_root(sys_dir, path);
+	snprintf(path, sizeof(path), "%s/none", T.root);
+	host_pci_set_root(T.sys, path);
 	ck_assert_int_eq(choose("03:00.0", mod, sizeof(mod)), -1);
 	ck_assert_str_eq(mod, "vfio_pci");
 	/* Aliases exist but none is a catch-all and none matches. */
-	snprintf(path, sizeof(path), "%s/modules.alias", mod_dir);
-	put(path, "alias vfio_pci:v000015B3d0000101Esv*sd*bc*sc*i* mlx5_vfio_pci\n"
+	fake_sysfs_set_aliases(&T, "alias vfio_pci:v000015B3d0000101Esv*sd*bc*sc*i* mlx5_vfio_pci\n"
 		  "alias pci:v*d*sv*sd*bc*sc*i* something\n");
-	host_pci_set_root(sys_dir, mod_dir);
+	host_pci_set_root(T.sys, T.mod);
 	ck_assert_int_eq(choose("00:03.0", mod, sizeof(mod)), -1);
 	ck_assert_str_eq(mod, "vfio_pci");
 	ck_assert_int_eq(choose("03:00.0", mod, sizeof(mod)), 5);
@@ -842,7 +707,6 @@ START_TEST(plan_unbind_sequences)
 {
 	struct host_pci_plan p;
 	struct pci_addr v = A("00:04.0"), n = A("00:03.0");
-	char path[PATH_MAX + 64];
 
 	ck_assert_int_eq(host_pci_plan_unbind(&v, &p, err, sizeof(err)), 0);
 	ck_assert_int_eq(p.n, 3);
@@ -856,8 +720,7 @@ START_TEST(plan_unbind_sequences)
 	ck_assert_int_eq(p.n, 0);                       /* nvme: not ours */
 
 	/* A stale override on a driverless device is cleared and probed. */
-	snprintf(path, sizeof(path), "%s/bus/pci/devices/0000:05:00.1/driver_override", sys_dir);
-	put(path, "vfio-pci\n");
+	fake_sysfs_put(&T, "vfio-pci\n", "sys/bus/pci/devices/0000:05:00.1/driver_override");
 	n = A("05:00.1");
 	ck_assert_int_eq(host_pci_plan_unbind(&n, &p, err, sizeof(err)), 0);
 	ck_assert_int_eq(p.n, 2);
@@ -879,15 +742,13 @@ START_TEST(bind_plain_files_rolls_back)
 	assert_has(err, "nvme");
 	assert_has(err, "dmesg");
 	assert_one_line(err);
-	snprintf(path, sizeof(path), "%s/bus/pci/drivers/nvme/unbind", sys_dir);
-	slurp(path, buf, sizeof(buf));
+	fake_sysfs_read(&T, buf, sizeof(buf), "sys/bus/pci/drivers/nvme/unbind");
 	ck_assert_str_eq(buf, "0000:00:03.0");
-	snprintf(path, sizeof(path), "%s/bus/pci/drivers_probe", sys_dir);
-	slurp(path, buf, sizeof(buf));
+	fake_sysfs_read(&T, buf, sizeof(buf), "sys/bus/pci/drivers_probe");
 	ck_assert_str_eq(buf, "0000:00:03.0");
 	dev_file("0000:00:03.0", "driver_override", buf, sizeof(buf));
 	ck_assert_str_eq(buf, "\n");                    /* the override was cleared */
-	snprintf(path, sizeof(path), "%s/0000:00:03.0.driver", run_dir);
+	snprintf(path, sizeof(path), "%s/0000:00:03.0.driver", T.run);
 	ck_assert_int_ne(access(path, F_OK), 0);        /* and nothing is remembered */
 }
 END_TEST
@@ -907,8 +768,7 @@ START_TEST(bind_then_unbind)
 	expect_write(2, "/drivers_probe", "0000:00:03.0");
 	drv("00:03.0", buf, sizeof(buf));
 	ck_assert_str_eq(buf, "vfio-pci");
-	snprintf(path, sizeof(path), "%s/0000:00:03.0.driver", run_dir);
-	slurp(path, buf, sizeof(buf));
+	fake_sysfs_read(&T, buf, sizeof(buf), "run/0000:00:03.0.driver");
 	ck_assert_str_eq(buf, "nvme\n");                /* the previous driver */
 
 	/* A second bind has nothing to do. */
@@ -972,13 +832,13 @@ START_TEST(unbind_reports_missing_host_driver)
 	use_fake_kernel();
 	ck_assert_int_eq(host_pci_bind_vfio(&a, NULL, err, sizeof(err)), 0);
 	/* Its driver went away in the meantime (rmmod). */
-	snprintf(path, sizeof(path), "%s/bus/pci/drivers/oddball/bind", sys_dir);
+	snprintf(path, sizeof(path), "%s/bus/pci/drivers/oddball/bind", T.sys);
 	unlink(path);
-	snprintf(path, sizeof(path), "%s/bus/pci/drivers/oddball/unbind", sys_dir);
+	snprintf(path, sizeof(path), "%s/bus/pci/drivers/oddball/unbind", T.sys);
 	unlink(path);
-	snprintf(path, sizeof(path), "%s/bus/pci/drivers/oddball/module", sys_dir);
+	snprintf(path, sizeof(path), "%s/bus/pci/drivers/oddball/module", T.sys);
 	unlink(path);
-	snprintf(path, sizeof(path), "%s/bus/pci/drivers/oddball", sys_dir);
+	snprintf(path, sizeof(path), "%s/bus/pci/drivers/oddball", T.sys);
 	ck_assert_int_eq(rmdir(path), 0);
 	ck_assert_int_eq(host_pci_unbind_vfio(&a, err, sizeof(err)), -1);
 	assert_has(err, "0000:07:00.0");
@@ -1086,7 +946,7 @@ static int run_command(char *out, size_t len, int argc, char **argv)
 	char path[PATH_MAX + 64];
 	int saved_out, saved_err, fd, code;
 
-	snprintf(path, sizeof(path), "%s/stdout", top);
+	snprintf(path, sizeof(path), "%s/stdout", T.root);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	ck_assert_int_ge(fd, 0);
 	fflush(stdout);
@@ -1103,7 +963,7 @@ static int run_command(char *out, size_t len, int argc, char **argv)
 	dup2(saved_err, 2);
 	close(saved_out);
 	close(saved_err);
-	slurp(path, out, len);
+	fake_sysfs_read_at(path, out, len);
 	return code;
 }
 
@@ -1157,10 +1017,9 @@ START_TEST(command_devices_iommu_off)
 	static char out[4096];
 	char path[PATH_MAX + 64], *argv[] = { (char *)"devices", NULL };
 
-	snprintf(path, sizeof(path), "%s/off/bus/pci/devices/0000:00:01.0", top);
-	mkdirs(path);
-	snprintf(path, sizeof(path), "%s/off", top);
-	host_pci_set_root(path, mod_dir);
+	fake_sysfs_mkdir(&T, "off/bus/pci/devices/0000:00:01.0");
+	snprintf(path, sizeof(path), "%s/off", T.root);
+	host_pci_set_root(path, T.mod);
 	ck_assert_int_eq(run_command(out, sizeof(out), 1, argv), 0);
 	assert_has(out, "0000:00:01.0");
 	assert_has(out, "there are no IOMMU groups, so the IOMMU is off");

@@ -20,6 +20,7 @@
 #include "../../vfio/host/host_vfio.h"
 #include "../../vfio/passthrough.h"
 #include "suites.h"
+#include "../support/fake_sysfs.h"
 
 #define UUID "83b8f4f2-509f-382f-3c1e-e6bfe0fa1001"
 
@@ -104,53 +105,31 @@ END_TEST
 
 /* ---- sysfs and /dev lookups on a fake tree ---- */
 
-static char top[64];           /* mkdtemp() */
-
-static void mkpath(const char *fmt, const char *arg)
-{
-	char path[PATH_MAX], *p;
-
-	snprintf(path, sizeof(path), fmt, top, arg);
-	for (p = path + strlen(top) + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		mkdir(path, 0755);
-		*p = '/';
-	}
-	mkdir(path, 0755);
-}
+static struct fake_sysfs T;
 
 static void tree_setup(void)
 {
-	char path[PATH_MAX], target[PATH_MAX];
+	static const struct fake_sysfs_dev devs[] = {
+		{ .bdf = "0000:00:03.0", .vendor = 0x1b36, .device = 0x0010, .group = -1,
+		  .cdev = "vfio3" },
+		{ .bdf = "0000:00:04.0", .vendor = 0x1af4, .device = 0x1041, .group = -1 },
+	};
 
-	snprintf(top, sizeof(top), "/tmp/conduit-vfio-backend-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(top));
-	mkpath("%s/sys/bus/pci/devices/%s/vfio-dev/vfio3", "0000:00:03.0");
-	mkpath("%s/sys/bus/pci/devices/%s", "0000:00:04.0");
-	mkpath("%s/sys/bus/mdev/devices/%s/vfio-dev/vfio17", UUID);
-	mkpath("%s/sys/kernel/iommu_groups/%s", "12");
-	snprintf(target, sizeof(target), "../../../../kernel/iommu_groups/12");
-	snprintf(path, sizeof(path), "%s/sys/bus/mdev/devices/%s/iommu_group", top, UUID);
-	ck_assert_int_eq(symlink(target, path), 0);
+	fake_sysfs_create(&T, "/tmp");
+	fake_sysfs_add_device(&T, &devs[0]);
+	fake_sysfs_add_device(&T, &devs[1]);
+	fake_sysfs_add_mdev(&T, UUID, 12, "vfio17");
 	/* an mdev vfio knows nothing of */
-	mkpath("%s/sys/bus/mdev/devices/%s", "00000000-0000-0000-0000-000000000000");
-	mkpath("%s/dev/%s", "vfio");
-	snprintf(path, sizeof(path), "%s/sys", top);
-	host_pci_set_root(path, NULL);
-	snprintf(path, sizeof(path), "%s/dev", top);
-	host_pci_set_dirs(path, NULL);
+	fake_sysfs_add_mdev(&T, "00000000-0000-0000-0000-000000000000", -1, NULL);
+	host_pci_set_root(T.sys, NULL);
+	host_pci_set_dirs(T.dev, NULL);
 }
 
 static void tree_teardown(void)
 {
-	char cmd[PATH_MAX + 16];
-
 	host_pci_set_root(NULL, NULL);
 	host_pci_set_dirs(NULL, NULL);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", top);
-	ck_assert_int_eq(system(cmd), 0);
+	fake_sysfs_remove(&T);
 }
 
 START_TEST(pci_cdev)
@@ -212,12 +191,12 @@ START_TEST(dev_nodes)
 
 	ck_assert(!host_vfio_has_iommufd());
 	ck_assert(!host_vfio_has_container());
-	snprintf(path, sizeof(path), "%s/dev/iommu", top);
+	fake_sysfs_path(&T, path, sizeof(path), "dev/iommu");
 	fd = open(path, O_CREAT | O_WRONLY, 0600);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
 	ck_assert(host_vfio_has_iommufd());
-	snprintf(path, sizeof(path), "%s/dev/vfio/vfio", top);
+	fake_sysfs_path(&T, path, sizeof(path), "dev/vfio/vfio");
 	fd = open(path, O_CREAT | O_WRONLY, 0600);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
