@@ -31,7 +31,9 @@ LIB_OBJS := $(filter-out build/vmm/main.o,$(OBJS))
 ROM_OBJ  := build/boot/linuxboot_blob.o
 ROM_CC   ?= gcc
 
-# Shared test support (tests/support/): fake sysfs trees.
+# Shared test support (tests/support/): fake vfio device, fake KVM vm fd,
+# the ioctl() override that reaches them, fake sysfs trees. All of it goes
+# into the unit tests.
 SUPPORT_SRCS := $(wildcard tests/support/*.c)
 TEST_SRCS := $(wildcard tests/unit/*.c) $(SUPPORT_SRCS)
 TEST_OBJS := $(TEST_SRCS:%.c=build/%.o)

@@ -1,5 +1,6 @@
-/* Tests of a passed-through device's config view, BARs and MSI-X
- * (vfio/pci_config.c, vfio/bar.c, devices/msix.c, devices/pci.c).
+/* Tests of a passed-through device's config view, BARs, MSI-X, MSI and
+ * INTx (vfio/pci_config.c, vfio/bar.c, vfio/interrupts.c, devices/msix.c,
+ * devices/msi.c, devices/pci.c).
  *
  * Every device access of that code is a pread/pwrite on the vfio device fd
  * at the config region's offset (config space) or a BAR region's offset
@@ -11,26 +12,26 @@
  *   0x18000 - 0x1bfff  expansion ROM contents
  *
  * The device is plugged by the real vfio_pci_attach() (so device.c's setup(),
- * msix_layout(), ops table and expansion ROM are the ones
- * under test) through a fake IOMMU backend whose open_device() hands out a
- * descriptor of that file. What the file cannot answer are the VFIO ioctls
- * (GET_INFO, GET_REGION_INFO, GET_IRQ_INFO), so this file provides ioctl():
- * for the fake device fd, and only while a test has one, it answers those
- * three (no mmap flag, so BAR data always traps and no KVM memory slot is
- * ever used; no interrupt index has vectors, so no INTx irqfd) and fails
- * anything else with ENOTTY, as a regular file would. Every other ioctl of
- * the test binary goes straight to the system call; those on fd -1 (the
- * struct vm's vm_fd, kvm_fd) are counted, and every test checks that there
- * were none: no KVM ioctl is made by any path exercised here.
+ * msix_layout(), ops table, expansion ROM and interrupts.c are the ones
+ * under test) through the fake IOMMU backend of tests/support/fake_vfio.c,
+ * which hands out a descriptor of that file and answers the VFIO ioctls on
+ * it: regions without the mmap flag (BAR data always traps, no KVM memory
+ * slot is ever used), MSI-X, MSI and (in the "interrupts" cases) INTx
+ * vectors, and every VFIO_DEVICE_SET_IRQS recorded. The struct vm's vm fd
+ * is the fake KVM vm fd of tests/support/fake_kvm.c, which records
+ * KVM_IRQFD and KVM_SET_GSI_ROUTING and keeps what KVM would hold: the
+ * interrupt tests assert on what reached VFIO and KVM, not on conduit's
+ * own bookkeeping. Every other ioctl of the test binary goes to the system
+ * call; those on fd -1 are counted (tests/support/fake_ioctl.c) and every
+ * test checks that there were none, and that after detach no irqfd and no
+ * memory slot is left in KVM.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include "suites.h"
 #include "../../devices/msix.h"
@@ -38,6 +39,9 @@
 #include "../../vfio/vfio_pci.h"
 #include "../../vmm/memmap.h"
 #include "../../vmm/vm.h"
+#include "../support/fake_ioctl.h"
+#include "../support/fake_kvm.h"
+#include "../support/fake_vfio.h"
 
 #define RAM_SIZE   (256ULL << 20)
 #define FILE_SIZE  0x20000
@@ -64,110 +68,31 @@
 #define DEV_EXP4   0x00008fc0U
 #define DEV_EXT    0x14820001U  /* extended capability header at 0x100 */
 
-/* ---- the fake vfio device fd ---- */
+/* ---- the fake device and KVM ---- */
 
-static int fake_fd = -1;
-static uint64_t fake_cfg_size = 4096, fake_rom_size;
-static unsigned fake_region_queries, stray_ioctls;
-
-static int fake_vfio_ioctl(unsigned long req, void *arg)
+static void misuse(const char *what)
 {
-	struct vfio_region_info *ri = arg;
-	struct vfio_device_info *di = arg;
-	struct vfio_irq_info *ii = arg;
-
-	if (!arg) {
-		errno = EFAULT;
-		return -1;
-	}
-	switch (req) {
-	case VFIO_DEVICE_GET_INFO:
-		di->flags = VFIO_DEVICE_FLAGS_PCI;      /* no RESET: no reset ioctl */
-		di->num_regions = VFIO_PCI_NUM_REGIONS;
-		di->num_irqs = VFIO_PCI_NUM_IRQS;
-		return 0;
-	case VFIO_DEVICE_GET_IRQ_INFO:
-		ii->flags = 0;
-		ii->count = 0;
-		return 0;
-	case VFIO_DEVICE_GET_REGION_INFO:
-		break;
-	default:
-		errno = ENOTTY;
-		return -1;
-	}
-	fake_region_queries++;
-	ri->flags = 0;
-	ri->cap_offset = 0;
-	ri->size = 0;
-	ri->offset = 0;
-	switch (ri->index) {
-	case VFIO_PCI_BAR0_REGION_INDEX:
-		ri->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
-		ri->size = BAR_SIZE;
-		ri->offset = BAR_OFF;
-		break;
-	case VFIO_PCI_ROM_REGION_INDEX:
-		ri->flags = fake_rom_size ? VFIO_REGION_INFO_FLAG_READ : 0;
-		ri->size = fake_rom_size;
-		ri->offset = fake_rom_size ? ROM_OFF : 0;
-		break;
-	case VFIO_PCI_CONFIG_REGION_INDEX:
-		ri->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
-		ri->size = fake_cfg_size;
-		ri->offset = 0;
-		break;
-	default:
-		break;          /* BAR1-5 (BAR1 is BAR0's upper half), VGA: none */
-	}
-	return 0;
+	ck_abort_msg("%s", what);
 }
 
-int ioctl(int fd, unsigned long req, ...)
+/* What the fake vfio device offers: BAR0, optionally the ROM, config space
+ * of cfg_size; MSI (one vector), MSI-X (NVEC) and intx INTx vectors. */
+static struct fake_vfio_desc describe(uint64_t cfg_size, uint64_t rom_size, unsigned intx)
 {
-	va_list ap;
-	void *arg;
+	struct fake_vfio_desc d = { .flags = 0 };       /* no RESET: no reset ioctl */
 
-	va_start(ap, req);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	if (fake_fd >= 0 && fd == fake_fd)
-		return fake_vfio_ioctl(req, arg);
-	if (fd == -1)
-		stray_ioctls++;
-	return (int)syscall(SYS_ioctl, fd, req, arg);
+	d.region[VFIO_PCI_BAR0_REGION_INDEX] = (struct fake_vfio_region){
+		BAR_OFF, BAR_SIZE, VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE };
+	if (rom_size)
+		d.region[VFIO_PCI_ROM_REGION_INDEX] = (struct fake_vfio_region){
+			ROM_OFF, rom_size, VFIO_REGION_INFO_FLAG_READ };
+	d.region[VFIO_PCI_CONFIG_REGION_INDEX] = (struct fake_vfio_region){
+		0, cfg_size, VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE };
+	d.irq_count[VFIO_PCI_INTX_IRQ_INDEX] = intx;
+	d.irq_count[VFIO_PCI_MSI_IRQ_INDEX] = 1;
+	d.irq_count[VFIO_PCI_MSIX_IRQ_INDEX] = NVEC;
+	return d;
 }
-
-/* The IOMMU backend: open_device() returns a descriptor of the file. */
-static int backend_file = -1;
-
-static int fake_open_device(struct vfio_backend *b, const struct vfio_dev_ref *ref,
-			    char *err, size_t errlen)
-{
-	int fd = dup(backend_file);
-
-	if (fd < 0)
-		snprintf(err, errlen, "dup: %s", strerror(errno));
-	fake_fd = fd;
-	return fd;
-}
-
-static int fake_iova_ranges(struct vfio_backend *b, struct iova_range **r)
-{
-	return -1;              /* unknown: dma_check_layout trusts the layout */
-}
-
-static const struct vfio_backend_ops fake_ops = {
-	.name = "fake",
-	.open_device = fake_open_device,
-	.iova_ranges = fake_iova_ranges,
-};
-
-static const struct vfio_dev_ref fake_ref = {
-	.kind = VFIO_DEV_PCI, .name = "0000:01:00.0", .group = 7, .cdev = -1, .fd = -1,
-};
-
-static struct vfio_backend fake_backend = { .ops = &fake_ops };
 
 /* ---- the synthetic device ---- */
 
@@ -258,24 +183,10 @@ static struct {
 	struct pci_bus bus;
 	struct vfio_pci *v;
 	struct pci_device *d;
-	unsigned changed[NVEC], changed_total, msi_changed;
 	unsigned flags;         /* vfio_pci_attach's */
+	unsigned intx;          /* INTx vectors the device offers */
 	int base_mmio;          /* ranges on the MMIO bus before any BAR maps */
 } R = { .fd = -1 };
-
-static void count_changed(struct msix *m, unsigned vec)
-{
-	ck_assert_ptr_eq(m, &R.v->msix);
-	ck_assert_uint_lt(vec, NVEC);
-	R.changed[vec]++;
-	R.changed_total++;
-}
-
-static void count_msi_changed(struct msi *m)
-{
-	ck_assert_ptr_eq(m, &R.v->msi);
-	R.msi_changed++;
-}
 
 static struct vfio_pci *new_vfio(int fd, uint64_t cfg_size)
 {
@@ -292,18 +203,21 @@ static struct vfio_pci *new_vfio(int fd, uint64_t cfg_size)
 }
 
 /* A struct vm as far as the passthrough code needs one: RAM layout, the
- * buses, the PCI bus, an IRQ router that is never committed; no KVM. */
+ * buses, the PCI bus, an IRQ router; its vm fd is the fake KVM's. */
 static void vm_up(void)
 {
 	R.vm = calloc(1, sizeof(*R.vm));
 	ck_assert_ptr_nonnull(R.vm);
-	R.vm->kvm_fd = R.vm->vm_fd = -1;
+	fake_ioctl_reset(0);
+	fake_kvm.misuse = misuse;
+	fake_vfio.misuse = misuse;
+	ck_assert_int_ge(fake_kvm_open(), 0);
+	R.vm->kvm_fd = -1;
+	R.vm->vm_fd = fake_kvm.fd;
 	R.vm->stop_efd = -1;
 	R.vm->pio.name = "pio";
 	R.vm->mmio.name = "mmio";
-	R.vm->irq.vm_fd = -1;
-	R.vm->irq.next_gsi = 24;
-	pthread_mutex_init(&R.vm->irq.lock, NULL);
+	ck_assert_int_eq(irq_router_init(&R.vm->irq, fake_kvm.fd), 0);
 	ck_assert_int_eq(memmap_layout(&R.vm->mem, RAM_SIZE), 0);
 	ck_assert_int_eq(pci_bus_init(&R.bus, &R.vm->pio, &R.vm->mmio, MEM_ECAM_START,
 				      MEM_PCI32_START, MEM_PCI32_SIZE,
@@ -311,19 +225,19 @@ static void vm_up(void)
 	/* As the machine does: no BAR decodes over guest RAM. */
 	ck_assert_int_eq(pci_bus_reserve(&R.bus, R.vm->mem.ram[0].gpa, R.vm->mem.ram[0].size), 0);
 	memslots_init(&R.vm->slots, 0);
-	stray_ioctls = 0;
-	fake_region_queries = 0;
+	fake_vfio_reset(NULL, -1);
 }
 
 /* Plug the device with cfg as its config space; returns attach's result. */
 static int attach(const uint8_t *cfg, uint64_t cfg_size, uint64_t rom_size,
 		  char *err, size_t errlen)
 {
+	struct fake_vfio_desc desc = describe(cfg_size, rom_size, R.intx);
+
 	R.fd = make_file(cfg);
-	backend_file = R.fd;
-	fake_cfg_size = cfg_size;
-	fake_rom_size = rom_size;
-	R.v = vfio_pci_attach(R.vm, &R.bus, &fake_backend, &fake_ref, R.flags, err, errlen);
+	fake_vfio_reset(&desc, R.fd);
+	R.v = vfio_pci_attach(R.vm, &R.bus, &fake_vfio_backend, &fake_vfio_ref, R.flags,
+			      err, errlen);
 	return R.v ? 0 : -1;
 }
 
@@ -339,19 +253,9 @@ static void rig_up(uint64_t cfg_size, uint64_t rom_size)
 	ck_assert_ptr_nonnull(R.v);
 	ck_assert_ptr_eq(R.bus.slot[1], &R.v->pci);
 	R.d = &R.v->pci;
-	ck_assert_int_eq(R.v->fd, fake_fd);
+	ck_assert_int_eq(R.v->fd, fake_vfio.fd);
 	ck_assert_int_eq(R.d->slot, 1);
 	ck_assert_ptr_eq(R.bus.slot[1], R.d);
-	/* Instead of interrupts.c's own (VFIO and KVM ioctls). */
-	ck_assert_ptr_nonnull(R.v->msix.vector_changed);
-	ck_assert_ptr_eq(R.v->msix.opaque, R.v);
-	R.v->msix.vector_changed = count_changed;
-	ck_assert_ptr_nonnull(R.v->msi.changed);
-	ck_assert_ptr_eq(R.v->msi.opaque, R.v);
-	R.v->msi.changed = count_msi_changed;
-	R.msi_changed = 0;
-	memset(R.changed, 0, sizeof(R.changed));
-	R.changed_total = 0;
 	R.base_mmio = R.vm->mmio.n;
 }
 
@@ -370,15 +274,27 @@ static void setup_small_cfg(void)
 	rig_up(256, 0);
 }
 
+static void setup_intx(void)
+{
+	R.intx = 1;
+	rig_up(4096, 0);
+}
+
 static void teardown(void)
 {
 	if (R.v) {
 		pci_bus_remove(&R.bus, &R.v->pci);      /* closes the device fd */
 		R.v = NULL;
 	}
-	ck_assert_msg(stray_ioctls == 0, "%u ioctl(s) on fd -1 (KVM)", stray_ioctls);
-	fake_fd = -1;
-	backend_file = -1;
+	ck_assert_msg(fake_ioctl.strays == 0, "%u stray ioctl(s), the last 0x%lx on fd %d",
+		      fake_ioctl.strays, fake_ioctl.last_stray_req, fake_ioctl.last_stray_fd);
+	/* Detached: nothing of the device is left in KVM. */
+	ck_assert_uint_eq(fake_kvm.n_irqfds, 0);
+	ck_assert_uint_eq(fake_kvm_slots(), 0);
+	ck_assert_uint_eq(fake_kvm.other_calls, 0);
+	fake_vfio_reset(NULL, -1);
+	fake_kvm_close();
+	R.intx = 0;
 	if (R.vm)
 		pthread_mutex_destroy(&R.vm->irq.lock);
 	free(R.vm);
@@ -447,6 +363,128 @@ static void map_bar0(uint64_t addr)
 	cfg_wr(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 }
 
+/* ---- what reached VFIO and KVM ---- */
+
+/* The last SET_IRQS on index with action: its vector count as given, an
+ * eventfd each (or none, count 0: the index switched off). */
+static const struct fake_vfio_set *expect_set(uint32_t index, uint32_t action, uint32_t count)
+{
+	const struct fake_vfio_set *s = fake_vfio_last_set(index, action);
+	uint32_t i, j;
+
+	ck_assert_msg(s != NULL, "no SET_IRQS(index %u, action 0x%x)", index, action);
+	ck_assert_uint_eq(s->count, count);
+	ck_assert_uint_eq(s->start, 0);
+	ck_assert_uint_eq(s->data, count ? VFIO_IRQ_SET_DATA_EVENTFD : VFIO_IRQ_SET_DATA_NONE);
+	for (i = 0; i < count && i < FAKE_VFIO_LOG_FDS; i++)
+		for (j = 0; j < i; j++)
+			ck_assert_int_ne(s->fd[i], s->fd[j]);
+	return s;
+}
+
+/* Vector vec's eventfd, as vfio-pci got it when MSI-X was last enabled. */
+static int msix_efd(unsigned vec)
+{
+	const struct fake_vfio_set *s = expect_set(VFIO_PCI_MSIX_IRQ_INDEX,
+						   VFIO_IRQ_SET_ACTION_TRIGGER, NVEC);
+
+	return s->fd[vec];
+}
+
+/* efd is live in KVM: an irqfd on it, its GSI routed to addr/data. */
+static uint32_t expect_live(int efd, uint64_t addr, uint32_t data)
+{
+	const struct fake_kvm_irqfd *f = fake_kvm_irqfd_of(efd);
+	const struct kvm_irq_routing_entry *e;
+
+	ck_assert_msg(f != NULL, "eventfd %d has no irqfd in KVM", efd);
+	ck_assert_int_eq(f->resamplefd, -1);
+	e = fake_kvm_msi_route(f->gsi);
+	ck_assert_msg(e != NULL, "GSI %u of eventfd %d has no MSI route", f->gsi, efd);
+	ck_assert_uint_eq(e->u.msi.address_lo, (uint32_t)addr);
+	ck_assert_uint_eq(e->u.msi.address_hi, (uint32_t)(addr >> 32));
+	ck_assert_uint_eq(e->u.msi.data, data);
+	return f->gsi;
+}
+
+static void expect_detached(int efd)
+{
+	ck_assert_msg(fake_kvm_irqfd_of(efd) == NULL, "eventfd %d still has an irqfd", efd);
+}
+
+/* The last KVM_IRQFD call detached efd from gsi. */
+static void expect_deassigned(int efd, uint32_t gsi)
+{
+	const struct kvm_irqfd *f;
+
+	ck_assert_uint_gt(fake_kvm.n_log, 0);
+	ck_assert_uint_le(fake_kvm.n_log, FAKE_KVM_LOG);
+	f = &fake_kvm.log[fake_kvm.n_log - 1];
+	ck_assert_int_eq((int)f->fd, efd);
+	ck_assert_uint_eq(f->gsi, gsi);
+	ck_assert(f->flags & KVM_IRQFD_FLAG_DEASSIGN);
+}
+
+/* The INTx irqfd (the one with a resample eventfd), or NULL. */
+static const struct fake_kvm_irqfd *intx_irqfd(void)
+{
+	unsigned i;
+
+	for (i = 0; i < fake_kvm.n_irqfds; i++)
+		if (fake_kvm.irqfd[i].resamplefd >= 0)
+			return &fake_kvm.irqfd[i];
+	return NULL;
+}
+
+/* INTx live: its irqfd with a resample eventfd on the slot's IOAPIC pin,
+ * and vfio-pci signalling and unmasking through those two eventfds. */
+static void expect_intx_on(void)
+{
+	const struct fake_kvm_irqfd *f = intx_irqfd();
+	const struct fake_vfio_set *s;
+
+	ck_assert_msg(f != NULL, "no INTx irqfd in KVM");
+	ck_assert_uint_eq(f->gsi, pci_intx_gsi(1, 0));
+	ck_assert_uint_eq(cfg_rd(PCI_INTERRUPT_LINE, 1), f->gsi);
+	s = expect_set(VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 1);
+	ck_assert_int_eq(s->fd[0], f->efd);
+	s = expect_set(VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_UNMASK, 1);
+	ck_assert_int_eq(s->fd[0], f->resamplefd);
+}
+
+static void expect_intx_off(void)
+{
+	ck_assert_ptr_null(intx_irqfd());
+	expect_set(VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 0);
+}
+
+/* MSI-X table entry vec through the BAR: address, data, control. */
+static void table_wr(unsigned vec, uint64_t addr, uint32_t data, uint32_t ctrl)
+{
+	uint64_t at = BAR_GPA + TABLE + (uint64_t)vec * MSIX_ENTRY_SIZE;
+
+	io_bus_write(&R.vm->mmio, at, 8, addr);
+	io_bus_write(&R.vm->mmio, at + 8, 4, data);
+	io_bus_write(&R.vm->mmio, at + 12, 4, ctrl);
+}
+
+static void unmask(unsigned vec, bool on)
+{
+	io_bus_write(&R.vm->mmio, BAR_GPA + TABLE + (uint64_t)vec * MSIX_ENTRY_SIZE + 12, 4,
+		     on ? 0 : MSIX_VEC_MASKED);
+}
+
+static uint64_t pba_rd(void)
+{
+	return io_bus_read(&R.vm->mmio, BAR_GPA + PBA, 8);
+}
+
+/* Calls that reached VFIO's SET_IRQS or KVM so far. */
+static unsigned irq_calls(void)
+{
+	return fake_vfio.n_sets + fake_kvm.irqfd_calls + fake_kvm.routing_commits;
+}
+
 /* ---- 1. config view set up by vfio_config_init ---- */
 
 START_TEST(init_view)
@@ -500,11 +538,14 @@ START_TEST(init_view)
 	ck_assert_uint_eq(cfg_rd(CAP_MSIX, 4), 0x00039011);
 
 	/* What vfio_bars_init made of BAR0: 64-bit memory, trapped entirely. */
-	ck_assert_uint_ge(fake_region_queries, 1);
+	ck_assert_uint_ge(fake_vfio.region_queries, 1);
 	ck_assert_int_eq(memslot_alloc(&R.vm->slots), 0); /* nothing mmap'd: no KVM slot */
 	ck_assert_uint_eq(R.v->cfg_size, 4096);
 	ck_assert_uint_eq(R.v->rom_size, 0);
-	ck_assert_int_eq(R.v->intx_efd, -1);    /* no INTx vectors offered */
+	/* No INTx vectors offered: no INTx set up, nothing in KVM. */
+	ck_assert_uint_eq(fake_vfio_sets(VFIO_PCI_INTX_IRQ_INDEX, 0), 0);
+	ck_assert_uint_eq(fake_kvm.n_irqfds, 0);
+	ck_assert_uint_eq(fake_kvm.irqfd_calls, 0);
 	ck_assert_uint_eq(cfg_rd(PCI_INTERRUPT_LINE, 1), 0x0b);
 	ck_assert_str_eq(R.d->name, "0000:01:00.0");
 	ck_assert_uint_eq(R.v->bar[0].size, BAR_SIZE);
@@ -889,7 +930,12 @@ static void hostile_batch(const unsigned (*acc)[2], size_t n)
 	ck_assert_msg(!memcmp(view_before, R.d->cfg, sizeof(view_before)),
 		      "a bad config access changed the view");
 	ck_assert(!memcmp(wmask_before, R.d->wmask, sizeof(wmask_before)));
-	ck_assert_uint_eq(R.changed_total, 0);
+	/* Nor did any of it reach the interrupt code, VFIO or KVM. */
+	ck_assert_uint_eq(R.v->stats.msi_updates, 0);
+	ck_assert_uint_eq(fake_vfio_sets(VFIO_PCI_MSIX_IRQ_INDEX, 0), 0);
+	ck_assert_uint_eq(fake_vfio_sets(VFIO_PCI_MSI_IRQ_INDEX, 0), 0);
+	ck_assert_uint_eq(fake_kvm.irqfd_calls, 0);
+	ck_assert_uint_eq(fake_kvm.n_irqfds, 0);
 }
 
 START_TEST(hostile_accesses)
@@ -1051,9 +1097,10 @@ START_TEST(bar_data_path)
 	ck_assert_uint_eq(R.v->stats.mmio_exits, exits);
 	ck_assert_uint_eq(R.v->stats.msix_table_writes, 7);
 	ck_assert_uint_eq(R.v->stats.msix_accesses, 16);
-	/* A masked vector's eventfd holding a signal shows as pending. */
-	ck_assert(!R.v->msix_vec[2].live);
-	ck_assert_int_eq(write(R.v->msix_vec[2].efd, &(uint64_t){ 1 }, 8), 8);
+	/* A masked vector's eventfd holding a signal shows as pending (the
+	 * eventfd is the one vfio-pci got for vector 2 when MSI-X went on). */
+	cfg_wr(CAP_MSIX + 2, 2, MSIX_CTRL_ENABLE | MSIX_CTRL_FMASK);
+	ck_assert_int_eq(write(msix_efd(2), &(uint64_t){ 1 }, 8), 8);
 	ck_assert_uint_eq(io_bus_read(&R.vm->mmio, BAR_GPA + PBA, 8), 1U << 2);
 	ck_assert_uint_eq(io_bus_read(&R.vm->mmio, BAR_GPA + PBA, 4), 1U << 2);
 	/* After the PBA: the device. */
@@ -1135,75 +1182,182 @@ START_TEST(bar_placement)
 }
 END_TEST
 
-/* ---- 8. MSI-X vector changes ---- */
+/* ---- 8. MSI-X vectors through VFIO and KVM ---- */
 
+/* What guest table and capability writes make reach VFIO and KVM: nothing
+ * while MSI-X is off, one SET_IRQS with every vector's eventfd when it goes
+ * on, nothing for writes that change nothing or are not MSI-X's, and
+ * SET_IRQS with no vectors when it goes off. */
 START_TEST(msix_vector_changed)
 {
+	unsigned calls;
+
 	map_bar0(BAR_GPA);
-	ck_assert_uint_eq(R.changed_total, 0);
-
-	/* Unmask vector 1 through the BAR. */
+	calls = irq_calls();
+	/* Unmask vector 1 and give vector 2 an address: MSI-X is off. */
 	io_bus_write(&R.vm->mmio, BAR_GPA + TABLE + 16 + 12, 4, 0);
-	ck_assert_uint_eq(R.changed_total, 1);
-	ck_assert_uint_eq(R.changed[1], 1);
 	ck_assert(!(R.v->msix.table[1].ctrl & MSIX_VEC_MASKED));
-	/* The same value again: no change, no call. */
 	io_bus_write(&R.vm->mmio, BAR_GPA + TABLE + 16 + 12, 4, 0);
-	ck_assert_uint_eq(R.changed_total, 1);
-	/* Address and data of vector 2 (8-byte write): one call. */
 	io_bus_write(&R.vm->mmio, BAR_GPA + TABLE + 32, 8, 0xfee00000ULL);
-	ck_assert_uint_eq(R.changed[2], 1);
-	ck_assert_uint_eq(R.changed_total, 2);
+	ck_assert_uint_eq(irq_calls(), calls);
 
-	/* Enable MSI-X through config space: every vector is re-evaluated. */
+	/* Enable MSI-X through config space: one SET_IRQS, NVEC eventfds. */
 	cfg_wr(CAP_MSIX + 2, 2, MSIX_CTRL_ENABLE);
 	ck_assert(msix_enabled(&R.v->msix));
-	ck_assert_uint_eq(R.changed_total, 2 + NVEC);
-	ck_assert_uint_eq(R.changed[0], 1);
-	ck_assert_uint_eq(R.changed[1], 2);
-	ck_assert_uint_eq(R.changed[2], 2);
-	ck_assert_uint_eq(R.changed[3], 1);
+	expect_set(VFIO_PCI_MSIX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, NVEC);
+	ck_assert_uint_eq(fake_vfio_sets(VFIO_PCI_MSIX_IRQ_INDEX, 0), 1);
 	ck_assert(!msix_masked(&R.v->msix, 1));
 	ck_assert(msix_masked(&R.v->msix, 0));
-	/* Function mask on (a byte write to the upper control byte). */
+	/* Vector 1 is unmasked but has no valid address; 2 is masked: none
+	 * is live. */
+	ck_assert_uint_eq(fake_kvm.n_irqfds, 0);
+	/* Function mask on (a byte write to the upper control byte): MSI-X
+	 * stays on, no second SET_IRQS. */
 	cfg_wr(CAP_MSIX + 3, 1, (MSIX_CTRL_ENABLE | MSIX_CTRL_FMASK) >> 8);
-	ck_assert_uint_eq(R.changed_total, 2 + 2 * NVEC);
 	ck_assert(msix_masked(&R.v->msix, 1));
-	/* Config writes elsewhere do not disturb the vectors. */
+	ck_assert_uint_eq(fake_vfio_sets(VFIO_PCI_MSIX_IRQ_INDEX, 0), 1);
+	/* Config writes elsewhere and bad table accesses: nothing. */
+	calls = irq_calls();
 	cfg_wr(CAP_MSIX + 4, 4, 0);
 	cfg_wr(CAP_PM + 4, 2, 0);
 	cfg_wr(PCI_INTERRUPT_LINE, 1, 5);
 	cfg_wr(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
-	ck_assert_uint_eq(R.changed_total, 2 + 2 * NVEC);
-	/* Bad accesses to the table: no call. */
 	io_bus_write(&R.vm->mmio, BAR_GPA + TABLE + 16 + 13, 1, 1);
 	io_bus_write(&R.vm->mmio, BAR_GPA + TABLE + 0x40, 4, 0);   /* past it: device */
-	ck_assert_uint_eq(R.changed_total, 2 + 2 * NVEC);
-	/* Disable: every vector again; the device's capability never changed. */
+	ck_assert_uint_eq(irq_calls(), calls);
+	/* Disable: SET_IRQS with no vectors; the device's capability never
+	 * changed. */
 	cfg_wr(CAP_MSIX + 2, 2, 0);
 	ck_assert(!msix_enabled(&R.v->msix));
-	ck_assert_uint_eq(R.changed_total, 2 + 3 * NVEC);
+	expect_set(VFIO_PCI_MSIX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 0);
+	ck_assert_uint_eq(fake_vfio_sets(VFIO_PCI_MSIX_IRQ_INDEX, 0), 2);
 	ck_assert_uint_eq(file16(CAP_MSIX + 2), NVEC - 1);
 	ck_assert_uint_eq(R.v->stats.msix_table_writes, 4);
 }
 END_TEST
 
+/* A vector is live in KVM (routed to its address/data, irqfd attached)
+ * exactly while MSI-X is on, the vector and function unmasked and its
+ * address valid. */
+START_TEST(msix_routes)
+{
+	int fd[NVEC];
+	uint32_t g1, g2;
+	unsigned i;
+
+	map_bar0(BAR_GPA);
+	table_wr(1, 0xfee00000, 0x4041, 0);
+	table_wr(2, 0xfee01000, 0x4043, MSIX_VEC_MASKED);
+	table_wr(3, 0x12345000, 0x0001, 0);             /* not an MSI address */
+	ck_assert_uint_eq(fake_kvm.n_irqfds, 0);
+	cfg_wr(CAP_MSIX + 2, 2, MSIX_CTRL_ENABLE);
+	for (i = 0; i < NVEC; i++) {
+		fd[i] = msix_efd(i);
+		ck_assert_int_ge(fd[i], 0);
+	}
+	g1 = expect_live(fd[1], 0xfee00000, 0x4041);
+	expect_detached(fd[0]);
+	expect_detached(fd[2]);
+	expect_detached(fd[3]);
+	ck_assert_ptr_null(fake_kvm_msi_route(fake_kvm_irqfd_of(fd[1])->gsi + 100));
+	ck_assert_uint_eq(fake_kvm.n_irqfds, 1);
+	/* New data for a live vector: the route follows, the irqfd stays. */
+	io_bus_write(&R.vm->mmio, BAR_GPA + TABLE + 16 + 8, 4, 0x4042);
+	ck_assert_uint_eq(expect_live(fd[1], 0xfee00000, 0x4042), g1);
+	/* Unmasking vector 2: live on a GSI of its own. */
+	unmask(2, true);
+	g2 = expect_live(fd[2], 0xfee01000, 0x4043);
+	ck_assert_uint_ne(g2, g1);
+	/* Masking vector 1: its irqfd is detached, vector 2 stays. */
+	unmask(1, false);
+	expect_deassigned(fd[1], g1);
+	expect_detached(fd[1]);
+	expect_live(fd[2], 0xfee01000, 0x4043);
+	unmask(1, true);
+	ck_assert_uint_eq(expect_live(fd[1], 0xfee00000, 0x4042), g1);
+	/* A live vector given an address outside the window: detached. */
+	io_bus_write(&R.vm->mmio, BAR_GPA + TABLE + 16, 8, 0x80000000ULL);
+	expect_detached(fd[1]);
+	io_bus_write(&R.vm->mmio, BAR_GPA + TABLE + 16, 8, 0xfee00000ULL);
+	expect_live(fd[1], 0xfee00000, 0x4042);
+	/* Function mask: nothing live; off again: both back. */
+	cfg_wr(CAP_MSIX + 2, 2, MSIX_CTRL_ENABLE | MSIX_CTRL_FMASK);
+	ck_assert_uint_eq(fake_kvm.n_irqfds, 0);
+	cfg_wr(CAP_MSIX + 2, 2, MSIX_CTRL_ENABLE);
+	expect_live(fd[1], 0xfee00000, 0x4042);
+	expect_live(fd[2], 0xfee01000, 0x4043);
+	ck_assert_uint_eq(fake_kvm.n_irqfds, 2);
+	/* MSI-X off: SET_IRQS with no vectors, nothing left in KVM. */
+	cfg_wr(CAP_MSIX + 2, 2, 0);
+	expect_set(VFIO_PCI_MSIX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 0);
+	ck_assert_uint_eq(fake_kvm.n_irqfds, 0);
+	/* On again: live again; teardown detaches (checked there). */
+	cfg_wr(CAP_MSIX + 2, 2, MSIX_CTRL_ENABLE);
+	ck_assert_uint_eq(fake_vfio_sets(VFIO_PCI_MSIX_IRQ_INDEX, 0), 3);
+	expect_live(msix_efd(1), 0xfee00000, 0x4042);
+}
+END_TEST
+
+/* Signals of a masked vector wait in its eventfd: a PBA read shows them as
+ * pending; unmasking relays the pending one (once) and clears the bit. */
+START_TEST(msix_pending_relay)
+{
+	uint64_t cnt;
+	int fd0, fd2;
+
+	map_bar0(BAR_GPA);
+	table_wr(2, 0xfee01000, 0x4043, MSIX_VEC_MASKED);
+	cfg_wr(CAP_MSIX + 2, 2, MSIX_CTRL_ENABLE);
+	fd0 = msix_efd(0);
+	fd2 = msix_efd(2);
+	ck_assert_uint_eq(pba_rd(), 0);
+	ck_assert_int_eq(write(fd2, &(uint64_t){ 1 }, 8), 8);
+	ck_assert_int_eq(write(fd0, &(uint64_t){ 1 }, 8), 8);
+	ck_assert_uint_eq(pba_rd(), 1U << 2 | 1U << 0);
+	ck_assert_uint_eq(io_bus_read(&R.vm->mmio, BAR_GPA + PBA, 4), 1U << 2 | 1U << 0);
+	ck_assert_int_eq(read(fd2, &cnt, 8), -1);       /* moved into the PBA */
+	ck_assert_uint_eq(R.v->stats.relayed_irqs, 0);
+	/* Unmask vector 2: live, and the pending signal goes to its eventfd
+	 * (which KVM now consumes) once. */
+	unmask(2, true);
+	expect_live(fd2, 0xfee01000, 0x4043);
+	ck_assert_uint_eq(R.v->stats.relayed_irqs, 1);
+	ck_assert_uint_eq(pba_rd(), 1U << 0);
+	ck_assert_int_eq(read(fd2, &cnt, 8), 8);
+	ck_assert_uint_eq(cnt, 1);
+	/* A live vector's signals are KVM's: a PBA read leaves them. */
+	ck_assert_int_eq(write(fd2, &(uint64_t){ 1 }, 8), 8);
+	ck_assert_uint_eq(pba_rd(), 1U << 0);
+	ck_assert_int_eq(read(fd2, &cnt, 8), 8);
+	/* Vector 0 unmasked without a valid address: not live, nothing
+	 * relayed, still pending. */
+	unmask(0, true);
+	expect_detached(fd0);
+	ck_assert_uint_eq(R.v->stats.relayed_irqs, 1);
+	ck_assert_uint_eq(pba_rd(), 1U << 0);
+}
+END_TEST
+
 /* The MSI capability through the config view: emulated in full, never
- * written to the device, every change reported; bytes after it are the
- * device's again. */
+ * written to the device; enabling it gives vfio-pci its vector's eventfd
+ * and makes it live in KVM when its address is valid; bytes after it are
+ * the device's again. */
 START_TEST(msi_capability)
 {
 	uint8_t dev_before[14], dev_after[14];
+	unsigned calls;
 
 	file_snapshot(dev_before, CAP_MSI, sizeof(dev_before));
 	/* Address and data first, then enable, as Linux does. */
+	calls = irq_calls();
 	cfg_wr(CAP_MSI + 4, 4, 0xfee0300b);
 	cfg_wr(CAP_MSI + 8, 4, 0x00000002);
 	cfg_wr(CAP_MSI + 12, 2, 0x4041);
-	ck_assert_uint_eq(R.msi_changed, 3);
+	ck_assert_uint_eq(R.v->stats.msi_updates, 3);
 	ck_assert(!msi_enabled(&R.v->msi));
+	ck_assert_uint_eq(irq_calls(), calls);          /* off: nothing */
 	cfg_wr(CAP_MSI + 2, 2, 0xffff);
-	ck_assert_uint_eq(R.msi_changed, 4);
+	ck_assert_uint_eq(R.v->stats.msi_updates, 4);
 	ck_assert(msi_enabled(&R.v->msi));
 	ck_assert_uint_eq(cfg_rd(CAP_MSI + 2, 2), 0x00f1);      /* 64-bit, MME, enable */
 	ck_assert_uint_eq(msi_vectors(&R.v->msi), 1);           /* MMC 0: one vector */
@@ -1211,28 +1365,150 @@ START_TEST(msi_capability)
 	ck_assert_uint_eq(msi_data(&R.v->msi, 0), 0x4041);
 	ck_assert_uint_eq(cfg_rd(CAP_MSI, 4), 0x00f17005);
 	ck_assert_uint_eq(cfg_rd(CAP_MSI + 4, 4), 0xfee03008);
+	/* vfio-pci has the vector; its address is above 4 GiB, not an MSI
+	 * address: not live. */
+	expect_set(VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 1);
+	ck_assert_uint_eq(fake_kvm.n_irqfds, 0);
 	/* A dword over the data: two bytes are the view's, two the device's. */
 	cfg_wr(CAP_MSI + 12, 4, 0xdeadbeef);
-	ck_assert_uint_ge(R.msi_changed, 5);    /* a mixed write goes byte by byte */
+	ck_assert_uint_ge(R.v->stats.msi_updates, 5);   /* a mixed write goes byte by byte */
 	ck_assert_uint_eq(msi_data(&R.v->msi, 0), 0xbeef);
 	ck_assert_uint_eq(file16(CAP_MSI + 14), 0xdead);
 	ck_assert_uint_eq(cfg_rd(CAP_MSI + 12, 4), 0xdeadbeef);
+	/* The upper address dword cleared: live, routed to the address. */
+	cfg_wr(CAP_MSI + 8, 4, 0);
+	expect_live(fake_vfio_last_set(VFIO_PCI_MSI_IRQ_INDEX, 0)->fd[0], 0xfee03008, 0xbeef);
+	ck_assert_uint_eq(fake_vfio_sets(VFIO_PCI_MSI_IRQ_INDEX, 0), 1);
 	/* The capability's 14 bytes stayed off the device. */
 	file_snapshot(dev_after, CAP_MSI, sizeof(dev_after));
 	ck_assert(!memcmp(dev_after, dev_before, sizeof(dev_after)));
 	/* Id and next pointer are read-only; writes elsewhere are not MSI's. */
 	cfg_wr(CAP_MSI, 2, 0xffff);
 	ck_assert_uint_eq(cfg_rd(CAP_MSI, 2), 0x7005);
-	R.msi_changed = 0;
+	calls = R.v->stats.msi_updates;
 	cfg_wr(CAP_MSIX + 2, 2, 0);
 	cfg_wr(CAP_PM + 4, 2, 0);
 	cfg_wr(PCI_COMMAND, 2, PCI_COMMAND_MASTER);
-	ck_assert_uint_eq(R.msi_changed, 0);
+	ck_assert_uint_eq(R.v->stats.msi_updates, calls);
 	cfg_wr(CAP_MSI + 2, 1, 0);
-	ck_assert_uint_eq(R.msi_changed, 1);
+	ck_assert_uint_eq(R.v->stats.msi_updates, calls + 1);
 	ck_assert(!msi_enabled(&R.v->msi));
+	/* Off: SET_IRQS with no vectors, nothing live. */
+	expect_set(VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 0);
+	ck_assert_uint_eq(fake_kvm.n_irqfds, 0);
 	/* No per-vector masking here: the pending register does not exist. */
 	ck_assert(!msi_reads_pending(&R.v->msi, CAP_MSI + 16, 4));
+}
+END_TEST
+
+/* MSI and MSI-X are never on together: whichever the guest enables second
+ * is ignored, and nothing of it reaches VFIO or KVM. */
+START_TEST(msi_msix_exclusive)
+{
+	int efd;
+
+	map_bar0(BAR_GPA);
+	table_wr(0, 0xfee00000, 0x4050, 0);
+	cfg_wr(CAP_MSI + 4, 4, 0xfee02000);
+	cfg_wr(CAP_MSI + 12, 2, 0x4051);
+	cfg_wr(CAP_MSI + 2, 2, MSI_CTRL_ENABLE);
+	efd = expect_set(VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 1)->fd[0];
+	expect_live(efd, 0xfee02000, 0x4051);
+	cfg_wr(CAP_MSIX + 2, 2, MSIX_CTRL_ENABLE);
+	ck_assert_uint_eq(fake_vfio_sets(VFIO_PCI_MSIX_IRQ_INDEX, 0), 0);
+	ck_assert_uint_eq(fake_kvm.n_irqfds, 1);
+	expect_live(efd, 0xfee02000, 0x4051);
+	cfg_wr(CAP_MSIX + 2, 2, 0);
+	/* MSI off, then MSI-X on: now it is MSI-X's turn. */
+	cfg_wr(CAP_MSI + 2, 2, 0);
+	expect_set(VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 0);
+	expect_detached(efd);
+	cfg_wr(CAP_MSIX + 2, 2, MSIX_CTRL_ENABLE);
+	expect_live(msix_efd(0), 0xfee00000, 0x4050);
+	cfg_wr(CAP_MSI + 2, 2, MSI_CTRL_ENABLE);
+	ck_assert_uint_eq(fake_vfio_sets(VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER), 2);
+	ck_assert_uint_eq(fake_kvm.n_irqfds, 1);
+}
+END_TEST
+
+/* INTx is live exactly while MSI and MSI-X are off. */
+START_TEST(intx_follows_msi)
+{
+	const struct fake_kvm_irqfd *f;
+	int efd, resample;
+
+	expect_intx_on();
+	f = intx_irqfd();
+	efd = f->efd;
+	resample = f->resamplefd;
+	map_bar0(BAR_GPA);
+	cfg_wr(CAP_MSIX + 2, 2, MSIX_CTRL_ENABLE);
+	expect_intx_off();
+	expect_deassigned(efd, pci_intx_gsi(1, 0));
+	cfg_wr(CAP_MSIX + 2, 2, 0);
+	expect_intx_on();
+	ck_assert_int_eq(intx_irqfd()->efd, efd);
+	ck_assert_int_eq(intx_irqfd()->resamplefd, resample);
+	cfg_wr(CAP_MSI + 4, 4, 0xfee02000);
+	cfg_wr(CAP_MSI + 2, 2, MSI_CTRL_ENABLE);
+	expect_intx_off();
+	cfg_wr(CAP_MSI + 2, 2, 0);
+	expect_intx_on();
+	ck_assert_uint_eq(fake_vfio_sets(VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER), 5);
+}
+END_TEST
+
+/* KVM refusing a route or an irqfd leaves the vector waiting (not live,
+ * its signals pending), and the next change makes it live. */
+START_TEST(kvm_refusals)
+{
+	uint64_t relayed, cnt;
+	int fd1, efd;
+
+	expect_intx_on();
+	map_bar0(BAR_GPA);
+	table_wr(1, 0xfee00000, 0x4041, 0);
+	/* Every KVM call refused: MSI-X goes on in vfio-pci all the same. */
+	fake_kvm_fail(~0U, ENOSPC);
+	cfg_wr(CAP_MSIX + 2, 2, MSIX_CTRL_ENABLE);
+	fd1 = msix_efd(1);
+	expect_intx_off();
+	ck_assert_uint_gt(fake_kvm.injected, 0);
+	ck_assert_uint_eq(fake_kvm.n_irqfds, 0);
+	ck_assert_int_eq(write(fd1, &(uint64_t){ 1 }, 8), 8);
+	ck_assert_uint_eq(pba_rd(), 1U << 1);
+	/* KVM takes the route but refuses the irqfd (the second call): not
+	 * live, and the pending signal is not lost (it shows again). */
+	fake_kvm_fail(1U << 1, EINVAL);
+	io_bus_write(&R.vm->mmio, BAR_GPA + TABLE + 16 + 8, 4, 0x4042);
+	ck_assert_msg(fake_kvm.injected == 1, "injected %u of %u", fake_kvm.injected,
+		      fake_kvm.failable_calls);
+	ck_assert_ptr_nonnull(fake_kvm_msi_route(fake_kvm.route[fake_kvm.n_routes - 1].gsi));
+	expect_detached(fd1);
+	ck_assert_uint_eq(pba_rd(), 1U << 1);
+	/* KVM fine again: the next change makes it live and relays. */
+	fake_kvm_fail(0, 0);
+	relayed = R.v->stats.relayed_irqs;
+	io_bus_write(&R.vm->mmio, BAR_GPA + TABLE + 16 + 8, 4, 0x4043);
+	expect_live(fd1, 0xfee00000, 0x4043);
+	ck_assert_uint_eq(R.v->stats.relayed_irqs, relayed + 1);
+	ck_assert_uint_eq(pba_rd(), 0);
+	ck_assert_int_eq(read(fd1, &cnt, 8), 8);
+	/* MSI-X off with KVM refusing the INTx irqfd: INTx stays off in
+	 * vfio-pci too. */
+	fake_kvm_fail(~0U, EFAULT);
+	cfg_wr(CAP_MSIX + 2, 2, 0);
+	ck_assert_ptr_null(intx_irqfd());
+	ck_assert_uint_eq(fake_vfio_sets(VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER), 2);
+	expect_set(VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 0);
+	/* MSI with KVM refusing: vfio-pci has the vector, KVM nothing. */
+	cfg_wr(CAP_MSI + 4, 4, 0xfee02000);
+	cfg_wr(CAP_MSI + 2, 2, MSI_CTRL_ENABLE);
+	efd = expect_set(VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 1)->fd[0];
+	expect_detached(efd);
+	fake_kvm_fail(0, 0);
+	cfg_wr(CAP_MSI + 12, 2, 0x4051);
+	expect_live(efd, 0xfee02000, 0x4051);
 }
 END_TEST
 
@@ -1304,13 +1580,13 @@ static void attach_fails(uint8_t *cfg, const char *why)
 
 	ck_assert_int_eq(attach(cfg, 4096, 0, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, why), "error \"%s\" does not say \"%s\"", err, why);
-	fd = fake_fd;
+	fd = fake_vfio.fd;
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(fcntl(fd, F_GETFD), -1);       /* closed by detach */
 	ck_assert_ptr_null(R.v);
 	ck_assert_ptr_null(R.bus.slot[1]);
 	ck_assert_int_eq(R.vm->mmio.n, mmio_n);
-	fake_fd = -1;
+	fake_vfio.fd = -1;
 	close(R.fd);
 	R.fd = -1;
 }
@@ -1329,7 +1605,7 @@ START_TEST(attach_refusals)
 	build_config(cfg);
 	cfg[PCI_HEADER_TYPE] = 0x01;
 	attach_fails(cfg, "bridge");
-	ck_assert_uint_eq(stray_ioctls, 0);
+	ck_assert_uint_eq(fake_ioctl.strays, 0);
 }
 END_TEST
 
@@ -1341,6 +1617,7 @@ Suite *vfio_suite(void)
 	TCase *ts = tcase_create("small_config");
 	TCase *tb = tcase_create("bars");
 	TCase *ti = tcase_create("init");
+	TCase *tx = tcase_create("interrupts");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, init_view);
@@ -1367,7 +1644,15 @@ Suite *vfio_suite(void)
 	tcase_add_test(tb, bar_data_path);
 	tcase_add_test(tb, bar_placement);
 	tcase_add_test(tb, msix_vector_changed);
+	tcase_add_test(tb, msix_routes);
+	tcase_add_test(tb, msix_pending_relay);
+	tcase_add_test(tb, msi_msix_exclusive);
 	suite_add_tcase(s, tb);
+
+	tcase_add_checked_fixture(tx, setup_intx, teardown);
+	tcase_add_test(tx, intx_follows_msi);
+	tcase_add_test(tx, kvm_refusals);
+	suite_add_tcase(s, tx);
 
 	tcase_add_checked_fixture(ti, vm_up, teardown);
 	tcase_add_test(ti, init_variants);

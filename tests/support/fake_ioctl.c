@@ -1,0 +1,45 @@
+/* The test binaries' ioctl() override (see fake_ioctl.h): dispatches on the
+ * descriptor to the fake vfio device and the fake KVM vm, counts strays,
+ * and lets the rest through to the system call. */
+#include <errno.h>
+#include <stdarg.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "fake_ioctl.h"
+#include "fake_kvm.h"
+#include "fake_vfio.h"
+
+struct fake_ioctl_stats fake_ioctl = { .last_stray_fd = -2 };
+
+void fake_ioctl_reset(int strict)
+{
+	fake_ioctl.strays = 0;
+	fake_ioctl.last_stray_fd = -2;
+	fake_ioctl.last_stray_req = 0;
+	fake_ioctl.strict = strict;
+}
+
+int ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (fake_vfio.fd >= 0 && fd == fake_vfio.fd)
+		return fake_vfio_ioctl(req, arg);
+	if (fake_kvm.fd >= 0 && fd == fake_kvm.fd)
+		return fake_kvm_ioctl(req, arg);
+	if (fd == -1 || fake_ioctl.strict) {
+		fake_ioctl.strays++;
+		fake_ioctl.last_stray_fd = fd;
+		fake_ioctl.last_stray_req = req;
+		if (fake_ioctl.strict) {
+			errno = fd == -1 ? EBADF : ENOTTY;
+			return -1;
+		}
+	}
+	return (int)syscall(SYS_ioctl, fd, req, arg);
+}
