@@ -33,7 +33,7 @@ ROM_CC   ?= gcc
 
 # Shared test support (tests/support/): fake vfio device, fake KVM vm fd,
 # the ioctl() override that reaches them, fake sysfs trees. All of it goes
-# into the unit tests.
+# into the unit tests; a fuzzer gets the objects it lists in FUZZ_SUPPORT_x.
 SUPPORT_SRCS := $(wildcard tests/support/*.c)
 TEST_SRCS := $(wildcard tests/unit/*.c) $(SUPPORT_SRCS)
 TEST_OBJS := $(TEST_SRCS:%.c=build/%.o)
@@ -125,6 +125,13 @@ build/fuzz/libconduit.a: $(FUZZ_LIB_OBJS) $(ROM_OBJ)
 	$(AR) rcs $@ $^
 
 build/fuzz/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o build/fuzz/libconduit.a
+	$(FUZZ_CC) $(SAN_FLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+# Fuzzers that drive vfio/ through the fakes, ioctl() override included;
+# the others never link it (they would lose their real ioctl()).
+FUZZ_SUPPORT_vfio_config := fake_ioctl fake_kvm fake_vfio
+build/fuzz/fuzz_vfio_config: build/fuzz/tests/fuzz/fuzz_vfio_config.o \
+		$(FUZZ_SUPPORT_vfio_config:%=build/fuzz/tests/support/%.o) build/fuzz/libconduit.a
 	$(FUZZ_CC) $(SAN_FLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
 fuzz-build: $(FUZZERS:%=build/fuzz/fuzz_%)

@@ -4,151 +4,59 @@
  * vfio/interrupts.c, devices/msix.c and devices/msi.c) and the MSI-X table
  * and PBA trapped in a BAR.
  *
- * As in tests/unit/test_vfio.c a file stands in for the vfio device fd (a
- * memfd here: config space at 0, BAR i's region at (i + 1) * 64 KiB, the
- * ROM at 7 * 64 KiB), handed out by a fake IOMMU backend, and ioctl() is
- * provided by this file: for that fd it answers the VFIO queries with what
- * the input says (config size, BAR sizes and mmap flags, ROM, INTx/MSI/
- * MSI-X vector counts) and accepts SET_IRQS after checking its argument;
- * ioctls on fd -1 (the struct vm's KVM fds) succeed without a kernel; any
- * other ioctl is a bug. The device's first 256 config bytes come from the
- * input, the device is plugged by the real vfio_pci_attach(), and the rest
- * of the input is guest accesses: config reads and writes of every size
- * and offset (directly and through mechanism #1 / ECAM), BAR accesses
- * (the MSI-X table and PBA among them), ROM reads, and device interrupts.
+ * As in tests/unit/test_vfio.c the fakes of tests/support/ stand in for the
+ * kernel: a memfd is the vfio device fd (config space at 0, BAR i's region
+ * at (i + 1) * 64 KiB, the ROM at 7 * 64 KiB), handed out by the fake IOMMU
+ * backend, and the fake vfio device answers the VFIO queries with what the
+ * input says (config size, BAR sizes and mmap flags, ROM, INTx/MSI/MSI-X
+ * vector counts) and checks every SET_IRQS; the struct vm's vm fd is the
+ * fake KVM vm fd, which fails the KVM calls the input picks (a failure
+ * mask and an errno) and keeps what KVM would hold. Any other ioctl is a
+ * bug. The device's first 256 config bytes come from the input, the device
+ * is plugged by the real vfio_pci_attach(), and the rest of the input is
+ * guest accesses: config reads and writes of every size and offset
+ * (directly and through mechanism #1 / ECAM), BAR accesses (the MSI-X table
+ * and PBA among them), ROM reads, and device interrupts.
+ *
+ * Input: how (bit 0: 256-byte config space, 1: ROM, 2: msix=off, 3: INTx),
+ * 6 BAR bytes, the KVM failure mask (u32: the n-th failable KVM call fails
+ * when bit n % 32 is set) and its errno (u8), 256 config bytes, then steps.
  *
  * Checked after every step: bytes served from the view never reach the
  * device, reads of bytes that are not emulated return the device's, the
  * view's BARs never show the device's, MSI and MSI-X are never on together
- * and INTx is off while either is; after detach, no descriptor leaked. */
+ * and INTx is off while either is (in conduit's state, and in vfio-pci's,
+ * which refuses a second index), every irqfd KVM holds for an MSI vector
+ * has a route; after detach, nothing is left in vfio-pci or KVM and no
+ * descriptor leaked. */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include "fuzz.h"
 #include "../../vfio/vfio_pci.h"
 #include "../../vmm/log.h"
 #include "../../vmm/vm.h"
+#include "../support/fake_ioctl.h"
+#include "../support/fake_kvm.h"
+#include "../support/fake_vfio.h"
 
 #define REGION(i)  (0x10000ULL * ((i) + 1))
 #define ROM_OFF    REGION(6)
 #define FILE_SIZE  REGION(7)
 #define ROM_SIZE   0x4000ULL
 
-static int memfd = -1, dev_fd = -1;
+static int memfd = -1;
+static uint32_t fail_mask;      /* the input's KVM failure plan */
+static int fail_errno;
 static struct vm vm;
 static struct pci_bus bus;
-static struct {
-	uint64_t cfg_size, bar_size[PCI_NUM_BARS], rom_size;
-	uint32_t bar_flags[PCI_NUM_BARS];
-	uint32_t irq_count[VFIO_PCI_NUM_IRQS];
-} fake;
 
-static int set_irqs_ok(const struct vfio_irq_set *s)
+static void misuse(const char *what)
 {
-	uint32_t i;
-
-	FUZZ_ASSERT(s->index < VFIO_PCI_NUM_IRQS);
-	FUZZ_ASSERT(s->argsz == sizeof(*s) + s->count * sizeof(int));
-	FUZZ_ASSERT(s->start == 0);
-	if (s->flags & VFIO_IRQ_SET_DATA_EVENTFD)
-		for (i = 0; i < s->count; i++)
-			FUZZ_ASSERT(fcntl(((const int *)s->data)[i], F_GETFD) >= 0);
-	if (s->count > fake.irq_count[s->index]) {
-		errno = EINVAL;
-		return -1;
-	}
-	return 0;
+	fprintf(stderr, "invariant broken: %s\n", what);
+	abort();
 }
-
-static int region_info(struct vfio_region_info *ri)
-{
-	FUZZ_ASSERT(ri->argsz >= sizeof(*ri));
-	ri->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
-	ri->cap_offset = 0;
-	ri->size = 0;
-	ri->offset = 0;
-	if (ri->index < PCI_NUM_BARS) {
-		ri->size = fake.bar_size[ri->index];
-		ri->offset = REGION(ri->index);
-		ri->flags |= fake.bar_flags[ri->index];
-	} else if (ri->index == VFIO_PCI_ROM_REGION_INDEX) {
-		ri->size = fake.rom_size;
-		ri->offset = ROM_OFF;
-	} else if (ri->index == VFIO_PCI_CONFIG_REGION_INDEX) {
-		ri->size = fake.cfg_size;
-	}
-	return 0;
-}
-
-static int fake_vfio_ioctl(unsigned long req, void *arg)
-{
-	struct vfio_device_info *di = arg;
-	struct vfio_irq_info *ii = arg;
-
-	switch (req) {
-	case VFIO_DEVICE_GET_INFO:
-		di->flags = VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET;
-		di->num_regions = VFIO_PCI_NUM_REGIONS;
-		di->num_irqs = VFIO_PCI_NUM_IRQS;
-		return 0;
-	case VFIO_DEVICE_GET_REGION_INFO:
-		return region_info(arg);
-	case VFIO_DEVICE_GET_IRQ_INFO:
-		FUZZ_ASSERT(ii->index < VFIO_PCI_NUM_IRQS);
-		ii->flags = VFIO_IRQ_INFO_EVENTFD;
-		ii->count = fake.irq_count[ii->index];
-		return 0;
-	case VFIO_DEVICE_SET_IRQS:
-		return set_irqs_ok(arg);
-	case VFIO_DEVICE_RESET:
-		return 0;
-	}
-	errno = ENOTTY;
-	return -1;
-}
-
-int ioctl(int fd, unsigned long req, ...)
-{
-	va_list ap;
-	void *arg;
-
-	va_start(ap, req);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	if (fd == -1)
-		return 0;               /* KVM, which this fuzzer has none of */
-	FUZZ_ASSERT(fd == dev_fd);
-	return fake_vfio_ioctl(req, arg);
-}
-
-static int fake_open_device(struct vfio_backend *b, const struct vfio_dev_ref *ref,
-			    char *err, size_t errlen)
-{
-	dev_fd = dup(memfd);
-	if (dev_fd < 0)
-		abort();
-	return dev_fd;
-}
-
-static int fake_iova_ranges(struct vfio_backend *b, struct iova_range **r)
-{
-	return -1;
-}
-
-static const struct vfio_backend_ops fake_ops = {
-	.name = "fake",
-	.open_device = fake_open_device,
-	.iova_ranges = fake_iova_ranges,
-};
-
-static const struct vfio_dev_ref fake_ref = {
-	.kind = VFIO_DEV_PCI, .name = "0000:01:00.0", .group = 7, .cdev = -1, .fd = -1,
-};
-
-static struct vfio_backend fake_backend = { .ops = &fake_ops };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -156,6 +64,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	uint64_t i;
 
 	log_verbosity = LOG_ERROR;
+	fake_vfio.misuse = misuse;
+	fake_kvm.misuse = misuse;
+	fake_ioctl_reset(1);            /* an ioctl on anything else: a stray */
+	if (fake_kvm_open() < 0)
+		abort();
 	memfd = memfd_create("fuzz-vfio", 0);
 	if (memfd < 0 || !buf)
 		abort();
@@ -170,10 +83,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static void vm_up(void)
 {
 	memset(&vm, 0, sizeof(vm));
-	vm.kvm_fd = vm.vm_fd = vm.stop_efd = -1;
+	vm.kvm_fd = vm.stop_efd = -1;
+	vm.vm_fd = fake_kvm.fd;
 	vm.pio.name = "pio";
 	vm.mmio.name = "mmio";
-	irq_router_init(&vm.irq, -1);
+	/* Before the failure plan: a VMM that cannot set up its routing
+	 * table does not get as far as plugging devices. */
+	if (irq_router_init(&vm.irq, fake_kvm.fd))
+		abort();
 	memslots_init(&vm.slots, 0);
 	if (memmap_layout(&vm.mem, 256ULL << 20) ||
 	    pci_bus_init(&bus, &vm.pio, &vm.mmio, MEM_ECAM_START, MEM_PCI32_START,
@@ -183,27 +100,37 @@ static void vm_up(void)
 	pci_bus_reserve(&bus, vm.mem.ram[0].gpa, vm.mem.ram[0].size);
 }
 
-/* The device as the input describes it. */
+/* The device as the input describes it, and the KVM calls that fail. */
 static void describe(struct fuzz_in *in, unsigned *flags)
 {
+	static const int errs[] = { EINVAL, ENOSPC, EFAULT, ENOMEM };
+	const uint32_t rw = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+	struct fake_vfio_desc d = { .flags = VFIO_DEVICE_FLAGS_RESET };
 	uint8_t cfg[4096] = { 0 }, how = fuzz_u8(in);
 	const uint8_t *p;
 	size_t len;
 	int i;
 
-	fake.cfg_size = how & 1 ? 256 : 4096;
-	fake.rom_size = how & 2 ? ROM_SIZE : 0;
 	*flags = how & 4 ? VFIO_PCI_NO_MSIX : 0;
 	for (i = 0; i < PCI_NUM_BARS; i++) {
 		uint8_t b = fuzz_u8(in);
 
 		/* 0: none; otherwise a power of two up to 64 KiB, rarely not. */
-		fake.bar_size[i] = !b ? 0 : b == 0xff ? 0x3000 : 1ULL << (b % 17);
-		fake.bar_flags[i] = b & 0x20 ? VFIO_REGION_INFO_FLAG_MMAP : 0;
+		d.region[i].size = !b ? 0 : b == 0xff ? 0x3000 : 1ULL << (b % 17);
+		d.region[i].offset = REGION(i);
+		d.region[i].flags = rw | (b & 0x20 ? VFIO_REGION_INFO_FLAG_MMAP : 0);
 	}
-	fake.irq_count[VFIO_PCI_INTX_IRQ_INDEX] = how >> 3 & 1;
-	fake.irq_count[VFIO_PCI_MSI_IRQ_INDEX] = 32;
-	fake.irq_count[VFIO_PCI_MSIX_IRQ_INDEX] = MSIX_MAX_VECTORS;
+	d.region[VFIO_PCI_ROM_REGION_INDEX] =
+		(struct fake_vfio_region){ ROM_OFF, how & 2 ? ROM_SIZE : 0, rw };
+	d.region[VFIO_PCI_CONFIG_REGION_INDEX] =
+		(struct fake_vfio_region){ 0, how & 1 ? 256 : 4096, rw };
+	d.region[VFIO_PCI_VGA_REGION_INDEX].flags = rw;
+	d.irq_count[VFIO_PCI_INTX_IRQ_INDEX] = how >> 3 & 1;
+	d.irq_count[VFIO_PCI_MSI_IRQ_INDEX] = 32;
+	d.irq_count[VFIO_PCI_MSIX_IRQ_INDEX] = MSIX_MAX_VECTORS;
+	fake_vfio_reset(&d, memfd);
+	fail_mask = fuzz_u32(in);
+	fail_errno = errs[fuzz_u8(in) % 4];
 	p = fuzz_take(in, 256, &len);
 	memcpy(cfg, p, len);
 	if (pwrite(memfd, cfg, sizeof(cfg), 0) != (ssize_t)sizeof(cfg))
@@ -279,6 +206,25 @@ static void check_mappings(const struct vfio_pci *v)
 			    d->bar[PCI_ROM_BAR].addr == (rom & ~0x7ffU));
 }
 
+/* What KVM holds: an irqfd of an MSI or MSI-X vector has its route (KVM
+ * keeps the last table committed, a refused commit changes nothing); the
+ * INTx one (with a resample eventfd) is on an IOAPIC pin. Nothing but
+ * the fakes was reached. */
+static void check_kvm(void)
+{
+	unsigned i;
+
+	for (i = 0; i < fake_kvm.n_irqfds; i++) {
+		const struct fake_kvm_irqfd *f = &fake_kvm.irqfd[i];
+
+		if (f->resamplefd >= 0)
+			FUZZ_ASSERT(f->gsi < IRQ_IOAPIC_PINS);
+		else
+			FUZZ_ASSERT(fake_kvm_msi_route(f->gsi));
+	}
+	FUZZ_ASSERT(fake_kvm.other_calls == 0 && fake_ioctl.strays == 0);
+}
+
 static void check(struct vfio_pci *v, const uint8_t *snap)
 {
 	uint8_t now[PCI_CFG_SIZE];
@@ -295,6 +241,7 @@ static void check(struct vfio_pci *v, const uint8_t *snap)
 	for (i = 0; i < v->msix.n; i++)
 		FUZZ_ASSERT(!(v->msix.table[i].ctrl & ~MSIX_VEC_MASKED));
 	check_mappings(v);
+	check_kvm();
 }
 
 /* An offset into BAR i, mostly near the MSI-X structures when they are
@@ -310,6 +257,18 @@ static uint64_t bar_off(struct fuzz_in *in, const struct vfio_pci *v, int i)
 	else if (i == v->msix_bar && sel < 0xa0)
 		off = (uint32_t)(v->msix_pba + off % (v->msix_pba_len + 16));
 	return off % size;      /* io_bus only dispatches offsets inside the BAR */
+}
+
+/* The last SET_IRQS that gave vfio-pci eventfds for index, or NULL. */
+static const struct fake_vfio_set *last_eventfds(uint32_t index)
+{
+	unsigned i = fake_vfio.n_sets < FAKE_VFIO_LOG ? fake_vfio.n_sets : FAKE_VFIO_LOG;
+
+	while (i--)
+		if (fake_vfio.set[i].index == index && fake_vfio.set[i].count &&
+		    fake_vfio.set[i].action == VFIO_IRQ_SET_ACTION_TRIGGER)
+			return &fake_vfio.set[i];
+	return NULL;
 }
 
 static void step(struct fuzz_in *in, struct vfio_pci *v)
@@ -369,12 +328,14 @@ static void step(struct fuzz_in *in, struct vfio_pci *v)
 		else
 			io_bus_write(b & 2 ? &vm.pio : &vm.mmio, a, size, 0);
 		break;
-	case 6: {       /* the device raises an interrupt */
+	case 6: {       /* the device raises an interrupt, on an eventfd vfio-pci has */
 		uint64_t one = 1;
-		int fd = b & 1 ? (v->msix.n ? v->msix_vec[fuzz_u16(in) % v->msix.n].efd : -1) :
-			 v->msi_vec[fuzz_u8(in) % MSI_MAX_VECTORS].efd;
+		const struct fake_vfio_set *s = last_eventfds(b & 1 ? VFIO_PCI_MSIX_IRQ_INDEX :
+							     VFIO_PCI_MSI_IRQ_INDEX);
+		unsigned n = s ? (s->count < FAKE_VFIO_LOG_FDS ? s->count : FAKE_VFIO_LOG_FDS) : 0;
+		uint16_t vec = fuzz_u16(in);
 
-		if (fd >= 0 && write(fd, &one, sizeof(one)) != sizeof(one))
+		if (n && write(s->fd[vec % n], &one, sizeof(one)) != sizeof(one))
 			abort();
 		break;
 	}
@@ -405,9 +366,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned flags, ops = 0;
 	int fd0 = probe_fd();
 
+	fake_kvm_reset();
+	fake_ioctl_reset(1);
 	describe(&in, &flags);
 	vm_up();
-	v = vfio_pci_attach(&vm, &bus, &fake_backend, &fake_ref, flags, err, sizeof(err));
+	fake_kvm_fail(fail_mask, fail_errno);
+	v = vfio_pci_attach(&vm, &bus, &fake_vfio_backend, &fake_vfio_ref, flags, err,
+			    sizeof(err));
 	if (!v) {
 		FUZZ_ASSERT(err[0] && !bus.slot[1]);
 		goto out;
@@ -425,5 +390,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 out:
 	pthread_mutex_destroy(&vm.irq.lock);
 	FUZZ_ASSERT(probe_fd() == fd0);
+	/* Nothing of the device is left in vfio-pci or KVM. */
+	FUZZ_ASSERT(fake_vfio.active < 0);
+	FUZZ_ASSERT(fake_kvm.n_irqfds == 0 && fake_kvm_slots() == 0);
+	check_kvm();
 	return 0;
 }

@@ -252,7 +252,8 @@ def bdf():
         write('bdf', 'bdf-%d' % i, s)
 
 
-# ---- vfio_config: how, 6 BAR size bytes, 256 config bytes, then ops ----
+# ---- vfio_config: how, 6 BAR size bytes, the KVM failure plan (u32 mask,
+# u8 errno), 256 config bytes, then ops ----
 def vfio_cfg(with_msi=True, with_msix=True, msi_ctrl=0x0080, io_bar=False):
     c = bytearray(256)
     c[0:4] = u32(0x15338086)
@@ -289,12 +290,20 @@ def vfio_config():
     table_wr = lambda off, v: u8(4) + u8(48) + u8(0x10) + u32(off) + u32(v)
     pba_rd = u8(3) + u8(48) + u8(0x70) + u32(0)
     irq = lambda vec: u8(6) + u8(1) + u16(vec)
-    bars = u8(14) + u8(0) + u8(0) + u8(0) + u8(0) + u8(0)
-    write('vfio_config', 'msix-device',
-          u8(0x0a) + bars + vfio_cfg() + fw +
-          cw(0x70, 2, 0x80000000) + table_wr(0, 0xfee00000) + table_wr(8, 0x41) +
-          table_wr(12, 0) + irq(0) + pba_rd + table_wr(12, 1) + irq(1) + pba_rd +
-          u8(0) + u8(2) + u16(0x70) + u8(5) + u8(0x81) + u16(0x10))
+    kvm_ok = u32(0) + u8(0)
+    bars = u8(14) + u8(0) + u8(0) + u8(0) + u8(0) + u8(0) + kvm_ok
+    msix_ops = (fw + cw(0x70, 2, 0x80000000) + table_wr(0, 0xfee00000) + table_wr(8, 0x41) +
+                table_wr(12, 0) + irq(0) + pba_rd + table_wr(12, 1) + irq(0) + pba_rd +
+                table_wr(12, 0) + u8(0) + u8(2) + u16(0x70) + u8(5) + u8(0x81) + u16(0x10))
+    write('vfio_config', 'msix-device', u8(0x0a) + bars + vfio_cfg() + msix_ops)
+    # The same with KVM refusing calls: all but the first (the INTx irqfd,
+    # without which the device does not attach) with ENOSPC, then every
+    # other one (EINVAL) with an mmap-able BAR0 whose slot may be refused.
+    write('vfio_config', 'msix-kvm-refuses',
+          u8(0x0a) + bars[:6] + u32(0xfffffffe) + u8(1) + vfio_cfg() + msix_ops)
+    write('vfio_config', 'msix-kvm-some',
+          u8(0x0a) + u8(14 + 2 * 17 | 0x20) + bars[1:6] + u32(0xaaaaaaaa) + u8(0) + vfio_cfg() +
+          msix_ops)
     # MSI with 32 vectors and masking; enable 4, mask one, read pending.
     write('vfio_config', 'msi-device',
           u8(0x08) + bars + vfio_cfg(with_msix=False, msi_ctrl=0x0180 | 5 << 1) + fw +
@@ -302,7 +311,7 @@ def vfio_config():
           cw(0x50, 2, 0x00210000) + u8(6) + u8(0) + u8(1) + u8(0) + u8(2) + u16(0x64))
     # msix=off, an I/O BAR, 256-byte config space, mmap-able BAR0.
     write('vfio_config', 'msix-off-io',
-          u8(0x05) + u8(14 | 0x20) + u8(0) + u8(5) + u8(0) + u8(0) + u8(0) +
+          u8(0x05) + u8(14 | 0x20) + u8(0) + u8(5) + u8(0) + u8(0) + u8(0) + kvm_ok +
           vfio_cfg(io_bar=True) + fw + u8(3) + u8(2) + u8(0) + u32(4) +
           u8(4) + u8(2) + u8(0) + u32(8) + u8(0x55) + u8(0) + u8(0x84) + u16(0x100))
     write('vfio_config', 'bridge', u8(0) + bars + vfio_cfg()[:0x0e] + b'\x01')

@@ -7,7 +7,7 @@
 #include <unistd.h>
 #include "fake_vfio.h"
 
-struct fake_vfio fake_vfio = { .file = -1, .fd = -1 };
+struct fake_vfio fake_vfio = { .file = -1, .fd = -1, .active = -1 };
 
 void fake_vfio_reset(const struct fake_vfio_desc *desc, int file)
 {
@@ -18,6 +18,7 @@ void fake_vfio_reset(const struct fake_vfio_desc *desc, int file)
 		fake_vfio.desc = *desc;
 	fake_vfio.file = file;
 	fake_vfio.fd = -1;
+	fake_vfio.active = -1;
 	fake_vfio.misuse = misuse;
 }
 
@@ -96,6 +97,20 @@ static int set_irqs(const struct vfio_irq_set *s)
 		errno = EINVAL;
 		return -1;
 	}
+	if (action != VFIO_IRQ_SET_ACTION_TRIGGER || s->index > VFIO_PCI_MSIX_IRQ_INDEX)
+		return 0;
+	/* INTx, MSI and MSI-X triggers: one index at a time; switching
+	 * another one on while one is on is refused. */
+	if (!s->count) {
+		if (fake_vfio.active == (int)s->index)
+			fake_vfio.active = -1;
+		return 0;
+	}
+	if (fake_vfio.active >= 0 && fake_vfio.active != (int)s->index) {
+		errno = EINVAL;
+		return -1;
+	}
+	fake_vfio.active = (int)s->index;
 	return 0;
 }
 

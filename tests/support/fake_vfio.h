@@ -39,6 +39,9 @@ struct fake_vfio {
 	int file;                       /* what open_device() dups */
 	int fd;                         /* the device fd handed out; -1: none */
 	unsigned region_queries, irq_queries, resets;
+	/* The interrupt index vfio-pci has triggers on (INTx, MSI or MSI-X,
+	 * one at a time as vfio-pci allows); -1: none. */
+	int active;
 	unsigned n_sets;                /* SET_IRQS calls; set[] keeps the first */
 	struct fake_vfio_set set[FAKE_VFIO_LOG];
 	/* Called with a description of a malformed call (the test fails). */

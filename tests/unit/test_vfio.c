@@ -292,6 +292,7 @@ static void teardown(void)
 	ck_assert_uint_eq(fake_kvm.n_irqfds, 0);
 	ck_assert_uint_eq(fake_kvm_slots(), 0);
 	ck_assert_uint_eq(fake_kvm.other_calls, 0);
+	ck_assert_int_eq(fake_vfio.active, -1);         /* and no trigger in vfio-pci */
 	fake_vfio_reset(NULL, -1);
 	fake_kvm_close();
 	R.intx = 0;
@@ -450,12 +451,14 @@ static void expect_intx_on(void)
 	ck_assert_int_eq(s->fd[0], f->efd);
 	s = expect_set(VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_UNMASK, 1);
 	ck_assert_int_eq(s->fd[0], f->resamplefd);
+	ck_assert_int_eq(fake_vfio.active, VFIO_PCI_INTX_IRQ_INDEX);
 }
 
 static void expect_intx_off(void)
 {
 	ck_assert_ptr_null(intx_irqfd());
 	expect_set(VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 0);
+	ck_assert_int_ne(fake_vfio.active, VFIO_PCI_INTX_IRQ_INDEX);
 }
 
 /* MSI-X table entry vec through the BAR: address, data, control. */
