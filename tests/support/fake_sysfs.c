@@ -29,6 +29,17 @@ void fake_sysfs_path(const struct fake_sysfs *t, char *buf, size_t len, const ch
 	va_end(ap);
 }
 
+/* In a variadic function taking (t, ..., fmt, ...): char path[] declared
+ * and holding ROOT/fmt... */
+#define ROOTED_PATH(path, t, fmt)                                           \
+	char path[PATH_MAX];                                                \
+	do {                                                                \
+		va_list ap_;                                                \
+		va_start(ap_, fmt);                                         \
+		vpath(t, path, sizeof(path), fmt, ap_);                     \
+		va_end(ap_);                                                \
+	} while (0)
+
 static void mkdirs(char *path)
 {
 	char *p;
@@ -58,12 +69,7 @@ static void mkparent(const char *path)
 
 void fake_sysfs_mkdir(const struct fake_sysfs *t, const char *fmt, ...)
 {
-	char path[PATH_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vpath(t, path, sizeof(path), fmt, ap);
-	va_end(ap);
+	ROOTED_PATH(path, t, fmt);
 	mkdirs(path);
 }
 
@@ -80,23 +86,13 @@ void fake_sysfs_put_at(const char *path, const char *text)
 
 void fake_sysfs_put(const struct fake_sysfs *t, const char *text, const char *fmt, ...)
 {
-	char path[PATH_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vpath(t, path, sizeof(path), fmt, ap);
-	va_end(ap);
+	ROOTED_PATH(path, t, fmt);
 	fake_sysfs_put_at(path, text);
 }
 
 void fake_sysfs_link(const struct fake_sysfs *t, const char *target, const char *fmt, ...)
 {
-	char path[PATH_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vpath(t, path, sizeof(path), fmt, ap);
-	va_end(ap);
+	ROOTED_PATH(path, t, fmt);
 	mkparent(path);
 	unlink(path);
 	ck_assert_msg(symlink(target, path) == 0, "symlink %s", path);
@@ -104,12 +100,7 @@ void fake_sysfs_link(const struct fake_sysfs *t, const char *target, const char 
 
 void fake_sysfs_read(const struct fake_sysfs *t, char *buf, size_t len, const char *fmt, ...)
 {
-	char path[PATH_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vpath(t, path, sizeof(path), fmt, ap);
-	va_end(ap);
+	ROOTED_PATH(path, t, fmt);
 	fake_sysfs_read_at(path, buf, len);
 }
 
