@@ -21,8 +21,12 @@ static void on_changed(struct msi *x)
 	changed++;
 }
 
+/* As the capability's owner does (vfio/pci_config.c): an access that is
+ * not naturally aligned is dropped before anything sees it. */
 static void cfg_write(struct pci_device *d, unsigned off, unsigned size, uint32_t v)
 {
+	if ((size != 1 && size != 2 && size != 4) || off % size)
+		return;
 	pci_cfg_write(d, off, size, v);
 	msi_config_written(&m, off, size);
 }
