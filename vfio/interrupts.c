@@ -87,6 +87,9 @@ static int intx_enable(struct vfio_pci *v, bool on)
 	if (ret == -ENOTTY)
 		ret = intx_unmask_by_hand(v);
 	if (ret) {
+		/* vfio-pci may have taken the trigger: off again, or a later
+		 * MSI or MSI-X enable is refused. */
+		vfio_set_irqs(v->fd, VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0, NULL);
 		f.flags = KVM_IRQFD_FLAG_DEASSIGN;
 		ioctl(v->vm->vm_fd, KVM_IRQFD, &f);
 		return ret;
