@@ -229,7 +229,7 @@ run_nested() {
 		cp "$L1_LOG" "$OUT_DIR/l1-console.attempt$tries.log"
 		cat "$L1_LOG" >>"$ALL_LOG"
 		echo "# RETRY $tries: L1 kernel death, L1 timer stopped or L2 crash (log kept in $OUT_DIR/l1-console.attempt$tries.log):"
-		tr -d '\r' <"$L1_LOG" | grep -a -E 'Kernel panic|BUG:|stack guard|silent|locked up|L1-RESET|L1-TIMER-DEAD|timer wakeup|triple fault|KVM internal error|^not ok' |
+		tr -d '\r' <"$L1_LOG" | grep -a -E 'Kernel panic|BUG:|stack guard|silent|locked up|L1-RESET|L1-TIMER-DEAD|L1-TSC-MISMATCH|timer wakeup|triple fault|KVM internal error|^not ok' |
 			head -n 6 | sed 's/^/#   | /'
 		todo=$(resume_cases "$ALL_LOG" $ALL_CASES)
 		if [ -z "$todo" ]; then
@@ -274,7 +274,7 @@ resume_cases() {
 	tr -d '\r' <"$log" | awk "$TAP_AWK"'
 		name != "" && sick { sick = 0; last = ""; next }
 		name != "" { done[name] = 1; last = name; next }
-		/^L1-TIMER-DEAD/ { sick = 1 }
+		/^L1-TIMER-DEAD|^L1-TSC-MISMATCH/ { sick = 1 }
 		/^#   \| .*(guest triple fault|KVM internal error)/ && last != "" { delete done[last] }
 		END { for (n in done) print n }' >"$OUT_DIR/resume.done"
 	awk -v list="$*" 'BEGIN { n = split(list, c, " ") }
@@ -371,11 +371,13 @@ l2_crashed() {
 
 # l1_died: the L1 kernel panicked, locked up or its console went silent, an
 # L1 CPU's timer interrupt stopped (the runner's probe printed L1-TIMER-DEAD
-# and stopped), or L1 reset itself (a triple fault: with -no-reboot QEMU then
-# exits 0) before its init printed CONDUIT-L1-DONE.
+# and stopped), its init found the refined TSC rate above the one KVM took
+# (L1-TSC-MISMATCH: L2 timers would misfire, l1-init.sh), or L1 reset itself
+# (a triple fault: with -no-reboot QEMU then exits 0) before its init printed
+# CONDUIT-L1-DONE.
 l1_died() {
 	[ -z "$STALLED" ] || return 0
-	tr -d '\r' <"$L1_LOG" | grep -aq -E 'Kernel panic|BUG: (TASK stack|unable to handle)|^L1-TIMER-DEAD' && return 0
+	tr -d '\r' <"$L1_LOG" | grep -aq -E 'Kernel panic|BUG: (TASK stack|unable to handle)|^L1-TIMER-DEAD|^L1-TSC-MISMATCH' && return 0
 	[ "${L1_RC:-}" = 0 ] && ! grep -aq CONDUIT-L1-DONE "$L1_LOG" && {
 		echo "L1-RESET: L1 ended without CONDUIT-L1-DONE (it reset itself)" >>"$L1_LOG"
 		return 0

@@ -173,6 +173,12 @@ stuck_report() {
 		fi
 	fi
 	l1_timer_probe || L1_TIMER_DEAD=1
+	# L1's KVM could not give the L2 vCPUs its TSC rate (l1-init.sh's
+	# tsc_check says why): the guest's timers misfire, an L1 fault too.
+	if dmesg 2>/dev/null | grep -q 'TSC rate below hardware speed'; then
+		echo "L1-TSC-MISMATCH: L1's KVM logged 'user requested TSC rate below hardware speed' for this guest's vCPUs"
+		L1_TIMER_DEAD=1
+	fi
 }
 
 # l1_timer_probe: a 0.2 s sleep pinned to each L1 CPU; one that has not ended
@@ -407,7 +413,7 @@ for c in "$@"; do
 	# Every guest after this would hang the same way: run.sh boots a new L1
 	# for this case and the rest.
 	if [ -n "$L1_TIMER_DEAD" ]; then
-		echo "# runner: an L1 CPU's timer stopped during $c; stopping this L1"
+		echo "# runner: L1's timers failed during $c (the L1-TIMER-DEAD or L1-TSC-MISMATCH line above); stopping this L1"
 		break
 	fi
 done
