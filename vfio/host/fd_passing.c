@@ -89,12 +89,18 @@ int fdpass_serve(const char *path, uid_t uid, const struct fdpass_handoff *h,
 		 void (*ready)(const char *path), char *err, size_t errlen)
 {
 	struct sockaddr_un sa;
-	int s, c = -1, ret = -1;
+	int s, c = -1, ret = -1, bound;
+	mode_t old_mask;
 
 	s = unix_socket(path, &sa, err, errlen);
 	if (s < 0)
 		return -1;
-	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	/* Created 0600, never visible with a wider mode (the process is single
+	 * threaded here, so the umask change touches nothing else). */
+	old_mask = umask(0177);
+	bound = bind(s, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old_mask);
+	if (bound < 0) {
 		snprintf(err, errlen, "cannot create socket %s: %s%s", path, strerror(errno),
 			 errno == EADDRINUSE ? " (remove it if no conduit serves it)" : "");
 		goto out_close;
