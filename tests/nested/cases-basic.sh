@@ -68,6 +68,22 @@ case_debug_l1_panic() {
 	sleep 30
 }
 
+# For testing the harness itself (in no suite): in the first L1 the guest
+# triple-faults on purpose (Linux's reboot=t: an empty IDT, then int3, on
+# `reboot -f`), so the case fails with conduit's "guest triple fault";
+# run.sh must count it as an L2 triple fault, boot a new L1 and run it
+# again, where it boots and powers off.
+case_debug_l2_crash() {
+	if [ -n "${NESTED_RESUMED:-}" ]; then
+		run_guest 1 virtio init
+		expect_rc 0
+		return
+	fi
+	echo "# debug-l2-crash: the guest triple-faults on purpose"
+	L2_EXTRA_CMDLINE="reboot=t" run_guest 1 virtio reboot
+	expect_rc 0
+}
+
 # debug-stuck (in no suite): a guest that never powers off, so run_guest's
 # deadline passes and stuck_report runs; the case passes when the report
 # shows a thread in KVM_RUN, conduit's SIGUSR2 state of the halted vCPU, and
