@@ -350,11 +350,33 @@ check_sanitizer_reports() {
 	fi
 }
 
+# l0_marker N CHECK CASE MARKER: sets MARK to the last "MARKER=..." line that
+# CASE printed in L1 (in $L1_LOG) for the L0 check CHECK (TAP number N).
+# Returns 0 when the check is to be made. Otherwise returns 1: silently when
+# CASE is not in this run's list (the check does not apply), after a SKIP
+# line when CASE was skipped, and after a "not ok" line when the marker is
+# missing (CASE failed early, never ran, or no longer prints it): a check
+# that cannot be made is a failure, not a pass.
+l0_marker() {
+	case " $ALL_CASES " in *" $3 "*) ;; *) return 1 ;; esac
+	res=$(tr -d '\r' <"$L1_LOG" | awk -v c="$3" "$TAP_AWK"'
+		name == c { r = /^not ok/ ? "failed" : / # SKIP/ ? "skipped" : "passed" }
+		END { print (r ? r : "never reported") }')
+	if [ "$res" = skipped ]; then
+		echo "ok $1 - $2 # SKIP $3 was skipped" >>"$L1_LOG"
+		return 1
+	fi
+	MARK=$(tr -d '\r' <"$L1_LOG" | sed -n "s/^$4=//p" | tail -n 1)
+	[ -n "$MARK" ] && return 0
+	echo "not ok $1 - $2: no $4= line from $3 in L1's console ($3 $res), nothing to check on L0" >>"$L1_LOG"
+	return 1
+}
+
 # check_l0_ivshmem: the two words L2 wrote through ivshmem's 8 GiB BAR must be
-# at offsets 0 and 5 GiB of its backing file ("L1-IVSHMEM=W0,W1").
+# at offsets 0 and 5 GiB of its backing file ("L1-IVSHMEM=W0,W1", pt-bigbar).
 check_l0_ivshmem() {
-	w=$(tr -d '\r' <"$L1_LOG" | sed -n 's/^L1-IVSHMEM=//p' | tail -n 1)
-	[ -n "$w" ] || return 0
+	l0_marker 997 l0-ivshmem pt-bigbar L1-IVSHMEM || return 0
+	w=$MARK
 	got0=$(od -An -tx4 -j 0 -N 4 "$IVSHMEM_IMG" | tr -d ' ')
 	got1=$(od -An -tx4 -j $((5 << 30)) -N 4 "$IVSHMEM_IMG" | tr -d ' ')
 	if [ "$got0,$got1" = "$w" ]; then
@@ -365,10 +387,10 @@ check_l0_ivshmem() {
 }
 
 # check_l0_serial: what L2 wrote to the passed-through PCI serial card must be
-# in the chardev file on L0 ("L1-SERIAL=PATTERN"; 256 bytes of it).
+# in the chardev file on L0 ("L1-SERIAL=PATTERN", pt-two-devices; 256 bytes of it).
 check_l0_serial() {
-	pat=$(tr -d '\r' <"$L1_LOG" | sed -n 's/^L1-SERIAL=//p' | tail -n 1)
-	[ -n "$pat" ] || return 0
+	l0_marker 998 l0-pci-serial pt-two-devices L1-SERIAL || return 0
+	pat=$MARK
 	line=''
 	while [ ${#line} -lt 256 ]; do line="$line$pat."; done
 	if grep -qF -- "$line" "$PCI_SERIAL_OUT" 2>/dev/null; then
@@ -380,10 +402,10 @@ check_l0_serial() {
 
 # check_l0_readback: what L2 wrote through the passed-through NVMe must be in
 # the image on L0 once L1 is gone. The L1 runner says what it had L2 write
-# ("L1-WROTE=SECTOR:PATTERN"); the result is appended as a TAP line.
+# ("L1-WROTE=SECTOR:PATTERN", pt-nvme-write); the result is appended as a TAP line.
 check_l0_readback() {
-	w=$(tr -d '\r' <"$L1_LOG" | sed -n 's/^L1-WROTE=//p' | tail -n 1)
-	[ -n "$w" ] || return 0
+	l0_marker 999 l0-readback pt-nvme-write L1-WROTE || return 0
+	w=$MARK
 	sector=${w%%:*} pat=${w#*:}
 	got=$(dd if="$DISK_IMG" bs=512 skip="$sector" count=1 2>/dev/null | head -c ${#pat})
 	if [ "$got" = "$pat" ]; then
