@@ -140,9 +140,9 @@ watch_l1() {
 	while kill -0 "$pid" 2>/dev/null; do
 		polls=$((polls + 1))
 		if [ $((polls % 25)) = 0 ]; then
-			grep -aqE 'soft lockup - CPU#[0-9]+ stuck for [0-9]{3,}s' "$L1_LOG" &&
+			l1_own "$L1_LOG" | grep -aqE 'soft lockup - CPU#[0-9]+ stuck for [0-9]{3,}s' &&
 				{ stop_l1 "$pid" lockup; return; }
-			grep -aqE 'rcu: .*timer wakeup didn.t happen|Possible timer handling issue on cpu=' "$L1_LOG" &&
+			l1_own "$L1_LOG" | grep -aqE 'rcu: .*timer wakeup didn.t happen|Possible timer handling issue on cpu=' &&
 				{ stop_l1 "$pid" timer; return; }
 		fi
 		if [ -z "$seen" ] && grep -q CONDUIT-L1-INIT "$L1_LOG"; then
@@ -159,6 +159,13 @@ watch_l1() {
 		fi
 		sleep 0.2
 	done
+}
+
+# l1_own LOG: the lines of L1's console that are L1's own, without "\r": not
+# the runner's "#" lines, which quote guest output (an L2's "Kernel panic" or
+# soft lockup is no L1 death).
+l1_own() {
+	tr -d '\r' <"$1" | grep -av '^#'
 }
 
 # stop_l1 PID WHY: kills L1's process group and sets STALLED=WHY.
@@ -430,7 +437,7 @@ l1_death() {
 	timer) echo "L1 timer stopped"; return ;;
 	silent) echo "L1 silent"; return ;;
 	esac
-	if tr -d '\r' <"$1" | grep -aqE 'Kernel panic|BUG: (TASK stack|unable to handle)'; then
+	if l1_own "$1" | grep -aqE 'Kernel panic|BUG: (TASK stack|unable to handle)'; then
 		echo "L1 kernel death"
 	elif tr -d '\r' <"$1" | grep -aq '^L1-TIMER-DEAD'; then
 		echo "L1 timer stopped"
@@ -487,7 +494,7 @@ retry_line() {
 # exits 0) before its init printed CONDUIT-L1-DONE.
 l1_died() {
 	[ -z "$STALLED" ] || return 0
-	tr -d '\r' <"$L1_LOG" | grep -aq -E 'Kernel panic|BUG: (TASK stack|unable to handle)|^L1-TIMER-DEAD' && return 0
+	l1_own "$L1_LOG" | grep -aq -E 'Kernel panic|BUG: (TASK stack|unable to handle)|^L1-TIMER-DEAD' && return 0
 	[ "${L1_RC:-}" = 0 ] && ! grep -aq CONDUIT-L1-DONE "$L1_LOG" && {
 		echo "L1-RESET: L1 ended without CONDUIT-L1-DONE (it reset itself)" >>"$L1_LOG"
 		return 0
