@@ -63,9 +63,12 @@ case_dmesg() {
 # purpose; run.sh must boot a new L1 and go on with the cases after it.
 case_debug_l1_panic() {
 	[ -z "${NESTED_RESUMED:-}" ] || return 0
+	# The project's kernel has no CONFIG_MAGIC_SYSRQ: say so, not pass.
+	[ -e /proc/sysrq-trigger ] || { fail "no /proc/sysrq-trigger in this L1 kernel: cannot crash it (NESTED_L1_KERNEL=debian has it)"; return; }
 	echo "# debug-l1-panic: crashing L1 on purpose"
 	echo c >/proc/sysrq-trigger
 	sleep 30
+	fail "L1 still alive 30 s after sysrq c"
 }
 
 # For testing the harness itself (in no suite): in the first L1 the guest
