@@ -114,18 +114,18 @@ rate_report() {
 		pend = ""; boots[$2]++; n[$2, $4]++
 		if ($4 == "ok") { if ($6 != "none") val[$2, ++cnt[$2]] = $6 }
 		else { key = $2 SUBSEP $4 SUBSEP $5; if (!(key in cnt_c)) ck[++nk] = key; cnt_c[key]++; rounds_c[key] = rounds_c[key] " " $3 }
-		tot[$2] += $7
+		tot[$2] += $7; if ($8 == 1) warned[$2]++
 	}
 	END {
 		if (pend != "") died()
 		if (!nv) { print "  no RATE lines (see the L1 log)"; exit }
 		printf "  in %d L1 boot(s); %s\n", l1s, info
-		printf "  %-10s %6s %6s %6s %6s %6s %8s %8s %8s %14s %10s\n", "vmm", "boots", "ok", "crash", "hang", "other",
-			"L1 died", "crash %", "hang %", "init ms (med)", "total s"
+		printf "  %-10s %6s %6s %6s %6s %6s %8s %8s %8s %14s %10s %10s\n", "vmm", "boots", "ok", "crash", "hang", "other",
+			"L1 died", "crash %", "hang %", "init ms (med)", "total s", "guest WARN"
 		for (i = 1; i <= nv; i++) {
 			v = vm[i]; b = boots[v]
-			printf "  %-10s %6d %6d %6d %6d %6d %8d %8.1f %8.1f %14s %10.0f\n", v, b, n[v, "ok"], n[v, "crash"], n[v, "hang"],
-				n[v, "other"], l1d[v], b ? 100 * n[v, "crash"] / b : 0, b ? 100 * n[v, "hang"] / b : 0, med(v), tot[v] / 1000
+			printf "  %-10s %6d %6d %6d %6d %6d %8d %8.1f %8.1f %14s %10.0f %10d\n", v, b, n[v, "ok"], n[v, "crash"], n[v, "hang"],
+				n[v, "other"], l1d[v], b ? 100 * n[v, "crash"] / b : 0, b ? 100 * n[v, "hang"] / b : 0, med(v), tot[v] / 1000, warned[v]
 		}
 		for (i = 1; i <= nk; i++) {
 			split(ck[i], p, SUBSEP)

@@ -112,8 +112,9 @@ case_bench_qemu_microvm() {
 # first so that the load of the machine falls on both alike. Prints
 #   RATE-INFO <rounds> <MiB> <vCPUs>
 #   RATE-BOOT <vmm> <round>    before each boot (an L1 death is that VMM's)
-#   RATE <vmm> <round> <class> <cause> <ms to init|none> <total ms>
-# (rate_class) and the output of every boot that was not ok. The case fails
+#   RATE <vmm> <round> <class> <cause> <ms to init|none> <total ms> <warned>
+# (rate_class; warned 1: the guest printed a kernel WARNING, shown), and the
+# output of every boot that was not ok. The case fails
 # only when it cannot measure: crashes and hangs are its figures (bench.sh
 # BENCH_SUITE=boot-rate tabulates them), and run.sh would run a failed case
 # with a crashed guest again. In no suite of `make test`.
@@ -156,7 +157,11 @@ rate_boot() {
 	echo "RATE-BOOT $1 $RATE_ROUND"
 	boot_timed "$@"
 	set -- "$1" $(rate_class)
-	echo "RATE $1 $RATE_ROUND $2 $3 $BOOT $TOTAL"
+	# A guest kernel warning (WARN_ON's "WARNING:") is counted and shown
+	# too: the same guest under the other VMM may have none.
+	warn=$(grep -a -m 1 -E 'WARNING: |XSAVE consistency problem' "$OUT.txt")
+	echo "RATE $1 $RATE_ROUND $2 $3 $BOOT $TOTAL $([ -n "$warn" ] && echo 1 || echo 0)"
+	[ -z "$warn" ] || echo "$warn" | tr -cd '\11\12\40-\176' | sed "s/^/# rate $1 $RATE_ROUND guest warning | /"
 	[ "$2" != ok ] || return 0
 	{
 		grep -a -m 6 -E 'guest triple fault|KVM internal error|VM entry failed|Kernel panic|rip=|RIP[=:]' "$OUT.txt"
