@@ -156,6 +156,7 @@ rate_class() {
 rate_boot() {
 	echo "RATE-BOOT $1 $RATE_ROUND"
 	boot_timed "$@"
+	# shellcheck disable=SC2046 # "CLASS CAUSE": two words
 	set -- "$1" $(rate_class)
 	# A guest kernel warning (WARN_ON's "WARNING:") is counted and shown
 	# too: the same guest under the other VMM may have none.
