@@ -14,7 +14,19 @@
 set -u
 NESTED_DIR=$(cd "$(dirname "$0")" && pwd)
 # BENCH_SUITE=bench-passthrough: only the passthrough part (NESTED_CASES: any cases).
-export INCLUDE_QEMU=1 NESTED_SUITE=${BENCH_SUITE:-bench} BENCH_RUNS=${BENCH_RUNS:-3}
+NESTED_SUITE=${BENCH_SUITE:-bench}
+# BENCH_SUITE=boot-rate: how often an L2 boot crashes or hangs, conduit
+# against QEMU q35 (cases-bench.sh boot-rate), BENCH_RUNS rounds of one boot
+# each (100 by default), in one L1 on the project kernel (NESTED_L1_KERNEL
+# overrides it); L1's time bound grows with the count (120 s a round). An
+# L1 death ends the measurement (NESTED_RETRIES=0): a new L1 would start the
+# case again from round 1; the table counts it against the VMM whose boot
+# was running.
+if [ "$NESTED_SUITE" = boot-rate ]; then
+	export BENCH_RUNS=${BENCH_RUNS:-100} NESTED_L1_KERNEL=${NESTED_L1_KERNEL:-project}
+	export NESTED_TIMEOUT=${NESTED_TIMEOUT:-$((600 + BENCH_RUNS * 120))} NESTED_RETRIES=${NESTED_RETRIES:-0}
+fi
+export INCLUDE_QEMU=1 NESTED_SUITE BENCH_RUNS=${BENCH_RUNS:-3}
 # BENCH_SUITE=bench-iommufd: only the IOMMU backends (below), on the project kernel.
 [ "$NESTED_SUITE" != bench-iommufd ] || export NESTED_L1_KERNEL=project
 # The passthrough part pins up to 4 GiB of guest RAM in L1 (and reserves 4 GiB
@@ -80,6 +92,57 @@ backends_report() {
 }
 if [ "$NESTED_SUITE" = bench-iommufd ]; then
 	backends_report "$log"
+	exit $rc
+fi
+
+# rate_report LOG: the boot-rate table from the RATE lines of every L1 of
+# that run (l1-all.log: an L1 that died is booted again by run.sh and runs
+# the case again, so boots can exceed the rounds): per VMM the boots, ok,
+# crash, hang and other (rate_class in cases-bench.sh), L1 deaths during
+# one of its boots (a RATE-BOOT whose RATE never came), the rates, the
+# launch-to-init median of the ok boots; then each cause with its rounds.
+rate_report() {
+	local L1_LOG src
+	L1_LOG=$(sed -n 's/^# booting L1 (log: \(.*\))$/\1/p' "$1" | tail -n 1)
+	src=$(dirname "${L1_LOG:-.}")/l1-all.log
+	[ -s "$src" ] || src=${L1_LOG:-$1}
+	[ -f "$src" ] || src=$1
+	tr -d '\r' <"$src" | awk "$AWK_MED"'
+	function died() { key = pend SUBSEP "l1-death" SUBSEP "-"; if (!(key in cnt_c)) ck[++nk] = key
+		cnt_c[key]++; rounds_c[key] = rounds_c[key] " " pround; boots[pend]++; l1d[pend]++; pend = "" }
+	/CONDUIT-L1-INIT/ { if (pend != "") died(); l1s++ }
+	$1 == "RATE-INFO" { info = $2 " rounds, " $3 " MiB, " $4 " vCPU" }
+	$1 == "RATE-BOOT" { if (pend != "") died(); pend = $2; pround = $3; if (!($2 in seen)) { seen[$2] = 1; vm[++nv] = $2 } }
+	$1 == "RATE" && NF >= 7 {
+		pend = ""; boots[$2]++; n[$2, $4]++
+		if ($4 == "ok") { if ($6 != "none") val[$2, ++cnt[$2]] = $6 }
+		else { key = $2 SUBSEP $4 SUBSEP $5; if (!(key in cnt_c)) ck[++nk] = key; cnt_c[key]++; rounds_c[key] = rounds_c[key] " " $3 }
+		tot[$2] += $7; if ($8 == 1) warned[$2]++
+	}
+	END {
+		if (pend != "") died()
+		if (!nv) { print "  no RATE lines (see the L1 log)"; exit }
+		printf "  in %d L1 boot(s); %s\n", l1s, info
+		printf "  %-10s %6s %6s %6s %6s %6s %8s %8s %8s %14s %10s %10s\n", "vmm", "boots", "ok", "crash", "hang", "other",
+			"L1 died", "crash %", "hang %", "init ms (med)", "total s", "guest WARN"
+		for (i = 1; i <= nv; i++) {
+			v = vm[i]; b = boots[v]
+			printf "  %-10s %6d %6d %6d %6d %6d %8d %8.1f %8.1f %14s %10.0f %10d\n", v, b, n[v, "ok"], n[v, "crash"], n[v, "hang"],
+				n[v, "other"], l1d[v], b ? 100 * n[v, "crash"] / b : 0, b ? 100 * n[v, "hang"] / b : 0, med(v), tot[v] / 1000, warned[v]
+		}
+		for (i = 1; i <= nk; i++) {
+			split(ck[i], p, SUBSEP)
+			printf "  %s: %s: %d (round%s%s)\n", p[1], (p[2] == "l1-death" ? "L1 died during its boot" : p[2] " " p[3]),
+				cnt_c[ck[i]], (cnt_c[ck[i]] > 1 ? "s" : ""), rounds_c[ck[i]]
+		}
+	}'
+	grep -E '^nested:|^# RETRY|^# NOT RETRIED' "$1"
+}
+if [ "$NESTED_SUITE" = boot-rate ]; then
+	echo "boot rate: L2 to init and power-off (conduit.test=init), conduit and QEMU q35 taking turns,"
+	echo "one L1 run on the ${NESTED_L1_KERNEL} kernel; crash = triple fault, KVM internal error, failed"
+	echo "VM entry, guest panic or an unasked reset; hang = no init marker or no exit in time:"
+	rate_report "$log"
 	exit $rc
 fi
 

@@ -63,9 +63,28 @@ case_dmesg() {
 # purpose; run.sh must boot a new L1 and go on with the cases after it.
 case_debug_l1_panic() {
 	[ -z "${NESTED_RESUMED:-}" ] || return 0
+	# The project's kernel has no CONFIG_MAGIC_SYSRQ: say so, not pass.
+	[ -e /proc/sysrq-trigger ] || { fail "no /proc/sysrq-trigger in this L1 kernel: cannot crash it (NESTED_L1_KERNEL=debian has it)"; return; }
 	echo "# debug-l1-panic: crashing L1 on purpose"
 	echo c >/proc/sysrq-trigger
 	sleep 30
+	fail "L1 still alive 30 s after sysrq c"
+}
+
+# For testing the harness itself (in no suite): in the first L1 the guest
+# triple-faults on purpose (Linux's reboot=t: an empty IDT, then int3, on
+# `reboot -f`), so the case fails with conduit's "guest triple fault";
+# run.sh must count it as an L2 triple fault, boot a new L1 and run it
+# again, where it boots and powers off.
+case_debug_l2_crash() {
+	if [ -n "${NESTED_RESUMED:-}" ]; then
+		run_guest 1 virtio init
+		expect_rc 0
+		return
+	fi
+	echo "# debug-l2-crash: the guest triple-faults on purpose"
+	L2_EXTRA_CMDLINE="reboot=t" run_guest 1 virtio reboot
+	expect_rc 0
 }
 
 # debug-stuck (in no suite): a guest that never powers off, so run_guest's

@@ -6,34 +6,54 @@
 # All VMMs get the same kernel command line, memory and vCPU count.
 # The passthrough benchmark (bench-pt-*) is further down.
 
+# boot-rate (below) takes BENCH_RUNS as its count too, 100 unless given.
+BOOT_RATE_RUNS=${BENCH_RUNS:-100}
 BENCH_RUNS=${BENCH_RUNS:-3}
 BENCH_CMDLINE="console=ttyS0 conduit.test=init"
 # Launch to CONDUIT-L2-INIT (s): a slow boot is a figure, not a failure (other
 # QEMUs on the same cores make boots here take 15 to 50 s); only a hang is.
 BENCH_BOOT_TIMEOUT=${BENCH_BOOT_TIMEOUT:-150}
 
-# bench_boot NAME COMMAND...: one timed boot.
-bench_boot() {
-	name=$1
-	shift
+# boot_timed NAME COMMAND...: one boot to CONDUIT-L2-INIT and power-off,
+# bounded by BENCH_BOOT_TIMEOUT to the marker and EXIT_TIMEOUT after it
+# (BOOT_STATES=1: conduit's vCPU states in the stuck report of a boot past
+# them). Judges nothing: sets OUT, BOOT (launch to the marker in ms, or
+# none), TOTAL (ms), RC (137: killed) and END: ok (marker, exit code 0),
+# no-init (no marker: ended without it or killed), no-exit (killed after the
+# marker) or rc (marker, exit code RC).
+boot_timed() {
 	OUT=$RUNNER_WORK/$CASE_NAME.out
 	: >"$OUT"
 	t0=$(now_ms)
+	shift
 	"$@" </dev/null >"$OUT" 2>&1 &
 	pid=$!
-	ok=1
+	END=ok
 	if wait_for "$OUT" CONDUIT-L2-INIT "$BENCH_BOOT_TIMEOUT" "$pid"; then
-		boot=$(($(now_ms) - t0))
+		BOOT=$(($(now_ms) - t0))
 	else
-		fail "$name: no CONDUIT-L2-INIT"
-		boot=none ok=''
+		BOOT=none END=no-init
 	fi
-	wait_exit "$pid" "$EXIT_TIMEOUT" || { fail "$name: did not power off"; ok=''; }
-	[ "$RC" = 0 ] || { fail "$name: exit code $RC"; ok=''; }
+	if ! wait_exit "$pid" "$EXIT_TIMEOUT" ${BOOT_STATES:+"$OUT"}; then
+		[ "$END" = no-init ] || END=no-exit
+	fi
+	[ "$END" != ok ] || [ "$RC" = 0 ] || END=rc
+	TOTAL=$(($(now_ms) - t0))
+}
+
+# bench_boot NAME COMMAND...: one timed boot (boot_timed); anything but a
+# clean boot fails the case.
+bench_boot() {
+	boot_timed "$@"
+	case $END in
+	no-init) fail "$1: no CONDUIT-L2-INIT" ;;
+	no-exit) fail "$1: did not power off" ;;
+	rc) fail "$1: exit code $RC" ;;
+	esac
 	# A failed run's output is shown now: the next run reuses the file. awk
 	# ends the last line too (a guest that died mid-line leaves it open).
-	[ -n "$ok" ] || tail -n 25 "$OUT" | tr -cd '\11\12\40-\176' | awk -v p="# $name failed | " '{ print p $0 }'
-	echo "BENCH $name $boot $(($(now_ms) - t0))"
+	[ "$END" = ok ] || tail -n 25 "$OUT" | tr -cd '\11\12\40-\176' | awk -v p="# $1 failed | " '{ print p $0 }'
+	echo "BENCH $1 $BOOT $TOTAL"
 }
 
 bench_loop() {
@@ -44,8 +64,10 @@ bench_loop() {
 	done
 }
 
+# conduit_once, qemu_once MACHINE: one boot of the benchmark's guest with
+# ${BOOT_WITH:-bench_boot} (boot-rate passes its own).
 conduit_once() {
-	bench_boot conduit "$CONDUIT_BIN" -v --kernel "$L2_KERNEL" --initrd "$L2_INITRD" \
+	${BOOT_WITH:-bench_boot} conduit "$CONDUIT_BIN" -v --kernel "$L2_KERNEL" --initrd "$L2_INITRD" \
 		--cmdline "$BENCH_CMDLINE" --memory "${L2_MEMORY}M" --cpus 1
 	own=$(sed -n "s/.*conduit's own \(-*[0-9]*\) KiB.*/\1/p" "$OUT" | tr -d '\r')
 	echo "BENCH-OWN-KIB ${own:-none}"
@@ -58,7 +80,7 @@ conduit_bios_once() {
 }
 
 qemu_once() {
-	bench_boot "qemu-$1" qemu-system-x86_64 -enable-kvm -cpu host -machine "$1" \
+	${BOOT_WITH:-bench_boot} "qemu-$1" qemu-system-x86_64 -enable-kvm -cpu host -machine "$1" \
 		-m "$L2_MEMORY" -smp 1 -nodefaults -nographic -no-reboot -serial stdio \
 		-kernel "$L2_KERNEL" -initrd "$L2_INITRD" -append "$BENCH_CMDLINE"
 }
@@ -80,6 +102,98 @@ case_bench_qemu_q35() {
 case_bench_qemu_microvm() {
 	command -v qemu-system-x86_64 >/dev/null || { skip "no QEMU in L1 (INCLUDE_QEMU=1)"; return; }
 	bench_loop qemu_once microvm
+}
+
+# --- boot rate: crashes and hangs, conduit against QEMU (suites/boot-rate) ----
+# BOOT_RATE_RUNS rounds (BENCH_RUNS; 100 unless given); in each, one boot of
+# the benchmark's guest (conduit.test=init: to init, then power-off; 1 vCPU,
+# L2_MEMORY MiB, the same kernel, initramfs and command line) under conduit
+# and one under QEMU q35 (conduit_once, qemu_once), taking turns which goes
+# first so that the load of the machine falls on both alike. Prints
+#   RATE-INFO <rounds> <MiB> <vCPUs>
+#   RATE-BOOT <vmm> <round>    before each boot (an L1 death is that VMM's)
+#   RATE <vmm> <round> <class> <cause> <ms to init|none> <total ms> <warned>
+# (rate_class; warned 1: the guest printed a kernel WARNING, shown), and the
+# output of every boot that was not ok. The case fails
+# only when it cannot measure: crashes and hangs are its figures (bench.sh
+# BENCH_SUITE=boot-rate tabulates them), and run.sh would run a failed case
+# with a crashed guest again. In no suite of `make test`.
+
+# rate_class: "CLASS CAUSE" of the boot just made (boot_timed's END, RC, OUT):
+#   crash triple-fault|internal-error|entry-failed   the VMM's report (conduit:
+#         "guest triple fault", "KVM internal error", "VM entry failed";
+#         QEMU: "KVM internal error")
+#   crash panic       the guest's "Kernel panic"
+#   crash reset       ended with exit code 0 without the guest's "reboot: Power
+#                     down" (QEMU -no-reboot ends so on a triple fault)
+#   hang before-init | after-init   killed at BENCH_BOOT_TIMEOUT + EXIT_TIMEOUT
+#                     without the init marker, or EXIT_TIMEOUT after it
+#   other exit-RC     any other end (exit-RC-no-init: without the marker)
+#   ok -              the marker, power-off, exit code 0
+rate_class() {
+	tr -d '\r' <"$OUT" >"$OUT.txt"
+	if grep -aq 'guest triple fault' "$OUT.txt"; then
+		echo crash triple-fault
+	elif grep -aq 'KVM internal error' "$OUT.txt"; then
+		echo crash internal-error
+	elif grep -aq 'VM entry failed' "$OUT.txt"; then
+		echo crash entry-failed
+	elif grep -aq 'Kernel panic' "$OUT.txt"; then
+		echo crash panic
+	elif [ "$RC" = 137 ]; then
+		[ "$END" = no-init ] && echo hang before-init || echo hang after-init
+	elif [ "$RC" = 0 ] && ! grep -aq 'reboot: Power down' "$OUT.txt"; then
+		echo crash reset
+	elif [ "$END" = ok ]; then
+		echo ok -
+	else
+		echo "other exit-$RC$([ "$END" != no-init ] || echo -no-init)"
+	fi
+}
+
+# rate_boot NAME COMMAND...: one boot (boot_timed) as a RATE line; a boot
+# that was not ok shows its VMM's fault lines and its output's tail.
+rate_boot() {
+	echo "RATE-BOOT $1 $RATE_ROUND"
+	boot_timed "$@"
+	# shellcheck disable=SC2046 # "CLASS CAUSE": two words
+	set -- "$1" $(rate_class)
+	# A guest kernel warning (WARN_ON's "WARNING:") is counted and shown
+	# too: the same guest under the other VMM may have none.
+	warn=$(grep -a -m 1 -E 'WARNING: |XSAVE consistency problem' "$OUT.txt")
+	echo "RATE $1 $RATE_ROUND $2 $3 $BOOT $TOTAL $([ -n "$warn" ] && echo 1 || echo 0)"
+	[ -z "$warn" ] || echo "$warn" | tr -cd '\11\12\40-\176' | sed "s/^/# rate $1 $RATE_ROUND guest warning | /"
+	[ "$2" != ok ] || return 0
+	{
+		grep -a -m 6 -E 'guest triple fault|KVM internal error|VM entry failed|Kernel panic|rip=|RIP[=:]' "$OUT.txt"
+		echo "(last 30 lines)"
+		tail -n 30 "$OUT.txt"
+	} | tr -cd '\11\12\40-\176' | awk -v p="# rate $1 $RATE_ROUND $2 $3 | " '{ print p $0 }'
+}
+
+rate_conduit() {
+	BOOT_WITH=rate_boot BOOT_STATES=1 conduit_once
+}
+
+rate_qemu() {
+	BOOT_WITH=rate_boot qemu_once q35
+}
+
+case_boot_rate() {
+	command -v qemu-system-x86_64 >/dev/null || { skip "no QEMU in L1 (INCLUDE_QEMU=1)"; return; }
+	[ "$BOOT_RATE_RUNS" -gt 0 ] || { fail "BENCH_RUNS=$BOOT_RATE_RUNS: nothing to measure"; return; }
+	echo "RATE-INFO $BOOT_RATE_RUNS $L2_MEMORY 1"
+	RATE_ROUND=0
+	while [ "$RATE_ROUND" -lt "$BOOT_RATE_RUNS" ]; do
+		RATE_ROUND=$((RATE_ROUND + 1))
+		if [ $((RATE_ROUND % 2)) = 1 ]; then
+			rate_conduit
+			rate_qemu
+		else
+			rate_qemu
+			rate_conduit
+		fi
+	done
 }
 
 # --- passthrough throughput (suites/bench-passthrough) -------------------------

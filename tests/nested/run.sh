@@ -3,7 +3,8 @@
 # the mode, building what it needs, running the L1-side runner (natively, or
 # inside an L1 booted by QEMU/TCG), and the final summary line.
 #
-#   run.sh            run the suite; ends with "nested: N passed, N failed[, N skipped]"
+#   run.sh            run the suite; ends with "nested: retries: N (...)" and
+#                     "nested: N passed, N failed[, N skipped]"
 #   run.sh --shell    boot L1 (modules loaded, conduit inside) with a shell on the console
 #   run.sh --demo     boot L1 and run conduit on the default L2 guest, console attached
 #
@@ -54,7 +55,8 @@ detect_mode() {
 }
 
 # summary FAILED_EXTRA [reprint]: re-prints TAP and timing lines from $RESULT_LOG,
-# prints the summary line, returns non-zero if anything failed or nothing ran.
+# prints the retry line (retry_line) and the summary line, returns non-zero
+# if anything failed or nothing ran.
 # FAILED_EXTRA counts a failure seen outside the log unless cases went missing.
 summary() {
 	local extra=$1 plan pass fail skip got
@@ -83,6 +85,7 @@ summary() {
 		echo "not ok - $skip case(s) skipped, and CI=true allows none"
 		fail=$((fail + skip))
 	fi
+	retry_line
 	if [ "$skip" -gt 0 ]; then
 		echo "nested: $pass passed, $fail failed, $skip skipped"
 	else
@@ -137,9 +140,9 @@ watch_l1() {
 	while kill -0 "$pid" 2>/dev/null; do
 		polls=$((polls + 1))
 		if [ $((polls % 25)) = 0 ]; then
-			grep -aqE 'soft lockup - CPU#[0-9]+ stuck for [0-9]{3,}s' "$L1_LOG" &&
+			l1_own "$L1_LOG" | grep -aqE 'soft lockup - CPU#[0-9]+ stuck for [0-9]{3,}s' &&
 				{ stop_l1 "$pid" lockup; return; }
-			grep -aqE 'rcu: .*timer wakeup didn.t happen|Possible timer handling issue on cpu=' "$L1_LOG" &&
+			l1_own "$L1_LOG" | grep -aqE 'rcu: .*timer wakeup didn.t happen|Possible timer handling issue on cpu=' &&
 				{ stop_l1 "$pid" timer; return; }
 		fi
 		if [ -z "$seen" ] && grep -q CONDUIT-L1-INIT "$L1_LOG"; then
@@ -156,6 +159,13 @@ watch_l1() {
 		fi
 		sleep 0.2
 	done
+}
+
+# l1_own LOG: the lines of L1's console that are L1's own, without "\r": not
+# the runner's "#" lines, which quote guest output (an L2's "Kernel panic" or
+# soft lockup is no L1 death).
+l1_own() {
+	tr -d '\r' <"$1" | grep -av '^#'
 }
 
 # stop_l1 PID WHY: kills L1's process group and sets STALLED=WHY.
@@ -219,16 +229,26 @@ run_nested() {
 	# binds still in force are done again first), up to NESTED_RETRIES (8)
 	# times. Only these signatures (an L1 kernel death, an L1 CPU whose timer
 	# stopped, or a failed case whose guest triple-faulted or hit a KVM
-	# internal error) cause a retry,
-	# and only that case runs again; a deterministic failure stays a failure. The disk image is
-	# kept as the earlier attempts left it and its md5 taken again.
+	# internal error) cause a retry, and only that case runs again; a
+	# deterministic failure stays a failure. An L2 death may be conduit's bug
+	# as much as TCG's: every retry is counted per cause with its cases
+	# (retry_causes) and shown on the line before the summary. The disk
+	# image is kept as the earlier attempts left it and its md5 taken again.
 	tries=0
+	attempt_cases=$ALL_CASES
 	while l1_died || l2_crashed; do
-		[ "$tries" -lt "${NESTED_RETRIES:-8}" ] || break
+		now=$(retry_causes "$L1_LOG" $attempt_cases)
+		if [ "$tries" -ge "${NESTED_RETRIES:-8}" ]; then
+			RETRY_GAVE_UP=$(retry_list "$now")
+			echo "# NOT RETRIED: $RETRY_GAVE_UP (NESTED_RETRIES=${NESTED_RETRIES:-8} new L1s already)"
+			break
+		fi
+		RETRY_CAUSES="$RETRY_CAUSES$now
+"
 		tries=$((tries + 1))
 		cp "$L1_LOG" "$OUT_DIR/l1-console.attempt$tries.log"
 		cat "$L1_LOG" >>"$ALL_LOG"
-		echo "# RETRY $tries: L1 kernel death, L1 timer stopped or L2 crash (log kept in $OUT_DIR/l1-console.attempt$tries.log):"
+		echo "# RETRY $tries: $(retry_list "$now") (log kept in $OUT_DIR/l1-console.attempt$tries.log):"
 		tr -d '\r' <"$L1_LOG" | grep -a -E 'Kernel panic|BUG:|stack guard|silent|locked up|L1-RESET|L1-TIMER-DEAD|L1-TSC-MISMATCH|timer wakeup|triple fault|KVM internal error|^not ok' |
 			head -n 6 | sed 's/^/#   | /'
 		todo=$(resume_cases "$ALL_LOG" $ALL_CASES)
@@ -244,6 +264,8 @@ run_nested() {
 		args="$(echo "$args" | sed 's/ conduit.resumed=1//') conduit.resumed=1"
 		args="$args conduit.cases=$(echo $todo | tr ' ' ,)"
 		echo "# going on in a new L1 with: $(echo $todo)"
+		attempt_cases=$todo
+		RETRY_BOOTS=$((RETRY_BOOTS + 1))
 		export NESTED_RESUME=1
 		EXTRA_FAIL=0
 		run_l1_once "$args"
@@ -263,19 +285,36 @@ run_nested() {
 # "not ok N - name: why") and leaves it empty for any other line.
 TAP_AWK='{ name = "" } /^(not )?ok [0-9]+ - / { name = $0; sub(/^(not )?ok [0-9]+ - /, "", name); sub(/[: ].*/, "", name) }'
 
+# CRASH_AWK: awk code (after TAP_AWK) that sets crash to "L2 triple fault" or
+# "L2 KVM internal error" on a line of a failed case's shown output (the
+# "#   | " lines after its TAP line; conduit's messages) that says its guest
+# died that way, and last to that case; crash is empty on any other line.
+CRASH_AWK='
+	{ crash = "" }
+	name != "" { last = name; failed = /^not ok/ }
+	name == "" && failed && /^#   \| .*guest triple fault/ { crash = "L2 triple fault" }
+	name == "" && failed && /^#   \| .*KVM internal error/ { crash = "L2 KVM internal error" }'
+
+# crashes: the "CAUSE<TAB>CASE" of each failed case of the log on stdin whose
+# guest died (CRASH_AWK), once a case (its first such line names the cause).
+crashes() {
+	tr -d '\r' | awk "$TAP_AWK$CRASH_AWK"'
+		crash != "" && !seen[last]++ { print crash "\t" last }'
+}
+
 # resume_cases LOG CASES...: the cases still to run after the attempts in
-# LOG: those never reported, those whose guest triple-faulted and the one
-# during which an L1 CPU's timer stopped (its L1-TIMER-DEAD line comes before
-# its result), in suite order, after the binds (X-bind without its X-unbind)
-# that came before.
+# LOG: those never reported, those whose last result failed with their
+# guest's death (CRASH_AWK) and the one during which an L1 CPU's timer
+# stopped (its L1-TIMER-DEAD line comes before its result), in suite order,
+# after the binds (X-bind without its X-unbind) that came before.
 resume_cases() {
 	log=$1
 	shift
-	tr -d '\r' <"$log" | awk "$TAP_AWK"'
-		name != "" && sick { sick = 0; last = ""; next }
-		name != "" { done[name] = 1; last = name; next }
+	tr -d '\r' <"$log" | awk "$TAP_AWK$CRASH_AWK"'
+		name != "" && sick { sick = 0; next }
+		name != "" { done[name] = 1; next }
+		crash != "" { delete done[last] }
 		/^L1-TIMER-DEAD|^L1-TSC-MISMATCH/ { sick = 1 }
-		/^#   \| .*(guest triple fault|KVM internal error)/ && last != "" { delete done[last] }
 		END { for (n in done) print n }' >"$OUT_DIR/resume.done"
 	awk -v list="$*" 'BEGIN { n = split(list, c, " ") }
 		{ done[$1] = 1 }
@@ -318,11 +357,33 @@ check_sanitizer_reports() {
 	fi
 }
 
+# l0_marker N CHECK CASE MARKER: sets MARK to the last "MARKER=..." line that
+# CASE printed in L1 (in $L1_LOG) for the L0 check CHECK (TAP number N).
+# Returns 0 when the check is to be made. Otherwise returns 1: silently when
+# CASE is not in this run's list (the check does not apply), after a SKIP
+# line when CASE was skipped, and after a "not ok" line when the marker is
+# missing (CASE failed early, never ran, or no longer prints it): a check
+# that cannot be made is a failure, not a pass.
+l0_marker() {
+	case " $ALL_CASES " in *" $3 "*) ;; *) return 1 ;; esac
+	res=$(tr -d '\r' <"$L1_LOG" | awk -v c="$3" "$TAP_AWK"'
+		name == c { r = /^not ok/ ? "failed" : / # SKIP/ ? "skipped" : "passed" }
+		END { print (r ? r : "never reported") }')
+	if [ "$res" = skipped ]; then
+		echo "ok $1 - $2 # SKIP $3 was skipped" >>"$L1_LOG"
+		return 1
+	fi
+	MARK=$(tr -d '\r' <"$L1_LOG" | sed -n "s/^$4=//p" | tail -n 1)
+	[ -n "$MARK" ] && return 0
+	echo "not ok $1 - $2: no $4= line from $3 in L1's console ($3 $res), nothing to check on L0" >>"$L1_LOG"
+	return 1
+}
+
 # check_l0_ivshmem: the two words L2 wrote through ivshmem's 8 GiB BAR must be
-# at offsets 0 and 5 GiB of its backing file ("L1-IVSHMEM=W0,W1").
+# at offsets 0 and 5 GiB of its backing file ("L1-IVSHMEM=W0,W1", pt-bigbar).
 check_l0_ivshmem() {
-	w=$(tr -d '\r' <"$L1_LOG" | sed -n 's/^L1-IVSHMEM=//p' | tail -n 1)
-	[ -n "$w" ] || return 0
+	l0_marker 997 l0-ivshmem pt-bigbar L1-IVSHMEM || return 0
+	w=$MARK
 	got0=$(od -An -tx4 -j 0 -N 4 "$IVSHMEM_IMG" | tr -d ' ')
 	got1=$(od -An -tx4 -j $((5 << 30)) -N 4 "$IVSHMEM_IMG" | tr -d ' ')
 	if [ "$got0,$got1" = "$w" ]; then
@@ -333,10 +394,10 @@ check_l0_ivshmem() {
 }
 
 # check_l0_serial: what L2 wrote to the passed-through PCI serial card must be
-# in the chardev file on L0 ("L1-SERIAL=PATTERN"; 256 bytes of it).
+# in the chardev file on L0 ("L1-SERIAL=PATTERN", pt-two-devices; 256 bytes of it).
 check_l0_serial() {
-	pat=$(tr -d '\r' <"$L1_LOG" | sed -n 's/^L1-SERIAL=//p' | tail -n 1)
-	[ -n "$pat" ] || return 0
+	l0_marker 998 l0-pci-serial pt-two-devices L1-SERIAL || return 0
+	pat=$MARK
 	line=''
 	while [ ${#line} -lt 256 ]; do line="$line$pat."; done
 	if grep -qF -- "$line" "$PCI_SERIAL_OUT" 2>/dev/null; then
@@ -348,10 +409,10 @@ check_l0_serial() {
 
 # check_l0_readback: what L2 wrote through the passed-through NVMe must be in
 # the image on L0 once L1 is gone. The L1 runner says what it had L2 write
-# ("L1-WROTE=SECTOR:PATTERN"); the result is appended as a TAP line.
+# ("L1-WROTE=SECTOR:PATTERN", pt-nvme-write); the result is appended as a TAP line.
 check_l0_readback() {
-	w=$(tr -d '\r' <"$L1_LOG" | sed -n 's/^L1-WROTE=//p' | tail -n 1)
-	[ -n "$w" ] || return 0
+	l0_marker 999 l0-readback pt-nvme-write L1-WROTE || return 0
+	w=$MARK
 	sector=${w%%:*} pat=${w#*:}
 	got=$(dd if="$DISK_IMG" bs=512 skip="$sector" count=1 2>/dev/null | head -c ${#pat})
 	if [ "$got" = "$pat" ]; then
@@ -361,12 +422,73 @@ check_l0_readback() {
 	fi
 }
 
-# l2_crashed: a case failed and some guest triple-faulted or died in KVM's
+# l2_crashed: a case failed and its guest triple-faulted or died in KVM's
 # emulator (a KVM internal error: seen once in fw-linux-nvme, SeaBIOS's rip
-# past the end of RAM, the same random L2 death).
+# past the end of RAM, the same random L2 death); crashes names them.
 l2_crashed() {
-	tr -d '\r' <"$L1_LOG" | grep -aq '^not ok [0-9]' &&
-		tr -d '\r' <"$L1_LOG" | grep -aqE 'guest triple fault|KVM internal error'
+	[ -n "$(crashes <"$L1_LOG")" ]
+}
+
+# l1_death LOG: why that L1 attempt died (empty if it did not): from STALLED
+# (watch_l1) and the log's lines (l1_died appends L1-RESET).
+l1_death() {
+	case $STALLED in
+	lockup) echo "L1 soft lockup"; return ;;
+	timer) echo "L1 timer stopped"; return ;;
+	silent) echo "L1 silent"; return ;;
+	esac
+	if l1_own "$1" | grep -aqE 'Kernel panic|BUG: (TASK stack|unable to handle)'; then
+		echo "L1 kernel death"
+	elif tr -d '\r' <"$1" | grep -aq '^L1-TSC-MISMATCH'; then
+		echo "L1 KVM's stale TSC rate"
+	elif tr -d '\r' <"$1" | grep -aq '^L1-TIMER-DEAD'; then
+		echo "L1 timer stopped"
+	elif tr -d '\r' <"$1" | grep -aq '^L1-RESET'; then
+		echo "L1 reset"
+	fi
+}
+
+# retry_causes LOG CASES...: one "CAUSE<TAB>DETAIL" line per reason to boot
+# L1 again found in LOG, the console of one L1 attempt that ran CASES: the
+# failed cases whose guest died (crashes; DETAIL is the case), and the L1's
+# own death (DETAIL "during CASE": the case the runner said it stopped in
+# for L1-TIMER-DEAD or L1-TSC-MISMATCH, else the first of CASES with no
+# result in LOG; an L1 whose init found the TSC mismatch ran no case).
+retry_causes() {
+	log=$1
+	shift
+	crashes <"$log"
+	why=$(l1_death "$log")
+	[ -n "$why" ] || return 0
+	during=$(tr -d '\r' <"$log" | sed -n "s/^# runner: L1's timers failed during \([^ ]*\) .*/\1/p" | tail -n 1)
+	[ -n "$during" ] || during=$(tr -d '\r' <"$log" | awk "$TAP_AWK"'
+		name != "" { done[name] = 1 }
+		END { n = split(list, c, " "); for (i = 1; i <= n; i++) if (!(c[i] in done)) { print c[i]; exit } }' list="$*")
+	if [ -n "$during" ]; then
+		printf '%s\tduring %s\n' "$why" "$during"
+	else
+		printf '%s\tafter the last case\n' "$why"
+	fi
+}
+
+# retry_list LINES: the cause lines of retry_causes grouped by cause, as
+# "CAUSE COUNT: DETAIL, DETAIL; CAUSE COUNT: ..." (causes in order seen).
+retry_list() {
+	echo "$1" | awk -F '\t' 'NF >= 2 {
+			if (!($1 in n)) order[++k] = $1
+			n[$1]++; d[$1] = d[$1] (n[$1] > 1 ? ", " : "") $2
+		}
+		END { for (i = 1; i <= k; i++) printf "%s%s %d: %s", (i > 1 ? "; " : ""), order[i], n[order[i]], d[order[i]] }'
+}
+
+# retry_line: "nested: retries: N" (N: the new L1s booted to go on), then in
+# brackets every reason a new L1 was booted for, per cause with the cases
+# (retry_list), and those left when NESTED_RETRIES ran out; printed just
+# before the summary line.
+retry_line() {
+	list=$(retry_list "$RETRY_CAUSES")
+	[ -z "$RETRY_GAVE_UP" ] || list="${list:+$list; }not retried, NESTED_RETRIES=${NESTED_RETRIES:-8} reached: $RETRY_GAVE_UP"
+	echo "nested: retries: $RETRY_BOOTS${list:+ ($list)}"
 }
 
 # l1_died: the L1 kernel panicked, locked up or its console went silent, an
@@ -377,7 +499,7 @@ l2_crashed() {
 # CONDUIT-L1-DONE.
 l1_died() {
 	[ -z "$STALLED" ] || return 0
-	tr -d '\r' <"$L1_LOG" | grep -aq -E 'Kernel panic|BUG: (TASK stack|unable to handle)|^L1-TIMER-DEAD|^L1-TSC-MISMATCH' && return 0
+	l1_own "$L1_LOG" | grep -aq -E 'Kernel panic|BUG: (TASK stack|unable to handle)|^L1-TIMER-DEAD|^L1-TSC-MISMATCH' && return 0
 	[ "${L1_RC:-}" = 0 ] && ! grep -aq CONDUIT-L1-DONE "$L1_LOG" && {
 		echo "L1-RESET: L1 ended without CONDUIT-L1-DONE (it reset itself)" >>"$L1_LOG"
 		return 0
@@ -431,6 +553,7 @@ run_l1_once() {
 # finish: the last lines of a test run; "nested: ..." is always the last line.
 finish() {
 	if [ "$1" -eq 2 ]; then
+		retry_line
 		echo "nested: 0 passed, 1 failed"
 		exit 1
 	fi
@@ -440,6 +563,10 @@ finish() {
 }
 
 EXTRA_FAIL=0 REPRINT=1
+# The L1 boots after the first (retries), every reason one was booted for
+# ("CAUSE<TAB>DETAIL" lines), and the reasons left when NESTED_RETRIES ran
+# out (retry_list's form).
+RETRY_BOOTS=0 RETRY_CAUSES='' RETRY_GAVE_UP=''
 T0=$(now_ms)
 mode=$(detect_mode)
 echo "# nested: mode=$mode vmm=$CONDUIT_VMM"

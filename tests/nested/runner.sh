@@ -1,7 +1,8 @@
 #!/bin/sh
 # tests/nested/runner.sh - the L1-side test runner (busybox sh in L1, or sh on a
 # host with real KVM). Owns launching the VMM under test on the L2 guest, bounded
-# waits, killing hung runs, timing, TAP-like output, and the vfio-pci bind helper.
+# waits, killing hung runs, timing, TAP-like output. Binding devices to
+# vfio-pci is conduit's own (`conduit bind`, bind_case in cases-passthrough.sh).
 # Test cases live in cases-*.sh next to this file; suites are lists of case names
 # in suites/NAME (one a line, '#' comments).
 #
@@ -282,32 +283,6 @@ expect_rc() {
 
 expect_out() {
 	grep -qF -- "$1" "$OUT" || fail "output lacks '$1'"
-}
-
-# --- passthrough helpers (for later suites) -----------------------------------
-
-# vfio_bind BDF: moves PCI device BDF to vfio-pci; prints its /dev/vfio/GROUP.
-vfio_bind() {
-	dev=/sys/bus/pci/devices/$1
-	[ -e "$dev" ] || { echo "vfio_bind: no device $1" >&2; return 1; }
-	[ -e /sys/bus/pci/drivers/vfio-pci ] || { echo "vfio_bind: vfio-pci not loaded" >&2; return 1; }
-	if [ -e "$dev/driver" ]; then
-		[ "$(basename "$(readlink "$dev/driver")")" = vfio-pci ] || echo "$1" >"$dev/driver/unbind"
-	fi
-	echo vfio-pci >"$dev/driver_override"
-	[ -e "$dev/driver" ] || echo "$1" >/sys/bus/pci/drivers/vfio-pci/bind 2>/dev/null
-	[ "$(basename "$(readlink "$dev/driver")")" = vfio-pci ] || { echo "vfio_bind: bind failed" >&2; return 1; }
-	group=$(basename "$(readlink "$dev/iommu_group")")
-	[ -c "/dev/vfio/$group" ] || { echo "vfio_bind: no /dev/vfio/$group" >&2; return 1; }
-	echo "/dev/vfio/$group"
-}
-
-# vfio_unbind BDF: gives BDF back to the driver the kernel picks for it.
-vfio_unbind() {
-	dev=/sys/bus/pci/devices/$1
-	[ -e "$dev/driver" ] && echo "$1" >"$dev/driver/unbind"
-	echo >"$dev/driver_override"
-	echo "$1" >/sys/bus/pci/drivers_probe
 }
 
 # --- main -----------------------------------------------------------------------
