@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "host_pci_internal.h"
 #include "host_vfio.h"
 
 #define UUID_HINT "an mdev is named by its UUID, e.g. " \
@@ -73,20 +74,14 @@ static bool uuid_ok(const char *s)
 
 static int group_of(const char *dir)
 {
-	char path[PATH_MAX], target[PATH_MAX], *base, *end;
-	ssize_t n;
+	char path[PATH_MAX], name[32], *end;
 	long g;
 
-	if (snprintf(path, sizeof(path), "%s/iommu_group", dir) >= (int)sizeof(path))
+	if (snprintf(path, sizeof(path), "%s/iommu_group", dir) >= (int)sizeof(path) ||
+	    host_pci_link_name(path, name, sizeof(name)))
 		return -1;
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0)
-		return -1;
-	target[n] = '\0';
-	base = strrchr(target, '/');
-	base = base ? base + 1 : target;
-	g = strtol(base, &end, 10);
-	return end == base || *end || g < 0 || g > 0x7fffffff ? -1 : (int)g;
+	g = strtol(name, &end, 10);
+	return end == name || *end || g < 0 || g > 0x7fffffff ? -1 : (int)g;
 }
 
 int host_vfio_mdev_ref(const char *uuid, struct vfio_dev_ref *ref, char *err, size_t errlen)
