@@ -273,6 +273,24 @@ make_disk_image() {
 # NESTED_L1_TIMER_ARGS='' gives the kernels' defaults back.
 L1_TIMER_ARGS=${NESTED_L1_TIMER_ARGS-highres=off nohz=off}
 
+# The TSC rate the last L1 refined (l1-init.sh's L1-TSC line), handed to the
+# next L1 as tsc_early_khz: its built-in KVM takes the early rate, and a
+# rough early calibration (TCG on a loaded host: 600-2900 ppm low seen) makes
+# that L1 useless for L2s (L1-TSC-MISMATCH, tests/nested/README.md).
+L1_TSC_FILE=$CACHE_DIR/l1-tsc-khz
+
+# l1_tsc_args: " tsc_early_khz=N" when an earlier L1 told its rate.
+l1_tsc_args() {
+	[ -s "$L1_TSC_FILE" ] && printf ' tsc_early_khz=%s' "$(cat "$L1_TSC_FILE")"
+	return 0
+}
+
+# l1_tsc_learn LOG: keep the refined rate of the L1 whose console is LOG.
+l1_tsc_learn() {
+	khz=$(tr -d '\r' <"$1" | sed -n 's/^L1-TSC: .* refined \([0-9]*\)\.\([0-9][0-9][0-9]\) MHz.*/\1\2/p' | tail -n 1)
+	[ -z "$khz" ] || echo "$khz" >"$L1_TSC_FILE"
+}
+
 # Boots L1 under QEMU/TCG: boot_l1 INITRD APPEND_EXTRA [interactive]
 # Non-interactive: call it with '&'; it becomes a process-group leader (so its $!
 # can be killed as a group: kill -- -$!) writing L1's console to $L1_LOG, and a
@@ -300,7 +318,7 @@ boot_l1() {
 		-netdev user,id=n1,restrict=on -device e1000e,netdev=n1,addr=0x8 \
 		-device secondary-vga,vgamem_mb=512,addr=0x9 \
 		-kernel "${L1_VMLINUZ:-$VMLINUZ}" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 intel_iommu=on quiet $L1_TIMER_ARGS $extra${NESTED_L1_APPEND:+ $NESTED_L1_APPEND}"
+		-append "console=ttyS0 panic=-1 intel_iommu=on quiet $L1_TIMER_ARGS$(l1_tsc_args) $extra${NESTED_L1_APPEND:+ $NESTED_L1_APPEND}"
 	if [ -n "$interactive" ]; then
 		"$@"
 		return $?

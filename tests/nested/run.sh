@@ -523,6 +523,7 @@ run_l1_once() {
 	watch_l1 "$pid" "$t"
 	wait "$pid"
 	rc=$?
+	l1_tsc_learn "$L1_LOG"
 	[ -z "$tailpid" ] || wait "$tailpid"
 	[ -z "$STALLED" ] || rc=stalled
 	L1_RC=$rc
