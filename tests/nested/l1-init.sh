@@ -44,7 +44,11 @@ tsc_check() {
 		sleep 0.1
 		i=$((i + 1))
 	done
-	early=$(dmesg | sed -n 's/.*tsc: Detected \([0-9.]*\) MHz processor.*/\1/p' | head -n 1)
+	# "Detected N MHz TSC" when the TSC's rate is not the CPU's (as with
+	# tsc_early_khz=), else "Detected N MHz processor" is both.
+	early=$(dmesg | sed -n 's/.*tsc: Detected \([0-9.]*\) MHz TSC.*/\1/p' | head -n 1)
+	[ -n "$early" ] ||
+		early=$(dmesg | sed -n 's/.*tsc: Detected \([0-9.]*\) MHz processor.*/\1/p' | head -n 1)
 	refined=$(dmesg | sed -n 's/.*Refined TSC clocksource calibration: \([0-9.]*\) MHz.*/\1/p' | head -n 1)
 	[ -n "$early" ] && [ -n "$refined" ] || return 0
 	ppm=$(awk -v a="$early" -v b="$refined" 'BEGIN { printf "%d", (b - a) / a * 1e6 }')
