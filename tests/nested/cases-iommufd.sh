@@ -69,11 +69,15 @@ fd_serve() {
 	"$CONDUIT_BIN" bind "$dev" --serve "$1" --user "$FD_UID" >"$srv_out" 2>&1 &
 	srv=$!
 	i=0
-	while [ ! -S "$1" ] && kill -0 "$srv" 2>/dev/null && [ $i -lt 100 ]; do
+	# Ready once it says so (after the socket's owner and mode are set and
+	# it listens), not when the socket file appears (bind comes first).
+	while ! grep -q "^serving on $1:" "$srv_out" 2>/dev/null && kill -0 "$srv" 2>/dev/null &&
+	      [ $i -lt 100 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
-	[ -S "$1" ] || { fail "no socket from 'conduit bind --serve': $(cat "$srv_out")"; return 1; }
+	grep -q "^serving on $1:" "$srv_out" 2>/dev/null && [ -S "$1" ] ||
+		{ fail "no socket from 'conduit bind --serve': $(cat "$srv_out")"; return 1; }
 }
 
 # A guest run as uid FD_UID, with no access to /dev/vfio, /dev/iommu or
