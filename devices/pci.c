@@ -419,16 +419,19 @@ static int assign(struct pci_bus *bus, struct pci_device *d, int i)
 	return 0;
 }
 
-int pci_bus_add(struct pci_bus *bus, struct pci_device *d)
+/* Into slot (or the lowest free one when slot < 0); place: give the BARs
+ * addresses after the ones already placed (at boot). */
+static int plug(struct pci_bus *bus, struct pci_device *d, int slot, bool place)
 {
 	uint32_t id;
-	int slot, i;
+	int i;
 
-	for (slot = 1; slot < PCI_MAX_SLOTS && bus->slot[slot]; slot++)
-		;
-	if (slot == PCI_MAX_SLOTS)
+	if (slot < 0)
+		for (slot = 1; slot < PCI_MAX_SLOTS && bus->slot[slot]; slot++)
+			;
+	if (slot < 1 || slot >= PCI_MAX_SLOTS || bus->slot[slot])
 		return -1;
-	for (i = 0; i < PCI_NUM_BARS; i++) {
+	for (i = 0; place && i < PCI_NUM_BARS; i++) {
 		if (d->bar[i].size && assign(bus, d, i))
 			write_bar(d, i, 0);     /* placed by pci_bus_assign_all */
 		if (d->bar[i].is64)
@@ -440,6 +443,21 @@ int pci_bus_add(struct pci_bus *bus, struct pci_device *d)
 	id = pci_guest_cfg_read(d, PCI_VENDOR_ID, 4);
 	pr_info("pci 00:%02x.0 %04x:%04x %s", slot, id & 0xffff, id >> 16, d->name);
 	return slot;
+}
+
+int pci_bus_add(struct pci_bus *bus, struct pci_device *d)
+{
+	return plug(bus, d, -1, true);
+}
+
+int pci_bus_plug_at(struct pci_bus *bus, struct pci_device *d, int slot)
+{
+	return plug(bus, d, slot, false);
+}
+
+void pci_bar_write(struct pci_device *d, int bar, uint64_t addr)
+{
+	write_bar(d, bar, addr);
 }
 
 static void size_text(uint64_t n, char *buf, size_t len)
@@ -543,7 +561,7 @@ int pci_bus_assign_all(struct pci_bus *bus, char *err, size_t errlen)
 	return 0;
 }
 
-void pci_bus_remove(struct pci_bus *bus, struct pci_device *d)
+void pci_bus_unplug(struct pci_bus *bus, struct pci_device *d)
 {
 	int i;
 
@@ -552,6 +570,11 @@ void pci_bus_remove(struct pci_bus *bus, struct pci_device *d)
 			bar_off(d, i);
 	if (d->slot > 0 && d->slot < PCI_MAX_SLOTS && bus->slot[d->slot] == d)
 		bus->slot[d->slot] = NULL;
+}
+
+void pci_bus_remove(struct pci_bus *bus, struct pci_device *d)
+{
+	pci_bus_unplug(bus, d);
 	if (d->ops && d->ops->teardown)
 		d->ops->teardown(d);
 }

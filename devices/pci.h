@@ -118,9 +118,18 @@ unsigned pci_add_cap(struct pci_device *d, uint8_t id, unsigned len);
  * already placed (a BAR that does not fit stays at 0 until
  * pci_bus_assign_all). Returns the slot, or -1 when the bus is full. */
 int pci_bus_add(struct pci_bus *bus, struct pci_device *d);
+/* Plug into a bus whose guest already runs (hotplug): into slot, which
+ * must be free, the BARs as the caller placed them (pci_bus_find_room),
+ * decoding off until the guest turns it on. Returns slot, or -1. */
+int pci_bus_plug_at(struct pci_bus *bus, struct pci_device *d, int slot);
+/* Set a BAR's address in config space (as firmware would). */
+void pci_bar_write(struct pci_device *d, int bar, uint64_t addr);
 /* Unplug: every BAR stops decoding, the slot is freed, then the device's
  * teardown runs (after which d is gone). */
 void pci_bus_remove(struct pci_bus *bus, struct pci_device *d);
+/* The first half of pci_bus_remove, without the teardown: for a caller
+ * that unplugs under devices_lock and tears down outside it. */
+void pci_bus_unplug(struct pci_bus *bus, struct pci_device *d);
 /* Remove every device still plugged (on exit). */
 void pci_bus_destroy(struct pci_bus *bus);
 /* Place every BAR on the bus anew as firmware would: per window (I/O,

@@ -430,7 +430,7 @@ void virtio_pci_cleanup(struct virtio_pci *vp)
 	unsigned q;
 
 	for (q = 0; q < VIRTIO_MAX_QUEUES + 1; q++) {
-		irq_vector_release(vp->vm ? vp->vm->vm_fd : -1, &vp->vec[q]);
+		irq_vector_release(vp->vm ? &vp->vm->irq : NULL, &vp->vec[q]);
 	}
 	for (q = 0; q < VIRTIO_MAX_QUEUES; q++) {
 		if (vp->notify_efd[q] >= 0)

@@ -14,6 +14,7 @@
 #include "../vmm/clock.h"
 #include "../vmm/log.h"
 #include "../vmm/vm.h"
+#include "../devices/pci_room.h"
 #include "dma.h"
 #include "vfio_pci.h"
 
@@ -148,8 +149,35 @@ static int setup(struct vfio_pci *v, char *err, size_t errlen)
 	return 0;
 }
 
+/* Into a running guest: room for the BARs first, the interrupts set up
+ * while the guest cannot see the device yet (the INTx pin follows from
+ * the slot), then plugged under devices_lock, which every vCPU's config
+ * access takes. */
+static int hot_plug(struct vfio_pci *v, struct pci_bus *bus, int slot, char *err, size_t errlen)
+{
+	char msg[256];
+	int ret;
+
+	if (pci_bus_find_room(bus, &v->pci, msg, sizeof(msg))) {
+		vdev_errmsg(v, err, errlen, "%s", msg);
+		return -1;
+	}
+	v->pci.slot = slot;
+	if (vfio_irqs_init(v, err, errlen))
+		return -1;
+	vfio_faults_init(v);
+	pthread_mutex_lock(&devices_lock);
+	ret = pci_bus_plug_at(bus, &v->pci, slot);
+	pthread_mutex_unlock(&devices_lock);
+	if (ret < 0) {
+		vdev_errmsg(v, err, errlen, "PCI slot %d is taken", slot);
+		return -1;
+	}
+	return 0;
+}
+
 struct vfio_pci *vfio_pci_attach(struct vm *vm, struct pci_bus *bus, struct vfio_backend *b,
-				 const struct vfio_dev_ref *ref, unsigned flags,
+				 const struct vfio_dev_ref *ref, unsigned flags, int hot_slot,
 				 char *err, size_t errlen)
 {
 	struct vfio_pci *v = calloc(1, sizeof(*v));
@@ -182,14 +210,19 @@ struct vfio_pci *vfio_pci_attach(struct vm *vm, struct pci_bus *bus, struct vfio
 		goto fail;
 	if (setup(v, err, errlen))
 		goto fail;
-	if (pci_bus_add(bus, &v->pci) < 0) {
-		vdev_errmsg(v, err, errlen, "no free PCI slot (at most %d devices)",
-			    PCI_MAX_SLOTS - 1);
-		goto fail;
+	if (hot_slot >= 0) {
+		if (hot_plug(v, bus, hot_slot, err, errlen))
+			goto fail;
+	} else {
+		if (pci_bus_add(bus, &v->pci) < 0) {
+			vdev_errmsg(v, err, errlen, "no free PCI slot (at most %d devices)",
+				    PCI_MAX_SLOTS - 1);
+			goto fail;
+		}
+		if (vfio_irqs_init(v, err, errlen))
+			goto fail;
+		vfio_faults_init(v);
 	}
-	if (vfio_irqs_init(v, err, errlen))
-		goto fail;
-	vfio_faults_init(v);
 	v->stats.dma_map_ns = 0;
 	v->stats.attach_ns = clock_ns() - t0;
 	vdev_pr(LOG_INFO, v, "passed through at guest 00:%02x.0 (%02x%02x:%02x%02x)", v->pci.slot,

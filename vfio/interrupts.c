@@ -346,9 +346,9 @@ void vfio_irqs_cleanup(struct vfio_pci *v)
 	msi_set_count(v, 0);
 	intx_enable(v, false);
 	for (i = 0; i < MSI_MAX_VECTORS; i++)
-		irq_vector_release(v->vm->vm_fd, &v->msi_vec[i]);
+		irq_vector_release(&v->vm->irq, &v->msi_vec[i]);
 	for (i = 0; v->msix_vec && i < v->msix.n; i++)
-		irq_vector_release(v->vm->vm_fd, &v->msix_vec[i]);
+		irq_vector_release(&v->vm->irq, &v->msix_vec[i]);
 	free(v->msix_vec);
 	v->msix_vec = NULL;
 	if (v->intx_efd >= 0)

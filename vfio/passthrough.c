@@ -250,7 +250,7 @@ int passthrough_start(struct passthrough *pt, struct vm *vm, struct pci_bus *bus
 		goto fail;
 	for (i = 0; i < n; i++) {
 		pt->dev[i] = vfio_pci_attach(vm, bus, pt->backend, &devs[i].ref, devs[i].flags,
-					     err, errlen);
+					     -1, err, errlen);
 		if (!pt->dev[i])
 			goto fail;
 		pt->n_dev++;

@@ -93,9 +93,11 @@ void vdev_errmsg(const struct vfio_pci *v, char *err, size_t errlen, const char 
 	__attribute__((format(printf, 4, 5)));
 
 /* Open, describe and plug a device into bus; everything is undone on
- * failure (NULL, err says why). pci_bus_remove() tears it down again. */
+ * failure (NULL, err says why). pci_bus_remove() tears it down again.
+ * hot_slot < 0: at boot, BARs placed with the others; else hot-added into
+ * that (free) slot of a running guest, its BARs in free room. */
 struct vfio_pci *vfio_pci_attach(struct vm *vm, struct pci_bus *bus, struct vfio_backend *b,
-				 const struct vfio_dev_ref *ref, unsigned flags,
+				 const struct vfio_dev_ref *ref, unsigned flags, int hot_slot,
 				 char *err, size_t errlen);
 
 /* vfio/pci_config.c */

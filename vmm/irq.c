@@ -51,21 +51,35 @@ int irq_router_init(struct irq_router *r, int vm_fd)
 	}
 	for (i = 0; i < IRQ_IOAPIC_PINS; i++)
 		add_irqchip(r, i, KVM_IRQCHIP_IOAPIC, i);
-	r->next_gsi = IRQ_IOAPIC_PINS;
 	return commit(r);
 }
 
 int irq_msi_alloc(struct irq_router *r, uint32_t *gsi)
 {
-	int ret = 0;
+	uint32_t g;
+	int ret = -ENOSPC;
 
 	pthread_mutex_lock(&r->lock);
-	if (r->next_gsi >= IRQ_MAX_ROUTES)
-		ret = -ENOSPC;
-	else
-		*gsi = r->next_gsi++;
+	for (g = IRQ_IOAPIC_PINS; g < IRQ_MAX_ROUTES; g++) {
+		if (!(r->gsi_used[g / 64] & (1ULL << (g % 64)))) {
+			r->gsi_used[g / 64] |= 1ULL << (g % 64);
+			*gsi = g;
+			ret = 0;
+			break;
+		}
+	}
 	pthread_mutex_unlock(&r->lock);
 	return ret;
+}
+
+void irq_msi_free(struct irq_router *r, uint32_t gsi)
+{
+	if (gsi < IRQ_IOAPIC_PINS || gsi >= IRQ_MAX_ROUTES)
+		return;
+	irq_msi_clear(r, gsi);
+	pthread_mutex_lock(&r->lock);
+	r->gsi_used[gsi / 64] &= ~(1ULL << (gsi % 64));
+	pthread_mutex_unlock(&r->lock);
 }
 
 static struct kvm_irq_routing_entry *find_msi(struct irq_router *r, uint32_t gsi)
@@ -179,12 +193,14 @@ int irq_vector_signal(struct irq_vector *v)
 	return write(v->efd, &one, sizeof(one)) == sizeof(one) ? 0 : -errno;
 }
 
-void irq_vector_release(int vm_fd, struct irq_vector *v)
+void irq_vector_release(struct irq_router *r, struct irq_vector *v)
 {
 	if (v->efd < 0)
 		return;
-	if (v->live)
-		irqfd_assign(vm_fd, v->efd, v->gsi, false);
+	if (v->live && r)
+		irqfd_assign(r->vm_fd, v->efd, v->gsi, false);
+	if (r)
+		irq_msi_free(r, v->gsi);
 	close(v->efd);
 	v->efd = -1;
 	v->live = false;

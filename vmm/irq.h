@@ -15,7 +15,7 @@ struct irq_router {
 	pthread_mutex_t lock;
 	struct kvm_irq_routing_entry e[IRQ_MAX_ROUTES];
 	int n;
-	uint32_t next_gsi;
+	uint64_t gsi_used[IRQ_MAX_ROUTES / 64];  /* MSI GSIs handed out */
 };
 
 /* One MSI or MSI-X vector delivered by irqfd: the eventfd the device (or
@@ -29,9 +29,12 @@ struct irq_vector {
 };
 
 int irq_router_init(struct irq_router *r, int vm_fd);
-/* Allocate a GSI for an MSI; it routes nowhere until irq_msi_set().
- * Returns 0, or -ENOSPC when the routing table has no GSI left. */
+/* Allocate a GSI for an MSI (the lowest free one: a hot-removed device's
+ * GSIs are used again); it routes nowhere until irq_msi_set(). Returns 0,
+ * or -ENOSPC when the routing table has no GSI left. */
 int irq_msi_alloc(struct irq_router *r, uint32_t *gsi);
+/* Give a GSI back: its route is cleared. */
+void irq_msi_free(struct irq_router *r, uint32_t gsi);
 /* Point the GSI at an MSI address/data pair; an address outside the
  * 0xfee00000 window is refused with -EINVAL and leaves no route. */
 int irq_msi_set(struct irq_router *r, uint32_t gsi, uint64_t addr, uint32_t data);
@@ -50,7 +53,8 @@ bool irq_vector_take_signal(struct irq_vector *v);
 /* Signal it from conduit (a device model's interrupt, or a pending one
  * relayed). Returns 0 or -errno. */
 int irq_vector_signal(struct irq_vector *v);
-/* Detach and close (safe on a vector never set up). */
-void irq_vector_release(int vm_fd, struct irq_vector *v);
+/* Detach, close, and give its GSI back (safe on a vector never set up;
+ * r may be NULL for a vector that never had a router). */
+void irq_vector_release(struct irq_router *r, struct irq_vector *v);
 
 #endif

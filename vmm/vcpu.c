@@ -271,6 +271,10 @@ static void *vcpu_thread(void *arg)
 				__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 				report_state(v);
 			}
+			if (vm_paused(v->vm)) {
+				__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+				vm_pause_park(v);
+			}
 			continue;
 		}
 		if (!handle_exit(v))

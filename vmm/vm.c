@@ -149,6 +149,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
 	memset(vm, 0, sizeof(*vm));
 	vm->kvm_fd = vm->vm_fd = vm->stop_efd = -1;
 	atomic_init(&vm->exit_code, -1);
+	vm_pause_init(&vm->pause);
 	vm->pio.name = "port I/O";
 	vm->mmio.name = "MMIO";
 	vm->n_cpus = cfg->cpus;
@@ -203,6 +204,7 @@ void vm_request_exit(struct vm *vm, int code)
 	if (atomic_compare_exchange_strong(&vm->exit_code, &expected, code))
 		pr_debug("VM stop requested, exit code %d", code);
 	atomic_store(&vm->stopping, true);
+	vm_pause_release(vm);
 	if (write(vm->stop_efd, &one, sizeof(one)) < 0)
 		pr_debug("stop eventfd: %s", strerror(errno));
 }
@@ -211,6 +213,7 @@ void vm_destroy(struct vm *vm)
 {
 	ram_free(&vm->mem);
 	free(vm->cpuid);
+	vm_pause_destroy(&vm->pause);
 	if (vm->stop_efd >= 0)
 		close(vm->stop_efd);
 	if (vm->vm_fd >= 0)

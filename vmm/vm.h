@@ -15,6 +15,7 @@
 #include "memmap.h"
 #include "memslot.h"
 #include "ram.h"
+#include "vm_pause.h"
 
 /* Exit codes of conduit (documented in README.md and --help). */
 enum exit_code {
@@ -47,6 +48,7 @@ struct vm {
 	int stop_efd;                  /* written once the VM should stop */
 	atomic_int exit_code;          /* -1 while running */
 	atomic_bool stopping;
+	struct vm_pause pause;          /* QMP stop / cont */
 };
 
 int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen);

@@ -15,7 +15,6 @@ static void router_up(void)
 	memset(&r, 0, sizeof(r));
 	pthread_mutex_init(&r.lock, NULL);
 	r.vm_fd = -1;
-	r.next_gsi = IRQ_IOAPIC_PINS;
 }
 
 START_TEST(gsi_alloc_runs_out)
@@ -33,6 +32,9 @@ START_TEST(gsi_alloc_runs_out)
 	ck_assert_int_eq(n, IRQ_MAX_ROUTES - IRQ_IOAPIC_PINS);
 	ck_assert_int_eq(irq_msi_alloc(&r, &gsi), -ENOSPC);
 	ck_assert_uint_eq(last, IRQ_MAX_ROUTES - 1);
+	irq_msi_free(&r, IRQ_IOAPIC_PINS + 5);
+	ck_assert_int_eq(irq_msi_alloc(&r, &gsi), 0);   /* a freed GSI comes back */
+	ck_assert_uint_eq(gsi, IRQ_IOAPIC_PINS + 5);
 }
 END_TEST
 
@@ -57,10 +59,14 @@ START_TEST(vector_signals_wait_while_detached)
 	ck_assert_int_ne(irq_vector_set_live(-1, &v, true), 0);
 	ck_assert(!v.live);
 	ck_assert_int_eq(irq_vector_set_live(-1, &v, false), 0);   /* already so */
-	irq_vector_release(-1, &v);
+	irq_vector_release(&r, &v);
 	ck_assert_int_eq(v.efd, -1);
-	irq_vector_release(-1, &v);                     /* twice: harmless */
-	irq_vector_release(-1, &w);
+	irq_vector_release(&r, &v);                     /* twice: harmless */
+	/* v's GSI is free again and the lowest: the next vector takes it */
+	ck_assert_int_eq(irq_vector_init(&r, &v), 0);
+	ck_assert_uint_eq(v.gsi, IRQ_IOAPIC_PINS);
+	irq_vector_release(&r, &v);
+	irq_vector_release(&r, &w);
 }
 END_TEST
 
@@ -68,8 +74,11 @@ START_TEST(vector_init_fails_cleanly)
 {
 	struct irq_vector v = { .efd = -1 };
 
+	uint32_t gsi;
+
 	router_up();
-	r.next_gsi = IRQ_MAX_ROUTES;
+	while (irq_msi_alloc(&r, &gsi) == 0)
+		;
 	ck_assert_int_eq(irq_vector_init(&r, &v), -ENOSPC);
 	ck_assert_int_eq(v.efd, -1);                    /* its eventfd closed */
 }

@@ -236,7 +236,7 @@ static int attach(const uint8_t *cfg, uint64_t cfg_size, uint64_t rom_size,
 
 	R.fd = make_file(cfg);
 	fake_vfio_reset(&desc, R.fd);
-	R.v = vfio_pci_attach(R.vm, &R.bus, &fake_vfio_backend, &fake_vfio_ref, R.flags,
+	R.v = vfio_pci_attach(R.vm, &R.bus, &fake_vfio_backend, &fake_vfio_ref, R.flags, -1,
 			      err, errlen);
 	return R.v ? 0 : -1;
 }
