@@ -44,6 +44,10 @@ struct vfio_backend_ops {
 	int (*iova_ranges)(struct vfio_backend *b, struct iova_range **r);
 	int (*map)(struct vfio_backend *b, uint64_t iova, uint64_t size, void *hva);
 	int (*unmap)(struct vfio_backend *b, uint64_t iova, uint64_t size);
+	/* A device opened through open_device is gone (its fd closed):
+	 * release what it alone held (type1: its group, when no other open
+	 * device is in it), so the host can use it again. NULL: nothing. */
+	void (*put_device)(struct vfio_backend *b, const struct vfio_dev_ref *ref);
 	/* After every device fd is closed (or, for handed-over devices,
 	 * detached): release the backend. */
 	void (*close)(struct vfio_backend *b);
@@ -64,5 +68,8 @@ struct vfio_backend *vfio_iommufd_open(int iommufd, char *err, size_t errlen);
  * backend did to it (the IOAS attachment) so the next boot can attach it
  * again. */
 void vfio_iommufd_release_device(struct vfio_backend *b, int fd);
+/* A handed-over device fd is about to be closed for good (hot-removed):
+ * the number may come back as another fd, which is not bound. */
+void vfio_iommufd_forget_device(int fd);
 
 #endif

@@ -26,6 +26,7 @@ struct type1 {
 	bool iommu_set;
 	int group_fd[MAX_GROUPS];
 	int group_id[MAX_GROUPS];
+	int group_devs[MAX_GROUPS];     /* devices opened from each group */
 	int n_groups;
 };
 
@@ -91,7 +92,7 @@ static int type1_open_device(struct vfio_backend *b, const struct vfio_dev_ref *
 			     char *err, size_t errlen)
 {
 	struct type1 *t = (struct type1 *)b;
-	int gfd, fd;
+	int gfd, fd, i;
 
 	if (ref->kind == VFIO_DEV_FD || ref->group < 0) {
 		snprintf(err, errlen, "%s: the legacy (type1) VFIO backend needs the device's IOMMU group; use --vfio-backend iommufd",
@@ -109,7 +110,32 @@ static int type1_open_device(struct vfio_backend *b, const struct vfio_dev_ref *
 			 errno == EBUSY ? " (the device is already in use)" : "");
 		return -1;
 	}
+	for (i = 0; i < t->n_groups; i++)
+		if (t->group_id[i] == ref->group)
+			t->group_devs[i]++;
 	return fd;
+}
+
+/* A hot-removed device: its group leaves the container once no open
+ * device is in it, so the host can open the group again. The last group
+ * never leaves here: the container would lose its IOMMU and with it the
+ * DMA mappings; the caller closes the whole backend instead. */
+static void type1_put_device(struct vfio_backend *b, const struct vfio_dev_ref *ref)
+{
+	struct type1 *t = (struct type1 *)b;
+	int i;
+
+	for (i = 0; i < t->n_groups; i++)
+		if (t->group_id[i] == ref->group)
+			break;
+	if (i == t->n_groups || --t->group_devs[i] > 0 || t->n_groups == 1)
+		return;
+	ioctl(t->group_fd[i], VFIO_GROUP_UNSET_CONTAINER);
+	close(t->group_fd[i]);
+	t->n_groups--;
+	t->group_fd[i] = t->group_fd[t->n_groups];
+	t->group_id[i] = t->group_id[t->n_groups];
+	t->group_devs[i] = t->group_devs[t->n_groups];
 }
 
 static int type1_iova_ranges(struct vfio_backend *b, struct iova_range **r)
@@ -188,6 +214,7 @@ static const struct vfio_backend_ops type1_ops = {
 	.iova_ranges = type1_iova_ranges,
 	.map = type1_map,
 	.unmap = type1_unmap,
+	.put_device = type1_put_device,
 	.close = type1_close,
 };
 

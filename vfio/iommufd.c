@@ -126,6 +126,18 @@ fail:
 	return -1;
 }
 
+void vfio_iommufd_forget_device(int fd)
+{
+	int i;
+
+	for (i = 0; i < n_bound; i++) {
+		if (bound_fd[i] == fd) {
+			bound_fd[i] = bound_fd[--n_bound];
+			return;
+		}
+	}
+}
+
 void vfio_iommufd_release_device(struct vfio_backend *b, int fd)
 {
 	struct vfio_device_detach_iommufd_pt d = { .argsz = sizeof(d) };

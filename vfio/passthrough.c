@@ -21,6 +21,7 @@
 #include "host/host_pci.h"
 #include "host/host_vfio.h"
 #include "passthrough.h"
+#include "passthrough_internal.h"
 #include "vfio_pci.h"
 
 /* Handed-over devices, by socket path: received once, kept for reboots. */
@@ -209,7 +210,7 @@ int passthrough_check_backend(enum vfio_backend_kind want, const struct passthro
 					  host_vfio_has_container(), why, whylen);
 }
 
-static struct vfio_backend *open_backend(enum vfio_backend_kind want,
+struct vfio_backend *passthrough_open_backend(enum vfio_backend_kind want,
 					 const struct passthrough_dev *devs, int n,
 					 char *err, size_t errlen)
 {
@@ -245,7 +246,7 @@ int passthrough_start(struct passthrough *pt, struct vm *vm, struct pci_bus *bus
 	/* Guest RAM is faulted in while the devices are opened and set up
 	 * (the kernel resets each at open, which mostly sleeps). */
 	ram_prefault_start(&pt->prefault, &vm->mem, ram_prefault_threads(RAM_PREFAULT_MAX_THREADS));
-	pt->backend = open_backend(backend, devs, n, err, errlen);
+	pt->backend = passthrough_open_backend(backend, devs, n, err, errlen);
 	if (!pt->backend)
 		goto fail;
 	for (i = 0; i < n; i++) {
@@ -253,6 +254,7 @@ int passthrough_start(struct passthrough *pt, struct vm *vm, struct pci_bus *bus
 					     -1, err, errlen);
 		if (!pt->dev[i])
 			goto fail;
+		pt->ref[i] = devs[i].ref;
 		pt->n_dev++;
 	}
 	return 0;

@@ -21,6 +21,8 @@ struct passthrough {
 	struct pci_bus *bus;
 	struct vfio_backend *backend;   /* NULL without passthrough */
 	struct vfio_pci *dev[MAX_PASSTHROUGH];
+	struct vfio_dev_ref ref[MAX_PASSTHROUGH];      /* how each was opened */
+	bool own_fd[MAX_PASSTHROUGH];   /* a hot-added fd (getfd): closed with it */
 	int n_dev;
 	bool dma_mapped;
 	struct ram_prefault prefault;   /* runs while the devices are set up */
@@ -63,5 +65,22 @@ int passthrough_map_ram(struct passthrough *pt, char *err, size_t errlen);
  * unmapped, the backend closed. Safe on a passthrough never started. */
 void passthrough_stop(struct passthrough *pt);
 void passthrough_print_stats(const struct passthrough *pt);
+
+/* Hotplug (vfio/hotplug.c), from the main thread while the guest runs. */
+/* Attach dev (checked by passthrough_check) into the free slot of the
+ * running guest's bus. The first device opens the backend (want, or what
+ * the devices already attached use) and maps all guest RAM for DMA; a
+ * later one joins it, RAM already mapped. Returns the device, or NULL
+ * with a one-line err (the running guest is untouched). */
+struct vfio_pci *passthrough_hot_add(struct passthrough *pt, const struct passthrough_dev *dev,
+				     int slot, enum vfio_backend_kind want,
+				     char *err, size_t errlen);
+/* Tear down a device already unplugged from the bus (pci_bus_unplug): its
+ * interrupts, slots and fd (reset first) and what the backend held for it
+ * alone; the last device out unmaps guest RAM and closes the backend, so
+ * nothing stays pinned. */
+void passthrough_hot_remove(struct passthrough *pt, struct vfio_pci *v);
+/* The attached device in slot, or NULL. */
+struct vfio_pci *passthrough_at_slot(const struct passthrough *pt, int slot);
 
 #endif

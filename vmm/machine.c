@@ -29,7 +29,10 @@
 #include "../vfio/passthrough.h"
 #include "event_loop.h"
 #include "log.h"
+#include "control.h"
+#include "hotplug.h"
 #include "machine.h"
+#include "machine_internal.h"
 #include "output.h"
 #include "ram.h"
 #include "seccomp.h"
@@ -39,39 +42,6 @@
 
 #define DEFAULT_CMDLINE "console=ttyS0"
 #define ERRLEN 512
-
-struct file_map {
-	uint8_t *data;
-	size_t len;
-};
-
-struct machine {
-	struct vm vm;
-	struct event_loop loop;
-	struct pci_bus pci;
-	struct serial serial;
-	struct acpi_pm pm;
-	struct virtio_console *vcon;
-	enum console_kind console;
-	struct escape_state esc;
-	int sig_fd;
-	struct file_map kernel, initrd;
-	const char *kernel_path;
-	/* --bios: the firmware and what only it needs */
-	bool bios;
-	struct firmware fw;
-	struct fw_cfg *fwcfg;
-	struct cmos cmos;
-	struct debugcon dbg;
-	int bios_log_fd;
-	struct passthrough_dev pt_devs[MAX_PASSTHROUGH];
-	int n_pt;
-	struct passthrough pt;
-	bool stats;
-	struct output out;
-	struct vcpu vcpus[MAX_CPUS];
-	int n_vcpus;
-};
 
 static int map_file(const char *path, const char *what, struct file_map *f)
 {
@@ -546,6 +516,8 @@ static void teardown(struct machine *m)
 		vcpu_kick(&m->vcpus[i]);
 	for (i = 0; i < m->n_vcpus; i++)
 		vcpu_join(&m->vcpus[i]);
+	if (m->ctl && m->ctl->m == m)
+		control_detach(m->ctl);
 	for (i = 0; i < m->n_vcpus; i++)
 		vcpu_destroy(&m->vcpus[i]);
 	if (m->stats)
@@ -615,7 +587,7 @@ static int sandbox(const struct vm_config *cfg)
 }
 
 /* One boot of the guest, from the files to the teardown. */
-static int machine_boot(const struct vm_config *cfg)
+static int machine_boot(const struct vm_config *cfg, struct control *ctl)
 {
 	const char *cmdline = cfg->cmdline ? cfg->cmdline : DEFAULT_CMDLINE;
 	struct machine *m = calloc(1, sizeof(*m));
@@ -633,6 +605,7 @@ static int machine_boot(const struct vm_config *cfg)
 	m->out.fd = m->out.timer_fd = -1;
 	m->console = cfg->console;
 	m->stats = cfg->stats;
+	m->ctl = ctl;
 	if (validate(m, cfg, &bz, &lay, cmdline)) {
 		unmap_file(&m->kernel);
 		unmap_file(&m->initrd);
@@ -642,6 +615,7 @@ static int machine_boot(const struct vm_config *cfg)
 		free(m);
 		return EXIT_ERROR;
 	}
+	hotplug_boot_devices(ctl, m);
 	if (event_loop_init(&m->loop)) {
 		pr_err("io_uring setup failed: %s (is io_uring disabled on this host?)",
 		       strerror(errno));
@@ -673,6 +647,10 @@ static int machine_boot(const struct vm_config *cfg)
 		pr_err("%s", err);
 		goto out;
 	}
+	if (control_attach(ctl, m) || hotplug_boot_started(ctl, m)) {
+		pr_err("control socket setup failed");
+		goto out;
+	}
 	if (setup_vcpus(m, &lay) || sandbox(cfg) || start(m))
 		goto out;
 	pr_info("guest started: %d vCPU(s), %llu MiB, console %s", m->vm.n_cpus,
@@ -697,13 +675,19 @@ out:
  * included, starts from reset, and guest RAM is fresh. */
 int machine_run(const struct vm_config *cfg)
 {
+	struct control ctl;
 	int code, boots = 1;
 
+	if (control_open(&ctl, cfg))
+		return EXIT_ERROR;
 	for (;;) {
-		code = machine_boot(cfg);
+		code = machine_boot(cfg, &ctl);
+		control_boot_ended(&ctl, code);
 		if (code != EXIT_REBOOT || cfg->no_reboot)
-			return code;
+			break;
 		boots++;
 		pr_info("the guest rebooted: booting it again (boot %d)", boots);
 	}
+	control_close(&ctl);
+	return code;
 }

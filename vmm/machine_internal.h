@@ -1,0 +1,62 @@
+/* The machine's parts, shared by vmm/machine.c (build, run, tear down)
+ * and the control plane that acts on a running machine (vmm/control.c,
+ * vmm/hotplug.c). */
+#ifndef CONDUIT_MACHINE_INTERNAL_H
+#define CONDUIT_MACHINE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "../boot/firmware.h"
+#include "../devices/acpi_hotplug.h"
+#include "../devices/acpi_pm.h"
+#include "../devices/cmos.h"
+#include "../devices/debugcon.h"
+#include "../devices/fw_cfg.h"
+#include "../devices/pci.h"
+#include "../devices/serial.h"
+#include "../devices/virtio_console.h"
+#include "../vfio/passthrough.h"
+#include "event_loop.h"
+#include "output.h"
+#include "terminal.h"
+#include "vcpu.h"
+#include "vm.h"
+
+struct control;
+
+struct file_map {
+	uint8_t *data;
+	size_t len;
+};
+
+struct machine {
+	struct vm vm;
+	struct event_loop loop;
+	struct pci_bus pci;
+	struct serial serial;
+	struct acpi_pm pm;
+	struct virtio_console *vcon;
+	enum console_kind console;
+	struct escape_state esc;
+	int sig_fd;
+	struct file_map kernel, initrd;
+	const char *kernel_path;
+	/* --bios: the firmware and what only it needs */
+	bool bios;
+	struct firmware fw;
+	struct fw_cfg *fwcfg;
+	struct cmos cmos;
+	struct debugcon dbg;
+	int bios_log_fd;
+	struct passthrough_dev pt_devs[MAX_PASSTHROUGH];
+	int n_pt;
+	struct passthrough pt;
+	bool stats;
+	struct output out;
+	struct vcpu vcpus[MAX_CPUS];
+	int n_vcpus;
+	struct control *ctl;            /* the control plane (outlives the boot) */
+	struct acpi_hotplug hp;         /* ACPI PCI hotplug of bus 0's slots */
+};
+
+#endif
