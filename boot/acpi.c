@@ -1,8 +1,13 @@
 /* ACPI tables: the guest learns its CPUs (MADT), the ECAM window (MCFG), the
  * PCI root bridge with its windows and INTx routing (DSDT), and how to power
- * off and reset (FADT PM1a control + \_S5, reset register). Linux's x86
- * cloud kernels have no MP-table support, so this is the only way in. */
+ * off and reset (FADT PM1a control + \_S5, reset register), the
+ * fixed-feature power button, and with hotplug_slots the ACPI PCI hotplug
+ * slots and their GPE (devices/acpi_hotplug.c describes the AML's side).
+ * Linux's x86 cloud kernels have no MP-table support, so this is the only
+ * way in. */
+#include <stdio.h>
 #include <string.h>
+#include "../devices/acpi_hotplug.h"
 #include "../devices/acpi_pm.h"
 #include "../devices/pci.h"
 #include "acpi.h"
@@ -127,6 +132,120 @@ static void name_crs(struct aml *a, struct aml *r)
 	aml_free(r);
 }
 
+static void slot_name(char name[5], unsigned slot)
+{
+	snprintf(name, 5, "S%02X", slot & 0xff);
+}
+
+/* Store(value, name) */
+static void store_int(struct aml *a, uint64_t value, const char *name)
+{
+	aml_store(a);
+	aml_integer(a, value);
+	aml_namestring(a, name);
+}
+
+/* Device(Sxx) { Name(_ADR, slot << 16) Name(_SUN, slot)
+ *               Method(_EJ0, 1) { Store(1 << slot, HEJC) } } */
+static void dsdt_slot(struct aml *a, unsigned slot)
+{
+	char name[5];
+	size_t dev, m;
+
+	slot_name(name, slot);
+	dev = aml_device_open(a, name);
+	aml_name(a, "_ADR");
+	aml_integer(a, (uint64_t)slot << 16);
+	aml_name(a, "_SUN");
+	aml_integer(a, slot);
+	m = aml_method_open(a, "_EJ0", 1, false);
+	store_int(a, 1ULL << slot, "HEJC");
+	aml_close(a, m);
+	aml_close(a, dev);
+}
+
+/* If (And(LocalN, 1 << slot, Zero)) { Notify(Sxx, event) } */
+static void notify_if(struct aml *a, unsigned local, unsigned slot, unsigned event)
+{
+	char name[5];
+	size_t m;
+
+	slot_name(name, slot);
+	m = aml_if_open(a);
+	aml_and(a);
+	aml_local(a, local);
+	aml_integer(a, 1ULL << slot);
+	aml_null_name(a);
+	aml_notify(a);
+	aml_namestring(a, name);
+	aml_integer(a, event);
+	aml_close(a, m);
+}
+
+/* Store(reg, LocalN) Store(LocalN, reg): take the bits and acknowledge
+ * exactly those (the register is write-1-to-clear). */
+static void take_bits(struct aml *a, const char *reg, unsigned local)
+{
+	aml_store(a);
+	aml_namestring(a, reg);
+	aml_local(a, local);
+	aml_store(a);
+	aml_local(a, local);
+	aml_namestring(a, reg);
+}
+
+/* PCNT: Device Check (1) for each slot plugged, Eject Request (3) for
+ * each slot whose removal is asked. */
+static void dsdt_pcnt(struct aml *a, uint32_t slots)
+{
+	unsigned slot;
+	size_t m;
+
+	m = aml_method_open(a, "PCNT", 0, true);
+	take_bits(a, "HINS", 0);
+	take_bits(a, "HREM", 1);
+	for (slot = 1; slot < 32; slot++)
+		if (slots & (1U << slot))
+			notify_if(a, 0, slot, 1);
+	for (slot = 1; slot < 32; slot++)
+		if (slots & (1U << slot))
+			notify_if(a, 1, slot, 3);
+	aml_close(a, m);
+}
+
+/* Inside \_SB.PCI0: the hotplug registers, a Device per slot, PCNT. */
+static void dsdt_hotplug(struct aml *a, uint32_t slots)
+{
+	size_t f;
+	unsigned slot;
+
+	aml_operation_region(a, "HPIO", AML_SPACE_SYSTEM_IO, ACPI_HP_PORT, ACPI_HP_LEN);
+	f = aml_field_open(a, "HPIO", AML_FIELD_DWORD_ACC | AML_FIELD_WRITE_ZEROS);
+	aml_field_unit(a, "HINS", 32);
+	aml_field_unit(a, "HREM", 32);
+	aml_field_unit(a, "HEJC", 32);
+	aml_field_unit(a, "HSLT", 32);
+	aml_close(a, f);
+	for (slot = 1; slot < 32; slot++)
+		if (slots & (1U << slot))
+			dsdt_slot(a, slot);
+	dsdt_pcnt(a, slots);
+}
+
+/* \_GPE._E01: the hotplug GPE (edge: its status is latched). */
+static void dsdt_gpe(struct aml *a)
+{
+	char name[5];
+	size_t scope, m;
+
+	snprintf(name, sizeof(name), "_E%02X", ACPI_GPE_PCI_HOTPLUG);
+	scope = aml_scope_open(a, "\\_GPE");
+	m = aml_method_open(a, name, 0, false);
+	aml_namestring(a, "\\_SB.PCI0.PCNT");
+	aml_close(a, m);
+	aml_close(a, scope);
+}
+
 static void dsdt_pci0(struct aml *a, const struct acpi_params *p)
 {
 	struct aml r;
@@ -145,6 +264,9 @@ static void dsdt_pci0(struct aml *a, const struct acpi_params *p)
 	aml_name(a, "_UID");
 	aml_integer(a, 0);
 
+	/* The windows are the bus's whole windows (pci_bus_init gets the same
+	 * bases and sizes), not what boot-time BARs use: a hot-added device's
+	 * BARs are assigned by the guest inside them. */
 	aml_init(&r);
 	rd_word(&r, 2, 0, 0, (uint16_t)(p->ecam_size / (1 << 20) - 1));
 	rd_io(&r, 0xcf8, 8);
@@ -167,6 +289,8 @@ static void dsdt_pci0(struct aml *a, const struct acpi_params *p)
 		}
 	}
 	aml_close(a, prt);
+	if (p->hotplug_slots)
+		dsdt_hotplug(a, p->hotplug_slots);
 	aml_close(a, dev);
 }
 
@@ -181,6 +305,8 @@ static void dsdt_res0(struct aml *a, const struct acpi_params *p)
 	aml_eisaid(a, "PNP0C02");
 	aml_init(&r);
 	rd_mem32_fixed(&r, (uint32_t)p->ecam_base, (uint32_t)p->ecam_size);
+	if (p->hotplug_slots)
+		rd_io(&r, ACPI_HP_PORT, ACPI_HP_LEN);
 	name_crs(a, &r);
 	aml_close(a, dev);
 }
@@ -197,6 +323,8 @@ static uint8_t *build_dsdt(struct builder *b, const struct acpi_params *p,
 	dsdt_pci0(&a, p);
 	dsdt_res0(&a, p);
 	aml_close(&a, scope);
+	if (p->hotplug_slots)
+		dsdt_gpe(&a);
 	aml_name(&a, "_S5_");
 	pkg = aml_package_open(&a, 4);
 	aml_integer(&a, ACPI_S5_SLP_TYP);
@@ -217,8 +345,18 @@ out:
 	return t;
 }
 
-static uint8_t *build_fadt(struct builder *b, uint64_t dsdt, uint64_t facs,
-			   uint64_t *gpa)
+/* A generic address structure for count bytes of system I/O at port. */
+static void gas_io(uint8_t *g, uint16_t port, uint8_t count)
+{
+	g[0] = 1;
+	g[1] = (uint8_t)(8 * count);
+	g[2] = 0;
+	g[3] = 1;               /* byte access */
+	put64(g + 4, port);
+}
+
+static uint8_t *build_fadt(struct builder *b, const struct acpi_params *p,
+			   uint64_t dsdt, uint64_t facs, uint64_t *gpa)
 {
 	uint8_t *t = alloc(b, 276, 16, gpa);
 
@@ -232,12 +370,19 @@ static uint8_t *build_fadt(struct builder *b, uint64_t dsdt, uint64_t facs,
 	put32(t + 64, ACPI_PM1_CNT_PORT);
 	t[88] = 4;                      /* PM1_EVT_LEN */
 	t[89] = 2;                      /* PM1_CNT_LEN */
+	if (p->hotplug_slots) {
+		put32(t + 80, ACPI_GPE0_PORT);  /* GPE0_BLK */
+		t[92] = ACPI_GPE0_LEN;
+		gas_io(t + 220, ACPI_GPE0_PORT, ACPI_GPE0_LEN);        /* X_GPE0_BLK */
+	}
 	put16(t + 96, 101);             /* C2 latency: no C2 */
 	put16(t + 98, 1001);            /* C3 latency: no C3 */
 	/* IAPC_BOOT_ARCH: no VGA, no CMOS RTC; no 8042 and no legacy devices. */
 	put16(t + 109, 1 << 2 | 1 << 5);
-	/* Flags: WBINVD, no power/sleep buttons, reset register supported. */
-	put32(t + 112, 1 << 0 | 1 << 4 | 1 << 5 | 1 << 10);
+	/* Flags: WBINVD, no sleep button, reset register supported. PWR_BUTTON
+	 * (bit 4) is clear: the power button is the fixed-feature one
+	 * (PWRBTN_STS/EN in PM1, acpi_pm_power_button). */
+	put32(t + 112, 1 << 0 | 1 << 5 | 1 << 10);
 	t[116] = 1;                     /* RESET_REG: system I/O */
 	t[117] = 8;
 	t[119] = 1;
@@ -316,7 +461,7 @@ uint64_t acpi_build(const struct acpi_params *p, uint8_t *dst,
 	x = alloc(&b, 36 + 3 * 8, 16, &xsdt);
 	f = alloc(&b, 64, 64, &facs);
 	if (!r || !x || !f || !build_dsdt(&b, p, &dsdt) ||
-	    !build_fadt(&b, dsdt, facs, &fadt) || !build_madt(&b, p, &madt) ||
+	    !build_fadt(&b, p, dsdt, facs, &fadt) || !build_madt(&b, p, &madt) ||
 	    !build_mcfg(&b, p, &mcfg))
 		return 0;
 	memcpy(f, "FACS", 4);

@@ -1,4 +1,5 @@
-/* ACPI tables for the guest: RSDP, XSDT, FADT/FACS, DSDT, MADT, MCFG. */
+/* ACPI tables for the guest: RSDP, XSDT, FADT/FACS, DSDT, MADT, MCFG;
+ * with hotplug_slots, the PCI hotplug slots and GPE0 block too. */
 #ifndef CONDUIT_ACPI_H
 #define CONDUIT_ACPI_H
 
@@ -11,6 +12,11 @@ struct acpi_params {
 	uint64_t ecam_size;
 	uint64_t pci32_base, pci32_size;
 	uint64_t pci64_base, pci64_size;
+	/* Slots of bus 0 the guest may hot-(un)plug through ACPI (bit n = slot
+	 * n; slot 0 is ignored; devices/acpi_hotplug.h): the DSDT gets a slot
+	 * object per bit, the hotplug methods and \_GPE._E01, and the FADT
+	 * the GPE0 block. 0: none of that (no acpi_hotplug device). */
+	uint32_t hotplug_slots;
 };
 
 /* Build all tables into dst (guest address dst_gpa, dst_len bytes).

@@ -1,5 +1,7 @@
-/* A minimal AML encoder (ACPI spec, chapter 20): integers, names, EISA ids,
- * Scope/Device/Package with back-patched PkgLength, and Buffers. */
+/* A minimal AML encoder (ACPI spec, chapter 20): integers, names and name
+ * paths, EISA ids, Scope/Device/Package/Method/If/Field with back-patched
+ * PkgLength, Buffers, OperationRegion, and the few operators and operands
+ * the DSDT's methods use (Store, And, Notify, Return, LocalN, ArgN). */
 #include <stdlib.h>
 #include <string.h>
 #include "aml.h"
@@ -14,7 +16,20 @@
 #define AML_SCOPE     0x10
 #define AML_BUFFER    0x11
 #define AML_PACKAGE   0x12
+#define AML_METHOD    0x14
+#define AML_DUAL_NAME 0x2e
+#define AML_MULTI_NAME 0x2f
 #define AML_EXT       0x5b
+#define AML_LOCAL0    0x60
+#define AML_ARG0      0x68
+#define AML_STORE_OP  0x70
+#define AML_AND_OP    0x7b
+#define AML_NOTIFY_OP 0x86
+#define AML_IF        0xa0
+#define AML_RETURN_OP 0xa4
+/* after AML_EXT */
+#define AML_REGION    0x80
+#define AML_FIELD     0x81
 #define AML_DEVICE    0x82
 
 void aml_init(struct aml *a)
@@ -213,4 +228,131 @@ void aml_buffer(struct aml *a, const uint8_t *p, size_t n)
 	aml_integer(a, n);
 	aml_bytes(a, p, n);
 	aml_close(a, mark);
+}
+
+/* One segment of a path: up to the next '.' or the end. */
+static const char *path_seg(struct aml *a, const char *p)
+{
+	char seg[5] = { 0 };
+	size_t n = 0;
+
+	while (p[n] && p[n] != '.')
+		n++;
+	memcpy(seg, p, n < 4 ? n : 4);
+	aml_nameseg(a, seg);
+	return p[n] == '.' ? p + n + 1 : p + n;
+}
+
+void aml_namestring(struct aml *a, const char *path)
+{
+	unsigned n = 1;
+	const char *p;
+
+	if (path[0] == '\\') {
+		aml_byte(a, '\\');
+		path++;
+	}
+	for (p = path; *p; p++)
+		n += *p == '.';
+	if (n == 2)
+		aml_byte(a, AML_DUAL_NAME);
+	else if (n > 2) {
+		aml_byte(a, AML_MULTI_NAME);
+		aml_byte(a, (uint8_t)n);
+	}
+	while (n--)
+		path = path_seg(a, path);
+}
+
+size_t aml_method_open(struct aml *a, const char *name4, unsigned nargs, bool serialized)
+{
+	size_t mark;
+
+	aml_byte(a, AML_METHOD);
+	mark = a->len;
+	aml_nameseg(a, name4);
+	aml_byte(a, (uint8_t)((nargs & 7) | (serialized ? 1 << 3 : 0)));
+	return mark;
+}
+
+size_t aml_if_open(struct aml *a)
+{
+	aml_byte(a, AML_IF);
+	return a->len;
+}
+
+void aml_operation_region(struct aml *a, const char *name4, uint8_t space,
+			  uint64_t offset, uint64_t len)
+{
+	aml_byte(a, AML_EXT);
+	aml_byte(a, AML_REGION);
+	aml_nameseg(a, name4);
+	aml_byte(a, space);
+	aml_integer(a, offset);
+	aml_integer(a, len);
+}
+
+size_t aml_field_open(struct aml *a, const char *region4, uint8_t flags)
+{
+	size_t mark;
+
+	aml_byte(a, AML_EXT);
+	aml_byte(a, AML_FIELD);
+	mark = a->len;
+	aml_nameseg(a, region4);
+	aml_byte(a, flags);
+	return mark;
+}
+
+/* A field's bit count is in PkgLength form but counts only itself. */
+void aml_field_unit(struct aml *a, const char *name4, unsigned bits)
+{
+	aml_nameseg(a, name4);
+	if (bits < 0x40) {
+		aml_byte(a, (uint8_t)bits);
+	} else if (bits < 0x1000) {
+		aml_byte(a, (uint8_t)(1 << 6 | (bits & 0xf)));
+		aml_byte(a, (uint8_t)(bits >> 4));
+	} else {
+		a->failed = true;
+	}
+}
+
+void aml_store(struct aml *a)
+{
+	aml_byte(a, AML_STORE_OP);
+}
+
+void aml_and(struct aml *a)
+{
+	aml_byte(a, AML_AND_OP);
+}
+
+void aml_notify(struct aml *a)
+{
+	aml_byte(a, AML_NOTIFY_OP);
+}
+
+void aml_return(struct aml *a)
+{
+	aml_byte(a, AML_RETURN_OP);
+}
+
+void aml_local(struct aml *a, unsigned n)
+{
+	if (n > 7)
+		a->failed = true;
+	aml_byte(a, (uint8_t)(AML_LOCAL0 + (n & 7)));
+}
+
+void aml_arg(struct aml *a, unsigned n)
+{
+	if (n > 6)
+		a->failed = true;
+	aml_byte(a, (uint8_t)(AML_ARG0 + (n < 7 ? n : 0)));
+}
+
+void aml_null_name(struct aml *a)
+{
+	aml_byte(a, 0x00);
 }

@@ -1,6 +1,11 @@
 /* ACPI fixed hardware as the FADT describes it: PM1a status/enable at
  * ACPI_PM1_EVT_PORT, PM1a control at ACPI_PM1_CNT_PORT. Writing SLP_EN with
- * the \_S5 sleep type powers the VM off. The reset register (0xcf9) lives on
+ * the \_S5 sleep type powers the VM off. The one status bit ever set is
+ * PWRBTN_STS (acpi_pm_power_button; the FADT says the power button is the
+ * fixed-feature one); status bits are write-1-to-clear. This device owns
+ * the SCI line: level = (pm1_sts & pm1_en) != 0 || a GPE block's enabled
+ * event is pending (acpi_pm_set_gpe, devices/acpi_hotplug.c), told to the
+ * machine through set_sci only when it changes. The reset register (0xcf9) lives on
  * the PCI config-address port (devices/pci.c); the legacy keyboard
  * controller reset (0xfe to port 0x64) is caught here too. */
 #include "acpi_pm.h"
@@ -27,27 +32,56 @@ uint64_t acpi_pm_read(void *opaque, uint64_t off, unsigned size)
 	return (regs >> (8 * off)) & (size == 4 ? 0xffffffffU : (1U << (8 * size)) - 1);
 }
 
-/* A write to the PM1 event block changes the enable bytes it covers (status
- * bits are write-1-to-clear; nothing ever sets them). */
-static void write_pm1_en(struct acpi_pm *pm, uint64_t off, unsigned size, uint64_t v)
+static void update_sci(struct acpi_pm *pm)
+{
+	int level = (pm->pm1_sts & pm->pm1_en) || pm->gpe;
+
+	if (level == pm->sci_level)
+		return;
+	pm->sci_level = level;
+	if (pm->set_sci)
+		pm->set_sci(pm->opaque, level);
+}
+
+/* A write to the PM1 event block: the status bytes it covers are
+ * write-1-to-clear, the enable bytes take the value. */
+static void write_pm1_evt(struct acpi_pm *pm, uint64_t off, unsigned size, uint64_t v)
 {
 	unsigned i, shift;
+	uint16_t b;
 
-	for (i = 0; i < size; i++) {
-		if (off + i < 2 || off + i > 3)
+	for (i = 0; i < size && off + i < 4; i++) {
+		b = (uint16_t)((v >> (8 * i)) & 0xff);
+		if (off + i < 2) {
+			pm->pm1_sts &= (uint16_t)~(b << (8 * (unsigned)(off + i)));
 			continue;
+		}
 		shift = 8 * (unsigned)(off + i - 2);
-		pm->pm1_en = (uint16_t)((pm->pm1_en & ~(0xffU << shift)) |
-					((v >> (8 * i)) & 0xff) << shift);
+		pm->pm1_en = (uint16_t)((pm->pm1_en & ~(0xffU << shift)) | b << shift);
 	}
+	update_sci(pm);
+}
+
+void acpi_pm_power_button(struct acpi_pm *pm)
+{
+	pm->pm1_sts |= ACPI_PM1_PWRBTN;
+	update_sci(pm);
+}
+
+void acpi_pm_set_gpe(struct acpi_pm *pm, bool pending)
+{
+	pm->gpe = pending;
+	update_sci(pm);
 }
 
 void acpi_pm_write(void *opaque, uint64_t off, unsigned size, uint64_t v)
 {
 	struct acpi_pm *pm = opaque;
 
+	if (size != 1 && size != 2 && size != 4)
+		return;
 	if (off < 4) {
-		write_pm1_en(pm, off, size, v);
+		write_pm1_evt(pm, off, size, v);
 		return;
 	}
 	if (off != 4 || size != 2)

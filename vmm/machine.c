@@ -19,6 +19,7 @@
 #include "../boot/firmware.h"
 #include "../boot/firmware_cfg.h"
 #include "../boot/fw_linux.h"
+#include "../devices/acpi_hotplug.h"
 #include "../devices/acpi_pm.h"
 #include "../devices/cmos.h"
 #include "../devices/debugcon.h"
@@ -198,6 +199,14 @@ static void serial_irq(void *opaque, int level)
 	irq_line(m->vm.vm_fd, SERIAL_IRQ, level);
 }
 
+/* The ACPI SCI (PM1 events, GPE0), level-triggered on GSI 9. */
+static void acpi_sci(void *opaque, int level)
+{
+	struct vm *vm = opaque;
+
+	irq_line(vm->vm_fd, ACPI_SCI_IRQ, level);
+}
+
 static void guest_poweroff(void *opaque)
 {
 	vm_request_exit(opaque, EXIT_POWEROFF);
@@ -367,9 +376,12 @@ static int setup_devices(struct machine *m)
 	m->serial.opaque = m;
 	m->pm.poweroff = guest_poweroff;
 	m->pm.reset = guest_reset;
+	m->pm.set_sci = acpi_sci;
 	m->pm.opaque = vm;
 	if (io_bus_add(&vm->pio, SERIAL_PORT, 8, serial_read, serial_write, &m->serial,
-		       "serial") || acpi_pm_init(&m->pm, &vm->pio)) {
+		       "serial") || acpi_pm_init(&m->pm, &vm->pio) ||
+	    acpi_hotplug_init(&m->hp, &vm->pio, &m->pm, ACPI_HOTPLUG_SLOTS_ALL,
+			      hotplug_guest_ejected, m->ctl)) {
 		pr_err("legacy device setup failed");
 		return -1;
 	}
@@ -398,6 +410,7 @@ static int load_firmware(struct machine *m, const struct bzimage *bz, const char
 		.ecam_base = MEM_ECAM_START, .ecam_size = PCI_ECAM_BUS_SIZE,
 		.pci32_base = FIRMWARE_PCI32_START, .pci32_size = FIRMWARE_PCI32_SIZE,
 		.pci64_base = vm->mem.pci64_base, .pci64_size = vm->mem.pci64_size,
+		.hotplug_slots = ACPI_HOTPLUG_SLOTS_ALL,
 	};
 	uint8_t *acpi = gpa_to_hva(&vm->mem, base, FIRMWARE_ACPI_SIZE);
 	uint8_t *rsdp;
@@ -445,6 +458,7 @@ static int load_guest(struct machine *m, const struct bzimage *bz,
 		.ecam_base = MEM_ECAM_START, .ecam_size = PCI_ECAM_BUS_SIZE,  /* bus 0 only */
 		.pci32_base = MEM_PCI32_START, .pci32_size = MEM_PCI32_SIZE,
 		.pci64_base = vm->mem.pci64_base, .pci64_size = vm->mem.pci64_size,
+		.hotplug_slots = ACPI_HOTPLUG_SLOTS_ALL,
 	};
 	uint8_t *acpi = gpa_to_hva(&vm->mem, MEM_ACPI_START, MEM_ACPI_SIZE);
 	char err[ERRLEN];

@@ -191,6 +191,38 @@ def acpi_pm():
           acpi_op(0, 1, False, True))
 
 
+# ---- acpi_hotplug: u32 slots, then ops: op (bit 7: a host call, (op >> 5)
+# & 3 plug/request_unplug/cancel/power button, then the slot; else a port
+# access, 0x40 write, size from op >> 3, then the port byte: 0x00 | off
+# PM1, 0x40 | off GPE0, 0x80 | off hotplug) and for a write the value ----
+def hp_port_op(block, off, size, write_):
+    for op in range(0x80):
+        if (op & 0x40) == (0x40 if write_ else 0) and 1 << ((op >> 3) % 3) == size:
+            return u8(op) + u8(block | off)
+
+
+def acpi_hotplug():
+    wr = lambda blk, off, n, v: hp_port_op(blk, off, n, True) + {1: u8, 2: u16, 4: u32}[n](v)
+    rd = lambda blk, off, n: hp_port_op(blk, off, n, False)
+    call = lambda kind, slot: u8(0x80 | kind << 5) + u8(slot)
+    PM1, GPE, HP = 0x00, 0x40, 0x80
+    enable = wr(GPE, 2, 1, 1 << 1)
+    # plug slot 5, the guest's _E01: GPE status cleared, INS read and acked
+    write('acpi_hotplug', 'plug', u32(0xfffffffe) + enable + call(0, 5) + rd(GPE, 0, 1) +
+          wr(GPE, 0, 1, 1 << 1) + rd(HP, 0, 4) + wr(HP, 0, 4, 1 << 5) + rd(HP, 0, 4))
+    # unplug request, twice (-EBUSY), REM acked, then _EJ0 for it and others
+    write('acpi_hotplug', 'unplug-eject', u32(0xfffffffe) + enable + call(1, 7) + call(1, 7) +
+          rd(HP, 4, 4) + wr(HP, 4, 4, 1 << 7) + wr(GPE, 0, 1, 2) + wr(HP, 8, 4, 0xffffffff) +
+          call(1, 9) + call(2, 9) + wr(HP, 8, 4, 1 << 9) + rd(HP, 12, 4))
+    # the power button with PWRBTN_EN, cleared by a byte write
+    write('acpi_hotplug', 'power-button', u32(0) + wr(PM1, 2, 2, 0x100) + call(3, 0) +
+          rd(PM1, 0, 4) + wr(PM1, 1, 1, 1) + rd(PM1, 0, 2))
+    # odd offsets and accesses running past the blocks' ends
+    write('acpi_hotplug', 'edges', u32(0x00ff00f0) + call(0, 4) + call(0, 40) + rd(HP, 14, 4) +
+          rd(GPE, 3, 4) + wr(GPE, 3, 4, 0xffffffff) + rd(HP, 1, 2) + rd(GPE, 8, 2) +
+          wr(HP, 10, 4, 0xffffffff) + rd(HP, 20, 1))
+
+
 # ---- bzimage: ram, initrd, cmdline length, then the image ----
 def bzimage_image(version=0x020f, sects=1, ksize=1024, pref=0x1000000,
                   init_size=0x100000, rd_max=0x7fffffff, hdr_len=0x6a):
@@ -472,5 +504,5 @@ def debugcon():
 
 
 for gen in (virtqueue, virtio_pci, pci, msix, msi, serial, acpi_pm, bzimage, config, size,
-            bdf, vfio_config, fw_cfg, cmos, debugcon):
+            bdf, vfio_config, fw_cfg, cmos, debugcon, acpi_hotplug):
     gen()

@@ -11,6 +11,7 @@ int main(void)
 		host_pci_suite,
 		vfio_suite,
 		acpi_pm_suite,
+		acpi_hotplug_suite,
 		seccomp_suite,
 		cmos_suite, fw_cfg_suite,
 		fw_linux_suite, firmware_suite,

@@ -6,6 +6,7 @@
 
 Suite *config_suite(void);
 Suite *acpi_pm_suite(void);
+Suite *acpi_hotplug_suite(void);
 Suite *bzimage_suite(void);
 Suite *memmap_suite(void);
 Suite *ram_suite(void);

@@ -1,7 +1,10 @@
 /* Tests of the AML encoder (boot/aml.c) and the ACPI tables (boot/acpi.c). */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "suites.h"
 #include "../../boot/acpi.h"
+#include "../../devices/acpi_hotplug.h"
 #include "../../devices/pci.h"
 #include "../../boot/aml.h"
 #include "../../vmm/memmap.h"
@@ -165,6 +168,70 @@ START_TEST(package_buffer_close)
 	aml_close(&a, mark);
 	ck_assert_uint_eq(a.len, 7);
 	ck_assert_mem_eq(a.buf, "\x10\x06\\_SB_", 7);
+	aml_free(&a);
+}
+END_TEST
+
+
+START_TEST(method_if_field_paths)
+{
+	static const uint8_t expect[] = {
+		/* Method(PCNT, 0, Serialized) { If (And(Local0, 4, Zero)) {
+		 *   Notify(S02_, 1) } Return(Arg0) } */
+		0x14, 0x15, 'P', 'C', 'N', 'T', 0x08,
+		0xa0, 0x0c, 0x7b, 0x60, 0x0a, 0x04, 0x00,
+		0x86, 'S', '0', '2', '_', 0x01,
+		0xa4, 0x68,
+		/* \_SB.PCI0.PCNT, PCI0.S08_, HINS */
+		'\\', 0x2f, 0x03, '_', 'S', 'B', '_', 'P', 'C', 'I', '0', 'P', 'C', 'N', 'T',
+		0x2e, 'P', 'C', 'I', '0', 'S', '0', '8', '_',
+		'H', 'I', 'N', 'S',
+		/* OperationRegion(HPIO, SystemIO, 0x630, 16) */
+		0x5b, 0x80, 'H', 'P', 'I', 'O', 0x01, 0x0b, 0x30, 0x06, 0x0a, 0x10,
+		/* Field(HPIO, DWordAcc, NoLock, WriteAsZeros) { HINS, 32, BIG_, 100 } */
+		0x5b, 0x81, 0x11, 'H', 'P', 'I', 'O', 0x43,
+		'H', 'I', 'N', 'S', 0x20, 'B', 'I', 'G', '_', 0x44, 0x06,
+		/* Store(Local7, Arg6) */
+		0x70, 0x67, 0x6e,
+	};
+	struct aml a;
+	size_t m, i;
+
+	aml_init(&a);
+	m = aml_method_open(&a, "PCNT", 0, true);
+	i = aml_if_open(&a);
+	aml_and(&a);
+	aml_local(&a, 0);
+	aml_integer(&a, 4);
+	aml_null_name(&a);
+	aml_notify(&a);
+	aml_namestring(&a, "S02");
+	aml_integer(&a, 1);
+	aml_close(&a, i);
+	aml_return(&a);
+	aml_arg(&a, 0);
+	aml_close(&a, m);
+	aml_namestring(&a, "\\_SB.PCI0.PCNT");
+	aml_namestring(&a, "PCI0.S08");
+	aml_namestring(&a, "HINS");
+	aml_operation_region(&a, "HPIO", AML_SPACE_SYSTEM_IO, 0x630, 16);
+	m = aml_field_open(&a, "HPIO", AML_FIELD_DWORD_ACC | AML_FIELD_WRITE_ZEROS);
+	aml_field_unit(&a, "HINS", 32);
+	aml_field_unit(&a, "BIG", 100);
+	aml_close(&a, m);
+	aml_store(&a);
+	aml_local(&a, 7);
+	aml_arg(&a, 6);
+	ck_assert(!a.failed);
+	ck_assert_uint_eq(a.len, sizeof(expect));
+	ck_assert_mem_eq(a.buf, expect, sizeof(expect));
+	/* Out of range: the encoder fails rather than emit something else. */
+	aml_local(&a, 8);
+	ck_assert(a.failed);
+	aml_free(&a);
+	aml_init(&a);
+	aml_field_unit(&a, "HUGE", 4096);
+	ck_assert(a.failed);
 	aml_free(&a);
 }
 END_TEST
@@ -347,6 +414,143 @@ START_TEST(fadt_dsdt_facs)
 }
 END_TEST
 
+
+static const uint8_t *build_hotplug(uint32_t slots)
+{
+	struct acpi_params p = params;
+
+	p.hotplug_slots = slots;
+	memset(buf, 0xcc, sizeof(buf));
+	ck_assert_uint_eq(acpi_build(&p, buf, BASE_GPA, sizeof(buf)), BASE_GPA);
+	return buf;
+}
+
+static bool has(const uint8_t *t, const void *what, size_t n)
+{
+	return memmem(t, rd32(t + 4), what, n) != NULL;
+}
+
+START_TEST(hotplug_fadt)
+{
+	const uint8_t *f = xsdt_entry(build(2), 0, "FACP");
+
+	/* The power button is the fixed-feature one, hotplug or not. */
+	ck_assert_uint_eq(rd32(f + 112) & (1 << 4), 0);
+	ck_assert_uint_eq(rd32(f + 80), 0);
+	ck_assert_uint_eq(f[92], 0);
+	ck_assert_uint_eq(rd64(f + 224), 0);
+
+	f = xsdt_entry(build_hotplug(ACPI_HOTPLUG_SLOTS_ALL), 0, "FACP");
+	ck_assert_uint_eq(rd32(f + 112) & (1 << 4), 0);
+	ck_assert_uint_eq(rd32(f + 80), ACPI_GPE0_PORT);
+	ck_assert_uint_eq(f[92], ACPI_GPE0_LEN);
+	ck_assert_uint_eq(f[220], 1);                   /* X_GPE0_BLK: system I/O */
+	ck_assert_uint_eq(f[221], 8 * ACPI_GPE0_LEN);
+	ck_assert_uint_eq(rd64(f + 224), ACPI_GPE0_PORT);
+}
+END_TEST
+
+START_TEST(hotplug_dsdt)
+{
+	const uint8_t *f = xsdt_entry(build(2), 0, "FACP");
+	const uint8_t *d = table(rd64(f + 140), "DSDT");
+	static const uint8_t s08[] = { 0x5b, 0x82, 0x25, 'S', '0', '8', '_',
+				       0x08, '_', 'A', 'D', 'R', 0x0c, 0, 0, 8, 0,
+				       0x08, '_', 'S', 'U', 'N', 0x0a, 0x08,
+				       0x14, 0x0e, '_', 'E', 'J', '0', 0x01,
+				       0x70, 0x0b, 0x00, 0x01, 'H', 'E', 'J', 'C' };
+
+	ck_assert(!has(d, "PCNT", 4));
+	ck_assert(!has(d, "_GPE", 4));
+
+	f = xsdt_entry(build_hotplug(ACPI_HOTPLUG_SLOTS_ALL), 0, "FACP");
+	d = table(rd64(f + 140), "DSDT");
+	ck_assert(has(d, s08, sizeof(s08)));
+	ck_assert(has(d, "S01_", 4));
+	ck_assert(has(d, "S1F_", 4));
+	ck_assert(!has(d, "S00_", 4));
+	ck_assert(has(d, "\x14\x15_E01\x00\\/\x03_SB_PCI0PCNT", 21));
+
+	/* Only the slots asked for. */
+	f = xsdt_entry(build_hotplug(1U << 8 | 1), 0, "FACP");
+	d = table(rd64(f + 140), "DSDT");
+	ck_assert(has(d, s08, sizeof(s08)));
+	ck_assert(!has(d, "S01_", 4));
+	ck_assert(!has(d, "S00_", 4));
+}
+END_TEST
+
+/* Run cmd in dir; its output goes to dir/log, shown if it fails. */
+static int run_in(const char *dir, const char *cmd)
+{
+	char line[1024];
+	int ret;
+
+	snprintf(line, sizeof(line), "cd %s && %s >>log 2>&1", dir, cmd);
+	ret = system(line);
+	if (ret) {
+		snprintf(line, sizeof(line), "cat %s/log >&2", dir);
+		if (system(line))
+			fprintf(stderr, "(no log)\n");
+	}
+	return ret;
+}
+
+static bool file_has(const char *path, const char *what)
+{
+	static char text[256 * 1024];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	ck_assert_ptr_nonnull(f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = 0;
+	return strstr(text, what) != NULL;
+}
+
+/* The DSDT goes through ACPICA's disassembler and back through its
+ * compiler without an error or a warning (acpica-tools, install-deps.sh). */
+START_TEST(hotplug_dsdt_iasl)
+{
+	static const char *const names[] = {
+		"Device (S01)", "Device (S1F)", "Method (_EJ0, 1", "HEJC = 0x80000000",
+		"Method (PCNT, 0, Serialized)", "Notify (S1F, One)", "Notify (S01, 0x03)",
+		"Method (_E01, 0", "\\_SB.PCI0.PCNT ()",
+		"OperationRegion (HPIO, SystemIO, 0x0630, 0x10)",
+		"IO (Decode16,\n                    0x0630,",
+	};
+	const char *tmp = getenv("TMPDIR");
+	const uint8_t *f, *d;
+	char dir[256], path[300];
+	FILE *out;
+	size_t i;
+
+	if (system("command -v iasl >/dev/null 2>&1")) {
+		printf("skip - acpi: iasl not installed (acpica-tools)\n");
+		return;
+	}
+	f = xsdt_entry(build_hotplug(ACPI_HOTPLUG_SLOTS_ALL), 0, "FACP");
+	d = table(rd64(f + 140), "DSDT");
+	snprintf(dir, sizeof(dir), "%s/conduit-acpi-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/dsdt.aml", dir);
+	out = fopen(path, "w");
+	ck_assert_ptr_nonnull(out);
+	ck_assert_uint_eq(fwrite(d, 1, rd32(d + 4), out), rd32(d + 4));
+	fclose(out);
+	ck_assert_int_eq(run_in(dir, "iasl -d dsdt.aml"), 0);
+	snprintf(path, sizeof(path), "%s/dsdt.dsl", dir);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		ck_assert_msg(file_has(path, names[i]), "%s not in the disassembled DSDT", names[i]);
+	ck_assert_int_eq(run_in(dir, "iasl -p again dsdt.dsl"), 0);
+	snprintf(path, sizeof(path), "%s/log", dir);
+	ck_assert_msg(file_has(path, "0 Errors, 0 Warnings"), "iasl: errors or warnings");
+	snprintf(path, sizeof(path), "rm -rf %s", dir);
+	ck_assert_int_eq(system(path), 0);
+}
+END_TEST
+
 START_TEST(buffer_too_small)
 {
 	const uint8_t *r = build(4);
@@ -386,6 +590,7 @@ Suite *acpi_suite(void)
 	tcase_add_test(ta, eisaid);
 	tcase_add_test(ta, integers_and_names);
 	tcase_add_test(ta, package_buffer_close);
+	tcase_add_test(ta, method_if_field_paths);
 	suite_add_tcase(s, ta);
 	tcase_add_test(tt, rsdp_and_xsdt);
 	tcase_add_test(tt, madt);
@@ -393,6 +598,9 @@ Suite *acpi_suite(void)
 	tcase_add_test(tt, fadt_dsdt_facs);
 	tcase_add_test(tt, buffer_too_small);
 	tcase_add_test(tt, checksum);
+	tcase_add_test(tt, hotplug_fadt);
+	tcase_add_test(tt, hotplug_dsdt);
+	tcase_add_test(tt, hotplug_dsdt_iasl);
 	suite_add_tcase(s, tt);
 	return s;
 }
