@@ -31,5 +31,6 @@ Suite *vm_suite(void);
 Suite *dma_suite(void);
 Suite *memslot_suite(void);
 Suite *irq_suite(void);
+Suite *qmp_suite(void);
 
 #endif
