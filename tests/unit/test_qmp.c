@@ -57,7 +57,7 @@ static const struct qmp_arg echo_args[] = {
 	{ "n", QMP_ARG_INT, false },
 	{ "b", QMP_ARG_BOOL, false },
 	{ "any", QMP_ARG_ANY, false },
-	{ NULL },
+	{ NULL, 0, false },
 };
 
 static const struct qmp_command test_cmds[] = {

@@ -291,12 +291,12 @@ static int cmd_closefd(void *opaque, struct qmp_request *req, json_t *args, json
 
 static const struct qmp_arg caps_args[] = {
 	{ "enable", QMP_ARG_ANY, false },
-	{ NULL },
+	{ NULL, 0, false },
 };
 
 static const struct qmp_arg fdname_args[] = {
 	{ "fdname", QMP_ARG_STR, true },
-	{ NULL },
+	{ NULL, 0, false },
 };
 
 static const struct qmp_command builtins[] = {
