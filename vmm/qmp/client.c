@@ -131,8 +131,10 @@ static json_t *next_message(struct ctl *c)
 		n = qmp_frame(c->buf, c->len, &skip);
 		if (n)
 			break;
-		memmove(c->buf, c->buf + skip, c->len - skip);
-		c->len -= skip;
+		if (skip) {
+			memmove(c->buf, c->buf + skip, c->len - skip);
+			c->len -= skip;
+		}
 		if (fill(c))
 			return NULL;
 	}

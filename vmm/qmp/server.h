@@ -3,8 +3,11 @@
  * (greeting, qmp_capabilities, commands, events; see README "Control
  * socket"), answers the built-in commands (qmp_capabilities,
  * query-commands, getfd, closefd) and hands every other command to the
- * table registered with qmp_server_register(). Main thread only: nothing
- * here takes a lock.
+ * table registered with qmp_server_register().
+ *
+ * Main thread only: nothing here takes a lock. qmp_server_close() and
+ * qmp_server_detach() must not be called from inside a command's fn (a
+ * quit command stops the loop and the caller closes the server after).
  *
  * JSON is jansson's (json_t): a strict RFC 8259 parser that can reject
  * duplicate keys, tells integers from reals, parses a buffer of a given
