@@ -20,12 +20,17 @@ CFLAGS  += -std=gnu11 -Wall -Wextra -Wshadow -Wno-unused-parameter \
 UAPI_DIR := .cache/uapi
 UAPI_HDR := $(UAPI_DIR)/linux/iommufd.h
 CFLAGS  += -isystem $(UAPI_DIR)
-LDLIBS  += -luring -lpthread
+# jansson parses and writes the control socket's JSON (vmm/qmp/): a strict
+# RFC 8259 parser (duplicate keys rejected, integers apart from reals) on a
+# buffer of given length. Debian's libjansson-dev has libjansson.a too, for
+# the static build.
+JANSSON_LIBS := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+LDLIBS  += $(JANSSON_LIBS) -luring -lpthread
 ifeq ($(STATIC),1)
 LDFLAGS += -static
 endif
 
-SRCS := $(wildcard vmm/*.c devices/*.c boot/*.c vfio/*.c vfio/host/*.c)
+SRCS := $(wildcard vmm/*.c vmm/qmp/*.c devices/*.c boot/*.c vfio/*.c vfio/host/*.c)
 OBJS := $(SRCS:%.c=build/%.o)
 LIB_OBJS := $(filter-out build/vmm/main.o,$(OBJS))
 ROM_OBJ  := build/boot/linuxboot_blob.o

@@ -8,9 +8,10 @@ SUDO=""
 # Recommends of clang's) build the fuzzers of `make fuzz`.
 # flex, bison, bc, libelf-dev and libssl-dev build the project's test kernel
 # (tests/nested/kernel.sh, configs/l1-kernel.config) for the IOMMUFD runs.
+# libjansson-dev: the control socket's JSON (vmm/qmp/), shared and static.
 # python3 drives conduit on a pty in the terminal-restore tests (tests/cli).
 # acpica-tools (iasl) disassembles and recompiles the DSDT in the unit tests.
-PKGS="build-essential pkg-config liburing-dev check clang libclang-rt-14-dev \
+PKGS="build-essential pkg-config liburing-dev libjansson-dev check clang libclang-rt-14-dev \
       qemu-system-x86 qemu-utils busybox-static cpio kmod seabios ipxe-qemu gzip xz-utils \
       util-linux flex bison bc libelf-dev libssl-dev debian-archive-keyring python3 \
       acpica-tools"

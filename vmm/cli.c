@@ -23,6 +23,7 @@ static const struct option options[] = {
 	{ "stats",       no_argument,       NULL, 's' },
 	{ "no-reboot",   no_argument,       NULL, 'R' },
 	{ "no-seccomp",  no_argument,       NULL, 'S' },
+	{ "api-socket",  required_argument, NULL, 'Q' },
 	{ "verbose",     no_argument,       NULL, 'v' },
 	{ "help",        no_argument,       NULL, 'h' },
 	{ "version",     no_argument,       NULL, 'V' },
@@ -73,11 +74,14 @@ static void usage(FILE *f)
 "                          booting it again with its devices reset\n"
 "      --no-seccomp        run without the seccomp sandbox (for debugging;\n"
 "                          a system call outside it otherwise ends conduit)\n"
+"      --api-socket PATH   listen for QMP commands on the Unix socket PATH\n"
+"                          (mode 0600); 'conduit ctl PATH COMMAND' sends one\n"
 "  -v, --verbose           more log output (repeat for debug)\n"
 "  -h, --help              this text\n"
 "  -V, --version           print the version\n"
 "\n"
 "Helpers: conduit devices | bind BDF | unbind BDF (see conduit devices --help)\n"
+"         conduit ctl SOCKET COMMAND [KEY=VALUE...] (see conduit ctl --help)\n"
 "\n"
 "Console: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n"
 "Signals: SIGINT, SIGTERM, SIGHUP stop the VM; SIGUSR2 prints each vCPU's\n"

@@ -25,6 +25,7 @@ void config_free(struct vm_config *cfg)
 	free(cfg->cmdline);
 	free(cfg->bios);
 	free(cfg->bios_log);
+	free(cfg->api_socket);
 	for (i = 0; i < cfg->n_passthrough; i++)
 		free(cfg->passthrough[i]);
 	memset(cfg, 0, sizeof(*cfg));
@@ -199,8 +200,11 @@ int config_set(struct vm_config *cfg, const char *key, const char *value,
 		return parse_bool(key, value, &cfg->no_reboot, err, errlen);
 	if (!strcmp(key, "no-seccomp"))
 		return parse_bool(key, value, &cfg->no_seccomp, err, errlen);
+	if (!strcmp(key, "api-socket"))
+		return set_string(&cfg->api_socket, value);
 	snprintf(err, errlen, "unknown key '%s' (keys: kernel, initrd, cmdline, bios, bios-log, "
-		 "memory, cpus, console, hugepages, passthrough, vfio-backend, stats, no-reboot, no-seccomp)", key);
+		 "memory, cpus, console, hugepages, passthrough, vfio-backend, stats, no-reboot, "
+		 "no-seccomp, api-socket)", key);
 	return -1;
 }
 
@@ -223,7 +227,7 @@ static int anchor_path(const char *key, const char *value, const char *path,
 	const char *slash = strrchr(path, '/');
 
 	bool file = !strcmp(key, "kernel") || !strcmp(key, "initrd") ||
-		    !strcmp(key, "bios-log") ||
+		    !strcmp(key, "bios-log") || !strcmp(key, "api-socket") ||
 		    (!strcmp(key, "bios") && strcmp(value, "seabios"));
 
 	if (!file || value[0] == '/' || !slash)

@@ -34,6 +34,7 @@ struct vm_config {
 	bool stats;
 	bool no_reboot;         /* a guest reboot ends conduit (exit 3) */
 	bool no_seccomp;        /* no seccomp sandbox (for debugging) */
+	char *api_socket;       /* --api-socket: the QMP control socket's path */
 	int verbose;
 };
 

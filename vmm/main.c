@@ -1,9 +1,11 @@
 /* conduit: a small KVM virtual machine monitor for PCI passthrough. */
+#include <string.h>
 #include "../vfio/host/commands.h"
 #include "cli.h"
 #include "config.h"
 #include "log.h"
 #include "machine.h"
+#include "qmp/client.h"
 #include "vm.h"
 
 int main(int argc, char **argv)
@@ -12,6 +14,8 @@ int main(int argc, char **argv)
 	enum cli_result r;
 	int code;
 
+	if (argc > 1 && !strcmp(argv[1], "ctl"))
+		return qmp_ctl_main(argc - 1, argv + 1);
 	if (argc > 1 && command_exists(argv[1]))
 		return command_run(argc - 1, argv + 1);
 	config_init(&cfg);

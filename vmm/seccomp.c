@@ -19,7 +19,7 @@
  * reach, and glibc falls back to clone). Re-executing conduit on reboot
  * would not help: a seccomp filter survives execve and cannot be removed,
  * so the new image would still run its setup under this list. Neither list
- * has execve, fork, sockets, ptrace, mount or module calls; no mmap or
+ * has execve, fork, socket creation, ptrace, mount or module calls; no mmap or
  * mprotect may make memory executable; signals go only to this process.
  * The event loop's ring only accepts poll requests (vmm/event_loop.c), so
  * io_uring is no way around the filter.
@@ -131,6 +131,8 @@ static const struct rule main_rules[] = {
 	ALLOW(set_robust_list), ALLOW(rseq),
 	/* each new vCPU thread adds its filter (no_new_privs is inherited) */
 	ARGS1(prctl, CHECK_EQ, 0, PR_SET_NO_NEW_PRIVS), ALLOW(seccomp),
+	/* the QMP control socket's clients, on its listening socket */
+	ALLOW(accept4), ALLOW(recvmsg), ALLOW(sendto), ALLOW(shutdown),
 };
 
 static const struct rule vcpu_rules[] = {

@@ -110,6 +110,62 @@ expect "mdev absent"           1 "mdev 8bb6cfae-de86-42b1-9b4b-6aa5d85ac2c5: no 
 expect "fd: without a socket"  1 "--passthrough fd:: no socket path given" -- --kernel "$T/good" --passthrough fd:
 expect "fd: nobody serving"    1 "--passthrough fd:$T/nosock: cannot connect: No such file or directory (start 'conduit bind BDF --serve $T/nosock' first" -- --kernel "$T/good" --passthrough "fd:$T/nosock"
 
+# conduit ctl: usage errors, connection errors, and a session with a fake
+# QMP server (tests/cli/fake_qmp.py): arguments as JSON or strings, the
+# return value, {} printing nothing, an error's desc, events skipped or
+# printed, an fd passed, no reply in time.
+expect "--api-socket without a value" 2 "option '--api-socket' needs a value" -- --kernel "$T/good" --api-socket
+expect "ctl without arguments" 2 "conduit ctl: no SOCKET and COMMAND given" -- ctl
+expect "ctl without a command" 2 "conduit ctl: no COMMAND given" -- ctl "$T/nosock"
+expect "ctl argument not KEY=VALUE" 2 "argument 'x' is not KEY=VALUE" -- ctl "$T/nosock" cmd x
+expect "ctl argument twice"    2 "argument 'a' given twice" -- ctl "$T/nosock" cmd a=1 a=2
+expect "ctl bad --timeout"     2 "--timeout 0: not a number of seconds" -- ctl --timeout 0 "$T/nosock" cmd
+expect "ctl unknown option"    2 "unknown option '--bogus'" -- ctl --bogus "$T/nosock" cmd
+expect "ctl --help"            0 "usage: conduit ctl" -- ctl --help
+expect "ctl nobody there"      1 "conduit ctl: $T/nosock: cannot connect: No such file or directory" -- ctl "$T/nosock" query-commands
+python3 -c "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])" "$T/stale.sock"
+expect "ctl stale socket"      1 "conduit ctl: $T/stale.sock: cannot connect: Connection refused" -- ctl "$T/stale.sock" query-commands
+
+# fake_qmp MODE-ARGS...: run conduit ctl against a fresh fake server
+fake_qmp() {
+	rm -f "$T/qmp.sock" "$T/fake.out"
+	python3 "$(dirname "$0")/fake_qmp.py" "$T/qmp.sock" > "$T/fake.out" &
+	fake=$!
+	i=0
+	while ! grep -q ready "$T/fake.out" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+}
+if command -v python3 > /dev/null; then
+	fake_qmp
+	expect "ctl arguments"     0 '{"n": 3, "b": true, "s": "hello", "q": "3", "z": null, "w": "two words"}' -- ctl "$T/qmp.sock" echo n=3 b=true s=hello 'q="3"' z=null 'w=two words'
+	wait $fake
+	fake_qmp
+	expect "ctl error"         1 "^conduit ctl: Device 'x' not found\$" -- ctl "$T/qmp.sock" fail
+	wait $fake
+	fake_qmp
+	"$BIN" ctl "$T/qmp.sock" empty > "$T/out" 2>&1
+	if [ $? -eq 0 ] && [ ! -s "$T/out" ]; then
+		pass=$((pass + 1))
+	else
+		echo "not ok - ctl {} prints nothing: $(cat "$T/out")"
+		fail=$((fail + 1))
+	fi
+	wait $fake
+	fake_qmp
+	expect "ctl -e prints events" 0 '"event": "TEST_EVENT"' -- ctl -e "$T/qmp.sock" empty
+	wait $fake
+	fake_qmp
+	expect "ctl --pass-fd"     0 '{"fds": 1}' -- ctl "$T/qmp.sock" fd --pass-fd 0
+	wait $fake
+	fake_qmp
+	expect "ctl no reply"      1 "conduit ctl: $T/qmp.sock: no answer within 1 s" -- ctl --timeout 1 "$T/qmp.sock" hang
+	wait $fake
+else
+	skip "ctl with a fake server" "no python3"
+fi
+
 # --bios: the image is checked before any VM exists.
 head -c 65536 /dev/zero > "$T/zero64k"
 { head -c 65520 /dev/zero; printf '\352\133\340\000\360'; head -c 11 /dev/zero; } > "$T/fw64k"

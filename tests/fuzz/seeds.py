@@ -503,6 +503,39 @@ def debugcon():
           dc_close() + dc_rd())
 
 
+# ---- qmp: ops on one client (0/1 feed LEN16 BYTES [with an fd], 2 answer a
+# deferred request, 3 an event, 4 take fd f<N>, 5 hang up and reconnect) ----
+def qf(data, fd=False): return u8(1 if fd else 0) + u16(len(data)) + data
+
+
+CAPS = b'{"execute": "qmp_capabilities"}'
+
+
+def qmp():
+    echo = b'{"execute": "echo", "arguments": {"s": "x", "n": 3, "b": true, "any": [1]}, "id": 1}'
+    write('qmp', 'session', qf(CAPS) + qf(echo) + qf(b'{"execute": "query-commands"}') +
+          qf(b'{"execute": "fail", "id": "f"}') + u8(3) + u8(1))
+    write('qmp', 'errors',
+          qf(b'{"execute": "echo"}') + qf(CAPS + b'{"execute": "nope"}[1]{"execute": 1}') +
+          qf(b'{"execute": "echo", "arguments": {"s": 1, "z": 2}}{"id": 2}') +
+          qf(b'{"execute": nonsense}\n{"exec-oob": "echo"}') + qf(CAPS) +
+          qf(b'{"execute": "qmp_capabilities", "arguments": {"enable": ["oob", 1]}}'))
+    split = CAPS + echo
+    write('qmp', 'split', b''.join(qf(split[i:i + 7]) for i in range(0, len(split), 7)))
+    write('qmp', 'deferred',
+          qf(CAPS + b'{"execute": "defer", "id": [1]}{"execute": "defer"}') + u8(2) + u8(2) +
+          qf(b'{"execute": "defer", "id": 3}{"execute": "event"}') + u8(5) +
+          qf(CAPS + b'{"execute": "defer"}'))
+    write('qmp', 'fds',
+          qf(CAPS) + qf(b'{"execute": "getfd", "arguments": {"fdname": "f1"}}', True) +
+          qf(b'{"execute": "getfd", "arguments": {"fdname": "f1"}}', True) +
+          qf(b'{"execute": "getfd", "arguments": {"fdname": "9"}}', True) +
+          qf(b'{"execute": "take", "arguments": {"name": "f1"}}') +
+          qf(b'{"execute": "getfd", "arguments": {"fdname": "f2"}}', True) + u8(4) + u8(2) +
+          qf(b'{"execute": "closefd", "arguments": {"fdname": "f3"}}') +
+          qf(b'{"execute": "echo", "arguments": {"s": "fd"}}', True) + qf(b'{"exec', True))
+
+
 for gen in (virtqueue, virtio_pci, pci, msix, msi, serial, acpi_pm, bzimage, config, size,
-            bdf, vfio_config, fw_cfg, cmos, debugcon, acpi_hotplug):
+            bdf, vfio_config, fw_cfg, cmos, debugcon, acpi_hotplug, qmp):
     gen()

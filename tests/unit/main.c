@@ -16,7 +16,8 @@ int main(void)
 		cmos_suite, fw_cfg_suite,
 		fw_linux_suite, firmware_suite,
 		vfio_backend_suite,
-		vcpu_exit_suite, vcpu_state_suite, vm_suite, dma_suite, memslot_suite, irq_suite, pci_room_suite,
+		vcpu_exit_suite, vcpu_state_suite, vm_suite, dma_suite, memslot_suite, irq_suite,
+		pci_room_suite, qmp_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	size_t i;

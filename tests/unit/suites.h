@@ -33,5 +33,6 @@ Suite *dma_suite(void);
 Suite *memslot_suite(void);
 Suite *irq_suite(void);
 Suite *pci_room_suite(void);
+Suite *qmp_suite(void);
 
 #endif

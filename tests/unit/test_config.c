@@ -362,6 +362,21 @@ START_TEST(parse_text_quotes)
 }
 END_TEST
 
+START_TEST(api_socket_key)
+{
+	struct vm_config cfg;
+
+	config_init(&cfg);
+	ck_assert_ptr_null(cfg.api_socket);
+	ck_assert_int_eq(config_parse_text(&cfg, "api-socket = run/api.sock\n", "confs/a.conf",
+					   err, sizeof(err)), 0);
+	ck_assert_str_eq(cfg.api_socket, "confs/run/api.sock");    /* anchored */
+	ck_assert_int_eq(config_set(&cfg, "api-socket", "/run/c.sock", err, sizeof(err)), 0);
+	ck_assert_str_eq(cfg.api_socket, "/run/c.sock");
+	config_free(&cfg);
+}
+END_TEST
+
 Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -385,6 +400,7 @@ Suite *config_suite(void)
 	tcase_add_test(tc, parse_text_missing_equals);
 	tcase_add_test(tc, parse_text_bad_value);
 	tcase_add_test(tc, parse_text_quotes);
+	tcase_add_test(tc, api_socket_key);
 	suite_add_tcase(s, tc);
 	return s;
 }

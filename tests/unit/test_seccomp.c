@@ -14,6 +14,8 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +23,7 @@
 #include "suites.h"
 #include "../../vmm/cli.h"
 #include "../../vmm/config.h"
+#include "../../vmm/qmp/internal.h"
 #include "../../vmm/seccomp.h"
 #include "../../vmm/vm.h"
 
@@ -174,6 +177,56 @@ static void child_kill_other(void)
 	syscall(__NR_tgkill, 1, 1, 0);
 }
 
+/* The QMP server under the main filter: the listening socket and a client
+ * connection (with an fd for getfd and its commands already sent) are made
+ * first; accepting, reading with SCM_RIGHTS, answering, an event and
+ * closing run sandboxed. unlink is not allowed, which is why the server
+ * leaves its socket file under the sandbox. */
+static void child_qmp(void)
+{
+	static const char cmds[] = "{\"execute\": \"qmp_capabilities\"}"
+		"{\"execute\": \"getfd\", \"arguments\": {\"fdname\": \"f\"}}";
+	char dir[64], path[80], err[256], buf[4096];
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	union { char b[CMSG_SPACE(sizeof(int))]; struct cmsghdr a; } ctl;
+	struct iovec iov = { .iov_base = (void *)cmds, .iov_len = sizeof(cmds) - 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = ctl.b, .msg_controllen = sizeof(ctl.b) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	struct qmp_server *s;
+	int fd, got, pass = STDERR_FILENO;
+	ssize_t n;
+
+	snprintf(dir, sizeof(dir), "/tmp/conduit-seccomp-qmp-%d", (int)getppid());
+	if (mkdir(dir, 0700))
+		_exit(CHILD_ALLOWED_FAILED);
+	snprintf(path, sizeof(path), "%s/api.sock", dir);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	strcpy(sa.sun_path, path);
+	if (qmp_server_open(&s, path, err, sizeof(err)) ||
+	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		_exit(CHILD_ALLOWED_FAILED);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &pass, sizeof(int));
+	if (sendmsg(fd, &msg, 0) != (ssize_t)iov.iov_len)
+		_exit(CHILD_ALLOWED_FAILED);
+	start_main();
+	qmp_server_service(s);
+	got = qmp_fd_take(s, "f");
+	qmp_event(s, "TEST", NULL);
+	qmp_server_close(s);
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (got < 0 || close(got) || n <= 0)
+		_exit(CHILD_ALLOWED_FAILED);
+	buf[n] = '\0';
+	if (!strstr(buf, "\"QMP\"") || !strstr(buf, "\"TEST\"") || strstr(buf, "error"))
+		_exit(CHILD_ALLOWED_FAILED);
+	mark();
+	unlink(path);
+}
+
 /* A vCPU thread: its own filter on top of the main one. */
 static int vcpu_fd = -1;
 static void (*vcpu_bad)(void);
@@ -247,6 +300,21 @@ START_TEST(main_socket)
 
 	run_child(child_socket, &o);
 	expect_stopped(&o, "system call 41 (socket) is not allowed in the main thread");
+}
+END_TEST
+
+START_TEST(main_qmp_server)
+{
+	struct outcome o;
+
+	char dir[64], path[80];
+
+	snprintf(dir, sizeof(dir), "/tmp/conduit-seccomp-qmp-%d", (int)getpid());
+	snprintf(path, sizeof(path), "%s/api.sock", dir);
+	run_child(child_qmp, &o);
+	unlink(path);
+	rmdir(dir);
+	expect_stopped(&o, "system call 87 (unlink) is not allowed in the main thread");
 }
 END_TEST
 
@@ -358,6 +426,7 @@ Suite *seccomp_suite(void)
 	TCase *tc = tcase_create("filters");
 
 	tcase_add_test(tc, main_socket);
+	tcase_add_test(tc, main_qmp_server);
 	tcase_add_test(tc, main_execve);
 	tcase_add_test(tc, main_fork);
 	tcase_add_test(tc, main_tty_ioctl);
