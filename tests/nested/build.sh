@@ -16,7 +16,9 @@ set -eu
 NESTED_DIR=$(cd "$(dirname "$0")" && pwd)
 . "$NESTED_DIR/lib.sh"
 
-L2_MODULES="virtio_pci virtio_console vmxnet3"
+# button and evdev: the ACPI power button as an input device, for busybox
+# acpid in the QMP cases (system_powerdown; l2-init.sh's agent_start).
+L2_MODULES="virtio_pci virtio_console vmxnet3 button evdev"
 L1_MODULES="irqbypass kvm kvm-amd vfio vfio_iommu_type1 vfio_virqfd vfio-pci-core vfio-pci"
 CONDUIT_BIN=${CONDUIT_BIN:-$REPO_DIR/conduit}
 # What QEMU (as L1 VMM) reads for -machine q35 / microvm with -kernel and
@@ -33,6 +35,12 @@ build_l2() {
 	install_modules "$root" $L2_MODULES
 	cp "$NESTED_DIR/l2-init.sh" "$root/init"
 	chmod 755 "$root/init"
+	# busybox acpid runs /etc/acpi/PWRF/00000080 at a power-button press
+	# (its built-in tables; the QMP cases' system_powerdown).
+	mkdir -p "$root/etc/acpi/PWRF"
+	printf '#!/bin/sh\necho L2-POWER-BUTTON >/dev/console\nsleep 0.1\npoweroff -f\n' \
+		>"$root/etc/acpi/PWRF/00000080"
+	chmod 755 "$root/etc/acpi/PWRF/00000080"
 	L2_INITRD=$BUILD_DIR/l2.cpio.gz
 	pack_cpio "$root" "$L2_INITRD" gzip
 }
