@@ -13,7 +13,11 @@
 #   CMD [key=value ...]   execute CMD; a value that parses as JSON (numbers,
 #                         true/false, {...}) is that, else a string (qmp-shell's rule)
 #   CMD {json}            execute CMD with these arguments
-#   wait-event NAME SECS  until an event NAME has arrived (since the start)
+#   wait-event NAME SECS  until an event NAME has arrived since the last
+#                         command was sent
+#   mark-file PATH        remember PATH's size (a VMM's output file)
+#   wait-file PATH REGEX SECS   until a line matching REGEX appears in PATH
+#                         after the mark (L2's markers, for timing)
 #   send-fd PATH          open PATH and send its fd (SCM_RIGHTS) before the
 #                         next command (for getfd)
 #   bench N CMD           execute CMD N times, print the round-trip times
@@ -21,7 +25,9 @@
 #   end                   disconnect and end (so does end of input)
 # Output lines (each flushed):
 #   QMP-GREETING {json}          QMP-RETURN CMD {json}       QMP-ERROR CMD CLASS: DESC
-#   QMP-EVENT NAME {data}        QMP-WAITED NAME             QMP-WAIT-TIMEOUT NAME
+#   QMP-EVENT NAME {data}        QMP-WAITED NAME ms=MS       QMP-WAIT-TIMEOUT NAME
+#   QMP-FILE-MATCHED ms=MS LINE  QMP-FILE-TIMEOUT REGEX
+#   (MS: milliseconds from sending the last command to the event or line)
 #   QMP-BENCH CMD n=N p50=MS p99=MS max=MS   (milliseconds, 3 decimals)
 #   QMP-CLOSED (the server went away)        QMP-CONNECT-ERROR MESSAGE (exit 2)
 #   QMP-DONE (input ended, disconnected)
@@ -29,6 +35,7 @@
 import asyncio
 import json
 import os
+import re
 import sys
 import time
 
@@ -68,6 +75,7 @@ async def main():
     sock = sys.argv[1]
     client = QMPClient('qmp-client')
     seen = {}
+    stamps = {}
     arrived = asyncio.Event()
     listener = EventListener()
     client.register_listener(listener)
@@ -83,6 +91,7 @@ async def main():
         async for ev in listener:
             name = ev['event']
             seen[name] = seen.get(name, 0) + 1
+            stamps[name] = time.monotonic()
             out('QMP-EVENT', name, json.dumps(ev.get('data', {}), sort_keys=True))
             arrived.set()
 
@@ -97,6 +106,8 @@ async def main():
     close_task = asyncio.create_task(watch_close())
     loop = asyncio.get_running_loop()
     pending_fd = None
+    sent = {'t': time.monotonic(), 'seen': {}}
+    marks = {}
     while True:
         line = await loop.run_in_executor(None, sys.stdin.readline)
         if not line:
@@ -112,13 +123,37 @@ async def main():
         elif op == 'wait-event':
             name, secs = words[1], float(words[2])
             deadline = time.monotonic() + secs
-            while name not in seen and time.monotonic() < deadline:
+            before = sent['seen'].get(name, 0)
+            while seen.get(name, 0) <= before and time.monotonic() < deadline:
                 arrived.clear()
                 try:
                     await asyncio.wait_for(arrived.wait(), deadline - time.monotonic())
                 except asyncio.TimeoutError:
                     pass
-            out('QMP-WAITED' if name in seen else 'QMP-WAIT-TIMEOUT', name)
+            if seen.get(name, 0) > before:
+                out('QMP-WAITED', name, 'ms=%.1f' % ((stamps[name] - sent['t']) * 1000))
+            else:
+                out('QMP-WAIT-TIMEOUT', name)
+        elif op == 'mark-file':
+            marks[words[1]] = os.path.getsize(words[1])
+        elif op == 'wait-file':
+            path, rx, secs = words[1], re.compile(words[2]), float(words[3])
+            deadline = time.monotonic() + secs
+            hit = None
+            while hit is None and time.monotonic() < deadline:
+                with open(path, 'rb') as f:
+                    f.seek(marks.get(path, 0))
+                    text = f.read().decode('utf-8', 'replace')
+                for ln in text.splitlines():
+                    if rx.search(ln):
+                        hit = ln.strip()
+                        break
+                if hit is None:
+                    await asyncio.sleep(0.01)
+            if hit is None:
+                out('QMP-FILE-TIMEOUT', words[2])
+            else:
+                out('QMP-FILE-MATCHED', 'ms=%.1f' % ((time.monotonic() - sent['t']) * 1000), hit)
         elif op == 'send-fd':
             pending_fd = os.open(words[1], os.O_RDWR)
             client.send_fd_scm(pending_fd)
@@ -134,6 +169,8 @@ async def main():
             out('QMP-BENCH', cmd, 'n=%d p50=%.3f p99=%.3f max=%.3f' %
                 (n, times[n // 2], times[min(n - 1, (n * 99) // 100)], times[-1]))
         else:
+            sent['t'] = time.monotonic()
+            sent['seen'] = dict(seen)
             await execute(client, op, parse_args(words[1:]))
             if pending_fd is not None:
                 os.close(pending_fd)
