@@ -16,8 +16,8 @@
 #   wait-event NAME SECS  until an event NAME has arrived since the last
 #                         command was sent
 #   mark-file PATH        remember PATH's size (a VMM's output file)
-#   wait-file PATH REGEX SECS   until a line matching REGEX appears in PATH
-#                         after the mark (L2's markers, for timing)
+#   wait-file PATH REGEX SECS   until a whole line matching REGEX appears in
+#                         PATH after the mark (L2's markers, for timing)
 #   send-fd PATH          open PATH and send its fd (SCM_RIGHTS) before the
 #                         next command (for getfd)
 #   bench N CMD           execute CMD N times, print the round-trip times
@@ -144,6 +144,8 @@ async def main():
                 with open(path, 'rb') as f:
                     f.seek(marks.get(path, 0))
                     text = f.read().decode('utf-8', 'replace')
+                # Whole lines only: the guest may be halfway through one.
+                text = text[:text.rfind('\n') + 1]
                 for ln in text.splitlines():
                     if rx.search(ln):
                         hit = ln.strip()
