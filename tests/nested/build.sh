@@ -105,7 +105,7 @@ install_python() {
 	[ -n "$qmp" ] || die "scripts/fetch-qemu-qmp.sh failed"
 	mkdir -p "$root/nested/qmp"
 	cp -r "$qmp/python" "$qmp/scripts" "$qmp/bin" "$root/nested/qmp/"
-	cp "$NESTED_DIR/qmp-client.py" "$root/nested/qmp/"
+	cp "$NESTED_DIR/qmp-client.py" "$NESTED_DIR/qmp-standin.sh" "$root/nested/qmp/"
 }
 
 build_l1() {

@@ -506,3 +506,19 @@ case_qmp_getfd() {
 	qmp_show
 	qmp_vm_end
 }
+
+# --- checking the cases themselves -------------------------------------------
+
+# qmp-standin-on / qmp-standin-off (in no suite): the cases between them run
+# against QEMU playing conduit's QMP surface (qmp-standin.sh), to check the
+# harness before conduit has the socket.
+case_qmp_standin_on() {
+	command -v qemu-system-x86_64 >/dev/null || { fail "no QEMU in L1 (INCLUDE_QEMU=1)"; return; }
+	QMP_REAL_BIN=$CONDUIT_BIN
+	CONDUIT_BIN=$QMP_DIR/qmp-standin.sh
+	echo "# the QMP cases from here run against QEMU (qmp-standin.sh), not conduit"
+}
+
+case_qmp_standin_off() {
+	CONDUIT_BIN=${QMP_REAL_BIN:-$CONDUIT_BIN}
+}
