@@ -7,7 +7,8 @@
 #                     kernel + initramfs, the runner (needs l2)
 #   build.sh all      all three (default)
 # Environment: CONDUIT_BIN (default <repo>/conduit), INCLUDE_QEMU=1 (put QEMU and
-# its firmware into L1 too), L1_COMPRESS=gzip|none (default gzip),
+# its firmware into L1 too), INCLUDE_PYTHON=1 (python3 and QEMU's QMP client,
+# /nested/qmp, for cases-qmp.sh), L1_COMPRESS=gzip|none (default gzip),
 # NESTED_L1_KERNEL=project (L1 on the project's kernel: no modules to load),
 # CONDUIT_CACHE (cache root, default <repo>/.cache).
 # Prints the paths it made as NAME=PATH lines on stdout.
@@ -15,7 +16,9 @@ set -eu
 NESTED_DIR=$(cd "$(dirname "$0")" && pwd)
 . "$NESTED_DIR/lib.sh"
 
-L2_MODULES="virtio_pci virtio_console vmxnet3"
+# button and evdev: the ACPI power button as an input device, for busybox
+# acpid in the QMP cases (system_powerdown; l2-init.sh's agent_start).
+L2_MODULES="virtio_pci virtio_console vmxnet3 button evdev"
 L1_MODULES="irqbypass kvm kvm-amd vfio vfio_iommu_type1 vfio_virqfd vfio-pci-core vfio-pci"
 CONDUIT_BIN=${CONDUIT_BIN:-$REPO_DIR/conduit}
 # What QEMU (as L1 VMM) reads for -machine q35 / microvm with -kernel and
@@ -32,6 +35,12 @@ build_l2() {
 	install_modules "$root" $L2_MODULES
 	cp "$NESTED_DIR/l2-init.sh" "$root/init"
 	chmod 755 "$root/init"
+	# busybox acpid runs /etc/acpi/PWRF/00000080 at a power-button press
+	# (its built-in tables; the QMP cases' system_powerdown).
+	mkdir -p "$root/etc/acpi/PWRF"
+	printf '#!/bin/sh\necho L2-POWER-BUTTON >/dev/console\nsleep 0.1\npoweroff -f\n' \
+		>"$root/etc/acpi/PWRF/00000080"
+	chmod 755 "$root/etc/acpi/PWRF/00000080"
 	L2_INITRD=$BUILD_DIR/l2.cpio.gz
 	pack_cpio "$root" "$L2_INITRD" gzip
 }
@@ -50,6 +59,53 @@ install_qemu() {
 	# without KVM (STANDIN_ACCEL=tcg) when debugging L1 itself.
 	f=/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so
 	[ ! -e "$f" ] || install_binary "$f" "$root" "${f#/}"
+}
+
+# Puts Debian's python3 (its binary, libraries and the parts of its
+# standard library a client needs) and QEMU's own QMP client (python/qemu/qmp,
+# scripts/qmp/qmp-shell from QEMU's source, scripts/fetch-qemu-qmp.sh) into
+# tree $1: the QMP cases (cases-qmp.sh) drive conduit's --api-socket with it.
+# Left out: what neither qemu.qmp (asyncio, json, socket, ssl, logging),
+# qmp-shell (argparse, readline, ast) nor tracebacks need: tests, IDLE,
+# tkinter, lib2to3, ensurepip, pydoc, the build config, site/dist-packages,
+# distutils, email, xml, http, multiprocessing, unittest, sqlite3, ctypes,
+# curses, dbm, the CJK codecs, the test extension modules and the optimized
+# .pyc copies (.opt-1/.opt-2). scripts/fetch-qemu-qmp.sh's client imports
+# in L1 are checked by cases-qmp.sh (qmp-python).
+PYTHON_SKIP='test idlelib tkinter turtledemo turtle.py ensurepip lib2to3 pydoc_data pydoc.py
+	site-packages dist-packages config-3.* distutils email xml xmlrpc html http urllib
+	wsgiref multiprocessing unittest doctest.py venv sqlite3 ctypes curses dbm tomllib
+	_pydecimal.py lib-dynload/_test* lib-dynload/xx* lib-dynload/_ctypes*
+	lib-dynload/_sqlite3* lib-dynload/_dbm* lib-dynload/nis.* lib-dynload/_curses*
+	lib-dynload/_codecs_* lib-dynload/_decimal* lib-dynload/audioop* lib-dynload/ossaudiodev*
+	lib-dynload/_lzma* lib-dynload/_bz2* lib-dynload/_crypt*'
+install_python() {
+	root=$1
+	py=$(readlink -f /usr/bin/python3)
+	[ -x "$py" ] || die "no /usr/bin/python3 (install python3)"
+	ver=$(basename "$py")
+	lib=/usr/lib/$ver
+	[ -d "$lib" ] || die "no $lib"
+	install_binary "$py" "$root" "usr/bin/$ver"
+	ln -sf "$ver" "$root/usr/bin/python3"
+	mkdir -p "$root$lib"
+	excl=''
+	for d in $PYTHON_SKIP; do excl="$excl --exclude=./$d"; done
+	# shellcheck disable=SC2086
+	(cd "$lib" && tar -cf - $excl --exclude='*.opt-1.pyc' --exclude='*.opt-2.pyc' .) |
+		(cd "$root$lib" && tar -xf -)
+	for so in "$root$lib"/lib-dynload/*.so; do
+		ldd "$so" 2>/dev/null | awk '/=> \// { print $3 }' | while read -r l; do
+			[ -e "$root/$l" ] && continue
+			mkdir -p "$root/$(dirname "$l")"
+			cp -L "$l" "$root/$l"
+		done
+	done
+	qmp=$(bash "$REPO_DIR/scripts/fetch-qemu-qmp.sh" | sed -n 's/^QEMU_QMP_DIR=//p')
+	[ -n "$qmp" ] || die "scripts/fetch-qemu-qmp.sh failed"
+	mkdir -p "$root/nested/qmp"
+	cp -r "$qmp/python" "$qmp/scripts" "$qmp/bin" "$root/nested/qmp/"
+	cp "$NESTED_DIR/qmp-client.py" "$NESTED_DIR/qmp-standin.sh" "$root/nested/qmp/"
 }
 
 build_l1() {
@@ -81,6 +137,7 @@ build_l1() {
 	cp -L /usr/share/seabios/bios.bin "$root/usr/share/seabios/bios.bin" ||
 		die "no /usr/share/seabios/bios.bin (install seabios)"
 	[ "${INCLUDE_QEMU:-0}" = 0 ] || install_qemu "$root"
+	[ "${INCLUDE_PYTHON:-0}" = 0 ] || install_python "$root"
 	L1_INITRD=$BUILD_DIR/l1.cpio
 	[ "${L1_COMPRESS:-gzip}" = none ] || L1_INITRD=$L1_INITRD.gz
 	rm -f "$BUILD_DIR"/l1.cpio "$BUILD_DIR"/l1.cpio.gz

@@ -43,6 +43,22 @@
 #   net-dhcp     a DHCP lease over the passed-through vmxnet3 from L0's user
 #                network (L2-LEASE=), the interrupt mode of the NIC's vectors
 #                (L2-NET-IRQMODE=) and their count (L2-NET-IRQS=)
+#   counter      (QMP stop/cont) L2-COUNT n every 0.1 s, forever
+#   powerbtn     (QMP system_powerdown) L2-TICK n every second, forever; the
+#                power button ends it: busybox acpid runs /etc/acpi/PWRF/00000080
+#                (L2-POWER-BUTTON, poweroff -f)
+#   hotplug      (QMP device_add / device_del) watches the PCI devices with
+#                ids conduit.hpid=VVVV:DDDD (default 1b36:0010, QEMU's NVMe)
+#                every 0.2 s: L2-HP-ADDED BDF VVVV:DDDD, L2-HP-BOUND BDF
+#                driver=DRV, L2-HP-UNBOUND BDF, L2-HP-GONE BDF; for each bound
+#                NVMe (a generation N from 1 on) the md5 of its whole
+#                namespace (L2-HP-MD5 gen=N BDF MD5), then a reader that
+#                reads it again and again (dd, direct I/O) until a read fails:
+#                L2-HP-READER-START gen=N BDF, L2-HP-READER-END gen=N
+#                passes=P; L2-TICK n every second, forever
+#   counter, powerbtn and hotplug load the virtio, button and evdev modules
+#   and start acpid first (L2-ACPID-READY inputs=NAMES), so the power button
+#   ends each of them.
 # Markers go to /dev/console (ttyS0 with console=ttyS0) and always start a line.
 
 # First thing: the boot-to-init marker (the runner times launch -> this line).
@@ -101,6 +117,91 @@ wait_blk() {
 		i=$((i + 1))
 		[ "$i" -le 100 ] || return 1
 		sleep 0.1
+	done
+}
+
+# agent_start: modules (virtio, the ACPI button, evdev) and busybox acpid
+# on every input device, so an ACPI power-button press powers L2 off.
+agent_start() {
+	load_virtio
+	i=0
+	while ! ls /dev/input/event* >/dev/null 2>&1 && [ $i -lt 30 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	names=$(cat /sys/class/input/input*/name 2>/dev/null | tr ' ' _ | tr '\n' ,)
+	mkdir -p /var/log /var/run
+	# Without -e, busybox acpid reads /dev/input/event*.
+	acpid -f -l /var/log/acpid.log &
+	echo "L2-ACPID-READY inputs=${names%,}"
+}
+
+# ticks SECS PREFIX: PREFIX n, n = 1, 2, ..., every SECS seconds, forever.
+ticks() {
+	n=0
+	while :; do
+		n=$((n + 1))
+		echo "$2 $n"
+		sleep "$1"
+	done
+}
+
+# hp_reader GEN BDF: waits for BDF's NVMe namespace, prints its md5, then
+# reads it until a read fails (the device went away).
+hp_reader() {
+	gen=$1 bdf=$2 blk=''
+	i=0
+	while [ -z "$blk" ] && [ $i -lt 100 ]; do
+		blk=$(ls -d /sys/bus/pci/devices/"$bdf"/nvme/nvme*/nvme*n1 2>/dev/null | head -n 1)
+		[ -n "$blk" ] || sleep 0.1
+		i=$((i + 1))
+	done
+	[ -n "$blk" ] || { echo "L2-HP-ERROR gen=$gen $bdf: no namespace"; return; }
+	dev=/dev/${blk##*/}
+	wait_blk "$dev" || { echo "L2-HP-ERROR gen=$gen $bdf: no $dev"; return; }
+	echo "L2-HP-MD5 gen=$gen $bdf $(md5sum <"$dev" | cut -d' ' -f1)"
+	echo "L2-HP-READER-START gen=$gen $bdf"
+	p=0
+	while dd if="$dev" of=/dev/null bs=1M iflag=direct 2>/dev/null; do
+		p=$((p + 1))
+	done
+	echo "L2-HP-READER-END gen=$gen passes=$p"
+}
+
+# hp_watch ID: the PCI devices with vendor:device ID coming, binding,
+# unbinding and going (hotplug above).
+hp_watch() {
+	want=$1 known='' gen=0
+	vid=0x${want%%:*} did=0x${want##*:}
+	while :; do
+		now=''
+		for d in /sys/bus/pci/devices/*; do
+			[ "$(cat "$d/vendor" 2>/dev/null)" = "$vid" ] || continue
+			[ "$(cat "$d/device" 2>/dev/null)" = "$did" ] || continue
+			now="$now ${d##*/}=$(basename "$(readlink "$d/driver" 2>/dev/null)" 2>/dev/null)"
+		done
+		for e in $now; do
+			b=${e%%=*} drv=${e#*=}
+			case " $known " in *" $e "*) continue ;; esac
+			case " $known " in *" $b="*) ;; *) echo "L2-HP-ADDED $b $want" ;; esac
+			if [ -n "$drv" ]; then
+				echo "L2-HP-BOUND $b driver=$drv"
+				if [ "$drv" = nvme ]; then
+					gen=$((gen + 1))
+					hp_reader "$gen" "$b" &
+				fi
+			else
+				for k in $known; do
+					[ "${k%%=*}" = "$b" ] && [ -n "${k#*=}" ] && echo "L2-HP-UNBOUND $b"
+				done
+			fi
+		done
+		for e in $known; do
+			b=${e%%=*}
+			case " $now " in *" $b="*) ;; *) echo "L2-HP-GONE $b" ;; esac
+		done
+		known=$now
+		sleep 0.2
 	done
 }
 
@@ -314,6 +415,25 @@ mtty)
 	# Closing a port with output it could not send waits 30 s for it
 	# to drain: only close what worked (poweroff -f does not care).
 	[ ! -s /tmp/mtty.read ] || exec 4>&-
+	;;
+counter)
+	agent_start
+	n=0
+	while :; do
+		n=$((n + 1))
+		echo "L2-COUNT $n"
+		sleep 0.1
+	done
+	;;
+powerbtn)
+	agent_start
+	ticks 1 L2-TICK
+	;;
+hotplug)
+	agent_start
+	id=$(sed -n 's/.*conduit.hpid=\([0-9a-f]*:[0-9a-f]*\).*/\1/p' /proc/cmdline)
+	hp_watch "${id:-1b36:0010}" &
+	ticks 1 L2-TICK
 	;;
 dmesg) dmesg | sed 's/^/L2-DMESG: /' ;;
 cpuinfo)

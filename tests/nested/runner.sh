@@ -358,14 +358,14 @@ mkdir -p "$RUNNER_WORK"
 [ -z "$DEMO" ] || { run_demo; exit $?; }
 
 # CONDUIT_VFIO_BACKEND=iommufd|legacy: every conduit run (not the bind,
-# unbind and devices helpers) gets --vfio-backend through a wrapper.
+# unbind, devices and ctl helpers) gets --vfio-backend through a wrapper.
 if [ -n "${CONDUIT_VFIO_BACKEND:-}" ] && [ "$CONDUIT_VMM" = conduit ]; then
 	REAL_CONDUIT_BIN=$CONDUIT_BIN
 	CONDUIT_BIN=$RUNNER_WORK/conduit-backend
 	{
 		echo '#!/bin/sh'
 		echo 'case $1 in'
-		echo "bind | unbind | devices) exec $REAL_CONDUIT_BIN \"\$@\" ;;"
+		echo "bind | unbind | devices | ctl) exec $REAL_CONDUIT_BIN \"\$@\" ;;"
 		echo 'esac'
 		echo "exec $REAL_CONDUIT_BIN --vfio-backend $CONDUIT_VFIO_BACKEND \"\$@\""
 	} >"$CONDUIT_BIN"
