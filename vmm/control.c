@@ -269,11 +269,12 @@ static const struct qmp_command commands[] = {
 int control_open(struct control *c, const struct vm_config *cfg)
 {
 	char err[512];
-	int i;
+	int i, ret;
 
 	memset(c, 0, sizeof(*c));
 	c->cfg = cfg;
 	c->eject_efd = -1;
+	c->reaper.done_fd = c->reaper.ack_fd = -1;
 	for (i = 0; i < MAX_PASSTHROUGH; i++)
 		c->dev[i].timer_fd = -1;
 	if (!cfg->api_socket)
@@ -282,6 +283,10 @@ int control_open(struct control *c, const struct vm_config *cfg)
 		pr_err("%s", err);
 		return -1;
 	}
+	ret = socket_reaper_start(&c->reaper, cfg->api_socket);
+	if (ret)
+		pr_warn("control socket: no helper to remove %s at exit: %s", cfg->api_socket,
+			strerror(-ret));
 	qmp_server_register(c->qmp, commands, sizeof(commands) / sizeof(commands[0]), c);
 	pr_info("control socket (QMP) on %s", cfg->api_socket);
 	return 0;
@@ -349,4 +354,5 @@ void control_close(struct control *c)
 	if (c->qmp)
 		qmp_server_close(c->qmp);
 	c->qmp = NULL;
+	socket_reaper_finish(&c->reaper);
 }

@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include "config.h"
+#include "qmp/reaper.h"
 
 struct machine;
 struct qmp_server;
@@ -32,6 +33,7 @@ struct hot_dev {
 
 struct control {
 	struct qmp_server *qmp;         /* NULL without --api-socket */
+	struct socket_reaper reaper;    /* removes the socket file at exit */
 	const struct vm_config *cfg;
 	struct machine *m;              /* the running boot, or NULL */
 	struct hot_dev dev[MAX_PASSTHROUGH];

@@ -622,8 +622,8 @@ int qmp_server_open(struct qmp_server **out, const char *path, char *err, size_t
 /* Unlink the socket if the name still is this server's socket (a newer
  * conduit may have replaced a socket it found stale). Not under the
  * seccomp sandbox, which has no unlink (a filter cannot check a path, and
- * unlinkat ignores its directory fd for an absolute path): the socket is
- * left, stale, and the next conduit on that path replaces it. */
+ * unlinkat ignores its directory fd for an absolute path): there the
+ * reaper process (reaper.c) removes it once conduit is gone. */
 static void unlink_socket(struct qmp_server *s)
 {
 	struct stat st;
