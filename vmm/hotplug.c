@@ -230,6 +230,28 @@ static int check_device(struct control *c, json_t *args, struct passthrough_dev 
 	return 0;
 }
 
+/* The same host device twice in one guest: the kernel would hand out a
+ * second fd of a device this guest already drives. */
+static int in_guest(struct control *c, struct machine *m, const struct passthrough_dev *dev,
+		    char *err, size_t errlen)
+{
+	int i;
+
+	for (i = 0; i < m->pt.n_dev; i++) {
+		if (m->pt.ref[i].kind == dev->ref.kind && !strcmp(m->pt.ref[i].name, dev->ref.name)) {
+			const char *id = "";
+			struct hot_dev *h = find_slot(c, m->pt.dev[i]->pci.slot);
+
+			if (h)
+				id = h->id;
+			snprintf(err, errlen, "%s: the device is busy: already in use by this guest (id '%s', slot %d)",
+				 dev->ref.name, id, m->pt.dev[i]->pci.slot);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int hotplug_device_add(void *opaque, struct qmp_request *req, json_t *args, json_t **ret)
 {
 	struct control *c = opaque;
@@ -263,6 +285,10 @@ int hotplug_device_add(void *opaque, struct qmp_request *req, json_t *args, json
 	}
 	slot = pick_slot(m, json_object_get(args, "addr"), err, sizeof(err));
 	if (slot < 0 || check_device(c, args, &dev, spec, sizeof(spec), err, sizeof(err))) {
+		qmp_error(req, "GenericError", "%s", err);
+		return -1;
+	}
+	if (dev.ref.kind != VFIO_DEV_FD && in_guest(c, m, &dev, err, sizeof(err))) {
 		qmp_error(req, "GenericError", "%s", err);
 		return -1;
 	}
