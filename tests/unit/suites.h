@@ -32,5 +32,6 @@ Suite *dma_suite(void);
 Suite *memslot_suite(void);
 Suite *irq_suite(void);
 Suite *qmp_suite(void);
+Suite *event_loop_suite(void);
 
 #endif
