@@ -244,12 +244,12 @@ static const struct qmp_arg device_add_args[] = {
 	{ "fd", QMP_ARG_STR, false },
 	{ "addr", QMP_ARG_ANY, false },
 	{ "x-msix", QMP_ARG_BOOL, false },
-	{ NULL },
+	{ NULL, 0, false },
 };
 
 static const struct qmp_arg device_del_args[] = {
 	{ "id", QMP_ARG_STR, true },
-	{ NULL },
+	{ NULL, 0, false },
 };
 
 static const struct qmp_command commands[] = {

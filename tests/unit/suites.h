@@ -34,5 +34,6 @@ Suite *memslot_suite(void);
 Suite *irq_suite(void);
 Suite *pci_room_suite(void);
 Suite *qmp_suite(void);
+Suite *event_loop_suite(void);
 
 #endif
