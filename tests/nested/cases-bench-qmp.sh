@@ -5,7 +5,7 @@
 # bench-qmp-qemu: QEMU 7.2 as the L1 VMM (q35, KVM, a pcie-root-port rp1,
 # ACPI PCI hotplug: QEMU's q35 default since 6.1), its -qmp socket driven by
 # QEMU's own QMPClient (qmp-client.py), the hotplug L2 agent (l2-init.sh).
-# BENCH_QMP_ROUNDS (3) rounds of:
+# BENCH_QMP_ROUNDS rounds (BENCH_RUNS, which run.sh passes from L0; 3) of:
 #   device_add driver=vfio-pci host=NVMe bus=rp1 id=hp0, timed to the guest's
 #     L2-HP-BOUND (nvme driver bound) and L2-HP-MD5 (whole disk read)
 #   device_del id=hp0, timed to DEVICE_DELETED
@@ -19,7 +19,7 @@
 # command to the event's arrival, or to the guest line's appearance in the
 # VMM's output file (polled every 10 ms).
 
-BENCH_QMP_ROUNDS=${BENCH_QMP_ROUNDS:-3}
+BENCH_QMP_ROUNDS=${BENCH_QMP_ROUNDS:-${BENCH_RUNS:-3}}
 BENCH_QMP_RTT=${BENCH_QMP_RTT:-1000}
 
 case_bench_qmp_bind() {
