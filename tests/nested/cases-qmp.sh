@@ -32,6 +32,14 @@
 #     wording of the same check (vfio/host/messages.c, pci_addr.c):
 #       "'00:3.0' is not a PCI address"   "there is no PCI device 0000:00:1e.0"
 #       "BDF is bound to DRIVER, not to vfio-pci"
+#     and (conduit's wording, 2026-12-06) "driver 'e1000' cannot be added:
+#     conduit hot-adds vfio-pci devices only", "Duplicate device ID 'NAME'",
+#     "BDF: the device is busy: already in use by this guest (id 'NAME'",
+#     QEMU's "Device 'NAME' not found", "The command X has not been found",
+#     "File descriptor named 'N' not found", "No file descriptor supplied
+#     via SCM_RIGHTS"
+#   getfd: the fd as QEMU's client sends it, SCM_RIGHTS on a lone ' ' sent
+#     before the command (qemu.qmp's send_fd_scm), kept until getfd
 #   `conduit ctl SOCKET CMD k=v...`: exit 0 on a return, non-zero with the
 #     error's desc in its output on an error
 #   the socket: owner root, not connectable by another user (mode 0600 or
@@ -441,14 +449,16 @@ case_qmp_errors() {
 		qmp_err "$CONDUIT_TEST_IO_DEVICE is bound to $(pt_driver "$CONDUIT_TEST_IO_DEVICE"), not to vfio-pci" \
 			device_add driver=vfio-pci host="$CONDUIT_TEST_IO_DEVICE" id=bad3
 	fi
-	qmp_err "" device_add driver=e1000 id=bad4
-	qmp_err "" device_del id=nosuch
-	qmp_err "" no-such-command
+	qmp_err "driver 'e1000' cannot be added: conduit hot-adds vfio-pci devices only" \
+		device_add driver=e1000 id=bad4
+	qmp_err "DeviceNotFound: Device 'nosuch' not found" device_del id=nosuch
+	qmp_err "CommandNotFound: The command no-such-command has not been found" no-such-command
 	# The same id twice: the second add fails, the first device stays.
 	qmp_ok device_add driver=vfio-pci host="$dev" id=$QMP_ID
 	hp_added 1
-	qmp_err "" device_add driver=vfio-pci host="$dev" id=$QMP_ID
-	qmp_err "" device_add driver=vfio-pci host="$dev" id=other
+	qmp_err "Duplicate device ID '$QMP_ID'" device_add driver=vfio-pci host="$dev" id=$QMP_ID
+	qmp_err "$dev: the device is busy: already in use by this guest (id '$QMP_ID'" \
+		device_add driver=vfio-pci host="$dev" id=other
 	grep -aq '^L2-HP-GONE' "$OUT" && fail "the NVMe went from the guest after a failed device_add"
 	qmp_ok device_del id=$QMP_ID
 	qmp_event DEVICE_DELETED 30 || fail "no DEVICE_DELETED within 30 s"
@@ -501,8 +511,8 @@ case_qmp_getfd() {
 	qmp_ok closefd fdname=qmptest
 	nfd2=$(ls "/proc/$vm/fd" | wc -l)
 	[ "$nfd2" -lt "$nfd1" ] || fail "conduit holds $nfd2 fds after closefd, $nfd1 before"
-	qmp_err "" closefd fdname=qmptest
-	qmp_err "" getfd fdname=nofd
+	qmp_err "File descriptor named 'qmptest' not found" closefd fdname=qmptest
+	qmp_err "No file descriptor supplied via SCM_RIGHTS" getfd fdname=nofd
 	qmp_show
 	qmp_vm_end
 }
