@@ -543,17 +543,33 @@ START_TEST(getfd_closefd)
 	ck_assert(writers_gone(p[0]));
 	ck_assert_int_eq(qmp_fd_take(srv, "b"), -1);
 	close(p[0]);
-	/* an fd sent with another command is closed */
+	/* an fd passed on its own (qemu.qmp's send_fd_scm: one space) is
+	 * kept for the getfd that follows, as QEMU keeps it */
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	put_fd(fd, " ", p[1]);
+	close(p[1]);
+	qmp_server_service(srv);
+	ck_assert(!writers_gone(p[0]));
+	expect_return(ask(fd, "{\"execute\": \"getfd\", \"arguments\": {\"fdname\": \"c\"}}"),
+		      "{}");
+	expect_return(ask(fd, "{\"execute\": \"closefd\", \"arguments\": {\"fdname\": \"c\"}}"),
+		      "{}");
+	ck_assert(writers_gone(p[0]));
+	close(p[0]);
+	/* an fd sent with another command stays with the connection until a
+	 * getfd claims it or the connection ends */
 	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
 	put_fd(fd, "{\"execute\": \"echo\", \"arguments\": {\"s\": \"x\"}}", p[1]);
 	close(p[1]);
 	qmp_server_service(srv);
 	m = get_msg(fd);
 	json_decref(m);
+	ck_assert(!writers_gone(p[0]));
+	close(fd);
+	qmp_server_service(srv);
 	ck_assert(writers_gone(p[0]));
 	close(p[0]);
 	close(q[0]);
-	close(fd);
 }
 END_TEST
 

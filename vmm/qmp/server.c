@@ -298,10 +298,9 @@ static void consume(struct qmp_client *c)
 	c->in_len -= off;
 	if (c->in_len > QMP_MAX_INPUT)
 		too_much_input(c);
-	/* fds that came with messages all handled now and not claimed by
-	 * getfd are closed */
-	if (!c->in_len)
-		close_fds(c->fds, &c->n_fds);
+	/* fds not claimed by getfd stay with the connection until the next
+	 * getfd or its end, as in QEMU: its own client (qemu.qmp's
+	 * send_fd_scm) passes the fd on a lone byte before the command */
 }
 
 void qmp_client_input(struct qmp_client *c, const char *data, size_t len,
