@@ -2,8 +2,8 @@
  * what vfio says about it (VFIO_DEVICE_GET_INFO, every region and IRQ
  * index), reset it if it was handed over (the kernel resets a device it
  * opens), build the guest's config view, BARs and interrupts,
- * plug it into the guest's PCI bus; and on exit undo all of it and reset it
- * again so it goes back clean. */
+ * plug it into the guest's PCI bus; and on exit undo all of it, the device
+ * reset again so it goes back clean (by the kernel, at the close). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -244,11 +244,17 @@ void vfio_pci_detach(struct vfio_pci *v)
 	vfio_irqs_cleanup(v);
 	vfio_bars_cleanup(v);
 	if (v->fd >= 0) {
-		reset(v);
-		if (v->keep_fd)
+		/* A device fd that stays open (handed over) is reset here; the
+		 * last close of any other resets the device in the kernel
+		 * (vfio_pci_core_disable), and a second reset would cost
+		 * another function-level reset's 100 ms wait, on every exit
+		 * and every hot-remove. */
+		if (v->keep_fd) {
+			reset(v);
 			vfio_iommufd_release_device(v->backend, v->fd);
-		else
+		} else {
 			close(v->fd);
+		}
 	}
 	free(v);
 }
