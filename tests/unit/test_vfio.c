@@ -1612,6 +1612,57 @@ START_TEST(attach_refusals)
 }
 END_TEST
 
+/* Hot-added into a running guest's bus: into the slot asked for, its BARs
+ * in free room of their windows (around a device the guest has placed),
+ * INTx on the new slot's pin, decoding off until the guest turns it on; a
+ * taken slot is refused leaving nothing behind. */
+START_TEST(hot_attach_into_slot)
+{
+	struct fake_vfio_desc desc;
+	struct pci_device other;
+	uint8_t cfg[4096];
+	char err[256] = "";
+	int i;
+
+	R.intx = 1;
+	desc = describe(4096, 0, R.intx);
+	build_config(cfg);
+	pci_device_init(&other, "other", 0x8086, 0x1234, 0x020000, 0);
+	pci_device_set_bar(&other, 0, 1 << 20, PCI_BASE_ADDRESS_SPACE_MEMORY, NULL, NULL, NULL);
+	pci_bar_write(&other, 0, MEM_PCI32_START);              /* where the guest put it */
+	ck_assert_int_eq(pci_bus_plug_at(&R.bus, &other, 3), 3);
+
+	R.fd = make_file(cfg);
+	fake_vfio_reset(&desc, R.fd);
+	ck_assert_ptr_null(vfio_pci_attach(R.vm, &R.bus, &fake_vfio_backend, &fake_vfio_ref,
+					   0, 3, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "PCI slot 3 is taken"), "error: %s", err);
+	ck_assert_ptr_eq(R.bus.slot[3], &other);
+	ck_assert_uint_eq(fake_kvm.n_irqfds, 0);                /* nothing left */
+	close(R.fd);
+
+	R.fd = make_file(cfg);
+	fake_vfio_reset(&desc, R.fd);
+	R.v = vfio_pci_attach(R.vm, &R.bus, &fake_vfio_backend, &fake_vfio_ref, 0, 5,
+			      err, sizeof(err));
+	ck_assert_msg(R.v != NULL, "hot attach: %s", err);
+	ck_assert_int_eq(R.v->pci.slot, 5);
+	ck_assert_ptr_eq(R.bus.slot[5], &R.v->pci);
+	ck_assert_uint_eq(R.v->intx_gsi, pci_intx_gsi(5, 0));
+	for (i = 0; i < PCI_NUM_BARS; i++) {
+		uint64_t a = pci_bar_address(&R.v->pci, i);
+
+		if (!R.v->pci.bar[i].size)
+			continue;
+		ck_assert_uint_ne(a, 0);
+		ck_assert(!R.v->pci.bar[i].mapped);             /* decode is off */
+		if (!R.v->pci.bar[i].io && !R.v->pci.bar[i].is64)
+			ck_assert(a >= MEM_PCI32_START + (1 << 20));    /* not over other */
+	}
+	pci_bus_unplug(&R.bus, &other);
+}
+END_TEST
+
 Suite *vfio_suite(void)
 {
 	Suite *s = suite_create("vfio");
@@ -1661,6 +1712,7 @@ Suite *vfio_suite(void)
 	tcase_add_test(ti, init_variants);
 	tcase_add_test(ti, attach_refusals);
 	tcase_add_test(ti, attach_no_msix);
+	tcase_add_test(ti, hot_attach_into_slot);
 	suite_add_tcase(s, ti);
 	return s;
 }
