@@ -172,31 +172,46 @@ static bool size_ok(unsigned size)
 	return size == 1 || size == 2 || size == 4;
 }
 
-uint64_t acpi_hotplug_read(void *opaque, uint64_t off, unsigned size)
+/* A register block accessed a byte at a time: bytes past its len read
+ * 0xff and take no writes; sizes other than 1, 2 and 4 read all-ones. */
+typedef uint8_t (*byte_read_fn)(const struct acpi_hotplug *hp, unsigned off);
+typedef void (*byte_write_fn)(struct acpi_hotplug *hp, unsigned off, uint8_t b);
+
+static uint64_t read_bytes(const struct acpi_hotplug *hp, uint64_t off, unsigned size,
+			   unsigned len, byte_read_fn rd)
 {
-	struct acpi_hotplug *hp = opaque;
 	uint64_t v = 0;
 	unsigned i;
 
 	if (!size_ok(size))
 		return ~0ULL;
 	for (i = 0; i < size; i++) {
-		uint8_t b = off + i < ACPI_HP_LEN ? hp_read_byte(hp, (unsigned)(off + i)) : 0xff;
+		uint8_t b = off + i < len ? rd(hp, (unsigned)(off + i)) : 0xff;
 
 		v |= (uint64_t)b << (8 * i);
 	}
 	return v;
 }
 
-void acpi_hotplug_write(void *opaque, uint64_t off, unsigned size, uint64_t v)
+static void write_bytes(struct acpi_hotplug *hp, uint64_t off, unsigned size, unsigned len,
+			uint64_t v, byte_write_fn wr)
 {
-	struct acpi_hotplug *hp = opaque;
 	unsigned i;
 
 	if (!size_ok(size))
 		return;
-	for (i = 0; i < size && off + i < ACPI_HP_LEN; i++)
-		hp_write_byte(hp, (unsigned)(off + i), (uint8_t)(v >> (8 * i)));
+	for (i = 0; i < size && off + i < len; i++)
+		wr(hp, (unsigned)(off + i), (uint8_t)(v >> (8 * i)));
+}
+
+uint64_t acpi_hotplug_read(void *opaque, uint64_t off, unsigned size)
+{
+	return read_bytes(opaque, off, size, ACPI_HP_LEN, hp_read_byte);
+}
+
+void acpi_hotplug_write(void *opaque, uint64_t off, unsigned size, uint64_t v)
+{
+	write_bytes(opaque, off, size, ACPI_HP_LEN, v, hp_write_byte);
 }
 
 static uint8_t gpe_read_byte(const struct acpi_hotplug *hp, unsigned off)
@@ -218,30 +233,16 @@ static void gpe_write_byte(struct acpi_hotplug *hp, unsigned off, uint8_t b)
 
 uint64_t acpi_gpe_read(void *opaque, uint64_t off, unsigned size)
 {
-	struct acpi_hotplug *hp = opaque;
-	uint64_t v = 0;
-	unsigned i;
-
-	if (!size_ok(size))
-		return ~0ULL;
-	for (i = 0; i < size; i++) {
-		uint8_t b = off + i < ACPI_GPE0_LEN ? gpe_read_byte(hp, (unsigned)(off + i)) : 0xff;
-
-		v |= (uint64_t)b << (8 * i);
-	}
-	return v;
+	return read_bytes(opaque, off, size, ACPI_GPE0_LEN, gpe_read_byte);
 }
 
 void acpi_gpe_write(void *opaque, uint64_t off, unsigned size, uint64_t v)
 {
 	struct acpi_hotplug *hp = opaque;
-	unsigned i;
 
-	if (!size_ok(size))
-		return;
-	for (i = 0; i < size && off + i < ACPI_GPE0_LEN; i++)
-		gpe_write_byte(hp, (unsigned)(off + i), (uint8_t)(v >> (8 * i)));
-	update_gpe(hp);
+	write_bytes(hp, off, size, ACPI_GPE0_LEN, v, gpe_write_byte);
+	if (size_ok(size))
+		update_gpe(hp);
 }
 
 int acpi_hotplug_init(struct acpi_hotplug *hp, struct io_bus *pio, struct acpi_pm *pm,
