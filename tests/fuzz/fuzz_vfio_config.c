@@ -371,7 +371,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	describe(&in, &flags);
 	vm_up();
 	fake_kvm_fail(fail_mask, fail_errno);
-	v = vfio_pci_attach(&vm, &bus, &fake_vfio_backend, &fake_vfio_ref, flags, err,
+	v = vfio_pci_attach(&vm, &bus, &fake_vfio_backend, &fake_vfio_ref, flags, -1, err,
 			    sizeof(err));
 	if (!v) {
 		FUZZ_ASSERT(err[0] && !bus.slot[1]);
