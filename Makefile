@@ -82,16 +82,21 @@ check: conduit build/unit-tests
 build/conduit-static: $(OBJS) $(ROM_OBJ)
 	$(CC) -static -o $@ $^ $(LDLIBS)
 
-# Twice, both in an L1 on the project's test kernel (tests/nested/kernel.sh
-# builds it once and caches it; under QEMU/TCG, L1s on Debian's 6.1 kernel
-# died several times a suite, see tests/nested/README.md): suites/all with
-# every conduit on the type1 backend, then suites/iommufd on IOMMUFD.
+# In an L1 on the project's test kernel (tests/nested/kernel.sh builds it
+# once and caches it; under QEMU/TCG, L1s on Debian's 6.1 kernel died
+# several times a suite, see tests/nested/README.md): suites/all with every
+# conduit on the type1 backend, then suites/iommufd on IOMMUFD, then the
+# QMP control socket (suites/qmp: an L1 with python3 and QEMU's client) on
+# each backend.
 ALL_E2E     := NESTED_L1_KERNEL=project NESTED_VFIO_BACKEND=legacy NESTED_SUITE=all
 IOMMUFD_E2E := NESTED_L1_KERNEL=project NESTED_VFIO_BACKEND=iommufd NESTED_SUITE=iommufd
+QMP_E2E     := NESTED_L1_KERNEL=project NESTED_SUITE=qmp
 
 e2e: build/conduit-static
 	CONDUIT_BIN=$(CURDIR)/build/conduit-static $(ALL_E2E) bash tests/nested/run.sh
 	CONDUIT_BIN=$(CURDIR)/build/conduit-static $(IOMMUFD_E2E) bash tests/nested/run.sh
+	CONDUIT_BIN=$(CURDIR)/build/conduit-static $(QMP_E2E) NESTED_VFIO_BACKEND=legacy bash tests/nested/run.sh
+	CONDUIT_BIN=$(CURDIR)/build/conduit-static $(QMP_E2E) NESTED_VFIO_BACKEND=iommufd bash tests/nested/run.sh
 
 # The end-to-end suite once more with conduit built with ASan and UBSan
 # (dynamically linked: the harness copies its libraries into L1). Any report
