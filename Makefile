@@ -100,12 +100,15 @@ e2e: build/conduit-static
 
 # The end-to-end suite once more with conduit built with ASan and UBSan
 # (dynamically linked: the harness copies its libraries into L1). Any report
-# fails the run.
+# fails the run. The QMP suite once, on IOMMUFD (it runs the fd device
+# there too; about 3.5 minutes).
 e2e-sanitize: build/san/conduit
 	CONDUIT_BIN=$(CURDIR)/build/san/conduit NESTED_SANITIZE=1 NESTED_SHOW_OUTPUT=1 \
 		$(ALL_E2E) bash tests/nested/run.sh
 	CONDUIT_BIN=$(CURDIR)/build/san/conduit NESTED_SANITIZE=1 NESTED_SHOW_OUTPUT=1 \
 		$(IOMMUFD_E2E) bash tests/nested/run.sh
+	CONDUIT_BIN=$(CURDIR)/build/san/conduit NESTED_SANITIZE=1 NESTED_SHOW_OUTPUT=1 \
+		$(QMP_E2E) NESTED_VFIO_BACKEND=iommufd bash tests/nested/run.sh
 
 test: check check-sanitize fuzz e2e e2e-sanitize
 
