@@ -82,25 +82,33 @@ check: conduit build/unit-tests
 build/conduit-static: $(OBJS) $(ROM_OBJ)
 	$(CC) -static -o $@ $^ $(LDLIBS)
 
-# Twice, both in an L1 on the project's test kernel (tests/nested/kernel.sh
-# builds it once and caches it; under QEMU/TCG, L1s on Debian's 6.1 kernel
-# died several times a suite, see tests/nested/README.md): suites/all with
-# every conduit on the type1 backend, then suites/iommufd on IOMMUFD.
+# In an L1 on the project's test kernel (tests/nested/kernel.sh builds it
+# once and caches it; under QEMU/TCG, L1s on Debian's 6.1 kernel died
+# several times a suite, see tests/nested/README.md): suites/all with every
+# conduit on the type1 backend, then suites/iommufd on IOMMUFD, then the
+# QMP control socket (suites/qmp: an L1 with python3 and QEMU's client) on
+# each backend.
 ALL_E2E     := NESTED_L1_KERNEL=project NESTED_VFIO_BACKEND=legacy NESTED_SUITE=all
 IOMMUFD_E2E := NESTED_L1_KERNEL=project NESTED_VFIO_BACKEND=iommufd NESTED_SUITE=iommufd
+QMP_E2E     := NESTED_L1_KERNEL=project NESTED_SUITE=qmp
 
 e2e: build/conduit-static
 	CONDUIT_BIN=$(CURDIR)/build/conduit-static $(ALL_E2E) bash tests/nested/run.sh
 	CONDUIT_BIN=$(CURDIR)/build/conduit-static $(IOMMUFD_E2E) bash tests/nested/run.sh
+	CONDUIT_BIN=$(CURDIR)/build/conduit-static $(QMP_E2E) NESTED_VFIO_BACKEND=legacy bash tests/nested/run.sh
+	CONDUIT_BIN=$(CURDIR)/build/conduit-static $(QMP_E2E) NESTED_VFIO_BACKEND=iommufd bash tests/nested/run.sh
 
 # The end-to-end suite once more with conduit built with ASan and UBSan
 # (dynamically linked: the harness copies its libraries into L1). Any report
-# fails the run.
+# fails the run. The QMP suite once, on IOMMUFD (it runs the fd device
+# there too; about 3.5 minutes).
 e2e-sanitize: build/san/conduit
 	CONDUIT_BIN=$(CURDIR)/build/san/conduit NESTED_SANITIZE=1 NESTED_SHOW_OUTPUT=1 \
 		$(ALL_E2E) bash tests/nested/run.sh
 	CONDUIT_BIN=$(CURDIR)/build/san/conduit NESTED_SANITIZE=1 NESTED_SHOW_OUTPUT=1 \
 		$(IOMMUFD_E2E) bash tests/nested/run.sh
+	CONDUIT_BIN=$(CURDIR)/build/san/conduit NESTED_SANITIZE=1 NESTED_SHOW_OUTPUT=1 \
+		$(QMP_E2E) NESTED_VFIO_BACKEND=iommufd bash tests/nested/run.sh
 
 test: check check-sanitize fuzz e2e e2e-sanitize
 

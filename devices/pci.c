@@ -450,6 +450,13 @@ int pci_bus_add(struct pci_bus *bus, struct pci_device *d)
 	return plug(bus, d, -1, true);
 }
 
+int pci_bus_add_at(struct pci_bus *bus, struct pci_device *d, int slot)
+{
+	if (slot < 1 || slot >= PCI_MAX_SLOTS || bus->slot[slot])
+		slot = -1;
+	return plug(bus, d, slot, true);
+}
+
 int pci_bus_plug_at(struct pci_bus *bus, struct pci_device *d, int slot)
 {
 	return plug(bus, d, slot, false);

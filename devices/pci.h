@@ -118,6 +118,9 @@ unsigned pci_add_cap(struct pci_device *d, uint8_t id, unsigned len);
  * already placed (a BAR that does not fit stays at 0 until
  * pci_bus_assign_all). Returns the slot, or -1 when the bus is full. */
 int pci_bus_add(struct pci_bus *bus, struct pci_device *d);
+/* The same, into slot if it is free (1 to PCI_MAX_SLOTS - 1), else into
+ * the first free one. */
+int pci_bus_add_at(struct pci_bus *bus, struct pci_device *d, int slot);
 /* Plug into a bus whose guest already runs (hotplug): into slot, which
  * must be free, the BARs as the caller placed them (pci_bus_find_room),
  * decoding off until the guest turns it on. Returns slot, or -1. */

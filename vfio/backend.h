@@ -29,6 +29,10 @@ struct vfio_dev_ref {
 	int group;                      /* IOMMU group, -1 when unknown */
 	int cdev;                       /* N of /dev/vfio/devices/vfioN, -1: none */
 	int fd;                         /* VFIO_DEV_FD: the handed-over cdev fd */
+	int slot;                       /* at boot: the guest slot it asks for (a device
+					 * added by device_add, plugged again after a
+					 * reboot, keeps its slot); 0 or taken: the
+					 * first free one */
 };
 
 struct vfio_backend;

@@ -214,7 +214,7 @@ struct vfio_pci *vfio_pci_attach(struct vm *vm, struct pci_bus *bus, struct vfio
 		if (hot_plug(v, bus, hot_slot, err, errlen))
 			goto fail;
 	} else {
-		if (pci_bus_add(bus, &v->pci) < 0) {
+		if (pci_bus_add_at(bus, &v->pci, ref->slot) < 0) {
 			vdev_errmsg(v, err, errlen, "no free PCI slot (at most %d devices)",
 				    PCI_MAX_SLOTS - 1);
 			goto fail;

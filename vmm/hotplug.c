@@ -486,6 +486,8 @@ void hotplug_boot_devices(struct control *c, struct machine *m)
 			drop_record(c, h);
 			continue;
 		}
+		/* The slot it had: QEMU's devices keep their address too. */
+		m->pt_devs[m->n_pt].ref.slot = h->slot > 0 ? h->slot : 0;
 		h->slot = -1 - m->n_pt;         /* resolved in hotplug_boot_started */
 		m->n_pt++;
 	}

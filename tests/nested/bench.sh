@@ -9,6 +9,8 @@
 # BAR data exits, and a table of guest RAM prefault + DMA-map time for 1, 2 and
 # 4 GiB with none/thp/2M backing, conduit next to QEMU (-mem-prealloc or a 2M
 # hugetlb memfd, vfio-pci), ms per GiB and the ratio against the 0.5x target.
+# Then the IOMMU backends (a second L1) and the QMP hotplug figures, conduit
+# against QEMU (a third L1: bench-qmp lines with the ratios).
 # Absolute figures under TCG mean little; the ratios measured in the same L1
 # run are the figures.
 set -u
@@ -27,8 +29,9 @@ if [ "$NESTED_SUITE" = boot-rate ]; then
 	export NESTED_TIMEOUT=${NESTED_TIMEOUT:-$((600 + BENCH_RUNS * 120))} NESTED_RETRIES=${NESTED_RETRIES:-0}
 fi
 export INCLUDE_QEMU=1 NESTED_SUITE BENCH_RUNS=${BENCH_RUNS:-3}
-# BENCH_SUITE=bench-iommufd: only the IOMMU backends (below), on the project kernel.
-[ "$NESTED_SUITE" != bench-iommufd ] || export NESTED_L1_KERNEL=project
+# BENCH_SUITE=bench-iommufd: only the IOMMU backends (below), on the project kernel;
+# BENCH_SUITE=bench-qmp: only the QMP hotplug figures (below), the same.
+case $NESTED_SUITE in bench-iommufd | bench-qmp) export NESTED_L1_KERNEL=project ;; esac
 # The passthrough part pins up to 4 GiB of guest RAM in L1 (and reserves 4 GiB
 # of 2M pages) for the DMA-map figures, each taking tens of seconds under
 # TCG: L1 gets 6 GiB and more time.
@@ -92,6 +95,40 @@ backends_report() {
 }
 if [ "$NESTED_SUITE" = bench-iommufd ]; then
 	backends_report "$log"
+	exit $rc
+fi
+
+# qmp_report LOG: the QMP hotplug and round-trip figures of that run
+# (cases-bench-qmp.sh: QEMU 7.2 q35 and conduit in the same L1): each
+# round, then one line a figure with the medians and conduit / QEMU.
+qmp_report() {
+	local L1_LOG src
+	L1_LOG=$(sed -n 's/^# booting L1 (log: \(.*\))$/\1/p' "$1" | tail -n 1)
+	src=${L1_LOG:-$1}
+	[ -f "$src" ] || src=$1
+	echo "QMP hotplug and round trips, QEMU 7.2 q35 (ACPI hotplug on a pcie-root-port) and conduit"
+	echo "(--api-socket) in one L1 on the project kernel, QEMU's QMPClient, the NVMe hot-added and removed"
+	echo "$BENCH_RUNS times each (medians), then 1000 query-status round trips:"
+	tr -d '\r' <"$src" | grep -a '^# bench-qmp ' | sed 's/^# /  /'
+	tr -d '\r' <"$src" | awk '
+	$1 == "BENCH-QMP" { for (i = 3; i <= NF; i++) { split($i, kv, "="); v[$2, kv[1]] = kv[2] } }
+	function line(label, key, unit,   c, q) {
+		c = v["conduit", key]; q = v["qemu", key]
+		printf "bench-qmp: %s conduit %s %s, QEMU %s %s, ratio %s\n", label,
+			(c == "" ? "none" : c), unit, (q == "" ? "none" : q), unit,
+			(c != "" && q != "" && c != "none" && q != "none" && q > 0 ? sprintf("%.2f", c / q) : "n/a")
+	}
+	END {
+		line("add->bound", "add_bound_ms", "ms")
+		line("add->md5", "add_md5_ms", "ms")
+		line("del->DEVICE_DELETED", "del_ms", "ms")
+		line("query-status p50", "rtt_p50_ms", "ms")
+		line("query-status p99", "rtt_p99_ms", "ms")
+	}'
+	grep -E '^nested:' "$1"
+}
+if [ "$NESTED_SUITE" = bench-qmp ]; then
+	qmp_report "$log"
 	exit $rc
 fi
 
@@ -282,5 +319,17 @@ if [ "${BENCH_BACKENDS:-1}" != 0 ]; then
 	rc2=$?
 	backends_report "$log2"
 fi
-[ "$rc" = 0 ] && exit $rc2
-exit $rc
+# The QMP hotplug figures (cases-bench-qmp.sh), conduit against QEMU: a
+# third L1 on the project kernel with python3 and QEMU's client
+# (BENCH_QMP=0 leaves it out; BENCH_SUITE=bench-qmp runs only it).
+rc3=0
+if [ "${BENCH_QMP:-1}" != 0 ]; then
+	log3=$(mktemp)
+	trap 'rm -f "$log" "${log2:-}" "$log3"' EXIT
+	NESTED_SUITE=bench-qmp NESTED_L1_KERNEL=project bash "$NESTED_DIR/run.sh" >"$log3" 2>&1
+	rc3=$?
+	qmp_report "$log3"
+fi
+[ "$rc" = 0 ] || exit $rc
+[ "$rc2" = 0 ] || exit $rc2
+exit $rc3

@@ -57,7 +57,8 @@ qmp_tools() {
 }
 
 # qmp_vm TEST [CONDUIT ARGS...]: conduit with --api-socket on guest TEST in
-# the background: pid in vm, output in OUT, socket in sock. Waits for
+# the background (QMP_CMDLINE: more L2 kernel parameters): pid in vm,
+# output in OUT, socket in sock. Waits for
 # CONDUIT-L2-INIT, the guest's L2-ACPID-READY and the socket.
 qmp_vm() {
 	test=$1
@@ -66,7 +67,7 @@ qmp_vm() {
 	sock=$RUNNER_WORK/$CASE_NAME.sock
 	rm -f "$sock"
 	"$CONDUIT_BIN" --kernel "$L2_KERNEL" --initrd "$L2_INITRD" --memory "${L2_MEMORY}M" \
-		--cmdline "console=ttyS0 quiet conduit.test=$test" --api-socket "$sock" "$@" \
+		--cmdline "console=ttyS0 quiet conduit.test=$test${QMP_CMDLINE:+ $QMP_CMDLINE}" --api-socket "$sock" "$@" \
 		</dev/null >"$OUT" 2>&1 &
 	vm=$!
 	wait_for "$OUT" CONDUIT-L2-INIT "$BOOT_TIMEOUT" "$vm" || { fail "the VM did not start"; return 1; }
@@ -515,6 +516,168 @@ case_qmp_getfd() {
 	qmp_err "No file descriptor supplied via SCM_RIGHTS" getfd fdname=nofd
 	qmp_show
 	qmp_vm_end
+}
+
+# --- hotplug beyond the NVMe by address ----------------------------------------
+
+# The kernel's mtty mdev (a 2-port 16550 pair: I/O-port BARs, INTx) hot-added
+# by sysfsdev=: the guest's 8250 driver binds it and a pattern comes back
+# through mtty's loopback (port I/O trapped by conduit, interrupts counted
+# in L2), then device_del: DEVICE_DELETED, the card gone from the guest,
+# the mdev free in L1 (removable). Both backends.
+case_qmp_hotplug_mtty() {
+	qmp_tools || return
+	mtty_create || return
+	# Short enough for mtty's 16-byte receive FIFO.
+	PT_MTTY=m$(head -c 5 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	QMP_CMDLINE="conduit.hpid=4348:3253 conduit.pattern=$PT_MTTY" qmp_vm hotplug ||
+		{ qmp_vm_end; mtty_remove; return; }
+	qmp_open || { qmp_vm_end; mtty_remove; return; }
+	qmp_ok device_add driver=vfio-pci sysfsdev=/sys/bus/mdev/devices/$uuid id=mtty0
+	wait_for "$OUT" "L2-HP-MTTY-READ gen=1" 60 "$vm" ||
+		fail "no L2-HP-MTTY-READ from the guest after device_add"
+	grep -aq '^L2-HP-BOUND .* driver=serial' "$OUT" || fail "the guest's serial driver did not bind the mtty card"
+	got=$(tr -d '\r' <"$OUT" | sed -n 's/^L2-HP-MTTY-READ gen=1 \(.*\)$/\1/p' | tail -n 1)
+	[ "$got" = "$PT_MTTY" ] || fail "the guest read '$got' through mtty's loopback, wrote '$PT_MTTY'"
+	irqs=$(tr -d '\r' <"$OUT" | sed -n 's/^L2-HP-MTTY-IRQS gen=1 \([0-9]*\)$/\1/p' | tail -n 1)
+	[ "${irqs:-0}" -gt 0 ] || fail "no mtty interrupts counted in L2 (got '$irqs')"
+	if qmp_ok x-conduit-query-stats; then
+		pio=$(echo "$REPLY" | sed -n 's/.*"pio-exits": \([0-9]*\).*/\1/p')
+		[ "${pio:-0}" -gt 0 ] || fail "x-conduit-query-stats: no trapped port accesses for the mdev: $REPLY"
+		echo "# mtty: $irqs interrupts in L2, $pio port accesses trapped by conduit"
+	fi
+	qmp_ok device_del id=mtty0
+	qmp_event DEVICE_DELETED 30 || fail "no DEVICE_DELETED within 30 s"
+	grep -q '^QMP-EVENT DEVICE_DELETED .*"device": "mtty0"' "$qlog" ||
+		fail "DEVICE_DELETED does not name mtty0: $(grep DEVICE_DELETED "$qlog")"
+	wait_for "$OUT" "L2-HP-GONE " 10 "$vm" || fail "the guest did not see the mtty card go"
+	guest_alive "after device_del of the mdev"
+	qmp_ok query-status
+	qmp_show
+	tr -d '\r' <"$OUT" | grep -a '^L2-HP-MTTY\|^L2-IRQ' | sed 's/^/# /'
+	qmp_vm_end
+	[ "$RC" = 0 ] || fail "conduit exit code $RC at the end, want 0"
+	mtty_remove
+}
+
+# A VFIO device cdev handed over by the client (qemu.qmp's send_fd_scm,
+# then getfd) and hot-added by device_add fd=NAME. iommufd: the guest binds
+# the NVMe and reads it (md5), device_del gives DEVICE_DELETED. legacy
+# (type1 needs the group, a cdev is no use to it): refused, naming the
+# iommufd backend, and the guest goes on. Either way conduit holds no more
+# fds than before getfd and the device opens in L1 afterwards.
+case_qmp_hotplug_fd() {
+	qmp_tools || return
+	pt_dev || return
+	n=$(ls "/sys/bus/pci/devices/$dev/vfio-dev" 2>/dev/null | head -n 1)
+	[ -n "$n" ] || { skip "$dev has no VFIO device cdev in L1 (a kernel without VFIO_DEVICE_CDEV)"; return; }
+	cdev=/dev/vfio/devices/$n
+	if [ "${CONDUIT_VFIO_BACKEND:-}" != legacy ] && [ ! -c /dev/iommu ]; then
+		skip "no /dev/iommu: the fd case needs the iommufd backend (or legacy for its refusal)"
+		return
+	fi
+	qmp_vm hotplug || { qmp_vm_end; return; }
+	qmp_open || { qmp_vm_end; return; }
+	nfd0=$(ls "/proc/$vm/fd" | wc -l)
+	echo "send-fd $cdev" >&5
+	qmp_ok getfd fdname=nvmefd
+	if [ "${CONDUIT_VFIO_BACKEND:-}" = legacy ]; then
+		qmp_err "fd=nvmefd was handed over as a device cdev, which only the iommufd backend can use" \
+			device_add driver=vfio-pci fd=nvmefd id=$QMP_ID
+		grep -aq '^L2-HP-ADDED' "$OUT" && fail "the guest saw a device after a refused device_add"
+	else
+		qmp_ok device_add driver=vfio-pci fd=nvmefd id=$QMP_ID
+		hp_added 1
+		qmp_ok query-pci &&
+			case $REPLY in *"\"qdev_id\": \"$QMP_ID\""*) ;; *) fail "query-pci lacks qdev_id $QMP_ID" ;; esac
+		qmp_ok device_del id=$QMP_ID
+		qmp_event DEVICE_DELETED 30 || fail "no DEVICE_DELETED within 30 s"
+		wait_for "$OUT" "L2-HP-GONE " 10 "$vm" || fail "the guest did not see the NVMe go"
+		guest_alive "after device_del of the fd device"
+		qmp_ok query-status
+	fi
+	nfd1=$(ls "/proc/$vm/fd" | wc -l)
+	echo "# conduit's fds: $nfd0 before getfd, $nfd1 at the end"
+	[ "$nfd1" -le "$nfd0" ] || fail "conduit holds $nfd1 fds at the end, $nfd0 before getfd (the handed-over fd kept?)"
+	vfio_openable
+	qmp_show
+	qmp_vm_end
+	[ "$RC" = 0 ] || fail "conduit exit code $RC at the end, want 0"
+}
+
+# system_reset with a hot-added NVMe (at addr=12): the RESET event, the
+# guest boots again (a second CONDUIT-L2-INIT and agent start) and finds the
+# NVMe at boot, bound, with the image's md5; query-pci has it under its id
+# (its slot is qmp-reset-addr's), and device_del still removes it. Before the reset, an add at the
+# taken slot is refused ("PCI slot 12 is taken") and the guest goes on.
+case_qmp_reset() {
+	qmp_tools || return
+	pt_dev || return
+	qmp_vm hotplug || { qmp_vm_end; return; }
+	qmp_open || { qmp_vm_end; return; }
+	qmp_ok device_add driver=vfio-pci host="$dev" id=$QMP_ID addr=12
+	hp_added 1
+	qmp_err "addr 0c.0: PCI slot 12 is taken by" device_add driver=vfio-pci host="$dev" id=other addr=12
+	n0=$(lines "$OUT")
+	qmp_ok system_reset
+	qmp_event RESET 30 || fail "no RESET event"
+	grep -q '^QMP-EVENT RESET .*"reason": "host-qmp-system-reset"' "$qlog" ||
+		fail "RESET event without reason host-qmp-system-reset: $(grep 'EVENT RESET' "$qlog")"
+	wait_new "$OUT" "$n0" 'CONDUIT-L2-INIT' 60 || { fail "the guest did not boot again after system_reset"; qmp_show; qmp_vm_end; return; }
+	wait_new "$OUT" "$n0" '^L2-ACPID-READY' 60 || fail "the guest agent did not start again"
+	wait_new "$OUT" "$n0" '^L2-HP-BOUND .* driver=nvme' 60 ||
+		fail "the NVMe is not bound in the guest after system_reset"
+	if wait_new "$OUT" "$n0" '^L2-HP-MD5 gen=1 ' 60; then
+		md5=${LINE##* }
+		[ -z "${DISK_MD5:-}" ] || [ "$md5" = "$DISK_MD5" ] || fail "after the reset: guest md5 $md5, L0's image $DISK_MD5"
+	else
+		fail "no L2-HP-MD5 after system_reset"
+	fi
+	# Where the device is after the reset: qmp-reset-addr's verdict.
+	rm -f "$RUNNER_WORK/qmp-reset.slot"
+	if qmp_ok query-pci; then
+		case $REPLY in *"\"qdev_id\": \"$QMP_ID\""*) ;; *) fail "query-pci lacks $QMP_ID after the reset" ;; esac
+		slot=$(echo "$REPLY" | sed "s/.*\"qdev_id\": \"$QMP_ID\"//" | grep -o '"slot": [0-9]*' | head -n 1)
+		echo "${slot#\"slot\": }" >"$RUNNER_WORK/qmp-reset.slot"
+		echo "# after the reset, query-pci has $QMP_ID at slot ${slot#\"slot\": }"
+	fi
+	qmp_ok device_del id=$QMP_ID
+	qmp_event DEVICE_DELETED 30 || fail "no DEVICE_DELETED within 30 s after the reset"
+	wait_new "$OUT" "$n0" '^L2-HP-GONE ' 10 || fail "the guest did not see the NVMe go after the reset"
+	guest_alive "after the reset and device_del"
+	qmp_ok query-status
+	qmp_show
+	qmp_vm_end
+	[ "$RC" = 0 ] || fail "conduit exit code $RC at the end, want 0"
+}
+
+# The NVMe that qmp-reset added with addr=12 is at slot 12 after the reset
+# too, as in QEMU (a device keeps its address over system_reset): query-pci
+# after the reset, as qmp-reset saw it (no guest of its own).
+case_qmp_reset_addr() {
+	[ -s "$RUNNER_WORK/qmp-reset.slot" ] || { fail "qmp-reset left no slot (it failed before query-pci, or did not run)"; return; }
+	got=$(cat "$RUNNER_WORK/qmp-reset.slot")
+	[ "$got" = 12 ] || fail "after system_reset the device added with addr=12 is at slot $got (conduit plugs hot-added devices again at the lowest free slot, not at their own)"
+}
+
+# A guest that never ejects (acpiphp.disable=1: nothing in it handles the
+# slot's notifications): device_del answers, after conduit's 15 s, with an
+# error saying the device stays; the guest goes on, conduit powers off
+# normally and the device is free in L1 after.
+case_qmp_eject_timeout() {
+	qmp_tools || return
+	pt_dev || return
+	QMP_CMDLINE="acpiphp.disable=1" qmp_vm hotplug || { qmp_vm_end; return; }
+	qmp_open || { qmp_vm_end; return; }
+	qmp_ok device_add driver=vfio-pci host="$dev" id=$QMP_ID
+	sleep 2
+	grep -aq '^L2-HP-ADDED' "$OUT" && fail "the guest took the device with acpiphp disabled: the case shows nothing"
+	qmp_err "device '$QMP_ID': the guest did not eject it within 15 s" device_del id=$QMP_ID
+	grep -q '^QMP-EVENT DEVICE_DELETED' "$qlog" && fail "DEVICE_DELETED although the guest never ejected"
+	qmp_show
+	qmp_vm_end
+	[ "$RC" = 0 ] || fail "conduit exit code $RC at the end, want 0"
+	vfio_openable
 }
 
 # --- checking the cases themselves -------------------------------------------

@@ -55,7 +55,10 @@
 #                namespace (L2-HP-MD5 gen=N BDF MD5), then a reader that
 #                reads it again and again (dd, direct I/O) until a read fails:
 #                L2-HP-READER-START gen=N BDF, L2-HP-READER-END gen=N
-#                passes=P; L2-TICK n every second, forever
+#                passes=P; for a bound 16550 card (serial driver: the mtty
+#                mdev, conduit.hpid=4348:3253) conduit.pattern=P through its
+#                loopback (L2-HP-MTTY-READ gen=N P, L2-HP-MTTY-IRQS gen=N C);
+#                L2-TICK n every second, forever
 #   counter, powerbtn and hotplug load the virtio, button and evdev modules
 #   and start acpid first (L2-ACPID-READY inputs=NAMES), so the power button
 #   ends each of them.
@@ -168,6 +171,42 @@ hp_reader() {
 	echo "L2-HP-READER-END gen=$gen passes=$p"
 }
 
+# hp_serial GEN BDF: a hot-added 16550 card (the mtty mdev): conduit.pattern=P
+# written to its first port, read back through mtty's loopback (by port I/O
+# and INTx): L2-HP-MTTY-READ gen=N P, and its interrupt count
+# (L2-HP-MTTY-IRQS gen=N COUNT); the tty is closed again, so the 8250
+# driver lets the card go at device_del.
+hp_serial() {
+	gen=$1 bdf=$2 tty=''
+	PAT=$(sed -n 's/.*conduit.pattern=\([^ ]*\).*/\1/p' /proc/cmdline)
+	i=0
+	while [ -z "$tty" ] && [ $i -lt 50 ]; do
+		for t in /sys/class/tty/ttyS*; do
+			case $(readlink -f "$t/device" 2>/dev/null) in
+			*/"$bdf") [ -n "$tty" ] || tty=/dev/${t##*/} ;;
+			esac
+		done
+		[ -n "$tty" ] || sleep 0.1
+		i=$((i + 1))
+	done
+	[ -n "$tty" ] || { echo "L2-HP-ERROR gen=$gen $bdf: no tty"; return; }
+	wait_dev "$tty" || { echo "L2-HP-ERROR gen=$gen $bdf: no $tty"; return; }
+	echo "L2-HP-MTTY-TTY gen=$gen $bdf $tty"
+	stty -F "$tty" raw -echo 115200 || echo "L2-WARN: stty on $tty failed"
+	exec 4<>"$tty"
+	( timeout 10 head -c ${#PAT} <&4 >/tmp/hp-mtty.read ) &
+	rd=$!
+	sleep 0.5
+	printf '%s' "$PAT" >&4
+	wait "$rd"
+	irqs=$(awk '/ttyS|serial/ && !/ 4-edge/ { for (i = 2; i < NF; i++) if ($i ~ /^[0-9]+$/) s += $i } END { print s + 0 }' /proc/interrupts)
+	grep -i "ttyS\|serial" /proc/interrupts | sed 's/^/L2-IRQ: /'
+	echo "L2-HP-MTTY-IRQS gen=$gen $irqs"
+	echo "L2-HP-MTTY-READ gen=$gen $(cat /tmp/hp-mtty.read)"
+	# Closing a port with output it could not send waits 30 s to drain.
+	[ ! -s /tmp/hp-mtty.read ] || exec 4>&-
+}
+
 # hp_watch ID: the PCI devices with vendor:device ID coming, binding,
 # unbinding and going (hotplug above).
 hp_watch() {
@@ -189,6 +228,9 @@ hp_watch() {
 				if [ "$drv" = nvme ]; then
 					gen=$((gen + 1))
 					hp_reader "$gen" "$b" &
+				elif [ "$drv" = serial ]; then
+					gen=$((gen + 1))
+					hp_serial "$gen" "$b" &
 				fi
 			else
 				for k in $known; do

@@ -313,6 +313,26 @@ START_TEST(mech1_endpoint)
 }
 END_TEST
 
+/* pci_bus_add_at: the slot asked for when it is free, else the first free
+ * one (a device plugged again after a reboot keeps its slot). */
+START_TEST(add_at_slot)
+{
+	ck_assert_int_eq(pci_bus_add_at(&bus, &dev, 12), 12);
+	ck_assert_int_eq(dev.slot, 12);
+	ck_assert_ptr_eq(bus.slot[12], &dev);
+	ck_assert_uint_eq(cfg1_read(12, 0, 4), 0x10411af4);
+	ck_assert_int_eq(pci_bus_add_at(&bus, &dev2, 12), 1);
+	ck_assert_int_eq(dev2.slot, 1);
+}
+END_TEST
+
+START_TEST(add_at_any)
+{
+	ck_assert_int_eq(pci_bus_add_at(&bus, &dev, 0), 1);
+	ck_assert_int_eq(pci_bus_add_at(&bus, &dev2, PCI_MAX_SLOTS), 2);
+}
+END_TEST
+
 START_TEST(ecam_access)
 {
 	ck_assert_int_eq(pci_bus_add(&bus, &dev), 1);
@@ -687,6 +707,8 @@ Suite *pci_suite(void)
 	tcase_add_checked_fixture(tb, bus_setup, NULL);
 	tcase_add_test(tb, mech1_host_bridge);
 	tcase_add_test(tb, mech1_endpoint);
+	tcase_add_test(tb, add_at_slot);
+	tcase_add_test(tb, add_at_any);
 	tcase_add_test(tb, ecam_access);
 	tcase_add_test(tb, reset_port);
 	tcase_add_test(tb, bar_assignment);
