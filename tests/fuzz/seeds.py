@@ -536,6 +536,27 @@ def qmp():
           qf(b'{"execute": "echo", "arguments": {"s": "fd"}}', True) + qf(b'{"exec', True))
 
 
+# ---- exit_port: ops, an op byte (bits 0-2 port 0x4ff + n, bits 3-4 size
+# 1/2/4, bits 5-6 value kind: 0 report(status), 1 report with a bit flipped,
+# else raw; bit 7 read) and its operands, then a byte (0xa5: bit 32 set) ----
+def ep_report(status, port=3): return u8(port | 0x10) + u8(status) + u8(0)
+def ep_flip(status, bit): return u8(3 | 0x10 | 0x20) + u8(status) + u8(bit) + u8(0)
+def ep_raw(port, size_code, val): return u8(port | size_code << 3 | 0x40) + u32(val) + u8(0)
+def ep_read(port, size_code): return u8(0x80 | port | size_code << 3)
+
+
+def exit_port():
+    write('exit_port', 'report-0', ep_report(0))
+    write('exit_port', 'report-137-twice', ep_read(3, 2) + ep_report(137) + ep_report(1))
+    write('exit_port', 'near-misses',
+          ep_flip(7, 8) + ep_flip(7, 31) + ep_report(7, port=4) + ep_raw(3, 0, 7) +
+          ep_raw(3, 1, 0x5e07) + u8(3 | 0x10) + u8(9) + u8(0xa5) + ep_report(42))
+    write('exit_port', 'byte-writes',
+          ep_raw(3, 0, 0x00) + ep_raw(4, 0, 0x5e) + ep_raw(5, 0, 0xde) + ep_raw(6, 0, 0xc0) +
+          ep_read(1, 2) + ep_read(7, 0))
+
+
 for gen in (virtqueue, virtio_pci, pci, msix, msi, serial, acpi_pm, bzimage, config, size,
-            bdf, vfio_config, fw_cfg, cmos, debugcon, acpi_hotplug, qmp):
+            bdf, vfio_config, fw_cfg, cmos, debugcon, acpi_hotplug, qmp,
+            exit_port):
     gen()

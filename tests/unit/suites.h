@@ -35,5 +35,8 @@ Suite *irq_suite(void);
 Suite *pci_room_suite(void);
 Suite *qmp_suite(void);
 Suite *event_loop_suite(void);
+Suite *exit_port_suite(void);
+Suite *initramfs_suite(void);
+Suite *modules_suite(void);
 
 #endif
