@@ -25,7 +25,12 @@ CFLAGS  += -isystem $(UAPI_DIR)
 # buffer of given length. Debian's libjansson-dev has libjansson.a too, for
 # the static build.
 JANSSON_LIBS := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
-LDLIBS  += $(JANSSON_LIBS) -luring -lpthread
+# Module files for a guest's initramfs (boot/module_read.c) come .ko.xz,
+# .ko.zst or .ko.gz: liblzma-dev, libzstd-dev and zlib1g-dev decompress
+# them, and ship the .a files the static build links.
+COMPRESS_LIBS := $(shell pkg-config --libs liblzma libzstd zlib 2>/dev/null || \
+                   echo -llzma -lzstd -lz)
+LDLIBS  += $(JANSSON_LIBS) $(COMPRESS_LIBS) -luring -lpthread
 ifeq ($(STATIC),1)
 LDFLAGS += -static
 endif

@@ -11,10 +11,13 @@ SUDO=""
 # libjansson-dev: the control socket's JSON (vmm/qmp/), shared and static.
 # python3 drives conduit on a pty in the terminal-restore tests (tests/cli).
 # acpica-tools (iasl) disassembles and recompiles the DSDT in the unit tests.
+# liblzma-dev, libzstd-dev and zlib1g-dev decompress kernel modules
+# (boot/module_read.c), shared and static; zstd compresses the unit tests'
+# fake modules.
 PKGS="build-essential pkg-config liburing-dev libjansson-dev check clang libclang-rt-14-dev \
       qemu-system-x86 qemu-utils busybox-static cpio kmod seabios ipxe-qemu gzip xz-utils \
       util-linux flex bison bc libelf-dev libssl-dev debian-archive-keyring python3 \
-      acpica-tools"
+      acpica-tools liblzma-dev libzstd-dev zlib1g-dev zstd"
 missing=""
 for p in $PKGS; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
