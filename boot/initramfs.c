@@ -35,7 +35,7 @@ bool initramfs_name_ok(const char *name)
 	size_t len = strnlen(name, INITRAMFS_NAME_MAX + 1);
 	const char *start = name, *p;
 
-	if (len == 0 || len > INITRAMFS_NAME_MAX)
+	if (len == 0 || len > INITRAMFS_NAME_MAX || !strcmp(name, INITRAMFS_TRAILER))
 		return false;
 	for (p = name; ; p++) {
 		unsigned char ch = (unsigned char)*p;

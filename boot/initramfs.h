@@ -10,7 +10,8 @@
  * Names: a relative path ("bin/busybox", "dev/console"), 1 to
  * INITRAMFS_NAME_MAX bytes; components separated by single '/', none empty,
  * "." or ".."; no leading or trailing '/'; no control characters (0x01-0x1f,
- * 0x7f). So no entry can land outside the root or in a surprising place. */
+ * 0x7f); not "TRAILER!!!" (the end of the archive). So no entry can land
+ * outside the root or in a surprising place, or end the archive early. */
 #ifndef CONDUIT_INITRAMFS_H
 #define CONDUIT_INITRAMFS_H
 

@@ -216,10 +216,11 @@ START_TEST(names)
 	static const char *const good[] = {
 		"init", "bin/busybox", "lib/modules/6.1.0/kernel/drivers/nvme.ko",
 		"a..b", "...", ".hidden", "x/.y", "name with space", "\xc3\xa9t\xc3\xa9",
+		"dir/TRAILER!!!",
 	};
 	static const char *const bad[] = {
 		"", "/init", "./init", "../init", "a/../b", "a/..", "a/.", ".", "..",
-		"a//b", "a/", "/", "a\nb", "tab\there", "del\x7f",
+		"a//b", "a/", "/", "a\nb", "tab\there", "del\x7f", "TRAILER!!!",
 	};
 	char longname[INITRAMFS_NAME_MAX + 2];
 	size_t i;
