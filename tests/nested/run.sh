@@ -326,6 +326,7 @@ resume_cases() {
 		name != "" { done[name] = 1; next }
 		crash != "" { delete done[last] }
 		/^L1-TIMER-DEAD|^L1-TSC-MISMATCH/ { sick = 1 }
+		/^BUG: (TASK stack|unable to handle)|^Kernel panic/ { sick = 1 }
 		END { for (n in done) print n }' >"$OUT_DIR/resume.done"
 	awk -v list="$*" 'BEGIN { n = split(list, c, " ") }
 		{ done[$1] = 1 }
@@ -475,6 +476,11 @@ retry_causes() {
 	[ -n "$during" ] || during=$(tr -d '\r' <"$log" | awk "$TAP_AWK"'
 		name != "" { done[name] = 1 }
 		END { n = split(list, c, " "); for (i = 1; i <= n; i++) if (!(c[i] in done)) { print c[i]; exit } }' list="$*")
+	# An oops that killed one task (a vCPU thread in L1's KVM, say) leaves
+	# L1 running: the case it hit is the first to report after it.
+	[ -n "$during" ] || during=$(tr -d '\r' <"$log" | awk "$TAP_AWK"'
+		/^BUG: (TASK stack|unable to handle)|^Kernel panic/ { hit = 1 }
+		hit && name != "" { print name; exit }')
 	if [ -n "$during" ]; then
 		printf '%s\tduring %s\n' "$why" "$during"
 	else
