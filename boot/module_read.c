@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <lzma.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,19 +19,6 @@ struct outbuf {
 	size_t len;
 	size_t cap;
 };
-
-static int fail(struct modules *m, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int fail(struct modules *m, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(m->err, sizeof(m->err), fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* Room for at least one more byte; -EFBIG past the limit. */
 static int grow(struct outbuf *o)
@@ -61,14 +47,14 @@ static int read_whole(struct modules *m, const char *path, struct outbuf *o)
 	int ret = 0;
 
 	if (fd < 0)
-		return fail(m, "%s: %s", path, strerror(errno));
+		return modules_fail(m, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return fail(m, "%s: not a regular file", path);
+		return modules_fail(m, "%s: not a regular file", path);
 	}
 	if ((uint64_t)st.st_size > MODULES_SIZE_MAX) {
 		close(fd);
-		return fail(m, "%s: larger than %lu MiB", path, MODULES_SIZE_MAX >> 20);
+		return modules_fail(m, "%s: larger than %lu MiB", path, MODULES_SIZE_MAX >> 20);
 	}
 	o->cap = (size_t)st.st_size ? (size_t)st.st_size : 1;
 	o->p = malloc(o->cap);
@@ -78,23 +64,23 @@ static int read_whole(struct modules *m, const char *path, struct outbuf *o)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			ret = fail(m, "%s: %s", path, n ? strerror(errno) : "shrank while read");
+			ret = modules_fail(m, "%s: %s", path, n ? strerror(errno) : "shrank while read");
 			break;
 		}
 		o->len += (size_t)n;
 	}
 	close(fd);
 	if (!o->p)
-		return fail(m, "%s: out of memory", path);
+		return modules_fail(m, "%s: out of memory", path);
 	return ret;
 }
 
 static int size_error(struct modules *m, const char *path, int err)
 {
 	if (err == -EFBIG)
-		return fail(m, "%s: decompresses to more than %lu MiB", path,
+		return modules_fail(m, "%s: decompresses to more than %lu MiB", path,
 			    MODULES_SIZE_MAX >> 20);
-	return fail(m, "%s: out of memory", path);
+	return modules_fail(m, "%s: out of memory", path);
 }
 
 static int unxz(struct modules *m, const char *path, const struct outbuf *in,
@@ -105,7 +91,7 @@ static int unxz(struct modules *m, const char *path, const struct outbuf *in,
 	int err;
 
 	if (lzma_stream_decoder(&s, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK)
-		return fail(m, "%s: cannot start the xz decoder", path);
+		return modules_fail(m, "%s: cannot start the xz decoder", path);
 	s.next_in = in->p;
 	s.avail_in = in->len;
 	do {
@@ -123,10 +109,10 @@ static int unxz(struct modules *m, const char *path, const struct outbuf *in,
 	if (r == LZMA_STREAM_END)
 		return 0;
 	if (r == LZMA_BUF_ERROR)
-		return fail(m, "%s: truncated xz data", path);
+		return modules_fail(m, "%s: truncated xz data", path);
 	if (r == LZMA_FORMAT_ERROR)
-		return fail(m, "%s: not xz data", path);
-	return fail(m, "%s: corrupt xz data (liblzma error %d)", path, (int)r);
+		return modules_fail(m, "%s: not xz data", path);
+	return modules_fail(m, "%s: corrupt xz data (liblzma error %d)", path, (int)r);
 }
 
 static int unzstd(struct modules *m, const char *path, const struct outbuf *in,
@@ -138,7 +124,7 @@ static int unzstd(struct modules *m, const char *path, const struct outbuf *in,
 	int err = 0;
 
 	if (!ds)
-		return fail(m, "%s: cannot start the zstd decoder", path);
+		return modules_fail(m, "%s: cannot start the zstd decoder", path);
 	while (!err && (zi.pos < zi.size || r != 0)) {
 		ZSTD_outBuffer zo;
 
@@ -157,9 +143,9 @@ static int unzstd(struct modules *m, const char *path, const struct outbuf *in,
 	}
 	ZSTD_freeDStream(ds);
 	if (err == -EINVAL)
-		return fail(m, "%s: corrupt zstd data (%s)", path, ZSTD_getErrorName(r));
+		return modules_fail(m, "%s: corrupt zstd data (%s)", path, ZSTD_getErrorName(r));
 	if (err == -EPIPE)
-		return fail(m, "%s: truncated zstd data", path);
+		return modules_fail(m, "%s: truncated zstd data", path);
 	return err ? size_error(m, path, err) : 0;
 }
 
@@ -171,7 +157,7 @@ static int gunzip(struct modules *m, const char *path, const struct outbuf *in,
 
 	memset(&z, 0, sizeof(z));
 	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
-		return fail(m, "%s: cannot start the gzip decoder", path);
+		return modules_fail(m, "%s: cannot start the gzip decoder", path);
 	z.next_in = in->p;
 	z.avail_in = (uInt)in->len;
 	do {
@@ -191,8 +177,8 @@ static int gunzip(struct modules *m, const char *path, const struct outbuf *in,
 	if (r == Z_STREAM_END)
 		return 0;
 	if (r == Z_BUF_ERROR)
-		return fail(m, "%s: truncated gzip data", path);
-	return fail(m, "%s: corrupt gzip data (%s)", path, z.msg ? z.msg : "zlib error");
+		return modules_fail(m, "%s: truncated gzip data", path);
+	return modules_fail(m, "%s: corrupt gzip data (%s)", path, z.msg ? z.msg : "zlib error");
 }
 
 static bool has_ext(const char *path, const char *ext)
@@ -216,7 +202,7 @@ static int decompress(struct modules *m, const char *path, struct outbuf *raw,
 		memset(raw, 0, sizeof(*raw));
 		return 0;
 	}
-	return fail(m, "%s: not a module file (NAME.ko[.xz|.zst|.gz])", path);
+	return modules_fail(m, "%s: not a module file (NAME.ko[.xz|.zst|.gz])", path);
 }
 
 int modules_read_file(struct modules *m, const char *path, uint8_t **data, size_t *len)
@@ -229,7 +215,7 @@ int modules_read_file(struct modules *m, const char *path, uint8_t **data, size_
 		ret = decompress(m, path, &raw, &out);
 	free(raw.p);
 	if (!ret && (out.len < 4 || memcmp(out.p, "\x7f" "ELF", 4)))
-		ret = fail(m, "%s: not a kernel module (no ELF header%s)", path,
+		ret = modules_fail(m, "%s: not a kernel module (no ELF header%s)", path,
 			   has_ext(path, ".ko") ? "" : " after decompression");
 	if (ret) {
 		free(out.p);
@@ -248,6 +234,6 @@ int modules_read(struct modules *m, const struct module_info *mod,
 	if (mod->path[0] == '/')
 		snprintf(path, sizeof(path), "%s", mod->path);
 	else if (snprintf(path, sizeof(path), "%s/%s", m->dir, mod->path) >= (int)sizeof(path))
-		return fail(m, "%s/%s: path too long", m->dir, mod->path);
+		return modules_fail(m, "%s/%s: path too long", m->dir, mod->path);
 	return modules_read_file(m, path, data, len);
 }

@@ -13,10 +13,7 @@
 /* m->dir and an index file's name. */
 #define INDEX_PATH_LEN (PATH_MAX + 32)
 
-static int fail(struct modules *m, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int fail(struct modules *m, const char *fmt, ...)
+int modules_fail(struct modules *m, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -77,7 +74,7 @@ static FILE *open_index(struct modules *m, const char *file, char *path, bool ne
 	snprintf(path, INDEX_PATH_LEN, "%s/%s", m->dir, file);
 	f = fopen(path, "re");
 	if (!f && needed)
-		fail(m, "%s: %s", path, strerror(errno));
+		modules_fail(m, "%s: %s", path, strerror(errno));
 	return f;
 }
 
@@ -120,22 +117,22 @@ static int add_module(struct modules *m, const char *path, char *deps,
 
 	grown = realloc(m->mods, (m->n_mods + 1) * sizeof(*m->mods));
 	if (!grown)
-		return fail(m, "%s: out of memory", file);
+		return modules_fail(m, "%s: out of memory", file);
 	m->mods = grown;
 	mod = &m->mods[m->n_mods];
 	memset(mod, 0, sizeof(*mod));
 	if (name_of_path(mod->name, path))
-		return fail(m, "%s: line %u: %s is not a module file (NAME.ko[.xz|.zst|.gz])",
+		return modules_fail(m, "%s: line %u: %s is not a module file (NAME.ko[.xz|.zst|.gz])",
 			    file, line, path);
 	mod->path = strdup(path);
 	m->n_mods++;
 	if (!mod->path)
-		return fail(m, "%s: out of memory", file);
+		return modules_fail(m, "%s: out of memory", file);
 	ret = parse_deps(mod, deps);
 	if (ret == -ENOMEM)
-		return fail(m, "%s: out of memory", file);
+		return modules_fail(m, "%s: out of memory", file);
 	if (ret)
-		return fail(m, "%s: line %u: a dependency of %s is not a module file",
+		return modules_fail(m, "%s: line %u: a dependency of %s is not a module file",
 			    file, line, mod->name);
 	return 0;
 }
@@ -158,7 +155,7 @@ static int read_dep(struct modules *m)
 			continue;
 		colon = strchr(s, ':');
 		if (!colon) {
-			ret = fail(m, "%s: line %u: no ':' after the module's file", path, n);
+			ret = modules_fail(m, "%s: line %u: no ':' after the module's file", path, n);
 			break;
 		}
 		*colon = '\0';
@@ -176,12 +173,12 @@ static int add_alias(struct modules *m, const char *pattern, const char *name,
 
 	grown = realloc(m->aliases, (m->n_aliases + 1) * sizeof(*m->aliases));
 	if (!grown)
-		return fail(m, "%s: out of memory", file);
+		return modules_fail(m, "%s: out of memory", file);
 	m->aliases = grown;
 	al = &m->aliases[m->n_aliases];
 	al->pattern = strdup(pattern);
 	if (!al->pattern)
-		return fail(m, "%s: out of memory", file);
+		return modules_fail(m, "%s: out of memory", file);
 	modules_normalize(al->name, name);
 	m->n_aliases++;
 	return 0;
@@ -209,7 +206,7 @@ static int read_alias(struct modules *m)
 		name = strtok_r(NULL, " \t\n", &save);
 		if (strcmp(kw, "alias") || !pattern || !name ||
 		    strlen(name) >= MODULES_NAME_MAX) {
-			ret = fail(m, "%s: line %u: not \"alias PATTERN MODULE\"", path, n);
+			ret = modules_fail(m, "%s: line %u: not \"alias PATTERN MODULE\"", path, n);
 			break;
 		}
 		ret = add_alias(m, pattern, name, path);
@@ -237,7 +234,7 @@ static int read_builtin(struct modules *m)
 			continue;
 		grown = realloc(m->builtin, (m->n_builtin + 1) * sizeof(*m->builtin));
 		if (!grown) {
-			ret = fail(m, "%s: out of memory", path);
+			ret = modules_fail(m, "%s: out of memory", path);
 			break;
 		}
 		m->builtin = grown;
@@ -253,7 +250,7 @@ int modules_open(struct modules *m, const char *dir)
 {
 	memset(m, 0, sizeof(*m));
 	if (strlen(dir) >= sizeof(m->dir))
-		return fail(m, "%s: path too long", dir);
+		return modules_fail(m, "%s: path too long", dir);
 	strcpy(m->dir, dir);
 	if (read_dep(m) || read_alias(m) || read_builtin(m)) {
 		char err[MODULES_ERR_LEN];
@@ -330,7 +327,7 @@ int modules_match(struct modules *m, const char *modalias, struct module_names *
 		grown = realloc(out->name, (out->n + 1) * sizeof(*out->name));
 		if (!grown) {
 			module_names_free(out);
-			return fail(m, "%s/modules.alias: out of memory", m->dir);
+			return modules_fail(m, "%s/modules.alias: out of memory", m->dir);
 		}
 		out->name = grown;
 		strcpy(out->name[out->n++], al->name);
@@ -361,7 +358,7 @@ static int visit_module(struct order_walk *w, const struct module_info *mod)
 	if (w->mark[idx] == DONE)
 		return 0;
 	if (w->mark[idx] == VISITING)
-		return fail(w->m, "%s/modules.dep: dependency cycle through %s",
+		return modules_fail(w->m, "%s/modules.dep: dependency cycle through %s",
 			    w->m->dir, mod->name);
 	w->mark[idx] = VISITING;
 	for (i = 0; i < mod->n_deps; i++)
@@ -381,9 +378,9 @@ static int visit(struct order_walk *w, const char *name, const char *needed_by)
 	if (modules_is_builtin(w->m, name))
 		return 0;
 	if (needed_by)
-		return fail(w->m, "%s/modules.dep: %s (needed by %s) has no line of its own",
+		return modules_fail(w->m, "%s/modules.dep: %s (needed by %s) has no line of its own",
 			    w->m->dir, name, needed_by);
-	return fail(w->m, "%s/modules.dep: no module %s (nor in modules.builtin)",
+	return modules_fail(w->m, "%s/modules.dep: no module %s (nor in modules.builtin)",
 		    w->m->dir, name);
 }
 
@@ -399,7 +396,7 @@ int modules_load_order(struct modules *m, const char *const *names, size_t n,
 	if (!w.mark || !out->mod) {
 		free(w.mark);
 		module_order_free(out);
-		return fail(m, "%s/modules.dep: out of memory", m->dir);
+		return modules_fail(m, "%s/modules.dep: out of memory", m->dir);
 	}
 	for (i = 0; i < n; i++) {
 		if (visit(&w, names[i], NULL)) {

@@ -59,6 +59,10 @@ struct module_order {
  * modules.builtin (optional). */
 int modules_open(struct modules *m, const char *dir);
 void modules_close(struct modules *m);
+/* Put the one-line error in m->err; returns -1 (for the files of this
+ * module reader). */
+int modules_fail(struct modules *m, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* "virtio-console" -> "virtio_console", at most MODULES_NAME_MAX - 1 bytes. */
 void modules_normalize(char *dst, const char *src);
