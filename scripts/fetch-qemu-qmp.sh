@@ -31,6 +31,8 @@ APT_DIR=${QEMU_SRC_APT_DIR:-$REPO_DIR/.cache/qemu-src-apt}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SECURITY=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 
+. "$REPO_DIR/scripts/trixie-apt.sh"      # private_apt
+
 die() { echo "fetch-qemu-qmp: error: $*" >&2; exit 1; }
 log() { echo "fetch-qemu-qmp: $*" >&2; }
 
@@ -51,13 +53,9 @@ qmp_parts() {
 		}'
 }
 
+# apt-get / apt-cache on the private deb-src list in APT_DIR.
 src_apt() {
-	tool=$1
-	shift
-	"apt-$tool" -q -o Dir::Etc::SourceList="$APT_DIR/sources.list" \
-		-o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists="$APT_DIR/lists" \
-		-o Dir::Cache="$APT_DIR/cache" -o Dir::State::status=/dev/null \
-		-o APT::Sandbox::User=root "$@"
+	private_apt "$APT_DIR" "$@"
 }
 
 # The version to fetch: the installed QEMU's source version, if any.

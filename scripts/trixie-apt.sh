@@ -6,19 +6,27 @@
 # and linux-source-6.12 (the test kernel, tests/nested/kernel.sh).
 #   trixie_apt_update             fetch trixie's package lists (once a day)
 #   trixie_apt get|cache ARGS...  apt-get / apt-cache with the private lists
+#   private_apt DIR get|cache ARGS...  the same for another private list in DIR
 #   trixie_version PACKAGE        the candidate version of PACKAGE in trixie
 #   trixie_download PACKAGE DIR   DIR/PACKAGE_VERSION_all.deb (kept; printed)
 
 TRIXIE_APT_DIR=${TRIXIE_APT_DIR:-$(cd "$(dirname "${BASH_SOURCE:-$0}")/.." && pwd)/.cache/trixie-apt}
 TRIXIE_MIRROR=${TRIXIE_MIRROR:-http://deb.debian.org/debian}
 
-trixie_apt() {
-	tool=$1
-	shift
-	"apt-$tool" -q -o Dir::Etc::SourceList="$TRIXIE_APT_DIR/sources.list" \
-		-o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists="$TRIXIE_APT_DIR/lists" \
-		-o Dir::Cache="$TRIXIE_APT_DIR/cache" -o Dir::State::status=/dev/null \
+# private_apt DIR get|cache ARGS...: apt-get / apt-cache with the sources
+# list, lists and cache under DIR alone (also scripts/fetch-qemu-qmp.sh's).
+private_apt() {
+	dir=$1
+	tool=$2
+	shift 2
+	"apt-$tool" -q -o Dir::Etc::SourceList="$dir/sources.list" \
+		-o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists="$dir/lists" \
+		-o Dir::Cache="$dir/cache" -o Dir::State::status=/dev/null \
 		-o APT::Sandbox::User=root "$@"
+}
+
+trixie_apt() {
+	private_apt "$TRIXIE_APT_DIR" "$@"
 }
 
 trixie_apt_update() {
