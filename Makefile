@@ -38,7 +38,7 @@ endif
 SRCS := $(wildcard vmm/*.c vmm/qmp/*.c devices/*.c boot/*.c vfio/*.c vfio/host/*.c)
 OBJS := $(SRCS:%.c=build/%.o)
 LIB_OBJS := $(filter-out build/vmm/main.o,$(OBJS))
-ROM_OBJ  := build/boot/linuxboot_blob.o
+ROM_OBJ  := build/boot/linuxboot_blob.o build/boot/exec_blobs.o
 ROM_CC   ?= gcc
 
 # Shared test support (tests/support/): fake vfio device, fake KVM vm fd,
@@ -72,8 +72,18 @@ build/boot/linuxboot.elf: boot/linuxboot.S boot/linuxboot.h
 build/boot/linuxboot.bin: build/boot/linuxboot.elf
 	$(LD) -m elf_i386 -Ttext 0 --oformat binary -o $@ $<
 
-$(ROM_OBJ): boot/linuxboot_blob.S build/boot/linuxboot.bin
+build/boot/linuxboot_blob.o: boot/linuxboot_blob.S build/boot/linuxboot.bin
 	$(ROM_CC) -c -Wa,-I,build/boot -o $@ $<
+
+# `conduit exec`'s guest side: the report helper (boot/exec_report.S, a
+# static x86-64 program without libc, a few hundred bytes) and the init
+# script (boot/exec_init.sh), embedded as data by boot/exec_blobs.S.
+build/boot/exec_report: boot/exec_report.S
+	@mkdir -p $(dir $@)
+	$(ROM_CC) -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-n -s -o $@ $<
+
+build/boot/exec_blobs.o: boot/exec_blobs.S build/boot/exec_report boot/exec_init.sh
+	$(ROM_CC) -c -Wa,-I,build/boot -Wa,-I,boot -o $@ $<
 
 build/unit-tests: $(TEST_OBJS) $(LIB_OBJS) $(ROM_OBJ)
 	$(CC) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)

@@ -165,3 +165,28 @@ int bzimage_load(const struct bzimage *bz, const struct guest_mem *gm,
 		memcpy(idst, initrd, lay->initrd_size);
 	return 0;
 }
+
+int bzimage_release(const uint8_t *data, size_t len, char *out, size_t cap)
+{
+	size_t at, setup, n = 0;
+
+	if (!cap || len < 0x264 || memcmp(data + 0x202, "HdrS", 4))
+		return -1;
+	setup = ((size_t)(data[0x1f1] ? data[0x1f1] : 4) + 1) * 512;
+	at = 0x200 + (size_t)rd16(data + 0x20e);
+	if (rd16(data + 0x20e) == 0 || at >= len || at >= setup)
+		return -1;
+	while (at + n < len && at + n < setup && n + 1 < cap) {
+		uint8_t c = data[at + n];
+
+		if (c == ' ' || c == '\0')
+			break;
+		if (c < 0x21 || c > 0x7e || c == '/')
+			return -1;
+		out[n++] = (char)c;
+	}
+	if (!n || (n + 1 == cap && at + n < len && data[at + n] != ' '))
+		return -1;
+	out[n] = '\0';
+	return 0;
+}

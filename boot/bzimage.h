@@ -26,6 +26,12 @@ struct bzimage {
 int bzimage_parse(const uint8_t *data, size_t len, struct bzimage *bz,
 		  char *err, size_t errlen);
 
+/* The kernel's release ("6.1.0-57-cloud-amd64"): the first word of the
+ * header's kernel_version string, which names /lib/modules/RELEASE. 0, or
+ * -1 when the header has none or it is not printable text in the setup
+ * part. Works on any bytes (checks what bzimage_parse does not). */
+int bzimage_release(const uint8_t *data, size_t len, char *out, size_t cap);
+
 /* Where things go in guest memory, computed from the header and RAM. */
 struct boot_layout {
 	uint64_t kernel_addr;

@@ -320,18 +320,30 @@ int modules_match(struct modules *m, const char *modalias, struct module_names *
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < m->n_aliases; i++) {
 		const struct module_alias *al = &m->aliases[i];
-		char (*grown)[MODULES_NAME_MAX];
 
-		if (fnmatch(al->pattern, modalias, 0) || in_names(out, al->name))
+		if (fnmatch(al->pattern, modalias, 0))
 			continue;
-		grown = realloc(out->name, (out->n + 1) * sizeof(*out->name));
-		if (!grown) {
+		if (module_names_add(out, al->name)) {
 			module_names_free(out);
 			return modules_fail(m, "%s/modules.alias: out of memory", m->dir);
 		}
-		out->name = grown;
-		strcpy(out->name[out->n++], al->name);
 	}
+	return 0;
+}
+
+int module_names_add(struct module_names *names, const char *name)
+{
+	char (*grown)[MODULES_NAME_MAX];
+	char norm[MODULES_NAME_MAX];
+
+	modules_normalize(norm, name);
+	if (in_names(names, norm))
+		return 0;
+	grown = realloc(names->name, (names->n + 1) * sizeof(*names->name));
+	if (!grown)
+		return -1;
+	names->name = grown;
+	strcpy(names->name[names->n++], norm);
 	return 0;
 }
 

@@ -75,6 +75,8 @@ bool modules_is_builtin(const struct modules *m, const char *name);
  * modules.alias order. No match is 0 with out->n == 0. */
 int modules_match(struct modules *m, const char *modalias, struct module_names *out);
 void module_names_free(struct module_names *names);
+/* Add name (normalised) unless it is there already: 0, or -1 (ENOMEM). */
+int module_names_add(struct module_names *names, const char *name);
 
 /* The modules to load for names, dependencies first, each once; modules
  * built into the kernel (modules.builtin) are left out. A name that is in

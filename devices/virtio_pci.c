@@ -6,6 +6,7 @@
  * the driver writes is checked: queue sizes, vector numbers, ring addresses
  * and feature bits. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -15,8 +16,6 @@
 #include "../vmm/vm.h"
 #include "virtio_pci.h"
 
-#define VIRTIO_PCI_VENDOR 0x1af4
-#define VIRTIO_PCI_DEVICE_BASE 0x1040
 
 enum { CAP_COMMON = 1, CAP_NOTIFY = 2, CAP_ISR = 3, CAP_DEVICE = 4 };
 
@@ -364,7 +363,7 @@ int virtio_pci_init(struct virtio_pci *vp, struct vm *vm,
 	for (q = 0; q < VIRTIO_MAX_QUEUES; q++)
 		vp->notify_efd[q] = -1;
 	pci_device_init(d, ops->name, VIRTIO_PCI_VENDOR,
-			VIRTIO_PCI_DEVICE_BASE + ops->device_id, 0x078000, 1);
+			VIRTIO_PCI_DEVICE_BASE + ops->device_id, VIRTIO_PCI_CLASS, 1);
 	d->cfg[PCI_SUBSYSTEM_VENDOR_ID] = VIRTIO_PCI_VENDOR & 0xff;
 	d->cfg[PCI_SUBSYSTEM_VENDOR_ID + 1] = VIRTIO_PCI_VENDOR >> 8;
 	d->cfg[PCI_SUBSYSTEM_ID] = (uint8_t)ops->device_id;
@@ -437,4 +436,14 @@ void virtio_pci_cleanup(struct virtio_pci *vp)
 			close(vp->notify_efd[q]);
 		vp->notify_efd[q] = -1;
 	}
+}
+
+void virtio_pci_modaliases(unsigned device_id, char *pci, size_t pci_len,
+			   char *virtio, size_t virtio_len)
+{
+	snprintf(pci, pci_len, "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X",
+		 VIRTIO_PCI_VENDOR, VIRTIO_PCI_DEVICE_BASE + device_id, VIRTIO_PCI_VENDOR,
+		 device_id, VIRTIO_PCI_CLASS >> 16, (VIRTIO_PCI_CLASS >> 8) & 0xff,
+		 VIRTIO_PCI_CLASS & 0xff);
+	snprintf(virtio, virtio_len, "virtio:d%08Xv%08X", device_id, VIRTIO_PCI_VENDOR);
 }

@@ -11,6 +11,11 @@
 #include "../vmm/irq.h"
 
 #define VIRTIO_MAX_QUEUES 8
+/* What every virtio device on conduit's bus is: vendor 1af4, device
+ * 1040 + the virtio type (modern only), class 07/80/00. */
+#define VIRTIO_PCI_VENDOR      0x1af4
+#define VIRTIO_PCI_DEVICE_BASE 0x1040
+#define VIRTIO_PCI_CLASS       0x078000
 #define VIRTIO_NO_VECTOR  0xffff
 #define VIRTIO_F_VERSION_1 (1ULL << 32)
 
@@ -83,5 +88,11 @@ void virtio_pci_signal_queue(struct virtio_pci *vp, unsigned q);
 void virtio_pci_queue_broken(struct virtio_pci *vp, unsigned q, const char *why);
 /* The device's queue q is usable (driver OK and queue enabled). */
 bool virtio_pci_queue_live(const struct virtio_pci *vp, unsigned q);
+
+/* The modaliases a guest kernel sees for virtio type device_id on
+ * conduit's bus: the PCI transport's ("pci:v00001AF4d...") and the virtio
+ * bus's ("virtio:d00000003v00001AF4"), for choosing guest modules. */
+void virtio_pci_modaliases(unsigned device_id, char *pci, size_t pci_len,
+			   char *virtio, size_t virtio_len);
 
 #endif

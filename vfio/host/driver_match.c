@@ -123,9 +123,7 @@ static void load_aliases(void)
 	fclose(f);
 }
 
-/* The device's modalias in the vfio_pci namespace, as modules.alias spells
- * it: vfio_pci:vVVVVVVVVdDDDDDDDDsvSSSSSSSSsdSSSSSSSSbcBBscSSiII. */
-static int vfio_modalias(const struct pci_addr *a, char *out, size_t len)
+int host_pci_modalias(const struct pci_addr *a, const char *prefix, char *out, size_t len)
 {
 	unsigned long ven, dev, sven = 0, sdev = 0, cls;
 
@@ -136,8 +134,8 @@ static int vfio_modalias(const struct pci_addr *a, char *out, size_t len)
 	host_pci_read_dev_hex(a, "subsystem_vendor", &sven);
 	host_pci_read_dev_hex(a, "subsystem_device", &sdev);
 	return host_pci_path_fmt(out, len,
-				 "vfio_pci:v%08lXd%08lXsv%08lXsd%08lXbc%02lXsc%02lXi%02lX",
-				 ven, dev, sven, sdev, (cls >> 16) & 0xff, (cls >> 8) & 0xff,
+				 "%s:v%08lXd%08lXsv%08lXsd%08lXbc%02lXsc%02lXi%02lX",
+				 prefix, ven, dev, sven, sdev, (cls >> 16) & 0xff, (cls >> 8) & 0xff,
 				 cls & 0xff);
 }
 
@@ -149,7 +147,7 @@ int host_pci_choose_vfio_module(const struct pci_addr *a, char *module, size_t l
 
 	snprintf(module, len, "vfio_pci");
 	load_aliases();
-	if (vfio_modalias(a, modalias, sizeof(modalias)))
+	if (host_pci_modalias(a, "vfio_pci", modalias, sizeof(modalias)))
 		return -1;
 	for (i = 0; i < n_aliases; i++) {
 		if (fnmatch(aliases[i].pattern, modalias, FNM_CASEFOLD))

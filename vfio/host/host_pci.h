@@ -57,6 +57,11 @@ bool host_pci_iommu_enabled(void);
 /* Every PCI device on the host, sorted; the caller frees *out. */
 int host_pci_list(struct pci_addr **out, size_t *n);
 
+/* The device's modalias as the kernel spells it for prefix ("pci" or
+ * "vfio_pci"): prefix:vVVVVVVVVdDDDDDDDDsvSSSSSSSSsdSSSSSSSSbcBBscSSiII,
+ * built from its sysfs ids. 0 or -1 (errno set). */
+int host_pci_modalias(const struct pci_addr *a, const char *prefix, char *out, size_t len);
+
 /* PCI-to-PCI and CardBus bridges (class 06/04, 06/07, 06/09): vfio-pci
  * refuses them. The host bridge (06/00) is never worth passing through. */
 bool host_pci_is_bridge(uint32_t class_code);
