@@ -6,7 +6,6 @@
 #include "../vmm/vm.h"
 #include "virtio_console.h"
 
-#define VCON_DEVICE_ID 3
 #define RXQ 0
 #define TXQ 1
 
@@ -102,4 +101,9 @@ size_t virtio_console_input(struct virtio_console *vc, const uint8_t *buf, size_
 	vc->pending_len += n;
 	flush_rx(vc);
 	return n;
+}
+
+void virtio_console_drain(struct virtio_console *vc)
+{
+	drain_tx(vc);
 }

@@ -7,6 +7,7 @@
 #include "virtio_pci.h"
 
 #define VCON_PENDING 4096
+#define VCON_DEVICE_ID 3        /* the virtio device type */
 
 struct virtio_console {
 	struct virtio_pci vp;
@@ -21,5 +22,8 @@ struct virtio_console {
 int virtio_console_init(struct virtio_console *vc, struct vm *vm);
 /* Input from the terminal; returns bytes taken (the rest did not fit). */
 size_t virtio_console_input(struct virtio_console *vc, const uint8_t *buf, size_t len);
+/* Hand what the guest has queued for output to vc->output now (at exit,
+ * for output whose kick the event loop has not seen). */
+void virtio_console_drain(struct virtio_console *vc);
 
 #endif

@@ -82,6 +82,8 @@ static void usage(FILE *f)
 "\n"
 "Helpers: conduit devices | bind BDF | unbind BDF (see conduit devices --help)\n"
 "         conduit ctl SOCKET COMMAND [KEY=VALUE...] (see conduit ctl --help)\n"
+"         conduit exec [OPTIONS] -- COMMAND [ARGS...]: run one command in a\n"
+"         fresh guest, with its exit status (see conduit exec --help)\n"
 "\n"
 "Console: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A.\n"
 "Signals: SIGINT, SIGTERM, SIGHUP stop the VM; SIGUSR2 prints each vCPU's\n"

@@ -36,6 +36,11 @@ struct vm_config {
 	bool no_seccomp;        /* no seccomp sandbox (for debugging) */
 	char *api_socket;       /* --api-socket: the QMP control socket's path */
 	int verbose;
+	/* `conduit exec` (vmm/exec.c): the initramfs it built in memory (used
+	 * instead of --initrd) and its session; not owned by the config. */
+	const uint8_t *initrd_data;
+	size_t initrd_len;
+	struct exec_session *exec;
 };
 
 /* Parse "512M", "1G", "4096K", "1073741824B"... A bare number is in units of

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "log.h"
+#include "terminal.h"
 
 enum log_level log_verbosity = LOG_WARN;
 
@@ -12,7 +13,7 @@ static void emit(const char *tag, const char *fmt, va_list ap)
 	if (vsnprintf(buf, sizeof(buf), fmt, ap) < 0)
 		return;
 	/* \r\n so messages stay readable while the terminal is raw. */
-	fprintf(stderr, "conduit: %s%s\r\n", tag, buf);
+	fprintf(stderr, "conduit: %s%s%s", tag, buf, terminal_is_raw() ? "\r\n" : "\n");
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)

@@ -31,6 +31,7 @@
 #include "event_loop.h"
 #include "log.h"
 #include "control.h"
+#include "exec_session.h"
 #include "hotplug.h"
 #include "machine.h"
 #include "machine_internal.h"
@@ -77,7 +78,7 @@ static int map_file(const char *path, const char *what, struct file_map *f)
 
 static void unmap_file(struct file_map *f)
 {
-	if (f->data)
+	if (f->data && !f->borrowed)
 		munmap(f->data, f->len);
 	f->data = NULL;
 }
@@ -141,6 +142,11 @@ static int validate(struct machine *m, const struct vm_config *cfg,
 	}
 	if (cfg->initrd && map_file(cfg->initrd, "initrd", &m->initrd))
 		return -1;
+	if (cfg->initrd_data) {
+		m->initrd.data = (uint8_t *)cfg->initrd_data;
+		m->initrd.len = cfg->initrd_len;
+		m->initrd.borrowed = true;
+	}
 	if (check_host_memory(cfg->mem_size))
 		return -1;
 	if (ram_page_size(cfg->hugepages) &&
@@ -168,7 +174,7 @@ static int validate(struct machine *m, const struct vm_config *cfg,
 	case 0:
 		break;
 	case BOOT_ERR_INITRD:
-		pr_err("initrd %s: %s", cfg->initrd, err);
+		pr_err("initrd %s: %s", cfg->initrd ? cfg->initrd : "(conduit exec's)", err);
 		return -1;
 	case BOOT_ERR_CMDLINE:
 		pr_err("--cmdline: %s", err);
@@ -189,7 +195,10 @@ static void serial_tx(void *opaque, uint8_t b)
 {
 	struct machine *m = opaque;
 
-	output_byte(&m->out, b);
+	if (m->exec)
+		exec_session_console(m->exec, b);
+	else
+		output_byte(&m->out, b);
 }
 
 static void serial_irq(void *opaque, int level)
@@ -387,6 +396,10 @@ static int setup_devices(struct machine *m)
 	}
 	if (m->bios && setup_firmware_devices(m))
 		return -1;
+	if (m->exec && exec_session_attach(m->exec, vm, &vm->pio, &m->loop)) {
+		pr_err("conduit exec's devices: %s", strerror(errno));
+		return -1;
+	}
 	if (m->console != CONSOLE_VIRTIO)
 		return 0;
 	m->vcon = calloc(1, sizeof(*m->vcon));
@@ -537,6 +550,13 @@ static void teardown(struct machine *m)
 	if (m->stats)
 		passthrough_print_stats(&m->pt);
 	passthrough_stop(&m->pt);
+	if (m->vcon) {
+		pthread_mutex_lock(&devices_lock);
+		virtio_console_drain(m->vcon);  /* what the guest wrote last */
+		pthread_mutex_unlock(&devices_lock);
+	}
+	if (m->exec)
+		exec_session_detach(m->exec);
 	output_close(&m->out);
 	terminal_restore();
 	if (m->pci.pio)
@@ -562,7 +582,7 @@ static int start(struct machine *m)
 {
 	int i;
 
-	if (terminal_raw())
+	if (!m->exec && terminal_raw())
 		pr_warn("cannot put the terminal in raw mode: %s", strerror(errno));
 	for (i = 0; i < m->n_vcpus; i++) {
 		if (vcpu_start(&m->vcpus[i])) {
@@ -620,6 +640,7 @@ static int machine_boot(const struct vm_config *cfg, struct control *ctl)
 	m->console = cfg->console;
 	m->stats = cfg->stats;
 	m->ctl = ctl;
+	m->exec = cfg->exec;
 	if (validate(m, cfg, &bz, &lay, cmdline)) {
 		unmap_file(&m->kernel);
 		unmap_file(&m->initrd);
@@ -643,7 +664,7 @@ static int machine_boot(const struct vm_config *cfg, struct control *ctl)
 		goto out;
 	}
 	if (setup_signals(m) || event_loop_add(&m->loop, m->vm.stop_efd, stop_ready, m) ||
-	    event_loop_add(&m->loop, STDIN_FILENO, stdin_ready, m)) {
+	    (!m->exec && event_loop_add(&m->loop, STDIN_FILENO, stdin_ready, m))) {
 		pr_err("event loop setup failed");
 		goto out;
 	}

@@ -23,10 +23,12 @@
 #include "vm.h"
 
 struct control;
+struct exec_session;
 
 struct file_map {
 	uint8_t *data;
 	size_t len;
+	bool borrowed;          /* someone else's memory: not unmapped */
 };
 
 struct machine {
@@ -57,6 +59,7 @@ struct machine {
 	int n_vcpus;
 	struct control *ctl;            /* the control plane (outlives the boot) */
 	struct acpi_hotplug hp;         /* ACPI PCI hotplug of bus 0's slots */
+	struct exec_session *exec;      /* `conduit exec`'s parts, or NULL */
 };
 
 #endif

@@ -3,6 +3,7 @@
 #include "../vfio/host/commands.h"
 #include "cli.h"
 #include "config.h"
+#include "exec.h"
 #include "log.h"
 #include "machine.h"
 #include "qmp/client.h"
@@ -16,6 +17,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "ctl"))
 		return qmp_ctl_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "exec"))
+		return exec_main(argc - 1, argv + 1);
 	if (argc > 1 && command_exists(argv[1]))
 		return command_run(argc - 1, argv + 1);
 	config_init(&cfg);

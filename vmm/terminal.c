@@ -17,6 +17,11 @@ void terminal_restore(void)
 	is_raw = false;
 }
 
+bool terminal_is_raw(void)
+{
+	return is_raw;
+}
+
 int terminal_raw(void)
 {
 	struct termios t;

@@ -16,6 +16,8 @@ struct escape_state {
  * and is safe to call more than once. */
 int terminal_raw(void);
 void terminal_restore(void);
+/* Whether conduit has the terminal in raw mode now. */
+bool terminal_is_raw(void);
 
 /* Filter input in place: Ctrl-A x sets *quit, Ctrl-A Ctrl-A yields one
  * Ctrl-A, Ctrl-A followed by anything else yields that byte. Returns the
