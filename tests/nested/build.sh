@@ -19,6 +19,8 @@ NESTED_DIR=$(cd "$(dirname "$0")" && pwd)
 # button and evdev: the ACPI power button as an input device, for busybox
 # acpid in the QMP cases (system_powerdown; l2-init.sh's agent_start).
 L2_MODULES="virtio_pci virtio_console vmxnet3 button evdev"
+# What `conduit exec` loads in L2 (cases-exec.sh): /nested/l2/modules.
+EXEC_MODULES="virtio_console vmxnet3"
 L1_MODULES="irqbypass kvm kvm-amd vfio vfio_iommu_type1 vfio_virqfd vfio-pci-core vfio-pci"
 CONDUIT_BIN=${CONDUIT_BIN:-$REPO_DIR/conduit}
 # What QEMU (as L1 VMM) reads for -machine q35 / microvm with -kernel and
@@ -127,6 +129,7 @@ build_l1() {
 	chmod 755 "$root/init" "$root/nested/runner.sh"
 	cp "$VMLINUZ" "$root/nested/l2/vmlinuz"
 	cp "$BUILD_DIR/l2.cpio.gz" "$root/nested/l2/initrd.cpio.gz"
+	install_exec_modules "$root/nested/l2/modules" $EXEC_MODULES
 	if [ -f "$CONDUIT_BIN" ]; then
 		install_binary "$CONDUIT_BIN" "$root" usr/bin/conduit
 	else
@@ -145,7 +148,7 @@ build_l1() {
 }
 
 what=${1:-all}
-need_tools apt-get apt-cache dpkg busybox cpio gzip modinfo ldd
+need_tools apt-get apt-cache dpkg busybox cpio gzip modinfo ldd depmod xz
 mkdir -p "$BUILD_DIR"
 kernel_fetch
 echo "VMLINUZ=$VMLINUZ"

@@ -160,6 +160,32 @@ install_modules() {
 	done
 }
 
+# install_exec_modules DIR: DIR/RELEASE, the L2 kernel's module tree as
+# `conduit exec --modules` reads it (cases-exec.sh): depmod's modules.dep,
+# modules.alias and modules.builtin, and the .ko files of modules "$@" with
+# their dependencies at their paths; vmxnet3's compressed to .ko.xz (and
+# so named in modules.dep), so a real guest loads one conduit decompressed.
+install_exec_modules() {
+	dest=$1/$KERNEL_RELEASE
+	shift
+	[ -f "$MODULES_DIR/modules.dep" ] && [ -f "$MODULES_DIR/modules.alias" ] ||
+		depmod -b "$KERNEL_DIR/root" "$KERNEL_RELEASE" || die "depmod failed"
+	mkdir -p "$dest"
+	cp "$MODULES_DIR/modules.builtin" "$dest/"
+	sed 's#^\(kernel/.*/vmxnet3\.ko\):#\1.xz:#' "$MODULES_DIR/modules.dep" >"$dest/modules.dep"
+	cp "$MODULES_DIR/modules.alias" "$dest/"
+	MOD_SEEN=""
+	files=$(module_order "$@") || exit 1
+	for f in $files; do
+		rel=${f#"$MODULES_DIR"/}
+		mkdir -p "$dest/$(dirname "$rel")"
+		case $rel in
+		*/vmxnet3.ko) xz -c "$f" >"$dest/$rel.xz" ;;
+		*) cp "$f" "$dest/$rel" ;;
+		esac
+	done
+}
+
 # --- root trees ----------------------------------------------------------------
 
 # True when ELF binary $1 needs no shared libraries (ldd fails on static ones).

@@ -366,6 +366,7 @@ if [ -n "${CONDUIT_VFIO_BACKEND:-}" ] && [ "$CONDUIT_VMM" = conduit ]; then
 		echo '#!/bin/sh'
 		echo 'case $1 in'
 		echo "bind | unbind | devices | ctl) exec $REAL_CONDUIT_BIN \"\$@\" ;;"
+		echo "exec) shift; exec $REAL_CONDUIT_BIN exec --vfio-backend $CONDUIT_VFIO_BACKEND \"\$@\" ;;"
 		echo 'esac'
 		echo "exec $REAL_CONDUIT_BIN --vfio-backend $CONDUIT_VFIO_BACKEND \"\$@\""
 	} >"$CONDUIT_BIN"
