@@ -556,7 +556,71 @@ def exit_port():
           ep_read(1, 2) + ep_read(7, 0))
 
 
+# ---- snapshot_stream: a flags byte (bit 0: set a trailing end record's
+# checksum), then a stream (vmm/snapshot/stream.h) for the fuzzer's machine:
+# 2 MiB of RAM at 0 and 1 MiB at 4 GiB, 2 vCPUs, serial0, vcon, pt0 ----
+def ss_str(s): return u8(len(s)) + s
+
+
+def ss_shape(devices=None, vcpus=2):
+    if devices is None:
+        devices = [(b'serial0', b'serial', 0xff, b''), (b'vcon', b'virtio-console', 2, b''),
+                   (b'pt0', b'vfio-mdev', 3, b'mtty-2')]
+    out = u8(2) + u64(0) + u64(2 << 20) + u64(1 << 32) + u64(1 << 20) + u16(vcpus)
+    out += u8(len(devices))
+    for ident, kind, slot, identity in devices:
+        out += ss_str(ident) + ss_str(kind) + u8(slot) + ss_str(identity)
+    return out
+
+
+def ss_head(shape=None, version=1):
+    shape = ss_shape() if shape is None else shape
+    return b'CONDSNAP' + u32(version) + u32(len(shape)) + shape
+
+
+def ss_rec(rtype, index, payload): return u16(rtype) + u16(index) + u32(len(payload)) + payload
+
+
+def ss_end(stream):
+    import zlib
+    return stream + ss_rec(7, 0, u32(zlib.crc32(stream)))
+
+
+def ss_records():
+    vcpu = lambda i: ss_rec(1, i, u64(0xfff0 + i) + u32(0x202) + ss_str(b'cpu%d' % i))
+    irq = ss_rec(2, 0, u8(2) + u8(4) + u32(0x31) + u8(8) + u32(0x28))
+    clock = ss_rec(3, 0, u64(123456789) + u64(0))
+    ram_lo = ss_rec(4, 0, u64(0x1000) + bytes(range(64)))
+    ram_hi = ss_rec(4, 0, u64((1 << 32) + (1 << 20) - 16) + b'\xaa' * 16)
+    serial = ss_rec(5, 0, u8(0x0f) + u8(0x03) + u16(3) + b'abc')
+    vcon = ss_rec(5, 1, u16(256) + ss_str(b'rx0'))
+    pt = ss_rec(5, 2, bytes(range(0xa0, 0xe0)))
+    data = ss_rec(6, 2, b'hello ') + ss_rec(6, 2, b'mtty')
+    return vcpu(0) + vcpu(1) + irq + clock + ram_lo + ram_hi + serial + vcon + pt + data
+
+
+def snapshot_stream():
+    full = ss_end(ss_head() + ss_records())
+    write('snapshot_stream', 'full', u8(1) + full)
+    write('snapshot_stream', 'full-checksum-kept', u8(0) + full)
+    write('snapshot_stream', 'vcon-state-only',
+          u8(1) + ss_end(ss_head() + ss_rec(5, 1, u16(1) + ss_str(b''))))
+    reordered = ss_shape([(b'pt0', b'vfio-mdev', 3, b'mtty-2'), (b'vcon', b'virtio-console', 2, b''),
+                          (b'serial0', b'serial', 0xff, b'')])
+    write('snapshot_stream', 'devices-reordered',
+          u8(1) + ss_end(ss_head(reordered) + ss_rec(5, 0, bytes(64)) +
+                         ss_rec(5, 2, u8(0) + u8(0) + u16(0))))
+    write('snapshot_stream', 'truncated', u8(1) + full[:len(full) // 2])
+    write('snapshot_stream', 'after-end', u8(1) + full + b'\0')
+    write('snapshot_stream', 'bad-records',
+          u8(1) + ss_end(ss_head() + ss_rec(3, 0, bytes(12)) + ss_rec(1, 2, bytes(8)) +
+                         ss_rec(4, 0, u64((2 << 20) - 8) + bytes(16))))
+    write('snapshot_stream', 'other-version', u8(1) + ss_end(ss_head(version=2)))
+    write('snapshot_stream', 'other-mdev',
+          u8(1) + ss_end(ss_head(ss_shape([(b'pt0', b'vfio-mdev', 3, b'mtty-1')]))))
+
+
 for gen in (virtqueue, virtio_pci, pci, msix, msi, serial, acpi_pm, bzimage, config, size,
             bdf, vfio_config, fw_cfg, cmos, debugcon, acpi_hotplug, qmp,
-            exit_port):
+            exit_port, snapshot_stream):
     gen()
