@@ -38,5 +38,6 @@ Suite *event_loop_suite(void);
 Suite *exit_port_suite(void);
 Suite *initramfs_suite(void);
 Suite *modules_suite(void);
+Suite *vfio_migration_suite(void);
 
 #endif

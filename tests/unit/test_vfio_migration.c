@@ -1,0 +1,233 @@
+/* Unit tests for VFIO migration v2 (vfio/migration.h): the planner against
+ * the fake's own model of the kernel's state machine for every (flags,
+ * from, to), never the forbidden STOP_COPY -> PRE_COPY arcs. */
+#include <check.h>
+#include <errno.h>
+#include <string.h>
+#include <linux/vfio.h>
+#include "../../vfio/migration.h"
+#include "suites.h"
+#include "../support/fake_vfio_mig.h"
+
+#define NR      VFIO_MIG_NR_STATES
+#define FULL    (VFIO_MIGRATION_STOP_COPY | VFIO_MIGRATION_P2P | VFIO_MIGRATION_PRE_COPY)
+#define S_ERR   VFIO_DEVICE_STATE_ERROR
+#define S_STOP  VFIO_DEVICE_STATE_STOP
+#define S_RUN   VFIO_DEVICE_STATE_RUNNING
+#define S_SC    VFIO_DEVICE_STATE_STOP_COPY
+#define S_RES   VFIO_DEVICE_STATE_RESUMING
+#define S_RP2P  VFIO_DEVICE_STATE_RUNNING_P2P
+#define S_PRE   VFIO_DEVICE_STATE_PRE_COPY
+#define S_PP2P  VFIO_DEVICE_STATE_PRE_COPY_P2P
+
+/* ---- the planner ---- */
+
+/* Arcs on the shortest walk from -> to over the fake's single arcs, any
+ * state inside; -1 when there is none. */
+static int fake_shortest(uint32_t flags, uint32_t from, uint32_t to)
+{
+	int dist[NR];
+	uint32_t queue[NR], s, t;
+	unsigned head = 0, tail = 0;
+
+	for (s = 0; s < NR; s++)
+		dist[s] = -1;
+	dist[from] = 0;
+	queue[tail++] = from;
+	while (head < tail) {
+		s = queue[head++];
+		for (t = 0; t < NR; t++) {
+			if (dist[t] >= 0 || !fake_vfio_mig_arc(flags, s, t))
+				continue;
+			dist[t] = dist[s] + 1;
+			queue[tail++] = t;
+		}
+	}
+	return dist[to];
+}
+
+/* The kernel's own walk for a combination request, as the fake models
+ * it: its states in walk[], how many; -1 when the kernel refuses. */
+static int kernel_walk(uint32_t flags, uint32_t from, uint32_t to, uint32_t walk[NR])
+{
+	uint32_t s = from;
+	int n = 0;
+
+	while (s != to) {
+		s = fake_vfio_mig_next(flags, s, to);
+		if (s == S_ERR || n == NR)
+			return -1;
+		walk[n++] = s;
+	}
+	return n;
+}
+
+static bool forbidden_arc(uint32_t from, uint32_t to)
+{
+	return from == S_SC && (to == S_PRE || to == S_PP2P);
+}
+
+START_TEST(arcs_match_the_fake)
+{
+	uint32_t flags, from, to;
+	unsigned arcs = 0;
+
+	for (flags = 0; flags < 16; flags++)
+		for (from = 0; from <= NR; from++)
+			for (to = 0; to <= NR; to++) {
+				bool want = from < NR && to < NR &&
+					    fake_vfio_mig_arc(flags, from, to);
+
+				ck_assert_msg(vfio_mig_arc_offered(flags, from, to) == want,
+					      "flags %s: %s -> %s: planner %d, fake %d",
+					      vfio_mig_flags_name(flags), vfio_mig_state_name(from),
+					      vfio_mig_state_name(to), !want, want);
+				arcs += want;
+			}
+	/* per flag set: SC 6, SC+P2P 8, SC+PRE 9, all 15; twice (bit 3 is
+	 * not a flag, and changes nothing) */
+	ck_assert_uint_eq(arcs, 2 * (6 + 8 + 9 + 15));
+}
+END_TEST
+
+/* One (flags, from, to): a valid, shortest walk of single arcs with only
+ * RUNNING, RUNNING_P2P and STOP inside (or saving states between two
+ * saving states), the kernel's own walk where the kernel takes the
+ * request in one, never a forbidden arc. */
+static void check_plan(uint32_t flags, uint32_t from, uint32_t to)
+{
+	uint32_t path[VFIO_MIG_MAX_PATH], walk[NR], s = from;
+	int n = vfio_mig_plan(flags, from, to, path);
+	int k, i;
+
+	if (!vfio_mig_state_offered(flags, from) || !vfio_mig_state_offered(flags, to)) {
+		ck_assert_int_eq(n, -EINVAL);
+		return;
+	}
+	ck_assert_msg(n >= 0, "%s: %s -> %s: no plan (%d)", vfio_mig_flags_name(flags),
+		      vfio_mig_state_name(from), vfio_mig_state_name(to), n);
+	for (i = 0; i < n; i++) {
+		ck_assert_msg(!forbidden_arc(s, path[i]), "forbidden arc planned");
+		ck_assert_msg(fake_vfio_mig_arc(flags, s, path[i]),
+			      "%s: %s -> %s: step %s -> %s is no arc",
+			      vfio_mig_flags_name(flags), vfio_mig_state_name(from),
+			      vfio_mig_state_name(to), vfio_mig_state_name(s),
+			      vfio_mig_state_name(path[i]));
+		if (i < n - 1)
+			ck_assert(path[i] == S_RUN || path[i] == S_RP2P || path[i] == S_STOP ||
+				  (vfio_mig_state_saving(path[i]) && vfio_mig_state_saving(from) &&
+				   vfio_mig_state_saving(to)));
+		s = path[i];
+	}
+	ck_assert_uint_eq(s, to);
+	ck_assert_int_eq(n, fake_shortest(flags, from, to));
+	k = kernel_walk(flags, from, to, walk);
+	if (k < 0) {
+		/* only STOP_COPY -> PRE_COPY(_P2P): planned out through STOP */
+		ck_assert(forbidden_arc(from, to));
+		ck_assert_uint_eq(path[0], S_STOP);
+		return;
+	}
+	ck_assert_int_eq(n, k);
+	for (i = 0; i < n; i++)
+		ck_assert_uint_eq(path[i], walk[i]);
+}
+
+START_TEST(plan_every_triple)
+{
+	uint32_t flags, from, to;
+
+	for (flags = 0; flags < 16; flags++)
+		for (from = 0; from <= NR; from++)
+			for (to = 0; to <= NR; to++)
+				check_plan(flags, from, to);
+}
+END_TEST
+
+START_TEST(never_stop_copy_to_pre_copy)
+{
+	uint32_t path[VFIO_MIG_MAX_PATH], flags, from, to;
+	unsigned plans = 0;
+	int n, i;
+
+	for (flags = 0; flags < 16; flags++) {
+		ck_assert(!vfio_mig_arc_offered(flags, S_SC, S_PRE));
+		ck_assert(!vfio_mig_arc_offered(flags, S_SC, S_PP2P));
+		for (from = 0; from < NR; from++)
+			for (to = 0; to < NR; to++) {
+				n = vfio_mig_plan(flags, from, to, path);
+				for (i = 0; i < n; i++)
+					ck_assert(!forbidden_arc(i ? path[i - 1] : from, path[i]));
+				plans += n > 0;
+			}
+	}
+	/* non-empty plans: 4*3 + 5*4 + 5*4 + 7*6 offered pairs, twice */
+	ck_assert_uint_eq(plans, 2 * (12 + 20 + 20 + 42));
+}
+END_TEST
+
+static void expect(uint32_t flags, uint32_t from, uint32_t to, int n, const uint32_t *want)
+{
+	uint32_t path[VFIO_MIG_MAX_PATH];
+	int i;
+
+	ck_assert_int_eq(vfio_mig_plan(flags, from, to, path), n);
+	for (i = 0; i < n; i++)
+		ck_assert_str_eq(vfio_mig_state_name(path[i]), vfio_mig_state_name(want[i]));
+}
+
+START_TEST(plan_examples)
+{
+	const uint32_t sc = VFIO_MIGRATION_STOP_COPY;
+	const uint32_t pre = VFIO_MIGRATION_STOP_COPY | VFIO_MIGRATION_PRE_COPY;
+	const uint32_t p2p = VFIO_MIGRATION_STOP_COPY | VFIO_MIGRATION_P2P;
+
+	expect(FULL, S_RUN, S_PRE, 1, (uint32_t[]){ S_PRE });
+	expect(FULL, S_PRE, S_PP2P, 1, (uint32_t[]){ S_PP2P });
+	expect(FULL, S_PRE, S_SC, 2, (uint32_t[]){ S_PP2P, S_SC });
+	expect(FULL, S_RUN, S_SC, 3, (uint32_t[]){ S_RP2P, S_STOP, S_SC });
+	expect(FULL, S_PRE, S_STOP, 3, (uint32_t[]){ S_RUN, S_RP2P, S_STOP });
+	expect(FULL, S_SC, S_RUN, 3, (uint32_t[]){ S_STOP, S_RP2P, S_RUN });
+	expect(FULL, S_SC, S_PRE, 4, (uint32_t[]){ S_STOP, S_RP2P, S_RUN, S_PRE });
+	expect(FULL, S_SC, S_PP2P, 3, (uint32_t[]){ S_STOP, S_RP2P, S_PP2P });
+	expect(FULL, S_RES, S_RUN, 3, (uint32_t[]){ S_STOP, S_RP2P, S_RUN });
+	expect(p2p, S_RUN, S_SC, 3, (uint32_t[]){ S_RP2P, S_STOP, S_SC });
+	expect(pre, S_PRE, S_SC, 1, (uint32_t[]){ S_SC });
+	expect(pre, S_RUN, S_SC, 2, (uint32_t[]){ S_STOP, S_SC });
+	expect(sc, S_RUN, S_RES, 2, (uint32_t[]){ S_STOP, S_RES });
+	expect(sc, S_RUN, S_RUN, 0, NULL);
+	expect(sc, S_RUN, S_PRE, -EINVAL, NULL);
+	expect(p2p, S_RUN, S_PP2P, -EINVAL, NULL);
+	expect(FULL, S_RUN, S_ERR, -EINVAL, NULL);
+	expect(FULL, S_ERR, S_RUN, -EINVAL, NULL);
+	expect(FULL, S_RUN, NR, -EINVAL, NULL);
+	expect(VFIO_MIGRATION_P2P | VFIO_MIGRATION_PRE_COPY, S_RUN, S_STOP, -EINVAL, NULL);
+}
+END_TEST
+
+START_TEST(names)
+{
+	ck_assert_str_eq(vfio_mig_state_name(S_PP2P), "PRE_COPY_P2P");
+	ck_assert_str_eq(vfio_mig_state_name(S_ERR), "ERROR");
+	ck_assert_str_eq(vfio_mig_state_name(NR), "unknown");
+	ck_assert_str_eq(vfio_mig_flags_name(FULL), "STOP_COPY+P2P+PRE_COPY");
+	ck_assert_str_eq(vfio_mig_flags_name(VFIO_MIGRATION_STOP_COPY | 8), "STOP_COPY");
+	ck_assert_str_eq(vfio_mig_flags_name(0), "none");
+	ck_assert(vfio_mig_state_saving(S_PP2P) && vfio_mig_state_saving(S_SC));
+	ck_assert(!vfio_mig_state_saving(S_RES) && !vfio_mig_state_saving(S_RP2P));
+}
+END_TEST
+
+Suite *vfio_migration_suite(void)
+{
+	Suite *s = suite_create("vfio_migration");
+	TCase *tp = tcase_create("plan");
+
+	tcase_add_test(tp, arcs_match_the_fake);
+	tcase_add_test(tp, plan_every_triple);
+	tcase_add_test(tp, never_stop_copy_to_pre_copy);
+	tcase_add_test(tp, plan_examples);
+	tcase_add_test(tp, names);
+	suite_add_tcase(s, tp);
+	return s;
+}
