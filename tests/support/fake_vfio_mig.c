@@ -1,4 +1,7 @@
 /* The fake vfio device's migration v2 side (see fake_vfio_mig.h). */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <linux/vfio.h>
 #include "fake_vfio_mig.h"
 
@@ -69,4 +72,168 @@ bool fake_vfio_mig_arc(uint32_t flags, uint32_t cur, uint32_t next)
 		if (fake_vfio_mig_next(flags, cur, t) == next)
 			return true;
 	return false;
+}
+
+/* ---- the device ---- */
+
+void fake_vfio_mig_reset(struct fake_vfio_mig *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->state = RUN;
+	m->data_fd = -1;
+}
+
+static void end_session(struct fake_vfio_mig *m)
+{
+	m->data_fd = -1;        /* the caller owns the fd and closes it */
+}
+
+int fake_vfio_mig_device_reset(struct fake_vfio_mig *m)
+{
+	if (m->reset_errno) {
+		errno = m->reset_errno;
+		return -1;
+	}
+	end_session(m);
+	m->state = RUN;
+	return 0;
+}
+
+static bool saving(uint32_t s)
+{
+	return s == PRE || s == PP2P || s == SC;
+}
+
+/* The arc cur -> next opens a session: into the saving states from
+ * outside them, or into RESUMING. */
+static bool opens_session(uint32_t cur, uint32_t next)
+{
+	return (saving(next) && !saving(cur)) || next == RES;
+}
+
+static int new_session(struct fake_vfio_mig *m)
+{
+	int fd = memfd_create("fake-vfio-mig", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	m->data_fd = fd;
+	return fd;
+}
+
+static void log_arc(struct fake_vfio_mig *m, uint32_t cur, uint32_t next)
+{
+	if (m->n_arcs < FAKE_MIG_LOG) {
+		m->arc[m->n_arcs][0] = cur;
+		m->arc[m->n_arcs][1] = next;
+	}
+	m->n_arcs++;
+}
+
+static int set_state(struct fake_vfio_mig *m, struct vfio_device_feature_mig_state *st)
+{
+	uint32_t cur = m->state, next = st->device_state;
+
+	m->sets++;
+	st->data_fd = -1;
+	if (cur == next)
+		return 0;
+	if (cur == SC && (next == PRE || next == PP2P))
+		m->forbidden++;
+	if (!fake_vfio_mig_arc(m->flags, cur, next)) {
+		m->refused++;
+		errno = EINVAL;
+		return -1;
+	}
+	if (m->fail_arc && cur == m->fail_from && next == m->fail_to) {
+		if (m->fail_to_error) {
+			end_session(m);
+			m->state = ERR;
+		}
+		errno = m->fail_errno ? m->fail_errno : EIO;
+		return -1;
+	}
+	log_arc(m, cur, next);
+	if (opens_session(cur, next))
+		st->data_fd = new_session(m);
+	else if (!saving(next) && next != RES)
+		end_session(m);
+	m->state = next;
+	return 0;
+}
+
+static int migration(struct fake_vfio_mig *m, struct vfio_device_feature *f)
+{
+	struct vfio_device_feature_migration mig = { .flags = m->flags };
+
+	if (f->flags & VFIO_DEVICE_FEATURE_SET) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!(f->flags & VFIO_DEVICE_FEATURE_PROBE))
+		memcpy(f->data, &mig, sizeof(mig));
+	return 0;
+}
+
+static int device_state(struct fake_vfio_mig *m, struct vfio_device_feature *f)
+{
+	struct vfio_device_feature_mig_state st;
+
+	if (f->flags & VFIO_DEVICE_FEATURE_PROBE)
+		return 0;
+	memcpy(&st, f->data, sizeof(st));
+	if (f->flags & VFIO_DEVICE_FEATURE_GET) {
+		m->gets++;
+		st.device_state = m->state;
+		st.data_fd = -1;
+		memcpy(f->data, &st, sizeof(st));
+		return 0;
+	}
+	if (set_state(m, &st) < 0)
+		return -1;
+	memcpy(f->data, &st, sizeof(st));
+	return 0;
+}
+
+/* How much payload each feature carries. */
+static size_t payload(uint32_t index)
+{
+	switch (index) {
+	case VFIO_DEVICE_FEATURE_MIGRATION:
+		return sizeof(struct vfio_device_feature_migration);
+	case VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE:
+		return sizeof(struct vfio_device_feature_mig_state);
+	default:
+		return 0;
+	}
+}
+
+int fake_vfio_mig_feature(struct fake_vfio_mig *m, void *arg, void (*misuse)(const char *))
+{
+	struct vfio_device_feature *f = arg;
+	uint32_t index = f->flags & VFIO_DEVICE_FEATURE_MASK;
+	uint32_t how = f->flags & ~VFIO_DEVICE_FEATURE_MASK;
+	const uint32_t get_set = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET;
+
+	if (how & ~(get_set | VFIO_DEVICE_FEATURE_PROBE) || f->argsz < sizeof(*f) ||
+	    (!(how & VFIO_DEVICE_FEATURE_PROBE) && (how & get_set) == get_set) ||
+	    (!(how & VFIO_DEVICE_FEATURE_PROBE) && !(how & get_set)) ||
+	    (!(how & VFIO_DEVICE_FEATURE_PROBE) && f->argsz < sizeof(*f) + payload(index))) {
+		if (misuse)
+			misuse("VFIO_DEVICE_FEATURE: malformed argument");
+		errno = EINVAL;
+		return -1;
+	}
+	if (!m->flags && payload(index)) {
+		errno = ENOTTY;         /* vfio-pci without migration */
+		return -1;
+	}
+	switch (index) {
+	case VFIO_DEVICE_FEATURE_MIGRATION:
+		return migration(m, f);
+	case VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE:
+		return device_state(m, f);
+	}
+	errno = ENOTTY;
+	return -1;
 }

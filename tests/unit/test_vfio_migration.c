@@ -1,13 +1,19 @@
 /* Unit tests for VFIO migration v2 (vfio/migration.h): the planner against
  * the fake's own model of the kernel's state machine for every (flags,
- * from, to), never the forbidden STOP_COPY -> PRE_COPY arcs. */
+ * from, to), never the forbidden STOP_COPY -> PRE_COPY arcs; a device on
+ * the fake taken from state to state one arc at a time, its data fd kept
+ * and closed, ERROR -> reset, the cannot-migrate wording. */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <linux/vfio.h>
 #include "../../vfio/migration.h"
 #include "suites.h"
-#include "../support/fake_vfio_mig.h"
+#include "../support/fake_ioctl.h"
+#include "../support/fake_vfio.h"
 
 #define NR      VFIO_MIG_NR_STATES
 #define FULL    (VFIO_MIGRATION_STOP_COPY | VFIO_MIGRATION_P2P | VFIO_MIGRATION_PRE_COPY)
@@ -218,6 +224,267 @@ START_TEST(names)
 }
 END_TEST
 
+/* ---- a device on the fake ---- */
+
+#define DEV "0000:01:00.0"
+
+static struct vfio_mig M;
+static char err[512];
+
+static void misuse(const char *what)
+{
+	ck_abort_msg("%s", what);
+}
+
+static void setup(void)
+{
+	fake_vfio_reset(NULL, -1);
+	fake_vfio.misuse = misuse;
+	fake_vfio.fd = memfd_create("fake-vfio-device", MFD_CLOEXEC);
+	ck_assert_int_ge(fake_vfio.fd, 0);
+	fake_ioctl_reset(0);
+	memset(&M, 0, sizeof(M));
+	M.data_fd = -1;
+	err[0] = 0;
+}
+
+static void teardown(void)
+{
+	vfio_mig_release(&M);
+	close(fake_vfio.fd);
+	fake_vfio.fd = -1;
+	fake_vfio.misuse = NULL;
+	ck_assert_uint_eq(fake_ioctl.strays, 0);
+}
+
+/* A device with these flags in state, and M on it. */
+static void device(uint32_t flags, uint32_t state)
+{
+	fake_vfio.mig.flags = flags;
+	fake_vfio.mig.state = state;
+	ck_assert_msg(vfio_mig_init(&M, fake_vfio.fd, DEV, "mtty", err, sizeof(err)) == 0,
+		      "%s", err);
+}
+
+static bool is_open(int fd)
+{
+	return fd >= 0 && fcntl(fd, F_GETFD) >= 0;
+}
+
+START_TEST(cannot_migrate)
+{
+	ck_assert_int_eq(vfio_mig_init(&M, fake_vfio.fd, "0000:00:03.0", "vfio-pci", err,
+				       sizeof(err)), -1);
+	ck_assert_str_eq(err, "0000:00:03.0: vfio-pci offers no migration (VFIO_DEVICE_FEATURE_MIGRATION: Inappropriate ioctl for device)");
+	ck_assert_int_eq(vfio_mig_init(&M, fake_vfio.fd, "0000:00:03.0", NULL, err,
+				       sizeof(err)), -1);
+	ck_assert_str_eq(err, "0000:00:03.0: its driver offers no migration (VFIO_DEVICE_FEATURE_MIGRATION: Inappropriate ioctl for device)");
+	fake_vfio.mig.flags = VFIO_MIGRATION_P2P | VFIO_MIGRATION_PRE_COPY;
+	ck_assert_int_eq(vfio_mig_init(&M, fake_vfio.fd, DEV, "mtty", err, sizeof(err)), -1);
+	ck_assert_str_eq(err, DEV ": mtty offers migration without STOP_COPY (flags P2P+PRE_COPY): it cannot migrate");
+	ck_assert_uint_eq(fake_vfio.mig.sets + fake_vfio.mig.gets, 0);
+}
+END_TEST
+
+START_TEST(init_reads_flags_and_state)
+{
+	device(FULL | 8, S_STOP);
+	ck_assert_uint_eq(M.flags, FULL);
+	ck_assert_uint_eq(M.state, S_STOP);
+	ck_assert_int_eq(M.data_fd, -1);
+	ck_assert_str_eq(M.name, DEV);
+}
+END_TEST
+
+static void expect_arcs(unsigned from_arc, const uint32_t (*want)[2], unsigned n)
+{
+	unsigned i;
+
+	ck_assert_uint_eq(fake_vfio.mig.n_arcs, from_arc + n);
+	for (i = 0; i < n; i++) {
+		ck_assert_str_eq(vfio_mig_state_name(fake_vfio.mig.arc[from_arc + i][0]),
+				 vfio_mig_state_name(want[i][0]));
+		ck_assert_str_eq(vfio_mig_state_name(fake_vfio.mig.arc[from_arc + i][1]),
+				 vfio_mig_state_name(want[i][1]));
+	}
+}
+
+START_TEST(goto_one_arc_at_a_time)
+{
+	int fd;
+
+	device(FULL, S_RUN);
+	ck_assert_msg(vfio_mig_goto(&M, S_SC, err, sizeof(err)) == 0, "%s", err);
+	expect_arcs(0, (const uint32_t[][2]){ { S_RUN, S_RP2P }, { S_RP2P, S_STOP },
+					      { S_STOP, S_SC } }, 3);
+	ck_assert_uint_eq(M.state, S_SC);
+	fd = M.data_fd;
+	ck_assert(is_open(fd));
+	ck_assert_int_eq(fd, fake_vfio.mig.data_fd);
+	ck_assert_msg(vfio_mig_goto(&M, S_RUN, err, sizeof(err)) == 0, "%s", err);
+	expect_arcs(3, (const uint32_t[][2]){ { S_SC, S_STOP }, { S_STOP, S_RP2P },
+					      { S_RP2P, S_RUN } }, 3);
+	ck_assert_int_eq(M.data_fd, -1);
+	ck_assert(!is_open(fd));
+	ck_assert_uint_eq(fake_vfio.mig.refused, 0);
+	ck_assert_uint_eq(fake_vfio.resets, 0);
+}
+END_TEST
+
+START_TEST(pre_copy_session_goes_on_into_stop_copy)
+{
+	int fd;
+
+	device(FULL, S_RUN);
+	ck_assert_msg(vfio_mig_goto(&M, S_PRE, err, sizeof(err)) == 0, "%s", err);
+	fd = M.data_fd;
+	ck_assert(is_open(fd));
+	ck_assert_msg(vfio_mig_goto(&M, S_PP2P, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(vfio_mig_goto(&M, S_SC, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(M.data_fd, fd);
+	ck_assert(is_open(fd));
+	expect_arcs(0, (const uint32_t[][2]){ { S_RUN, S_PRE }, { S_PRE, S_PP2P },
+					      { S_PP2P, S_SC } }, 3);
+	/* and back to PRE_COPY: through STOP, a new session */
+	ck_assert_msg(vfio_mig_goto(&M, S_PRE, err, sizeof(err)) == 0, "%s", err);
+	ck_assert(!is_open(fd) || fd == M.data_fd);
+	ck_assert(is_open(M.data_fd));
+	ck_assert_uint_eq(fake_vfio.mig.forbidden, 0);
+	ck_assert_uint_eq(fake_vfio.mig.refused, 0);
+}
+END_TEST
+
+/* Every offered (from, to) for every valid flag set, from a fresh M each
+ * time: the device gets there by single arcs, never the forbidden one. */
+START_TEST(goto_every_pair)
+{
+	static const uint32_t sets[] = {
+		VFIO_MIGRATION_STOP_COPY, VFIO_MIGRATION_STOP_COPY | VFIO_MIGRATION_P2P,
+		VFIO_MIGRATION_STOP_COPY | VFIO_MIGRATION_PRE_COPY, FULL,
+	};
+	unsigned i, walks = 0;
+	uint32_t from, to;
+
+	for (i = 0; i < 4; i++)
+		for (from = 1; from < NR; from++)
+			for (to = 1; to < NR; to++) {
+				if (!vfio_mig_state_offered(sets[i], from) ||
+				    !vfio_mig_state_offered(sets[i], to))
+					continue;
+				vfio_mig_release(&M);
+				device(sets[i], from);
+				ck_assert_msg(vfio_mig_goto(&M, to, err, sizeof(err)) == 0,
+					      "%s", err);
+				ck_assert_uint_eq(fake_vfio.mig.state, to);
+				ck_assert_uint_eq(M.state, to);
+				/* (from a saving state the session the fake
+				 * started in has no fd here) */
+				if (from != to && !vfio_mig_state_saving(from))
+					ck_assert(is_open(M.data_fd) ==
+						  (vfio_mig_state_saving(to) || to == S_RES));
+				walks++;
+			}
+	ck_assert_uint_eq(walks, 16 + 25 + 25 + 49);
+	ck_assert_uint_eq(fake_vfio.mig.refused, 0);
+	ck_assert_uint_eq(fake_vfio.mig.forbidden, 0);
+}
+END_TEST
+
+START_TEST(error_is_reset)
+{
+	device(FULL, S_RUN);
+	fake_vfio.mig.fail_arc = true;
+	fake_vfio.mig.fail_from = S_STOP;
+	fake_vfio.mig.fail_to = S_SC;
+	fake_vfio.mig.fail_to_error = true;
+	ck_assert_int_eq(vfio_mig_goto(&M, S_SC, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, DEV ": migration STOP -> STOP_COPY: Input/output error; the device is in ERROR: reset (VFIO_DEVICE_RESET), now RUNNING");
+	ck_assert_uint_eq(fake_vfio.resets, 1);
+	ck_assert_uint_eq(M.resets, 1);
+	ck_assert_uint_eq(M.state, S_RUN);
+	ck_assert_uint_eq(fake_vfio.mig.state, S_RUN);
+	ck_assert_int_eq(M.data_fd, -1);
+}
+END_TEST
+
+START_TEST(error_in_a_session_closes_it)
+{
+	int fd;
+
+	device(FULL, S_RUN);
+	ck_assert_msg(vfio_mig_goto(&M, S_PRE, err, sizeof(err)) == 0, "%s", err);
+	fd = M.data_fd;
+	fake_vfio.mig.fail_arc = true;
+	fake_vfio.mig.fail_from = S_PP2P;
+	fake_vfio.mig.fail_to = S_SC;
+	fake_vfio.mig.fail_to_error = true;
+	fake_vfio.mig.fail_errno = ENOMEM;
+	ck_assert_int_eq(vfio_mig_goto(&M, S_SC, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, DEV ": migration PRE_COPY_P2P -> STOP_COPY: Cannot allocate memory; the device is in ERROR: reset (VFIO_DEVICE_RESET), now RUNNING");
+	ck_assert(!is_open(fd));
+	ck_assert_int_eq(M.data_fd, -1);
+	ck_assert_uint_eq(fake_vfio.resets, 1);
+}
+END_TEST
+
+START_TEST(failed_arc_stays)
+{
+	device(FULL, S_RUN);
+	fake_vfio.mig.fail_arc = true;
+	fake_vfio.mig.fail_from = S_RP2P;
+	fake_vfio.mig.fail_to = S_STOP;
+	fake_vfio.mig.fail_errno = EBUSY;
+	ck_assert_int_eq(vfio_mig_goto(&M, S_STOP, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, DEV ": migration RUNNING_P2P -> STOP: Device or resource busy; the device stays in RUNNING_P2P");
+	ck_assert_uint_eq(M.state, S_RP2P);
+	ck_assert_uint_eq(fake_vfio.resets, 0);
+	/* and on from there once the device takes it */
+	fake_vfio.mig.fail_arc = false;
+	ck_assert_msg(vfio_mig_goto(&M, S_RUN, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(fake_vfio.mig.state, S_RUN);
+}
+END_TEST
+
+START_TEST(reset_fails)
+{
+	device(VFIO_MIGRATION_STOP_COPY, S_STOP);
+	fake_vfio.mig.fail_arc = true;
+	fake_vfio.mig.fail_from = S_STOP;
+	fake_vfio.mig.fail_to = S_RES;
+	fake_vfio.mig.fail_to_error = true;
+	fake_vfio.mig.reset_errno = EIO;
+	ck_assert_int_eq(vfio_mig_goto(&M, S_RES, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, DEV ": migration STOP -> RESUMING: Input/output error; the device is in ERROR and VFIO_DEVICE_RESET failed: Input/output error");
+	ck_assert_uint_eq(M.state, S_ERR);
+	ck_assert_uint_eq(M.resets, 0);
+}
+END_TEST
+
+START_TEST(found_in_error)
+{
+	device(FULL, S_RUN);
+	fake_vfio.mig.state = S_ERR;
+	ck_assert_int_eq(vfio_mig_goto(&M, S_STOP, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, DEV ": migration to STOP: found in ERROR; the device is in ERROR: reset (VFIO_DEVICE_RESET), now RUNNING");
+	ck_assert_uint_eq(fake_vfio.mig.state, S_RUN);
+	ck_assert_uint_eq(fake_vfio.mig.sets, 0);
+}
+END_TEST
+
+START_TEST(refusals_before_any_request)
+{
+	device(VFIO_MIGRATION_STOP_COPY, S_RUN);
+	ck_assert_int_eq(vfio_mig_goto(&M, S_PRE, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, DEV ": no migration from RUNNING to PRE_COPY on a device that offers STOP_COPY");
+	M.flags = FULL;
+	M.state = S_SC;
+	ck_assert_int_eq(vfio_mig_step(&M, (const uint32_t[]){ S_PRE }, 1, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, DEV ": migration STOP_COPY -> PRE_COPY is no arc of this device's state machine (STOP_COPY+P2P+PRE_COPY)");
+	ck_assert_uint_eq(fake_vfio.mig.sets, 0);
+	ck_assert_uint_eq(fake_vfio.mig.forbidden, 0);
+}
+END_TEST
+
 Suite *vfio_migration_suite(void)
 {
 	Suite *s = suite_create("vfio_migration");
@@ -229,5 +496,21 @@ Suite *vfio_migration_suite(void)
 	tcase_add_test(tp, plan_examples);
 	tcase_add_test(tp, names);
 	suite_add_tcase(s, tp);
+
+	TCase *td = tcase_create("device");
+
+	tcase_add_checked_fixture(td, setup, teardown);
+	tcase_add_test(td, cannot_migrate);
+	tcase_add_test(td, init_reads_flags_and_state);
+	tcase_add_test(td, goto_one_arc_at_a_time);
+	tcase_add_test(td, pre_copy_session_goes_on_into_stop_copy);
+	tcase_add_test(td, goto_every_pair);
+	tcase_add_test(td, error_is_reset);
+	tcase_add_test(td, error_in_a_session_closes_it);
+	tcase_add_test(td, failed_arc_stays);
+	tcase_add_test(td, reset_fails);
+	tcase_add_test(td, found_in_error);
+	tcase_add_test(td, refusals_before_any_request);
+	suite_add_tcase(s, td);
 	return s;
 }
