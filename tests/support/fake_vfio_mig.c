@@ -111,13 +111,17 @@ static bool opens_session(uint32_t cur, uint32_t next)
 	return (saving(next) && !saving(cur)) || next == RES;
 }
 
-static int new_session(struct fake_vfio_mig *m)
+static int new_session(struct fake_vfio_mig *m, uint32_t next)
 {
 	int fd = memfd_create("fake-vfio-mig", MFD_CLOEXEC);
 
 	if (fd < 0)
 		return -1;
 	m->data_fd = fd;
+	m->pos = 0;
+	m->resumed_len = 0;
+	m->limit = next == SC ? m->stop_copy_bytes :
+		   next == RES ? 0 : m->initial_bytes + m->dirty_bytes;
 	return fd;
 }
 
@@ -155,7 +159,9 @@ static int set_state(struct fake_vfio_mig *m, struct vfio_device_feature_mig_sta
 	}
 	log_arc(m, cur, next);
 	if (opens_session(cur, next))
-		st->data_fd = new_session(m);
+		st->data_fd = new_session(m, next);
+	else if (next == SC)
+		m->limit += m->stop_copy_bytes;         /* PRE_COPY's session goes on */
 	else if (!saving(next) && next != RES)
 		end_session(m);
 	m->state = next;
@@ -195,6 +201,19 @@ static int device_state(struct fake_vfio_mig *m, struct vfio_device_feature *f)
 	return 0;
 }
 
+static int data_size(struct fake_vfio_mig *m, struct vfio_device_feature *f)
+{
+	struct vfio_device_feature_mig_data_size size = { .stop_copy_length = m->data_size };
+
+	if (f->flags & VFIO_DEVICE_FEATURE_SET) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!(f->flags & VFIO_DEVICE_FEATURE_PROBE))
+		memcpy(f->data, &size, sizeof(size));
+	return 0;
+}
+
 /* How much payload each feature carries. */
 static size_t payload(uint32_t index)
 {
@@ -203,6 +222,8 @@ static size_t payload(uint32_t index)
 		return sizeof(struct vfio_device_feature_migration);
 	case VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE:
 		return sizeof(struct vfio_device_feature_mig_state);
+	case VFIO_DEVICE_FEATURE_MIG_DATA_SIZE:
+		return sizeof(struct vfio_device_feature_mig_data_size);
 	default:
 		return 0;
 	}
@@ -233,7 +254,106 @@ int fake_vfio_mig_feature(struct fake_vfio_mig *m, void *arg, void (*misuse)(con
 		return migration(m, f);
 	case VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE:
 		return device_state(m, f);
+	case VFIO_DEVICE_FEATURE_MIG_DATA_SIZE:
+		return data_size(m, f);
 	}
 	errno = ENOTTY;
 	return -1;
+}
+
+/* ---- the data fd ---- */
+
+uint8_t fake_vfio_mig_byte(uint64_t pos)
+{
+	return (uint8_t)(pos * 131 + (pos >> 8) + 7);
+}
+
+bool fake_vfio_mig_owns(const struct fake_vfio_mig *m, int fd)
+{
+	return m->data_fd >= 0 && fd == m->data_fd;
+}
+
+/* EINTR or EAGAIN on every Nth call, as configured: 0 or -1. */
+static int interrupted(struct fake_vfio_mig *m)
+{
+	m->io_calls++;
+	if (m->eintr_every && m->io_calls % m->eintr_every == 0) {
+		errno = EINTR;
+		return -1;
+	}
+	if (m->eagain_every && m->io_calls % m->eagain_every == 0) {
+		errno = EAGAIN;
+		return -1;
+	}
+	return 0;
+}
+
+static size_t io_len(const struct fake_vfio_mig *m, size_t len)
+{
+	return m->max_io && len > m->max_io ? m->max_io : len;
+}
+
+long fake_vfio_mig_read(struct fake_vfio_mig *m, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+	size_t i, n;
+
+	if (!saving(m->state)) {
+		errno = EBADF;          /* RESUMING's fd is write-only */
+		return -1;
+	}
+	if (interrupted(m))
+		return -1;
+	if (m->pos == m->limit) {
+		if (m->state == SC)
+			return 0;
+		errno = ENOMSG;
+		return -1;
+	}
+	n = io_len(m, len);
+	if (n > m->limit - m->pos)
+		n = (size_t)(m->limit - m->pos);
+	for (i = 0; i < n; i++)
+		p[i] = fake_vfio_mig_byte(m->pos + i);
+	m->pos += n;
+	return (long)n;
+}
+
+long fake_vfio_mig_write(struct fake_vfio_mig *m, const void *buf, size_t len)
+{
+	size_t n, keep;
+
+	if (m->state != RES) {
+		errno = EBADF;          /* a saving fd is read-only */
+		return -1;
+	}
+	if (interrupted(m))
+		return -1;
+	n = io_len(m, len);
+	keep = m->resumed_len < FAKE_MIG_RESUME_MAX ?
+	       FAKE_MIG_RESUME_MAX - (size_t)m->resumed_len : 0;
+	if (keep)
+		memcpy(m->resumed + m->resumed_len, buf, n < keep ? n : keep);
+	m->resumed_len += n;
+	return (long)n;
+}
+
+int fake_vfio_mig_data_ioctl(struct fake_vfio_mig *m, unsigned long req, void *arg)
+{
+	struct vfio_precopy_info *info = arg;
+	uint64_t initial = m->initial_bytes, all = m->initial_bytes + m->dirty_bytes;
+
+	if (req != VFIO_MIG_GET_PRECOPY_INFO) {
+		errno = ENOTTY;
+		return -1;
+	}
+	if (!arg || info->argsz < sizeof(*info) || (m->state != PRE && m->state != PP2P)) {
+		errno = EINVAL;
+		return -1;
+	}
+	m->precopy_infos++;
+	info->flags = 0;
+	info->initial_bytes = m->pos < initial ? initial - m->pos : 0;
+	info->dirty_bytes = all - (m->pos > initial ? m->pos : initial);
+	return 0;
 }

@@ -2,10 +2,13 @@
  * the fake's own model of the kernel's state machine for every (flags,
  * from, to), never the forbidden STOP_COPY -> PRE_COPY arcs; a device on
  * the fake taken from state to state one arc at a time, its data fd kept
- * and closed, ERROR -> reset, the cannot-migrate wording. */
+ * and closed, ERROR -> reset, the cannot-migrate wording; reading and
+ * writing its data through ENOMSG, EINTR, EAGAIN and short transfers. */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -485,6 +488,224 @@ START_TEST(refusals_before_any_request)
 }
 END_TEST
 
+/* ---- the data session ---- */
+
+struct collect {
+	uint8_t *buf;
+	size_t len, cap;
+	unsigned calls;
+	unsigned fail_at;               /* this call fails; 0: none */
+};
+
+static int collect(void *opaque, const void *buf, size_t len, char *e, size_t elen)
+{
+	struct collect *c = opaque;
+
+	if (++c->calls == c->fail_at) {
+		snprintf(e, elen, "sink: the stream's file is full");
+		return -1;
+	}
+	if (c->len + len > c->cap) {
+		c->cap = (c->len + len) * 2;
+		c->buf = realloc(c->buf, c->cap);
+		ck_assert_ptr_nonnull(c->buf);
+	}
+	memcpy(c->buf + c->len, buf, len);
+	c->len += len;
+	return 0;
+}
+
+/* The stream's bytes [from, from + len) are c's [at, at + len). */
+static void check_stream(const struct collect *c, size_t at, uint64_t from, size_t len)
+{
+	size_t i;
+
+	ck_assert_uint_ge(c->len, at + len);
+	for (i = 0; i < len; i++)
+		if (c->buf[at + i] != fake_vfio_mig_byte(from + i))
+			ck_abort_msg("stream byte %llu differs", (unsigned long long)(from + i));
+}
+
+static int read_all(struct collect *c, uint64_t budget, enum vfio_mig_read_end *end)
+{
+	return vfio_mig_read(&M, budget, collect, c, end, err, sizeof(err));
+}
+
+START_TEST(read_stop_copy_to_its_end)
+{
+	struct collect c = { 0 };
+	enum vfio_mig_read_end end;
+	const uint64_t size = 3 * VFIO_MIG_CHUNK + 123;
+
+	device(VFIO_MIGRATION_STOP_COPY, S_RUN);
+	fake_vfio.mig.stop_copy_bytes = size;
+	ck_assert_msg(vfio_mig_goto(&M, S_SC, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(read_all(&c, 0, &end) == 0, "%s", err);
+	ck_assert_int_eq(end, VFIO_MIG_READ_END);
+	ck_assert_uint_eq(c.len, size);
+	ck_assert_uint_eq(c.calls, 4);
+	ck_assert_uint_eq(M.data_bytes, size);
+	check_stream(&c, 0, 0, size);
+	free(c.buf);
+}
+END_TEST
+
+START_TEST(read_through_eintr_eagain_and_short_reads)
+{
+	struct collect c = { 0 };
+	enum vfio_mig_read_end end;
+
+	device(VFIO_MIGRATION_STOP_COPY, S_STOP);
+	fake_vfio.mig.stop_copy_bytes = 10000;
+	fake_vfio.mig.max_io = 999;
+	fake_vfio.mig.eintr_every = 3;
+	fake_vfio.mig.eagain_every = 5;
+	ck_assert_msg(vfio_mig_goto(&M, S_SC, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(read_all(&c, 0, &end) == 0, "%s", err);
+	ck_assert_int_eq(end, VFIO_MIG_READ_END);
+	ck_assert_uint_eq(c.len, 10000);
+	ck_assert_uint_eq(c.calls, 11);
+	check_stream(&c, 0, 0, 10000);
+	ck_assert_uint_gt(fake_vfio.mig.io_calls, 11 + 3);
+	free(c.buf);
+}
+END_TEST
+
+START_TEST(pre_copy_until_enomsg_then_stop_copy)
+{
+	struct collect c = { 0 };
+	enum vfio_mig_read_end end;
+	uint64_t initial, dirty;
+	int fd;
+
+	device(FULL, S_RUN);
+	fake_vfio.mig.initial_bytes = 5000;
+	fake_vfio.mig.dirty_bytes = 1000;
+	fake_vfio.mig.stop_copy_bytes = 2000;
+	ck_assert_msg(vfio_mig_goto(&M, S_PRE, err, sizeof(err)) == 0, "%s", err);
+	fd = M.data_fd;
+	ck_assert_msg(vfio_mig_precopy_info(&M, &initial, &dirty, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(initial, 5000);
+	ck_assert_uint_eq(dirty, 1000);
+	ck_assert_msg(read_all(&c, 4096, &end) == 0, "%s", err);
+	ck_assert_int_eq(end, VFIO_MIG_READ_BUDGET);
+	ck_assert_uint_eq(c.len, 4096);
+	ck_assert_msg(vfio_mig_precopy_info(&M, &initial, &dirty, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(initial, 904);
+	ck_assert_uint_eq(dirty, 1000);
+	ck_assert_msg(read_all(&c, 0, &end) == 0, "%s", err);
+	ck_assert_int_eq(end, VFIO_MIG_READ_FOR_NOW);
+	ck_assert_uint_eq(c.len, 6000);
+	ck_assert_msg(vfio_mig_precopy_info(&M, &initial, &dirty, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(initial + dirty, 0);
+	/* ENOMSG again while nothing is new */
+	ck_assert_msg(read_all(&c, 0, &end) == 0, "%s", err);
+	ck_assert_int_eq(end, VFIO_MIG_READ_FOR_NOW);
+	ck_assert_msg(vfio_mig_goto(&M, S_SC, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(M.data_fd, fd);
+	ck_assert_msg(read_all(&c, 0, &end) == 0, "%s", err);
+	ck_assert_int_eq(end, VFIO_MIG_READ_END);
+	ck_assert_uint_eq(c.len, 8000);
+	ck_assert_uint_eq(M.data_bytes, 8000);
+	check_stream(&c, 0, 0, 8000);
+	/* PRECOPY_INFO is for the PRE_COPY states only */
+	ck_assert_int_eq(vfio_mig_precopy_info(&M, &initial, &dirty, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, DEV ": VFIO_MIG_GET_PRECOPY_INFO: not in PRE_COPY (STOP_COPY)");
+	ck_assert_uint_eq(fake_vfio.mig.precopy_infos, 3);
+	free(c.buf);
+}
+END_TEST
+
+START_TEST(data_size_and_cap)
+{
+	struct collect c = { 0 };
+	enum vfio_mig_read_end end;
+	uint64_t len;
+
+	device(VFIO_MIGRATION_STOP_COPY, S_STOP);
+	fake_vfio.mig.data_size = 1000;
+	ck_assert_msg(vfio_mig_data_size(&M, &len, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(len, 1000);
+	ck_assert_uint_eq(vfio_mig_data_cap(1000), 2000 + (16u << 20));
+	ck_assert_uint_eq(vfio_mig_data_cap(UINT64_MAX / 2), UINT64_MAX);
+	/* exactly the cap: fine */
+	fake_vfio.mig.stop_copy_bytes = 1000;
+	ck_assert_msg(vfio_mig_goto(&M, S_SC, err, sizeof(err)) == 0, "%s", err);
+	M.data_cap = 1000;
+	ck_assert_msg(read_all(&c, 0, &end) == 0, "%s", err);
+	ck_assert_uint_eq(c.len, 1000);
+	/* one byte more: refused */
+	ck_assert_msg(vfio_mig_goto(&M, S_STOP, err, sizeof(err)) == 0, "%s", err);
+	fake_vfio.mig.stop_copy_bytes = 1001;
+	ck_assert_msg(vfio_mig_goto(&M, S_SC, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(read_all(&c, 0, &end), -1);
+	ck_assert_str_eq(err, DEV ": the device's migration data passes 1000 bytes, more than its MIG_DATA_SIZE estimate allows");
+	free(c.buf);
+}
+END_TEST
+
+START_TEST(sink_failure_stops_the_read)
+{
+	struct collect c = { .fail_at = 2 };
+	enum vfio_mig_read_end end;
+
+	device(VFIO_MIGRATION_STOP_COPY, S_STOP);
+	fake_vfio.mig.stop_copy_bytes = 5000;
+	fake_vfio.mig.max_io = 1000;
+	ck_assert_msg(vfio_mig_goto(&M, S_SC, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(read_all(&c, 0, &end), -1);
+	ck_assert_str_eq(err, "sink: the stream's file is full");
+	ck_assert_uint_eq(c.len, 1000);
+	ck_assert_uint_eq(fake_vfio.mig.pos, 2000);
+	free(c.buf);
+}
+END_TEST
+
+START_TEST(write_resuming_in_order)
+{
+	uint8_t chunk[5000];
+	uint64_t i;
+	int fd;
+
+	device(VFIO_MIGRATION_STOP_COPY, S_RUN);
+	fake_vfio.mig.max_io = 700;
+	fake_vfio.mig.eintr_every = 4;
+	fake_vfio.mig.eagain_every = 7;
+	ck_assert_msg(vfio_mig_goto(&M, S_RES, err, sizeof(err)) == 0, "%s", err);
+	fd = M.data_fd;
+	ck_assert(is_open(fd));
+	for (i = 0; i < 15000; i++) {
+		chunk[i % 5000] = fake_vfio_mig_byte(i);
+		if (i % 5000 == 4999)
+			ck_assert_msg(vfio_mig_write(&M, chunk, sizeof(chunk), err,
+						     sizeof(err)) == 0, "%s", err);
+	}
+	ck_assert_uint_eq(fake_vfio.mig.resumed_len, 15000);
+	ck_assert_uint_eq(M.data_bytes, 15000);
+	for (i = 0; i < 15000; i++)
+		ck_assert_uint_eq(fake_vfio.mig.resumed[i], fake_vfio_mig_byte(i));
+	ck_assert_msg(vfio_mig_goto(&M, S_STOP, err, sizeof(err)) == 0, "%s", err);
+	ck_assert(!is_open(fd));
+}
+END_TEST
+
+START_TEST(data_in_the_wrong_state)
+{
+	struct collect c = { 0 };
+	enum vfio_mig_read_end end;
+	uint64_t a, b;
+
+	device(FULL, S_RUN);
+	ck_assert_int_eq(read_all(&c, 0, &end), -1);
+	ck_assert_str_eq(err, DEV ": no migration data to read in RUNNING");
+	ck_assert_int_eq(vfio_mig_write(&M, "x", 1, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, DEV ": no migration data to write in RUNNING");
+	ck_assert_int_eq(vfio_mig_precopy_info(&M, &a, &b, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, DEV ": VFIO_MIG_GET_PRECOPY_INFO: not in PRE_COPY (RUNNING)");
+	ck_assert_uint_eq(fake_vfio.mig.io_calls, 0);
+}
+END_TEST
+
 Suite *vfio_migration_suite(void)
 {
 	Suite *s = suite_create("vfio_migration");
@@ -512,5 +733,17 @@ Suite *vfio_migration_suite(void)
 	tcase_add_test(td, found_in_error);
 	tcase_add_test(td, refusals_before_any_request);
 	suite_add_tcase(s, td);
+
+	TCase *tx = tcase_create("data");
+
+	tcase_add_checked_fixture(tx, setup, teardown);
+	tcase_add_test(tx, read_stop_copy_to_its_end);
+	tcase_add_test(tx, read_through_eintr_eagain_and_short_reads);
+	tcase_add_test(tx, pre_copy_until_enomsg_then_stop_copy);
+	tcase_add_test(tx, data_size_and_cap);
+	tcase_add_test(tx, sink_failure_stops_the_read);
+	tcase_add_test(tx, write_resuming_in_order);
+	tcase_add_test(tx, data_in_the_wrong_state);
+	suite_add_tcase(s, tx);
 	return s;
 }
