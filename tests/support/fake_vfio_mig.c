@@ -214,6 +214,105 @@ static int data_size(struct fake_vfio_mig *m, struct vfio_device_feature *f)
 	return 0;
 }
 
+static bool pow2_page(uint64_t size)
+{
+	return size >= 4096 && !(size & (size - 1));
+}
+
+static int log_start(struct fake_vfio_mig *m, const struct vfio_device_feature_dma_logging_control *c,
+		     void (*misuse)(const char *))
+{
+	const struct vfio_device_feature_dma_logging_range *r =
+		(const void *)(uintptr_t)c->ranges;
+	uint32_t i;
+
+	if (m->logging) {
+		errno = EBUSY;          /* one START, then a STOP */
+		return -1;
+	}
+	if (!c->num_ranges || c->num_ranges > 256 || !pow2_page(c->page_size)) {
+		if (misuse)
+			misuse("DMA_LOGGING_START: malformed ranges or page size");
+		errno = c->num_ranges > 256 ? E2BIG : EINVAL;
+		return -1;
+	}
+	for (i = 0; i < c->num_ranges; i++) {
+		if ((r[i].iova | r[i].length) & (c->page_size - 1)) {
+			errno = EINVAL;
+			return -1;
+		}
+		if (i < FAKE_MIG_RANGES) {
+			m->log_range[i].iova = r[i].iova;
+			m->log_range[i].length = r[i].length;
+		}
+	}
+	m->n_log_ranges = c->num_ranges;
+	m->log_starts++;
+	m->logging = true;
+	return 0;
+}
+
+/* REPORT: set the bits of the logged IOVAs in range and forget them. */
+static int log_report(struct fake_vfio_mig *m, const struct vfio_device_feature_dma_logging_report *r)
+{
+	uint64_t *bits = (uint64_t *)(uintptr_t)r->bitmap;
+	unsigned i, kept = 0;
+
+	if (!m->logging || !pow2_page(r->page_size)) {
+		errno = EINVAL;
+		return -1;
+	}
+	m->reports++;
+	for (i = 0; i < m->n_dma_dirty; i++) {
+		uint64_t a = m->dma_dirty[i], page;
+
+		if (a < r->iova || a - r->iova >= r->length) {
+			m->dma_dirty[kept++] = a;
+			continue;
+		}
+		page = (a - r->iova) / r->page_size;
+		bits[page / 64] |= 1ULL << (page % 64);
+	}
+	m->n_dma_dirty = kept;
+	return 0;
+}
+
+static int dma_logging(struct fake_vfio_mig *m, struct vfio_device_feature *f,
+		       void (*misuse)(const char *))
+{
+	uint32_t index = f->flags & VFIO_DEVICE_FEATURE_MASK;
+	bool get = f->flags & VFIO_DEVICE_FEATURE_GET;
+	struct vfio_device_feature_dma_logging_control c;
+	struct vfio_device_feature_dma_logging_report r;
+
+	if (!m->dma_logging) {
+		errno = ENOTTY;
+		return -1;
+	}
+	if ((index == VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT) != get) {
+		errno = EINVAL;         /* REPORT is GET only, the others SET */
+		return -1;
+	}
+	if (f->flags & VFIO_DEVICE_FEATURE_PROBE)
+		return 0;
+	switch (index) {
+	case VFIO_DEVICE_FEATURE_DMA_LOGGING_START:
+		memcpy(&c, f->data, sizeof(c));
+		if (log_start(m, &c, misuse))
+			return -1;
+		if (m->dma_page_size)
+			c.page_size = m->dma_page_size;
+		memcpy(f->data, &c, sizeof(c));
+		return 0;
+	case VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP:
+		m->logging = false;
+		return 0;
+	default:
+		memcpy(&r, f->data, sizeof(r));
+		return log_report(m, &r);
+	}
+}
+
 /* How much payload each feature carries. */
 static size_t payload(uint32_t index)
 {
@@ -224,6 +323,10 @@ static size_t payload(uint32_t index)
 		return sizeof(struct vfio_device_feature_mig_state);
 	case VFIO_DEVICE_FEATURE_MIG_DATA_SIZE:
 		return sizeof(struct vfio_device_feature_mig_data_size);
+	case VFIO_DEVICE_FEATURE_DMA_LOGGING_START:
+		return sizeof(struct vfio_device_feature_dma_logging_control);
+	case VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT:
+		return sizeof(struct vfio_device_feature_dma_logging_report);
 	default:
 		return 0;
 	}
@@ -245,10 +348,15 @@ int fake_vfio_mig_feature(struct fake_vfio_mig *m, void *arg, void (*misuse)(con
 		errno = EINVAL;
 		return -1;
 	}
-	if (!m->flags && payload(index)) {
+	if (!m->flags && index != VFIO_DEVICE_FEATURE_DMA_LOGGING_START &&
+	    index != VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP &&
+	    index != VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT) {
 		errno = ENOTTY;         /* vfio-pci without migration */
 		return -1;
 	}
+	if (index >= VFIO_DEVICE_FEATURE_DMA_LOGGING_START &&
+	    index <= VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT)
+		return dma_logging(m, f, misuse);
 	switch (index) {
 	case VFIO_DEVICE_FEATURE_MIGRATION:
 		return migration(m, f);

@@ -16,7 +16,11 @@
  * test binaries' overrides (fake_io.c, fake_ioctl.c) send here: PRE_COPY
  * yields initial_bytes + dirty_bytes and then ENOMSG, STOP_COPY
  * stop_copy_bytes more and then end of file, every byte of the stream
- * fake_vfio_mig_byte(its offset); RESUMING keeps what is written. */
+ * fake_vfio_mig_byte(its offset); RESUMING keeps what is written.
+ *
+ * DMA logging (VFIO_DEVICE_FEATURE_DMA_LOGGING_*), where offered, reports
+ * the IOVAs a test put in dma_dirty[] that fall in the range asked for,
+ * and forgets them as the kernel clears its log. */
 #ifndef CONDUIT_TESTS_FAKE_VFIO_MIG_H
 #define CONDUIT_TESTS_FAKE_VFIO_MIG_H
 
@@ -25,6 +29,8 @@
 
 #define FAKE_MIG_LOG 32                 /* arcs kept */
 #define FAKE_MIG_RESUME_MAX 65536       /* RESUMING bytes kept */
+#define FAKE_MIG_DIRTY 16               /* DMA-written IOVAs the log holds */
+#define FAKE_MIG_RANGES 8               /* LOGGING_START ranges kept */
 
 struct fake_vfio_mig {
 	/* set by the test */
@@ -40,7 +46,15 @@ struct fake_vfio_mig {
 	size_t max_io;                  /* bytes per read() or write(); 0: any */
 	unsigned eintr_every;           /* every Nth read()/write() fails EINTR */
 	unsigned eagain_every;          /* every Nth fails EAGAIN (N != eintr's) */
+	bool dma_logging;               /* offered */
+	uint64_t dma_page_size;         /* what START picks; 0: the hint */
+	uint64_t dma_dirty[FAKE_MIG_DIRTY];     /* IOVAs the device wrote */
+	unsigned n_dma_dirty;
 	/* the device */
+	bool logging;                   /* between START and STOP */
+	unsigned log_starts, reports;
+	unsigned n_log_ranges;          /* of the last START; log_range[] the first */
+	struct { uint64_t iova, length; } log_range[FAKE_MIG_RANGES];
 	uint32_t state;
 	int data_fd;                    /* the session's fd (a memfd), -1: none */
 	uint64_t pos, limit;            /* saving: bytes read, and readable now */

@@ -39,5 +39,6 @@ Suite *exit_port_suite(void);
 Suite *initramfs_suite(void);
 Suite *modules_suite(void);
 Suite *vfio_migration_suite(void);
+Suite *vfio_dirty_suite(void);
 
 #endif
