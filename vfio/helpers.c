@@ -1,7 +1,7 @@
 /* VFIO ioctl plumbing, written once: argsz-retrying info queries, the walk
- * of their capability chains, and VFIO_DEVICE_SET_IRQS. The kernel packs
- * capabilities without aligning them for their u64 fields, so callers copy
- * fields out with memcpy, bounded by argsz. */
+ * of their capability chains, VFIO_DEVICE_SET_IRQS and VFIO_DEVICE_FEATURE.
+ * The kernel packs capabilities without aligning them for their u64
+ * fields, so callers copy fields out with memcpy, bounded by argsz. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,4 +70,24 @@ int vfio_set_irqs(int fd, uint32_t index, uint32_t action, uint32_t start, uint3
 	ret = ioctl(fd, VFIO_DEVICE_SET_IRQS, s) < 0 ? -errno : 0;
 	free(s);
 	return ret;
+}
+
+int vfio_device_feature(int fd, uint32_t flags, void *data, size_t len)
+{
+	uint64_t buf[(sizeof(struct vfio_device_feature) + VFIO_FEATURE_DATA_MAX) /
+		     sizeof(uint64_t)];
+	struct vfio_device_feature *f = (struct vfio_device_feature *)buf;
+
+	if (len > VFIO_FEATURE_DATA_MAX)
+		return -EINVAL;
+	memset(buf, 0, sizeof(buf));
+	f->argsz = (uint32_t)(sizeof(*f) + len);
+	f->flags = flags;
+	if (len)
+		memcpy(f->data, data, len);
+	if (ioctl(fd, VFIO_DEVICE_FEATURE, f) < 0)
+		return -errno;
+	if (len)
+		memcpy(data, f->data, len);
+	return 0;
 }

@@ -1,5 +1,6 @@
 /* VFIO ioctl plumbing shared by the backends and the device code: the
- * argsz-sized info queries, their capability chains, and SET_IRQS. */
+ * argsz-sized info queries, their capability chains, SET_IRQS, and
+ * VFIO_DEVICE_FEATURE. */
 #ifndef CONDUIT_VFIO_HELPERS_H
 #define CONDUIT_VFIO_HELPERS_H
 
@@ -22,5 +23,14 @@ uint32_t vfio_info_cap(const void *info, uint32_t argsz, uint32_t cap_offset, ui
  * ACTION_TRIGGER turns the index off). Returns 0 or -errno. */
 int vfio_set_irqs(int fd, uint32_t index, uint32_t action, uint32_t start, uint32_t count,
 		  const int *fds);
+
+/* The largest VFIO_DEVICE_FEATURE payload vfio_device_feature carries
+ * (struct vfio_device_feature_dma_logging_report is 32 bytes). */
+#define VFIO_FEATURE_DATA_MAX 32
+/* VFIO_DEVICE_FEATURE with flags (the feature index and GET, SET or
+ * PROBE) and len bytes of payload from data, which the kernel's answer is
+ * copied back into (SET answers too: MIG_DEVICE_STATE's data_fd). Returns
+ * 0 or -errno (-EINVAL for a payload over VFIO_FEATURE_DATA_MAX). */
+int vfio_device_feature(int fd, uint32_t flags, void *data, size_t len);
 
 #endif

@@ -1,5 +1,6 @@
 /* The test binaries' ioctl() override (see fake_ioctl.h): dispatches on the
- * descriptor to the fake vfio device and the fake KVM vm, counts strays,
+ * descriptor to the fake vfio device, its migration data fd, the fake
+ * /dev/iommu and the fake KVM vm, counts strays,
  * and lets the rest through to the system call. */
 #include <errno.h>
 #include <stdarg.h>
@@ -7,6 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "fake_ioctl.h"
+#include "fake_iommufd.h"
 #include "fake_kvm.h"
 #include "fake_vfio.h"
 
@@ -30,8 +32,12 @@ int ioctl(int fd, unsigned long req, ...)
 	va_end(ap);
 	if (fake_vfio.fd >= 0 && fd == fake_vfio.fd)
 		return fake_vfio_ioctl(req, arg);
+	if (fake_vfio_mig_owns(&fake_vfio.mig, fd))
+		return fake_vfio_mig_data_ioctl(&fake_vfio.mig, req, arg);
 	if (fake_kvm.fd >= 0 && fd == fake_kvm.fd)
 		return fake_kvm_ioctl(req, arg);
+	if (fake_iommufd.fd >= 0 && fd == fake_iommufd.fd)
+		return fake_iommufd_ioctl(req, arg);
 	if (fd == -1 || fake_ioctl.strict) {
 		fake_ioctl.strays++;
 		fake_ioctl.last_stray_fd = fd;

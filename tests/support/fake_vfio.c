@@ -7,7 +7,8 @@
 #include <unistd.h>
 #include "fake_vfio.h"
 
-struct fake_vfio fake_vfio = { .file = -1, .fd = -1, .active = -1 };
+struct fake_vfio fake_vfio = { .file = -1, .fd = -1, .active = -1, .mig.data_fd = -1,
+			       .mig.state = VFIO_DEVICE_STATE_RUNNING };
 
 void fake_vfio_reset(const struct fake_vfio_desc *desc, int file)
 {
@@ -20,6 +21,7 @@ void fake_vfio_reset(const struct fake_vfio_desc *desc, int file)
 	fake_vfio.fd = -1;
 	fake_vfio.active = -1;
 	fake_vfio.misuse = misuse;
+	fake_vfio_mig_reset(&fake_vfio.mig);
 }
 
 void fake_vfio_clear_log(void)
@@ -141,7 +143,7 @@ int fake_vfio_ioctl(unsigned long req, void *arg)
 
 	if (req == VFIO_DEVICE_RESET) {
 		fake_vfio.resets++;
-		return 0;
+		return fake_vfio_mig_device_reset(&fake_vfio.mig);
 	}
 	if (!arg) {
 		errno = EFAULT;
@@ -164,6 +166,8 @@ int fake_vfio_ioctl(unsigned long req, void *arg)
 		return 0;
 	case VFIO_DEVICE_SET_IRQS:
 		return set_irqs(arg);
+	case VFIO_DEVICE_FEATURE:
+		return fake_vfio_mig_feature(&fake_vfio.mig, arg, fake_vfio.misuse);
 	}
 	errno = ENOTTY;         /* as a regular file answers */
 	return -1;

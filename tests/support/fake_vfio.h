@@ -4,7 +4,8 @@
  * file the test prepared (config space and region contents live in that
  * file; the device code reaches them with pread/pwrite). What the device
  * offers is a struct fake_vfio_desc; every SET_IRQS is checked for form
- * and recorded. Reached through tests/support/fake_ioctl.c. */
+ * and recorded. Its migration v2 side (VFIO_DEVICE_FEATURE) is in
+ * fake_vfio_mig.c. Reached through tests/support/fake_ioctl.c. */
 #ifndef CONDUIT_TESTS_FAKE_VFIO_H
 #define CONDUIT_TESTS_FAKE_VFIO_H
 
@@ -12,6 +13,7 @@
 #include <stdint.h>
 #include <linux/vfio.h>
 #include "../../vfio/backend.h"
+#include "fake_vfio_mig.h"
 
 #define FAKE_VFIO_LOG      64   /* SET_IRQS calls kept */
 #define FAKE_VFIO_LOG_FDS  32   /* eventfds kept of each */
@@ -44,6 +46,7 @@ struct fake_vfio {
 	int active;
 	unsigned n_sets;                /* SET_IRQS calls; set[] keeps the first */
 	struct fake_vfio_set set[FAKE_VFIO_LOG];
+	struct fake_vfio_mig mig;       /* migration v2: none until set */
 	/* Called with a description of a malformed call (the test fails). */
 	void (*misuse)(const char *what);
 };

@@ -20,6 +20,7 @@ int main(void)
 		pci_room_suite, qmp_suite, event_loop_suite,
 		exit_port_suite, initramfs_suite, modules_suite,
 		snapshot_stream_suite,
+		vfio_migration_suite, vfio_dirty_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	size_t i;

@@ -39,5 +39,7 @@ Suite *exit_port_suite(void);
 Suite *initramfs_suite(void);
 Suite *modules_suite(void);
 Suite *snapshot_stream_suite(void);
+Suite *vfio_migration_suite(void);
+Suite *vfio_dirty_suite(void);
 
 #endif
