@@ -35,7 +35,7 @@ ifeq ($(STATIC),1)
 LDFLAGS += -static
 endif
 
-SRCS := $(wildcard vmm/*.c vmm/qmp/*.c devices/*.c boot/*.c vfio/*.c vfio/host/*.c)
+SRCS := $(wildcard vmm/*.c vmm/qmp/*.c vmm/x86/*.c devices/*.c boot/*.c vfio/*.c vfio/host/*.c)
 OBJS := $(SRCS:%.c=build/%.o)
 LIB_OBJS := $(filter-out build/vmm/main.o,$(OBJS))
 ROM_OBJ  := build/boot/linuxboot_blob.o
