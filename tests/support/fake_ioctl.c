@@ -1,5 +1,6 @@
 /* The test binaries' ioctl() override (see fake_ioctl.h): dispatches on the
- * descriptor to the fake vfio device and the fake KVM vm, counts strays,
+ * descriptor to the fake vfio device, the fake KVM vm and the fake x86
+ * /dev/kvm and vCPU (fake_kvm_x86.c), counts strays,
  * and lets the rest through to the system call. */
 #include <errno.h>
 #include <stdarg.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 #include "fake_ioctl.h"
 #include "fake_kvm.h"
+#include "fake_kvm_x86.h"
 #include "fake_vfio.h"
 
 struct fake_ioctl_stats fake_ioctl = { .last_stray_fd = -2 };
@@ -32,6 +34,8 @@ int ioctl(int fd, unsigned long req, ...)
 		return fake_vfio_ioctl(req, arg);
 	if (fake_kvm.fd >= 0 && fd == fake_kvm.fd)
 		return fake_kvm_ioctl(req, arg);
+	if (fd >= 0 && (fd == fake_kvm_x86.sys_fd || fd == fake_kvm_x86.vcpu_fd))
+		return fake_kvm_x86_ioctl(fd, req, arg);
 	if (fd == -1 || fake_ioctl.strict) {
 		fake_ioctl.strays++;
 		fake_ioctl.last_stray_fd = fd;
