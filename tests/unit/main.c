@@ -19,6 +19,7 @@ int main(void)
 		vcpu_exit_suite, vcpu_state_suite, vm_suite, dma_suite, memslot_suite, irq_suite,
 		pci_room_suite, qmp_suite, event_loop_suite,
 		exit_port_suite, initramfs_suite, modules_suite,
+		vcpu_save_suite, vm_save_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	size_t i;

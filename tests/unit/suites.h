@@ -38,5 +38,7 @@ Suite *event_loop_suite(void);
 Suite *exit_port_suite(void);
 Suite *initramfs_suite(void);
 Suite *modules_suite(void);
+Suite *vcpu_save_suite(void);
+Suite *vm_save_suite(void);
 
 #endif
