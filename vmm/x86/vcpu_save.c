@@ -242,43 +242,67 @@ static int get_fpu(int fd, int id, const struct vcpu_save_host *h, struct vcpu_s
 	return ioctl(fd, KVM_GET_XSAVE, s->xsave) < 0 ? fail(err, errlen, id, "KVM_GET_XSAVE") : 0;
 }
 
+/* A struct kvm_msrs with room for VCPU_SAVE_MSR_BATCH entries. */
+static struct kvm_msrs *msr_batch(int id, char *err, size_t errlen)
+{
+	struct kvm_msrs *b = calloc(1, sizeof(*b) + VCPU_SAVE_MSR_BATCH * sizeof(b->entries[0]));
+
+	if (!b) {
+		errno = ENOMEM;
+		fail(err, errlen, id, "MSR batch");
+	}
+	return b;
+}
+
+/* One KVM_GET_MSRS of up to a batch from list: what it read goes to
+ * s->msrs; returns how many of m it read, or -1. */
+static int get_msr_batch(int fd, int id, struct kvm_msrs *b, const uint32_t *list, uint32_t m,
+			 struct vcpu_save *s, char *err, size_t errlen)
+{
+	uint32_t j;
+	int got;
+
+	memset(b->entries, 0, VCPU_SAVE_MSR_BATCH * sizeof(b->entries[0]));
+	b->nmsrs = m;
+	for (j = 0; j < m; j++)
+		b->entries[j].index = list[j];
+	got = ioctl(fd, KVM_GET_MSRS, b);
+	if (got < 0)
+		return fail(err, errlen, id, "KVM_GET_MSRS");
+	if ((uint32_t)got > m) {
+		snprintf(err, errlen, "vCPU %d: KVM_GET_MSRS read %d of %u MSRs", id, got, m);
+		return -1;
+	}
+	memcpy(&s->msrs[s->n_msrs], b->entries, (size_t)got * sizeof(b->entries[0]));
+	s->n_msrs += (uint32_t)got;
+	return got;
+}
+
 /* KVM_GET_MSRS stops at the first MSR it cannot read and returns how many
  * it read: keep those, drop the one that failed, go on after it. */
 static int get_msrs(int fd, int id, const struct vcpu_save_host *h, struct vcpu_save *s,
 		    char *err, size_t errlen)
 {
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e[VCPU_SAVE_MSR_BATCH];
-	} b;
-	uint32_t i = 0, j, m;
-	int got;
+	struct kvm_msrs *b;
+	uint32_t i = 0, m;
+	int got = 0;
 
 	s->msrs = calloc(h->n_msrs ? h->n_msrs : 1, sizeof(s->msrs[0]));
-	if (!s->msrs) {
+	b = msr_batch(id, err, errlen);
+	if (!s->msrs || !b) {
+		free(b);
 		errno = ENOMEM;
 		return fail(err, errlen, id, "MSR list");
 	}
-	while (i < h->n_msrs) {
+	while (i < h->n_msrs && got >= 0) {
 		m = h->n_msrs - i < VCPU_SAVE_MSR_BATCH ? h->n_msrs - i : VCPU_SAVE_MSR_BATCH;
-		memset(&b, 0, sizeof(b));
-		b.hdr.nmsrs = m;
-		for (j = 0; j < m; j++)
-			b.e[j].index = h->msrs[i + j];
-		got = ioctl(fd, KVM_GET_MSRS, &b);
-		if (got < 0)
-			return fail(err, errlen, id, "KVM_GET_MSRS");
-		if ((uint32_t)got > m) {
-			snprintf(err, errlen, "vCPU %d: KVM_GET_MSRS read %d of %u MSRs", id, got, m);
-			return -1;
-		}
-		memcpy(&s->msrs[s->n_msrs], b.e, (size_t)got * sizeof(b.e[0]));
-		s->n_msrs += (uint32_t)got;
-		if ((uint32_t)got < m)
+		got = get_msr_batch(fd, id, b, &h->msrs[i], m, s, err, errlen);
+		if (got >= 0 && (uint32_t)got < m)
 			s->dropped_msrs++;
-		i += (uint32_t)got < m ? (uint32_t)got + 1 : m;
+		i += got >= 0 && (uint32_t)got < m ? (uint32_t)got + 1 : m;
 	}
-	return 0;
+	free(b);
+	return got < 0 ? -1 : 0;
 }
 
 static int get_simple(int fd, int id, const struct vcpu_save_host *h, struct vcpu_save *s,
@@ -411,16 +435,15 @@ static uint64_t tsc_after(uint64_t tsc, uint64_t ns, uint32_t khz)
 static int set_msr_batch(int fd, int id, const struct kvm_msr_entry *e, uint32_t n,
 			 char *err, size_t errlen)
 {
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e[VCPU_SAVE_MSR_BATCH];
-	} b;
+	struct kvm_msrs *b = msr_batch(id, err, errlen);
 	int put;
 
-	memset(&b, 0, sizeof(b));
-	b.hdr.nmsrs = n;
-	memcpy(b.e, e, n * sizeof(e[0]));
-	put = ioctl(fd, KVM_SET_MSRS, &b);
+	if (!b)
+		return -1;
+	b->nmsrs = n;
+	memcpy(b->entries, e, n * sizeof(e[0]));
+	put = ioctl(fd, KVM_SET_MSRS, b);
+	free(b);
 	if (put < 0)
 		return fail(err, errlen, id, "KVM_SET_MSRS");
 	if ((uint32_t)put < n) {
