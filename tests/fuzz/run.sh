@@ -14,6 +14,7 @@ mkdir -p "$out/crashes" "$out/logs"
 for t in "$@"; do
 	case $t in
 	bzimage) max=16384 ;;
+	x86_save) max=8192 ;;
 	*) max=4096 ;;
 	esac
 	mkdir -p "$out/corpus/$t"

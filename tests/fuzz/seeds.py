@@ -620,7 +620,47 @@ def snapshot_stream():
           u8(1) + ss_end(ss_head(ss_shape([(b'pt0', b'vfio-mdev', 3, b'mtty-1')]))))
 
 
+# ---- x86_save: a selector byte (even: vCPU state, odd: VM state), then the
+# encoding of vmm/x86/vcpu_save.h or vm_save.h ----
+def sec(tag, payload): return u16(tag) + u16(0) + u32(len(payload)) + payload
+
+
+def vcpu_state(fpu, msrs, mp_state=3):
+    regs = b''.join(u64(0x1000 * i) for i in range(18))
+    seg = u64(0) + u32(0xffff) + u16(0x10) + bytes([0xb, 1, 0, 0, 1, 1, 1, 0, 0])
+    sregs = seg * 8 + (u64(0x5000) + u16(0x7f)) * 2 + u64(0x80050033) + u64(0) * 4 + \
+        u64(0xd01) + u64(0xfee00900) + u64(1) + u64(0) * 8
+    xcrs = u32(1) + u32(0) + u32(0) + u64(7)
+    events = bytes([1, 14, 1, 0]) + u32(2) + bytes([0, 0, 0, 0, 0, 1, 0]) + u32(0) + \
+        u32(0xc) + bytes([0, 0, 0, 0, 0, 0]) + u64(0)
+    m = u32(len(msrs)) + b''.join(u32(i) + u64(v) for i, v in msrs)
+    return (u32(0x50435663) + u16(1) + u16(0) + sec(1, regs) + sec(2, sregs) +
+            sec(3, fpu) + sec(4, xcrs) + sec(5, u64(0) * 6 + u64(0)) +
+            sec(6, bytes(1024)) + sec(7, events) + sec(8, m) +
+            sec(9, u32(mp_state) + u32(2596000)))
+
+
+def vm_state(count=0x10000, flags=0xe):
+    pic = bytes(range(16))
+    ioapic = u64(0xfec00000) + u32(0) + u32(2 << 24) + u32(0) + \
+        b''.join(u64(0x10000 | (0x30 + i)) for i in range(24))
+    chan = u32(count) + u16(0) + bytes(10) + u64(0)
+    return (u32(0x534d5663) + u16(1) + u16(0) + sec(1, pic) + sec(2, pic) +
+            sec(3, ioapic) + sec(4, chan * 3 + u32(0)) +
+            sec(5, u64(123456789) + u32(flags) + u64(1700000000000000000) + u64(99)))
+
+
+def x86_save():
+    legacy = u32(2) + bytes(411)
+    msrs = [(0x10, 10 ** 12), (0x6e0, 10 ** 12 + 5), (0x4b564d01, 0x100001)]
+    write('x86_save', 'vcpu-legacy-fpu', u8(0) + vcpu_state(legacy, msrs))
+    write('x86_save', 'vcpu-xsave', u8(0) + vcpu_state(u32(1) + bytes(4096), msrs[:1]))
+    write('x86_save', 'vcpu-no-msrs', u8(2) + vcpu_state(legacy, [], mp_state=1))
+    write('x86_save', 'vm', u8(1) + vm_state())
+    write('x86_save', 'vm-bad-pit', u8(1) + vm_state(count=0x10001))
+
+
 for gen in (virtqueue, virtio_pci, pci, msix, msi, serial, acpi_pm, bzimage, config, size,
             bdf, vfio_config, fw_cfg, cmos, debugcon, acpi_hotplug, qmp,
-            exit_port, snapshot_stream):
+            exit_port, snapshot_stream, x86_save):
     gen()

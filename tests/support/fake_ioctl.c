@@ -1,6 +1,7 @@
 /* The test binaries' ioctl() override (see fake_ioctl.h): dispatches on the
  * descriptor to the fake vfio device, its migration data fd, the fake
- * /dev/iommu and the fake KVM vm, counts strays,
+ * /dev/iommu, the fake KVM vm and the fake x86 /dev/kvm and vCPU
+ * (fake_kvm_x86.c), counts strays,
  * and lets the rest through to the system call. */
 #include <errno.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include "fake_ioctl.h"
 #include "fake_iommufd.h"
 #include "fake_kvm.h"
+#include "fake_kvm_x86.h"
 #include "fake_vfio.h"
 
 struct fake_ioctl_stats fake_ioctl = { .last_stray_fd = -2 };
@@ -38,6 +40,8 @@ int ioctl(int fd, unsigned long req, ...)
 		return fake_kvm_ioctl(req, arg);
 	if (fake_iommufd.fd >= 0 && fd == fake_iommufd.fd)
 		return fake_iommufd_ioctl(req, arg);
+	if (fd >= 0 && (fd == fake_kvm_x86.sys_fd || fd == fake_kvm_x86.vcpu_fd))
+		return fake_kvm_x86_ioctl(fd, req, arg);
 	if (fd == -1 || fake_ioctl.strict) {
 		fake_ioctl.strays++;
 		fake_ioctl.last_stray_fd = fd;

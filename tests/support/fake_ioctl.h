@@ -1,10 +1,11 @@
 /* The test binaries' ioctl(): owns the interception that sends ioctls on
  * the fake vfio device fd to fake_vfio.c (its migration data fd to
- * fake_vfio_mig.c), those on the fake /dev/iommu to fake_iommufd.c and
- * those on the fake KVM vm fd to fake_kvm.c. Every other ioctl goes to
- * the system call, and the ones on descriptors that are neither fake nor
- * expected are counted as strays, so a test can check that nothing
- * reached a real descriptor unexpectedly.
+ * fake_vfio_mig.c), those on the fake /dev/iommu to fake_iommufd.c, those
+ * on the fake KVM vm fd to fake_kvm.c and those on the fake /dev/kvm and
+ * vCPU fds to fake_kvm_x86.c. Every other ioctl goes to the system call,
+ * and the ones on descriptors that are neither fake nor expected are
+ * counted as strays, so a test can check that nothing reached a real
+ * descriptor unexpectedly.
  * Linked only into binaries that want the override (the unit tests and
  * the fuzzers that drive vfio/); see the Makefile. */
 #ifndef CONDUIT_TESTS_FAKE_IOCTL_H

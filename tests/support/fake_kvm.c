@@ -6,6 +6,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 #include "fake_kvm.h"
+#include "fake_kvm_x86.h"
 
 struct fake_kvm fake_kvm = { .fd = -1 };
 
@@ -209,6 +210,16 @@ static int ioeventfd(const struct kvm_ioeventfd *e)
 
 int fake_kvm_ioctl(unsigned long req, void *arg)
 {
+	switch (req) {
+	case KVM_CHECK_EXTENSION:
+	case KVM_GET_IRQCHIP:
+	case KVM_SET_IRQCHIP:
+	case KVM_GET_PIT2:
+	case KVM_SET_PIT2:
+	case KVM_GET_CLOCK:
+	case KVM_SET_CLOCK:
+		return fake_kvm_x86_vm_ioctl(req, arg);
+	}
 	if (!arg) {
 		errno = EFAULT;
 		return -1;

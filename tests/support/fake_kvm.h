@@ -7,6 +7,8 @@
  * the n-th call that can fail in a real KVM (assigning an irqfd or an
  * ioeventfd, committing a routing table, creating a memory slot) fails
  * when bit n % 32 of fail_mask is set. Removals never fail, as in KVM.
+ * The x86 state ioctls on it (KVM_CHECK_EXTENSION, KVM_GET/SET_IRQCHIP,
+ * _PIT2, _CLOCK) go to tests/support/fake_kvm_x86.c.
  * The fd is an eventfd of the test's own (fake_kvm_open()), so no other
  * code can mistake it; reached through tests/support/fake_ioctl.c. */
 #ifndef CONDUIT_TESTS_FAKE_KVM_H

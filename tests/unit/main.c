@@ -21,6 +21,7 @@ int main(void)
 		exit_port_suite, initramfs_suite, modules_suite,
 		snapshot_stream_suite,
 		vfio_migration_suite, vfio_dirty_suite,
+		vcpu_save_suite, vm_save_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	size_t i;

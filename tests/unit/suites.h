@@ -41,5 +41,7 @@ Suite *modules_suite(void);
 Suite *snapshot_stream_suite(void);
 Suite *vfio_migration_suite(void);
 Suite *vfio_dirty_suite(void);
+Suite *vcpu_save_suite(void);
+Suite *vm_save_suite(void);
 
 #endif
