@@ -80,6 +80,9 @@ static int dirs_for(struct build *b, const char *name, bool self)
 
 	if (len > INITRAMFS_NAME_MAX)
 		return fail(b, "guest path /%s: longer than %d bytes", name, INITRAMFS_NAME_MAX);
+	if (len && !initramfs_name_ok(name))
+		return fail(b, "guest path /%s: not a usable path (no '.', '..', empty or "
+			    "control characters)", name);
 	memcpy(path, name, len + 1);
 	for (i = 1; i < len; i++) {
 		if (path[i] != '/')

@@ -110,6 +110,26 @@ expect "mdev absent"           1 "mdev 8bb6cfae-de86-42b1-9b4b-6aa5d85ac2c5: no 
 expect "fd: without a socket"  1 "--passthrough fd:: no socket path given" -- --kernel "$T/good" --passthrough fd:
 expect "fd: nobody serving"    1 "--passthrough fd:$T/nosock: cannot connect: No such file or directory (start 'conduit bind BDF --serve $T/nosock' first" -- --kernel "$T/good" --passthrough "fd:$T/nosock"
 
+# conduit exec: usage errors and what is checked before any VM exists (the
+# command, --file, the busybox, the module directory), each one line.
+printf '#!/bin/sh\necho hi\n' > "$T/notexec.sh"
+printf 'initrd = %s\n' "$T/good" > "$T/initrd.cfg"
+expect "exec --help"           0 "usage: conduit exec \[options\] -- COMMAND" -- exec --help
+expect "exec without a command" 2 "exec: no command given: conduit exec \[options\] -- COMMAND" -- exec --kernel "$T/good"
+expect "exec --timeout 0"      2 "exec: --timeout 0: give whole seconds, 1 to 604800" -- exec --timeout 0 -- true
+expect "exec --timeout junk"   2 "exec: --timeout 5s: give whole seconds" -- exec --timeout 5s -- true
+expect "exec unknown option"   2 "exec: unknown option '--bogus'" -- exec --bogus -- true
+expect "exec initrd from config" 2 "exec: 'initrd' does not apply: exec builds the guest's initramfs" -- exec --config "$T/initrd.cfg" -- true
+expect "exec command not there" 1 "exec: command ./no-such-test: No such file or directory (a COMMAND with a '/' is a host file" -- exec --kernel "$T/good" --modules none -- ./no-such-test
+expect "exec command not executable" 1 "exec: command $T/notexec.sh: not executable (chmod +x it, or run it as 'sh $T/notexec.sh')" -- exec --kernel "$T/good" --modules none -- "$T/notexec.sh"
+expect "exec --file not there" 1 "exec: --file $T/nofile: No such file or directory" -- exec --kernel "$T/good" --file "$T/nofile" -- true
+expect "exec --file onto /init" 1 "exec: --file $T/notexec.sh: /init is conduit's or the guest kernel's in the guest; choose another place" -- exec --kernel "$T/good" --file "$T/notexec.sh:/init" -- true
+expect "exec --file without SRC" 1 "exec: --file :/x: give SRC or SRC:DST" -- exec --kernel "$T/good" --file :/x -- true
+expect "exec --modules not there" 1 "exec: $T/nomods/modules.dep: No such file or directory" -- exec --kernel "$T/good" --modules "$T/nomods" -- true
+expect "exec kernel names no release" 1 "exec: kernel $T/good names no release in its header: give --modules DIR" -- exec --kernel "$T/good" -- true
+expect "exec busybox not there" 1 "exec: busybox $T/nobb: No such file or directory: conduit exec needs a static busybox (Debian: apt-get install busybox-static)" -- exec --kernel "$T/good" --modules none --busybox "$T/nobb" -- true
+expect "exec busybox a script" 1 "exec: busybox $T/notexec.sh is not an x86-64 ELF program" -- exec --kernel "$T/good" --modules none --busybox "$T/notexec.sh" -- true
+
 # conduit ctl: usage errors, connection errors, and a session with a fake
 # QMP server (tests/cli/fake_qmp.py): arguments as JSON or strings, the
 # return value, {} printing nothing, an error's desc, events skipped or

@@ -20,7 +20,7 @@ NESTED_DIR=$(cd "$(dirname "$0")" && pwd)
 # acpid in the QMP cases (system_powerdown; l2-init.sh's agent_start).
 L2_MODULES="virtio_pci virtio_console vmxnet3 button evdev"
 # What `conduit exec` loads in L2 (cases-exec.sh): /nested/l2/modules.
-EXEC_MODULES="virtio_console vmxnet3"
+EXEC_MODULES="virtio_pci virtio_console vmxnet3"
 L1_MODULES="irqbypass kvm kvm-amd vfio vfio_iommu_type1 vfio_virqfd vfio-pci-core vfio-pci"
 CONDUIT_BIN=${CONDUIT_BIN:-$REPO_DIR/conduit}
 # What QEMU (as L1 VMM) reads for -machine q35 / microvm with -kernel and

@@ -18,7 +18,7 @@ int main(void)
 		vfio_backend_suite,
 		vcpu_exit_suite, vcpu_state_suite, vm_suite, dma_suite, memslot_suite, irq_suite,
 		pci_room_suite, qmp_suite, event_loop_suite,
-		exit_port_suite, initramfs_suite, modules_suite,
+		exit_port_suite, initramfs_suite, modules_suite, exec_suite,
 		snapshot_stream_suite,
 		vfio_migration_suite, vfio_dirty_suite,
 		vcpu_save_suite, vm_save_suite,

@@ -38,6 +38,7 @@ Suite *event_loop_suite(void);
 Suite *exit_port_suite(void);
 Suite *initramfs_suite(void);
 Suite *modules_suite(void);
+Suite *exec_suite(void);
 Suite *snapshot_stream_suite(void);
 Suite *vfio_migration_suite(void);
 Suite *vfio_dirty_suite(void);
