@@ -31,11 +31,14 @@ wait_for() {
 }
 wait_for /dev/hvc0 "virtio-console: is virtio_console loaded or built in?" || poweroff -f
 wait_for /dev/ttyS1 "the second 8250 UART" || poweroff -f
-stty -F /dev/hvc0 raw -echo
-stty -F /dev/ttyS1 raw -echo
+# Held open here for the whole run: hvc resets a tty's modes at its last
+# close, and raw (no \n -> \r\n) must hold from the first byte to the last.
+exec 3<>/dev/hvc0 4<>/dev/ttyS1
+stty raw -echo <&3
+stty raw -echo <&4
 
 echo "conduit-exec: running the command"
-sh /conduit/command </dev/null >/dev/hvc0 2>/dev/ttyS1
+sh /conduit/command </dev/null >&3 2>&4 3>&- 4>&-
 status=$?
 /conduit/report "$status" || echo "conduit-exec: cannot report exit status $status"
 poweroff -f

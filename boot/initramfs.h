@@ -1,6 +1,6 @@
 /* An initramfs built in memory: an uncompressed newc ("070701") cpio
- * archive, which the kernel unpacks as the guest's root. Groundwork for
- * `conduit exec`; nothing uses it yet.
+ * archive, which the kernel unpacks as the guest's root: `conduit exec`'s
+ * (boot/exec_rootfs.c).
  *
  * Every entry is owned by uid 0, gid 0, with mtime 0 (the same input gives
  * the same bytes). Modes are permission bits only (07777); the entry's type

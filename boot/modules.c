@@ -246,13 +246,63 @@ static int read_builtin(struct modules *m)
 	return ret;
 }
 
+#define MODINFO_MAX (16U << 20)
+
+/* One "NAME.alias=PATTERN" entry of modules.builtin.modinfo; the other
+ * keys (license, description, parm...) are not wanted. */
+static int builtin_alias(struct modules *m, const char *entry, const char *path)
+{
+	char name[MODULES_NAME_MAX];
+	const char *dot = strchr(entry, '.');
+	size_t len;
+
+	if (!dot || strncmp(dot, ".alias=", 7) || !dot[7])
+		return 0;
+	len = (size_t)(dot - entry);
+	if (!len || len >= sizeof(name))
+		return modules_fail(m, "%s: a module name of %zu bytes", path, len);
+	memcpy(name, entry, len);
+	name[len] = '\0';
+	return add_alias(m, dot + 7, name, path);
+}
+
+/* modules.builtin.modinfo (kernels 5.2 and later): the built-in drivers'
+ * aliases, which modules.alias leaves out, so a device whose driver is
+ * built in is known as such. NUL-separated "NAME.KEY=VALUE"; missing is
+ * none. */
+static int read_builtin_modinfo(struct modules *m)
+{
+	char path[INDEX_PATH_LEN], *data;
+	size_t len, at;
+	int ret = 0;
+	FILE *f = open_index(m, "modules.builtin.modinfo", path, false);
+
+	if (!f)
+		return 0;
+	data = malloc(MODINFO_MAX + 1);
+	if (!data) {
+		fclose(f);
+		return modules_fail(m, "%s: out of memory", path);
+	}
+	len = fread(data, 1, MODINFO_MAX + 1, f);
+	if (ferror(f) || len > MODINFO_MAX)
+		ret = modules_fail(m, "%s: %s", path, ferror(f) ? strerror(errno) :
+				   "more than 16 MiB");
+	fclose(f);
+	data[len < MODINFO_MAX ? len : MODINFO_MAX] = '\0';
+	for (at = 0; !ret && at < len; at += strlen(data + at) + 1)
+		ret = builtin_alias(m, data + at, path);
+	free(data);
+	return ret;
+}
+
 int modules_open(struct modules *m, const char *dir)
 {
 	memset(m, 0, sizeof(*m));
 	if (strlen(dir) >= sizeof(m->dir))
 		return modules_fail(m, "%s: path too long", dir);
 	strcpy(m->dir, dir);
-	if (read_dep(m) || read_alias(m) || read_builtin(m)) {
+	if (read_dep(m) || read_alias(m) || read_builtin(m) || read_builtin_modinfo(m)) {
 		char err[MODULES_ERR_LEN];
 
 		memcpy(err, m->err, sizeof(err));

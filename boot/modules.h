@@ -1,9 +1,10 @@
 /* A kernel module directory (/lib/modules/VERSION or a modules_install
  * tree) as the guest's initramfs needs it: which modules a device's
  * modalias calls for (modules.alias), in which order they and their
- * dependencies load (modules.dep, modules.builtin), and each module's bytes,
- * decompressed (.ko, .ko.xz, .ko.zst, .ko.gz). Groundwork for `conduit
- * exec`; nothing uses it yet.
+ * dependencies load (modules.dep, modules.builtin; the built-in drivers'
+ * aliases from modules.builtin.modinfo), and each module's bytes,
+ * decompressed (.ko, .ko.xz, .ko.zst, .ko.gz). `conduit exec` (vmm/exec.c)
+ * chooses a guest's modules with it.
  *
  * Module names treat '-' and '_' alike: every name is kept and returned
  * with '_'. Every failure is -1 with one line in m->err naming the file and

@@ -1,6 +1,6 @@
 /* The exit port: where a guest run by `conduit exec` reports its command's
  * exit status, a channel apart from the console that printing cannot fake.
- * Groundwork for `conduit exec`; not yet put on any machine's bus.
+ * On the machine of a `conduit exec` run only (vmm/exec_session.c).
  *
  * Port 0x501 (QEMU's isa-debug-exit port; nothing else of conduit's is at
  * 0x500-0x50f), 4 ports wide. The one well-formed report is a 4-byte write

@@ -91,10 +91,16 @@ int exec_session_attach(struct exec_session *s, struct vm *vm, struct io_bus *pi
 	return event_loop_add(loop, s->timer_fd, timer_ready, s);
 }
 
-/* A whole console line: the start mark starts the command's clock. */
+/* A whole console line: the start mark starts the command's clock; the
+ * first panic line is kept to say why the guest died. */
 static void console_line(struct exec_session *s)
 {
+	const char *panic;
+
 	s->line[s->line_len] = '\0';
+	panic = strstr(s->line, EXEC_PANIC_MARK);
+	if (panic && !s->panic[0])
+		snprintf(s->panic, sizeof(s->panic), "%s", panic);
 	if (s->command_ns || strncmp(s->line, EXEC_START_MARK, strlen(EXEC_START_MARK)))
 		return;
 	s->command_ns = clock_ns();
@@ -192,9 +198,13 @@ int exec_session_result(struct exec_session *s, int machine_code)
 	if (machine_code == EXIT_ERROR || machine_code == EXIT_USAGE ||
 	    machine_code == EXIT_SECCOMP || machine_code >= EXIT_SIGNAL_BASE)
 		return machine_code;
-	pr_err("exec: the guest %s before the command's exit status came back%s",
-	       ended_how(machine_code),
-	       s->tail_len ? "; its last console lines:" : " (it wrote nothing on its console)");
+	if (s->panic[0])
+		pr_err("exec: the guest panicked (%s) before the command's exit status came "
+		       "back; its last console lines:", s->panic);
+	else
+		pr_err("exec: the guest %s before the command's exit status came back%s",
+		       ended_how(machine_code), s->tail_len ? "; its last console lines:" :
+		       " (it wrote nothing on its console)");
 	len = exec_session_tail(s, EXEC_TAIL_LINES, tail, sizeof(tail));
 	if (len) {
 		fwrite(tail, 1, len, stderr);

@@ -19,11 +19,13 @@
 
 #define EXEC_STDERR_PORT  0x2f8
 #define EXEC_STDERR_IRQ   3
-#define EXEC_TAIL_SIZE    8192   /* console bytes kept */
+#define EXEC_TAIL_SIZE    16384  /* console bytes kept */
 #define EXEC_TAIL_LINES   20     /* shown when the guest ends without a status */
 #define EXEC_LINE_MAX     256
 /* The guest's init says this on the console just before the command. */
 #define EXEC_START_MARK   "conduit-exec: running the command"
+/* What the guest kernel says first when it panics. */
+#define EXEC_PANIC_MARK   "Kernel panic - not syncing"
 /* Before the command starts, the guest has this long to boot (on top of
  * --timeout, which counts from the command's start). */
 #define EXEC_BOOT_ALLOWANCE_S 120
@@ -55,6 +57,7 @@ struct exec_session {
 	size_t tail_head, tail_len;
 	char line[EXEC_LINE_MAX];
 	size_t line_len;
+	char panic[EXEC_LINE_MAX];      /* the first panic line, "" when none */
 };
 
 void exec_session_init(struct exec_session *s, unsigned timeout_s, bool echo_console);

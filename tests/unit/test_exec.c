@@ -388,6 +388,9 @@ START_TEST(console_tail)
 	exec_session_tail(s, 2, out, sizeof(out));
 	ck_assert_str_eq(out, "0123456789abcdef\nKernel panic - not syncing: sysrq triggered crash\n");
 	ck_assert_uint_eq(s->tail_len, EXEC_TAIL_SIZE);
+	ck_assert_str_eq(s->panic, "Kernel panic - not syncing: sysrq triggered crash");
+	feed(s, "[    2.0] Kernel panic - not syncing: a second one\n");
+	ck_assert_str_eq(s->panic, "Kernel panic - not syncing: sysrq triggered crash");
 	ck_assert_uint_eq(s->command_ns, 0);
 	feed(s, EXEC_START_MARK "\r\n");
 	ck_assert_uint_ne(s->command_ns, 0);
