@@ -45,6 +45,9 @@ struct pci_bar {
  * arrive here, and after a config write the bus itself decides which BARs
  * (and the ROM) decode where, puts their trapped handlers on the I/O or
  * MMIO bus, and tells the device through bar_map / bar_unmap. */
+struct snap_out;
+struct snap_in;
+
 struct pci_device_ops {
 	const char *kind;
 	/* The guest's config accesses; NULL: the emulated view alone
@@ -60,6 +63,13 @@ struct pci_device_ops {
 	/* Unplugged, its BARs already off: release everything it holds. The
 	 * device must not be touched afterwards. NULL: nothing to release. */
 	void (*teardown)(struct pci_device *d);
+	/* Snapshot and migration (issue 15): the kind's own state, after the
+	 * config space and BARs the bus saves itself; load puts it into a
+	 * device built the same way, before the guest runs, checking every
+	 * value (the bytes are untrusted) and failing the cursor with a
+	 * one-line reason (snap_in_fail). NULL: config space is all there is. */
+	int (*save)(struct pci_device *d, struct snap_out *out);
+	int (*load)(struct pci_device *d, struct snap_in *in);
 };
 
 struct pci_device {
