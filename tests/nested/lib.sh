@@ -162,7 +162,8 @@ install_modules() {
 
 # install_exec_modules DIR: DIR/RELEASE, the L2 kernel's module tree as
 # `conduit exec --modules` reads it (cases-exec.sh): depmod's modules.dep,
-# modules.alias and modules.builtin, and the .ko files of modules "$@" with
+# modules.alias, modules.builtin and modules.builtin.modinfo (the built-in
+# drivers' aliases), and the .ko files of modules "$@" with
 # their dependencies at their paths; vmxnet3's compressed to .ko.xz (and
 # so named in modules.dep), so a real guest loads one conduit decompressed.
 install_exec_modules() {
@@ -171,7 +172,7 @@ install_exec_modules() {
 	[ -f "$MODULES_DIR/modules.dep" ] && [ -f "$MODULES_DIR/modules.alias" ] ||
 		depmod -b "$KERNEL_DIR/root" "$KERNEL_RELEASE" || die "depmod failed"
 	mkdir -p "$dest"
-	cp "$MODULES_DIR/modules.builtin" "$dest/"
+	cp "$MODULES_DIR/modules.builtin" "$MODULES_DIR/modules.builtin.modinfo" "$dest/"
 	sed 's#^\(kernel/.*/vmxnet3\.ko\):#\1.xz:#' "$MODULES_DIR/modules.dep" >"$dest/modules.dep"
 	cp "$MODULES_DIR/modules.alias" "$dest/"
 	MOD_SEEN=""
