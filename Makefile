@@ -114,21 +114,24 @@ build/conduit-static: $(OBJS) $(ROM_OBJ)
 # several times a suite, see tests/nested/README.md): suites/all with every
 # conduit on the type1 backend, then suites/iommufd on IOMMUFD, then the
 # QMP control socket (suites/qmp: an L1 with python3 and QEMU's client) on
-# each backend.
+# each backend, then `conduit exec` (suites/exec) on each backend.
 ALL_E2E     := NESTED_L1_KERNEL=project NESTED_VFIO_BACKEND=legacy NESTED_SUITE=all
 IOMMUFD_E2E := NESTED_L1_KERNEL=project NESTED_VFIO_BACKEND=iommufd NESTED_SUITE=iommufd
 QMP_E2E     := NESTED_L1_KERNEL=project NESTED_SUITE=qmp
+EXEC_E2E    := NESTED_L1_KERNEL=project NESTED_SUITE=exec
 
 e2e: build/conduit-static
 	CONDUIT_BIN=$(CURDIR)/build/conduit-static $(ALL_E2E) bash tests/nested/run.sh
 	CONDUIT_BIN=$(CURDIR)/build/conduit-static $(IOMMUFD_E2E) bash tests/nested/run.sh
 	CONDUIT_BIN=$(CURDIR)/build/conduit-static $(QMP_E2E) NESTED_VFIO_BACKEND=legacy bash tests/nested/run.sh
 	CONDUIT_BIN=$(CURDIR)/build/conduit-static $(QMP_E2E) NESTED_VFIO_BACKEND=iommufd bash tests/nested/run.sh
+	CONDUIT_BIN=$(CURDIR)/build/conduit-static $(EXEC_E2E) NESTED_VFIO_BACKEND=legacy bash tests/nested/run.sh
+	CONDUIT_BIN=$(CURDIR)/build/conduit-static $(EXEC_E2E) NESTED_VFIO_BACKEND=iommufd bash tests/nested/run.sh
 
 # The end-to-end suite once more with conduit built with ASan and UBSan
 # (dynamically linked: the harness copies its libraries into L1). Any report
 # fails the run. The QMP suite once, on IOMMUFD (it runs the fd device
-# there too; about 3.5 minutes).
+# there too; about 3.5 minutes), and the exec suite once, on IOMMUFD.
 e2e-sanitize: build/san/conduit
 	CONDUIT_BIN=$(CURDIR)/build/san/conduit NESTED_SANITIZE=1 NESTED_SHOW_OUTPUT=1 \
 		$(ALL_E2E) bash tests/nested/run.sh
@@ -136,6 +139,8 @@ e2e-sanitize: build/san/conduit
 		$(IOMMUFD_E2E) bash tests/nested/run.sh
 	CONDUIT_BIN=$(CURDIR)/build/san/conduit NESTED_SANITIZE=1 NESTED_SHOW_OUTPUT=1 \
 		$(QMP_E2E) NESTED_VFIO_BACKEND=iommufd bash tests/nested/run.sh
+	CONDUIT_BIN=$(CURDIR)/build/san/conduit NESTED_SANITIZE=1 NESTED_SHOW_OUTPUT=1 \
+		$(EXEC_E2E) NESTED_VFIO_BACKEND=iommufd bash tests/nested/run.sh
 
 test: check check-sanitize fuzz e2e e2e-sanitize
 
