@@ -364,8 +364,8 @@ static int device_modules(struct exec_plan *p, const char *spec, struct module_n
 	if (alias_modules(p, alias, all, &found))
 		return -1;
 	if (!found)
-		pr_warn("exec: no driver for %s (modalias %s) in %s/modules.alias; the command "
-			"runs without one", bdf, alias, p->mods.dir);
+		pr_warn("exec: no driver module for %s (modalias %s) in %s: the command runs "
+			"with what the kernel has built in", bdf, alias, p->mods.dir);
 	for (i = before; i < all->n; i++)
 		pr_info("exec: %s: driver %s%s", bdf, all->name[i],
 			modules_is_builtin(&p->mods, all->name[i]) ? " (built in)" : "");
