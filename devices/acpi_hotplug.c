@@ -53,6 +53,7 @@
  * it; the guest sees it again after a rescan. */
 #include <errno.h>
 #include "../vmm/log.h"
+#include "../vmm/snapshot/cursor.h"
 #include "acpi_hotplug.h"
 
 static bool slot_ok(const struct acpi_hotplug *hp, unsigned slot)
@@ -266,4 +267,55 @@ int acpi_hotplug_init(struct acpi_hotplug *hp, struct io_bus *pio, struct acpi_p
 	if (ret)
 		io_bus_remove(pio, ACPI_GPE0_PORT, hp);
 	return ret;
+}
+
+int acpi_hotplug_save(const struct acpi_hotplug *hp, struct snap_out *out)
+{
+	snap_put_u32(out, hp->slots);
+	snap_put_u32(out, hp->ins);
+	snap_put_u32(out, hp->rem);
+	snap_put_u32(out, hp->pending);
+	snap_put_u16(out, hp->gpe_sts);
+	snap_put_u16(out, hp->gpe_en);
+	snap_put_u8(out, hp->warned);
+	return snap_out_error(out);
+}
+
+static void load_slots(struct acpi_hotplug *hp, struct acpi_hotplug *s, struct snap_in *in)
+{
+	s->slots = snap_get_u32(in);
+	s->ins = snap_get_u32(in);
+	s->rem = snap_get_u32(in);
+	s->pending = snap_get_u32(in);
+	if (s->slots != hp->slots)
+		snap_in_fail(in, "other hotpluggable slots than this machine's");
+	else if ((s->ins | s->pending) & ~hp->slots)
+		snap_in_fail(in, "a plug or removal for a slot that is not hotpluggable");
+	else if (s->rem & ~s->pending)
+		snap_in_fail(in, "a removal request without its pending removal");
+}
+
+int acpi_hotplug_load(struct acpi_hotplug *hp, struct snap_in *in)
+{
+	struct acpi_hotplug s;
+	uint8_t warned;
+
+	load_slots(hp, &s, in);
+	s.gpe_sts = snap_get_u16(in);
+	if (s.gpe_sts & ~(1U << ACPI_GPE_PCI_HOTPLUG))
+		snap_in_fail(in, "GPE0 status bits other than PCI hotplug's (GPE 1)");
+	s.gpe_en = snap_get_u16(in);
+	warned = snap_get_u8(in);
+	if (warned > 1)
+		snap_in_fail(in, "a logged-eject flag other than 0 or 1");
+	if (snap_in_failed(in))
+		return -1;
+	hp->ins = s.ins;
+	hp->rem = s.rem;
+	hp->pending = s.pending;
+	hp->gpe_sts = s.gpe_sts;
+	hp->gpe_en = s.gpe_en;
+	hp->warned = warned;
+	update_gpe(hp);
+	return 0;
 }

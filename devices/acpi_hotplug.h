@@ -69,6 +69,18 @@ bool acpi_hotplug_unplug_pending(const struct acpi_hotplug *hp, unsigned slot);
  * _EJ0 for the slot is ignored like any unrequested one. */
 void acpi_hotplug_cancel(struct acpi_hotplug *hp, unsigned slot);
 
+/* Snapshot state (issue 15): u32 hotpluggable slots, inserted, removal
+ * requested, removal pending; u16 GPE0 status and enable; u8 whether an
+ * unrequested eject was logged. Save returns 0 or the cursor's error. Load
+ * refuses other hotpluggable slots than this machine's, events for slots
+ * that are not hotpluggable, a removal request without its pending
+ * removal, GPE status bits other than GPE 1's (snap_in_fail); then the GPE
+ * block's share of the SCI is set from it. Returns 0 or -1. */
+struct snap_out;
+struct snap_in;
+int acpi_hotplug_save(const struct acpi_hotplug *hp, struct snap_out *out);
+int acpi_hotplug_load(struct acpi_hotplug *hp, struct snap_in *in);
+
 uint64_t acpi_hotplug_read(void *opaque, uint64_t off, unsigned size);
 void acpi_hotplug_write(void *opaque, uint64_t off, unsigned size, uint64_t v);
 uint64_t acpi_gpe_read(void *opaque, uint64_t off, unsigned size);

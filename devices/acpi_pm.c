@@ -9,6 +9,7 @@
  * the PCI config-address port (devices/pci.c); the legacy keyboard
  * controller reset (0xfe to port 0x64) is caught here too. */
 #include "acpi_pm.h"
+#include "../vmm/snapshot/cursor.h"
 
 #define PM1_CNT_SCI_EN   0x0001
 #define PM1_CNT_SLP_EN   0x2000
@@ -111,5 +112,32 @@ int acpi_pm_init(struct acpi_pm *pm, struct io_bus *pio)
 		       "ACPI PM1") ||
 	    io_bus_add(pio, KBD_PORT, 1, kbd_read, kbd_write, pm, "keyboard reset"))
 		return -1;
+	return 0;
+}
+
+int acpi_pm_save(const struct acpi_pm *pm, struct snap_out *out)
+{
+	snap_put_u16(out, pm->pm1_sts);
+	snap_put_u16(out, pm->pm1_en);
+	snap_put_u16(out, pm->pm1_cnt);
+	return snap_out_error(out);
+}
+
+int acpi_pm_load(struct acpi_pm *pm, struct snap_in *in)
+{
+	uint16_t sts = snap_get_u16(in), en = snap_get_u16(in), cnt = snap_get_u16(in);
+
+	if (sts & ~ACPI_PM1_PWRBTN)
+		snap_in_fail(in, "PM1 status bits other than the power button's");
+	else if (cnt & PM1_CNT_SLP_EN)
+		snap_in_fail(in, "a PM1 control with SLP_EN set (it never sticks)");
+	if (snap_in_failed(in))
+		return -1;
+	pm->pm1_sts = sts;
+	pm->pm1_en = en;
+	pm->pm1_cnt = cnt;
+	pm->sci_level = (pm->pm1_sts & pm->pm1_en) || pm->gpe;
+	if (pm->set_sci)
+		pm->set_sci(pm->opaque, pm->sci_level);
 	return 0;
 }

@@ -40,4 +40,14 @@ void acpi_pm_power_button(struct acpi_pm *pm);
  * The SCI is (pm1_sts & pm1_en) | that. Caller holds devices_lock. */
 void acpi_pm_set_gpe(struct acpi_pm *pm, bool pending);
 
+/* Snapshot state (issue 15): u16 PM1 status, PM1 enable, PM1 control. The
+ * GPE share of the SCI is not here: the GPE block's load sets it. Save
+ * returns 0 or the cursor's error. Load refuses status bits other than the
+ * power button's and a control with SLP_EN (snap_in_fail), then drives
+ * set_sci to the level, changed or not. Returns 0 or -1. */
+struct snap_out;
+struct snap_in;
+int acpi_pm_save(const struct acpi_pm *pm, struct snap_out *out);
+int acpi_pm_load(struct acpi_pm *pm, struct snap_in *in);
+
 #endif

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 #include "cmos.h"
+#include "../vmm/snapshot/cursor.h"
 
 #define KiB 1024ULL
 #define MiB (1024 * KiB)
@@ -364,4 +365,52 @@ int cmos_init(struct cmos *c, const struct guest_mem *gm, int n_cpus)
 int cmos_attach(struct cmos *c, struct io_bus *pio)
 {
 	return io_bus_add(pio, CMOS_PORT, 2, cmos_read, cmos_write, c, "CMOS RTC");
+}
+
+int cmos_save(const struct cmos *c, struct snap_out *out)
+{
+	snap_put_u8(out, c->index);
+	snap_put_bytes(out, c->ram, CMOS_SIZE);
+	snap_put_u64(out, (uint64_t)c->offset);
+	snap_put_u64(out, (uint64_t)c->last_uf);
+	return snap_out_error(out);
+}
+
+/* The most a clock offset can be: the span of the years the chip counts. */
+static int64_t offset_max(void)
+{
+	return days_before_year(MAX_YEAR + 1) * SECS_PER_DAY;
+}
+
+static void check_regs(const uint8_t *ram, struct snap_in *in)
+{
+	if (ram[CMOS_REG_A] & 0x80)
+		snap_in_fail(in, "register A with UIP set (it never is)");
+	else if (ram[CMOS_REG_C])
+		snap_in_fail(in, "register C with flags latched (it never holds any)");
+	else if (ram[CMOS_REG_D] != CMOS_D_VRT)
+		snap_in_fail(in, "register D other than VRT (0x80)");
+}
+
+int cmos_load(struct cmos *c, struct snap_in *in)
+{
+	uint8_t index = snap_get_u8(in), ram[CMOS_SIZE];
+	int64_t offset, last_uf;
+
+	if (index >= CMOS_SIZE)
+		snap_in_fail(in, "an index past the 128 bytes");
+	snap_get_bytes(in, ram, CMOS_SIZE);
+	if (!snap_in_failed(in))
+		check_regs(ram, in);
+	offset = (int64_t)snap_get_u64(in);
+	if (offset > offset_max() || offset < -offset_max())
+		snap_in_fail(in, "a clock offset beyond the years 1970-9999");
+	last_uf = (int64_t)snap_get_u64(in);
+	if (snap_in_failed(in))
+		return -1;
+	c->index = index;
+	memcpy(c->ram, ram, CMOS_SIZE);
+	c->offset = offset;
+	c->last_uf = last_uf;
+	return 0;
 }

@@ -65,6 +65,19 @@ struct cmos {
 int cmos_init(struct cmos *c, const struct guest_mem *gm, int n_cpus);
 /* Claim ports 0x70-0x71 on pio. */
 int cmos_attach(struct cmos *c, struct io_bus *pio);
+/* Snapshot state (issue 15): u8 index, the 128 bytes, u64 clock offset
+ * (guest minus host, seconds, two's complement: the guest's clock goes on
+ * with the host's, keeping the time the guest set), u64 the guest second
+ * of the last update-ended flag. Save returns 0 or the cursor's error. Load
+ * refuses an index past 127, register A with UIP, register C with flags
+ * (it never holds any), register D other than VRT and an offset beyond
+ * the years the chip counts (snap_in_fail). No interrupt line. Returns 0
+ * or -1. */
+struct snap_out;
+struct snap_in;
+int cmos_save(const struct cmos *c, struct snap_out *out);
+int cmos_load(struct cmos *c, struct snap_in *in);
+
 uint64_t cmos_read(void *opaque, uint64_t off, unsigned size);
 void cmos_write(void *opaque, uint64_t off, unsigned size, uint64_t v);
 

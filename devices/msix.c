@@ -5,6 +5,7 @@
  * and the reserved control bits stay zero. */
 #include <string.h>
 #include "msix.h"
+#include "../vmm/snapshot/cursor.h"
 
 #define MSIX_CAP_ID 0x11
 
@@ -149,4 +150,63 @@ bool msix_take_pending(struct msix *m, unsigned v)
 		return false;
 	m->pba[v / 64] &= ~(1ULL << (v % 64));
 	return true;
+}
+
+static unsigned pba_words(const struct msix *m)
+{
+	return (m->n + 63) / 64;
+}
+
+int msix_save(const struct msix *m, struct snap_out *out)
+{
+	unsigned i;
+
+	snap_put_u16(out, (uint16_t)m->n);
+	for (i = 0; i < m->n; i++) {
+		snap_put_u32(out, m->table[i].addr_lo);
+		snap_put_u32(out, m->table[i].addr_hi);
+		snap_put_u32(out, m->table[i].data);
+		snap_put_u32(out, m->table[i].ctrl);
+	}
+	for (i = 0; i < pba_words(m); i++)
+		snap_put_u64(out, m->pba[i]);
+	return snap_out_error(out);
+}
+
+static void load_entry(struct msix_entry *e, struct snap_in *in)
+{
+	e->addr_lo = snap_get_u32(in);
+	e->addr_hi = snap_get_u32(in);
+	e->data = snap_get_u32(in);
+	e->ctrl = snap_get_u32(in);
+	if (e->ctrl & ~MSIX_VEC_MASKED)
+		snap_in_fail(in, "an MSI-X vector control with reserved bits set");
+}
+
+/* The bits of the last PBA word that stand for no vector. */
+static uint64_t pba_beyond(const struct msix *m, unsigned word)
+{
+	unsigned used = m->n - 64 * word;
+
+	return used >= 64 ? 0 : ~0ULL << used;
+}
+
+int msix_load(struct msix *m, struct snap_in *in)
+{
+	unsigned i, n = snap_get_u16(in);
+
+	if (n != m->n)
+		snap_in_fail(in, "an MSI-X table of another size than this device's");
+	for (i = 0; i < m->n && !snap_in_failed(in); i++)
+		load_entry(&m->table[i], in);
+	for (i = 0; i < pba_words(m) && !snap_in_failed(in); i++) {
+		m->pba[i] = snap_get_u64(in);
+		if (m->pba[i] & pba_beyond(m, i))
+			snap_in_fail(in, "MSI-X pending bits past the last vector");
+	}
+	if (snap_in_failed(in))
+		return -1;
+	for (i = 0; i < m->n && m->vector_changed; i++)
+		m->vector_changed(m, i);
+	return 0;
 }

@@ -42,6 +42,7 @@ void pci_device_init(struct pci_device *d, const char *name, uint16_t vendor,
 	put(d->wmask + PCI_COMMAND, 2, PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
 	    PCI_COMMAND_INTX_DISABLE);
 	d->wmask[PCI_INTERRUPT_LINE] = 0xff;
+	d->dmask[PCI_STATUS] = PCI_STATUS_INTERRUPT;
 	d->next_cap = 0x40;
 }
 
@@ -182,10 +183,12 @@ static void bar_on(struct pci_device *d, int i, uint64_t addr)
 }
 
 /* The bus's own job after a config write: which BARs decode where. */
-static void update_bars(struct pci_device *d)
+void pci_update_decoding(struct pci_device *d)
 {
 	int i;
 
+	if (!d->bus)
+		return;
 	for (i = 0; i <= PCI_ROM_BAR; i++) {
 		struct pci_bar *b = &d->bar[i];
 		uint64_t addr;
@@ -252,8 +255,8 @@ void pci_guest_cfg_write(struct pci_device *d, unsigned off, unsigned size, uint
 		d->ops->cfg_write(d, off, size, val);
 	else
 		pci_cfg_write(d, off, size, val);
-	if (d->bus && decode_write(off, size))
-		update_bars(d);
+	if (decode_write(off, size))
+		pci_update_decoding(d);
 }
 
 static struct pci_device *lookup(struct pci_bus *bus, unsigned busno,

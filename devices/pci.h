@@ -19,6 +19,7 @@
 #define PCI_RESET_VALUE   0x06
 
 #define PCI_ROM_BAR       PCI_NUM_BARS  /* bar[] index of the expansion ROM */
+#define PCI_LOAD_WHY_LEN  160
 
 /* The INTx GSI of slot/pin (pin 0 = INTA): the bus owns INTx routing, and
  * the ACPI tables (_PRT) describe what it says. */
@@ -76,6 +77,9 @@ struct pci_device {
 	uint8_t cfg[PCI_CFG_SIZE];
 	uint8_t wmask[PCI_CFG_SIZE];    /* bits the guest may change */
 	uint8_t w1cmask[PCI_CFG_SIZE];  /* bits the guest clears by writing 1 */
+	/* Bits the device model changes on its own (the INTx status bit): a
+	 * snapshot's load takes them as saved (devices/pci_state.c). */
+	uint8_t dmask[PCI_CFG_SIZE];
 	uint8_t next_cap;               /* where the next capability goes */
 	struct pci_bar bar[PCI_NUM_BARS + 1];   /* + the expansion ROM */
 	const struct pci_device_ops *ops;
@@ -83,6 +87,9 @@ struct pci_device {
 	int slot;
 	const char *name;
 	void *opaque;
+	/* Why a snapshot's load refused this device: the cursor keeps a
+	 * pointer to it until the loader reports it. */
+	char load_why[PCI_LOAD_WHY_LEN];
 };
 
 #define PCI_MAX_RESERVED 16
@@ -160,6 +167,12 @@ void pci_guest_cfg_write(struct pci_device *d, unsigned off, unsigned size, uint
  * write-1-to-clear masks. No side effects: BAR decoding is the bus's. */
 uint32_t pci_cfg_read(struct pci_device *d, unsigned off, unsigned size);
 void pci_cfg_write(struct pci_device *d, unsigned off, unsigned size, uint32_t val);
+
+/* The bus's own decision after a config write, made again: which BARs
+ * (and the ROM) decode where, their trapped handlers on the bus and the
+ * device told through bar_map / bar_unmap. For a device whose config space
+ * was loaded from a snapshot; nothing for a device on no bus. */
+void pci_update_decoding(struct pci_device *d);
 
 /* Current guest-programmed address of a BAR (or PCI_ROM_BAR). */
 uint64_t pci_bar_address(const struct pci_device *d, int bar);

@@ -5,6 +5,7 @@
  * the guest are masked to the bits the chip has. */
 #include <string.h>
 #include "serial.h"
+#include "../vmm/snapshot/cursor.h"
 
 #define UART_RBR 0
 #define UART_IER 1
@@ -28,6 +29,9 @@
 #define LSR_TEMT 0x40
 #define FCR_ENABLE 0x01
 #define FCR_CLEAR_RX 0x02
+#define IER_BITS 0x0f
+#define MCR_BITS 0x1f
+#define FCR_BITS 0xc9
 
 void serial_init(struct serial *s)
 {
@@ -161,10 +165,10 @@ void serial_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
 		/* Enabling the THR interrupt with an empty THR raises it. */
 		if ((v & IER_THRI) && !(s->ier & IER_THRI))
 			s->thr_ipending = true;
-		s->ier = v & 0x0f;
+		s->ier = v & IER_BITS;
 		break;
 	case UART_IIR:
-		s->fcr = v & 0xc9;
+		s->fcr = v & FCR_BITS;
 		if (v & FCR_CLEAR_RX)
 			s->rx_head = s->rx_len = 0;
 		break;
@@ -172,11 +176,83 @@ void serial_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
 		s->lcr = v;
 		break;
 	case UART_MCR:
-		s->mcr = v & 0x1f;
+		s->mcr = v & MCR_BITS;
 		break;
 	case UART_SCR:
 		s->scr = v;
 		break;
 	}
 	update_irq(s);
+}
+
+int serial_save(const struct serial *s, struct snap_out *out)
+{
+	size_t i;
+
+	snap_put_u8(out, s->ier);
+	snap_put_u8(out, s->lcr);
+	snap_put_u8(out, s->mcr);
+	snap_put_u8(out, s->scr);
+	snap_put_u8(out, s->dll);
+	snap_put_u8(out, s->dlm);
+	snap_put_u8(out, s->fcr);
+	snap_put_u8(out, s->thr_ipending);
+	snap_put_u8(out, s->irq_level);
+	snap_put_u16(out, (uint16_t)s->rx_len);
+	for (i = 0; i < s->rx_len; i++)
+		snap_put_u8(out, s->rx[(s->rx_head + i) % SERIAL_RX_SIZE]);
+	return snap_out_error(out);
+}
+
+static void load_regs(struct serial *s, struct snap_in *in)
+{
+	s->ier = snap_get_u8(in);
+	if (s->ier & ~IER_BITS)
+		snap_in_fail(in, "an IER with bits the UART does not have");
+	s->lcr = snap_get_u8(in);
+	s->mcr = snap_get_u8(in);
+	if (s->mcr & ~MCR_BITS)
+		snap_in_fail(in, "an MCR with bits the UART does not have");
+	s->scr = snap_get_u8(in);
+	s->dll = snap_get_u8(in);
+	s->dlm = snap_get_u8(in);
+	s->fcr = snap_get_u8(in);
+	if (s->fcr & ~FCR_BITS)
+		snap_in_fail(in, "an FCR with bits the UART does not keep");
+}
+
+static void load_fifo(struct serial *s, struct snap_in *in)
+{
+	size_t n = snap_get_u16(in);
+
+	if (n > SERIAL_RX_SIZE)
+		snap_in_fail(in, "more received bytes than the FIFO holds");
+	if (snap_in_failed(in))
+		return;
+	s->rx_head = 0;
+	snap_get_bytes(in, s->rx, n);
+	s->rx_len = snap_in_failed(in) ? 0 : n;
+}
+
+int serial_load(struct serial *s, struct snap_in *in)
+{
+	uint8_t thri, level;
+
+	load_regs(s, in);
+	thri = snap_get_u8(in);
+	if (thri > 1)
+		snap_in_fail(in, "a THR interrupt flag other than 0 or 1");
+	s->thr_ipending = thri;
+	level = snap_get_u8(in);
+	if (level > 1)
+		snap_in_fail(in, "an IRQ level other than 0 or 1");
+	load_fifo(s, in);
+	if (!snap_in_failed(in) && level != !(iir(s) & IIR_NONE))
+		snap_in_fail(in, "an IRQ level its registers and FIFO do not give");
+	if (snap_in_failed(in))
+		return -1;
+	s->irq_level = level;
+	if (s->set_irq)
+		s->set_irq(s->opaque, level);
+	return 0;
 }

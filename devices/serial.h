@@ -28,4 +28,16 @@ void serial_write(void *opaque, uint64_t off, unsigned size, uint64_t v);
 /* Queue input bytes; returns how many were taken (the rest do not fit). */
 size_t serial_receive(struct serial *s, const uint8_t *buf, size_t len);
 
+/* Snapshot state (issue 15): u8 IER, LCR, MCR, SCR, DLL, DLM and FCR, u8
+ * THR-empty interrupt pending, u8 IRQ level, u16 bytes received and not yet
+ * read (at most SERIAL_RX_SIZE), then those bytes, oldest first. Save
+ * returns 0 or the cursor's error. Load (into an instance whose tx, set_irq
+ * and opaque are set) refuses register bits the chip does not have, flags
+ * other than 0/1, an IRQ level its registers do not give and an overfull
+ * FIFO (snap_in_fail), then drives set_irq to the level. Returns 0 or -1. */
+struct snap_out;
+struct snap_in;
+int serial_save(const struct serial *s, struct snap_out *out);
+int serial_load(struct serial *s, struct snap_in *in);
+
 #endif

@@ -3,6 +3,7 @@
  * (transmitq) carries guest output to the terminal. Input that arrives
  * before the guest has posted buffers waits in a small buffer. */
 #include <string.h>
+#include "../vmm/snapshot/cursor.h"
 #include "../vmm/vm.h"
 #include "virtio_console.h"
 
@@ -74,6 +75,36 @@ static void notify(struct virtio_pci *vp, unsigned q)
 		drain_tx(vc);
 }
 
+/* Snapshot state (issue 15), after the transport's: u32 bytes of input
+ * waiting for guest buffers (at most VCON_PENDING), those bytes, u64 input
+ * bytes dropped. The port's size and count are fixed: not state. */
+static int save(struct virtio_pci *vp, struct snap_out *out)
+{
+	struct virtio_console *vc = vp->dev;
+
+	snap_put_u32(out, (uint32_t)vc->pending_len);
+	snap_put_bytes(out, vc->pending, vc->pending_len);
+	snap_put_u64(out, vc->dropped);
+	return snap_out_error(out);
+}
+
+static int load(struct virtio_pci *vp, struct snap_in *in)
+{
+	struct virtio_console *vc = vp->dev;
+	uint32_t n = snap_get_u32(in);
+
+	if (n > VCON_PENDING)
+		snap_in_fail(in, "more pending input than the console's buffer holds");
+	if (snap_in_failed(in))
+		return -1;
+	snap_get_bytes(in, vc->pending, n);
+	vc->dropped = snap_get_u64(in);
+	if (snap_in_failed(in))
+		return -1;
+	vc->pending_len = n;
+	return 0;
+}
+
 static const struct virtio_device_ops console_ops = {
 	.name = "virtio-console",
 	.device_id = VCON_DEVICE_ID,
@@ -81,6 +112,8 @@ static const struct virtio_device_ops console_ops = {
 	.n_queues = 2,
 	.config_len = 12,
 	.notify = notify,
+	.save = save,
+	.load = load,
 };
 
 int virtio_console_init(struct virtio_console *vc, struct vm *vm)

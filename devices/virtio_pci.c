@@ -343,6 +343,8 @@ static const struct pci_device_ops virtio_pci_ops = {
 	.bar_map = bar_map,
 	.bar_unmap = bar_unmap,
 	.teardown = teardown,
+	.save = virtio_pci_save,
+	.load = virtio_pci_load,
 };
 
 int virtio_pci_init(struct virtio_pci *vp, struct vm *vm,

@@ -39,6 +39,8 @@
 
 struct vm;
 struct virtio_pci;
+struct snap_out;
+struct snap_in;
 
 struct virtio_device_ops {
 	const char *name;
@@ -48,6 +50,11 @@ struct virtio_device_ops {
 	unsigned config_len;
 	void (*notify)(struct virtio_pci *vp, unsigned queue);
 	void (*reset)(struct virtio_pci *vp);
+	/* Snapshot state of the device behind the transport (issue 15), after
+	 * the transport's own; load checks every value (snap_in_fail) and
+	 * returns 0 or -1. NULL: the device has none. */
+	int (*save)(struct virtio_pci *vp, struct snap_out *out);
+	int (*load)(struct virtio_pci *vp, struct snap_in *in);
 };
 
 struct virtio_pci {
@@ -88,6 +95,11 @@ void virtio_pci_signal_queue(struct virtio_pci *vp, unsigned q);
 void virtio_pci_queue_broken(struct virtio_pci *vp, unsigned q, const char *why);
 /* The device's queue q is usable (driver OK and queue enabled). */
 bool virtio_pci_queue_live(const struct virtio_pci *vp, unsigned q);
+
+/* The transport's snapshot state: the virtio kind's pci_device_ops save
+ * and load (devices/virtio_pci_state.c has the layout and the checks). */
+int virtio_pci_save(struct pci_device *d, struct snap_out *out);
+int virtio_pci_load(struct pci_device *d, struct snap_in *in);
 
 /* The modaliases a guest kernel sees for virtio type device_id on
  * conduit's bus: the PCI transport's ("pci:v00001AF4d...") and the virtio

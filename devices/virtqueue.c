@@ -6,6 +6,7 @@
  * offered) are refused. */
 #include <string.h>
 #include "virtqueue.h"
+#include "../vmm/snapshot/cursor.h"
 
 #define AVAIL_FLAGS 0
 #define AVAIL_IDX   1
@@ -142,4 +143,70 @@ uint32_t virtq_chain_write(const struct virtq_chain *c, const void *src, uint32_
 		done += n;
 	}
 	return done;
+}
+
+int virtq_save(const struct virtq *vq, struct snap_out *out)
+{
+	snap_put_u16(out, vq->size);
+	snap_put_u8(out, vq->ready);
+	snap_put_u64(out, vq->desc_gpa);
+	snap_put_u64(out, vq->avail_gpa);
+	snap_put_u64(out, vq->used_gpa);
+	snap_put_u16(out, vq->last_avail);
+	snap_put_u16(out, vq->used_idx);
+	return snap_out_error(out);
+}
+
+static bool size_ok(unsigned n)
+{
+	return n && n <= VIRTQ_MAX_SIZE && !(n & (n - 1));
+}
+
+/* A ready queue's rings, made usable again as the guest's enable made them. */
+static void load_ready(struct virtq *vq, const struct guest_mem *gm,
+		       uint16_t last_avail, uint16_t used_idx, struct snap_in *in)
+{
+	if (!gm) {
+		snap_in_fail(in, "a queue enabled on a device without guest RAM");
+		return;
+	}
+	if (virtq_enable(vq, gm)) {
+		snap_in_fail(in, "a queue's rings outside guest RAM or misaligned");
+		return;
+	}
+	if ((uint16_t)(last_avail - used_idx) > vq->size) {
+		snap_in_fail(in, "more buffers in flight than the queue holds");
+		return;
+	}
+	vq->last_avail = last_avail;
+	vq->used_idx = used_idx;
+}
+
+int virtq_load(struct virtq *vq, const struct guest_mem *gm, struct snap_in *in)
+{
+	uint16_t size, last_avail, used_idx;
+	uint8_t ready;
+
+	virtq_reset(vq);
+	size = snap_get_u16(in);
+	if (!snap_in_failed(in) && !size_ok(size))
+		snap_in_fail(in, "a queue size that is not a power of two up to 256");
+	ready = snap_get_u8(in);
+	if (ready > 1)
+		snap_in_fail(in, "a queue enable flag other than 0 or 1");
+	vq->desc_gpa = snap_get_u64(in);
+	vq->avail_gpa = snap_get_u64(in);
+	vq->used_gpa = snap_get_u64(in);
+	last_avail = snap_get_u16(in);
+	used_idx = snap_get_u16(in);
+	if (snap_in_failed(in))
+		return -1;
+	vq->size = size;
+	if (ready) {
+		load_ready(vq, gm, last_avail, used_idx, in);
+	} else {
+		vq->last_avail = last_avail;
+		vq->used_idx = used_idx;
+	}
+	return snap_in_failed(in) ? -1 : 0;
 }

@@ -63,4 +63,16 @@ bool virtq_needs_interrupt(const struct virtq *vq);
 /* Copy from/into a chain's segments; return bytes copied. */
 uint32_t virtq_chain_write(const struct virtq_chain *c, const void *src, uint32_t len);
 
+/* Snapshot state (issue 15): u16 size, u8 ready, u64 descriptor, driver
+ * (avail) and device (used) ring addresses, u16 last_avail, u16 used_idx.
+ * Save returns 0 or the cursor's error. Load checks the size (a power of
+ * two up to VIRTQ_MAX_SIZE), a ready queue's rings as virtq_enable() does
+ * against gm (NULL: no guest RAM, so no queue may be ready), and that no
+ * more chains are in flight than the queue holds; it fails the cursor
+ * (snap_in_fail) and returns -1 on a bad value, else 0. */
+struct snap_out;
+struct snap_in;
+int virtq_save(const struct virtq *vq, struct snap_out *out);
+int virtq_load(struct virtq *vq, const struct guest_mem *gm, struct snap_in *in);
+
 #endif
