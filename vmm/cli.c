@@ -24,6 +24,8 @@ static const struct option options[] = {
 	{ "no-reboot",   no_argument,       NULL, 'R' },
 	{ "no-seccomp",  no_argument,       NULL, 'S' },
 	{ "api-socket",  required_argument, NULL, 'Q' },
+	{ "restore",     required_argument, NULL, 'r' },
+	{ "paused",      no_argument,       NULL, 'P' },
 	{ "verbose",     no_argument,       NULL, 'v' },
 	{ "help",        no_argument,       NULL, 'h' },
 	{ "version",     no_argument,       NULL, 'V' },
@@ -76,6 +78,11 @@ static void usage(FILE *f)
 "                          a system call outside it otherwise ends conduit)\n"
 "      --api-socket PATH   listen for QMP commands on the Unix socket PATH\n"
 "                          (mode 0600); 'conduit ctl PATH COMMAND' sends one\n"
+"      --restore FILE      resume the guest saved in FILE (QMP stop, then\n"
+"                          migrate uri=file:FILE), given the same --memory,\n"
+"                          --cpus and devices; --kernel is then only for a\n"
+"                          later reboot\n"
+"      --paused            with --restore: wait for QMP cont\n"
 "  -v, --verbose           more log output (repeat for debug)\n"
 "  -h, --help              this text\n"
 "  -V, --version           print the version\n"
@@ -154,12 +161,18 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg)
 			cfg->no_reboot = true;
 		else if (opt == 'S')
 			cfg->no_seccomp = true;
+		else if (opt == 'P')
+			cfg->paused = true;
 		else if (opt != 'f' && apply(cfg, opt, optarg))
 			return CLI_EXIT_USAGE;
 	}
 	cfg->verbose = verbose;
-	if (!cfg->kernel && !cfg->bios) {
+	if (!cfg->kernel && !cfg->bios && !cfg->restore) {
 		pr_err("no kernel given: use --kernel BZIMAGE or --bios FILE (see conduit --help)");
+		return CLI_EXIT_USAGE;
+	}
+	if (cfg->paused && !cfg->restore) {
+		pr_err("--paused needs --restore (a restored guest waits for QMP cont)");
 		return CLI_EXIT_USAGE;
 	}
 	return CLI_RUN;

@@ -26,6 +26,7 @@ void config_free(struct vm_config *cfg)
 	free(cfg->bios);
 	free(cfg->bios_log);
 	free(cfg->api_socket);
+	free(cfg->restore);
 	for (i = 0; i < cfg->n_passthrough; i++)
 		free(cfg->passthrough[i]);
 	memset(cfg, 0, sizeof(*cfg));
@@ -202,9 +203,13 @@ int config_set(struct vm_config *cfg, const char *key, const char *value,
 		return parse_bool(key, value, &cfg->no_seccomp, err, errlen);
 	if (!strcmp(key, "api-socket"))
 		return set_string(&cfg->api_socket, value);
+	if (!strcmp(key, "restore"))
+		return set_string(&cfg->restore, value);
+	if (!strcmp(key, "paused"))
+		return parse_bool(key, value, &cfg->paused, err, errlen);
 	snprintf(err, errlen, "unknown key '%s' (keys: kernel, initrd, cmdline, bios, bios-log, "
 		 "memory, cpus, console, hugepages, passthrough, vfio-backend, stats, no-reboot, "
-		 "no-seccomp, api-socket)", key);
+		 "no-seccomp, api-socket, restore, paused)", key);
 	return -1;
 }
 
@@ -228,6 +233,7 @@ static int anchor_path(const char *key, const char *value, const char *path,
 
 	bool file = !strcmp(key, "kernel") || !strcmp(key, "initrd") ||
 		    !strcmp(key, "bios-log") || !strcmp(key, "api-socket") ||
+		    !strcmp(key, "restore") ||
 		    (!strcmp(key, "bios") && strcmp(value, "seabios"));
 
 	if (!file || value[0] == '/' || !slash)

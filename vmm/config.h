@@ -35,6 +35,8 @@ struct vm_config {
 	bool no_reboot;         /* a guest reboot ends conduit (exit 3) */
 	bool no_seccomp;        /* no seccomp sandbox (for debugging) */
 	char *api_socket;       /* --api-socket: the QMP control socket's path */
+	char *restore;          /* --restore: a snapshot to resume */
+	bool paused;            /* --paused: a restored guest waits for cont */
 	int verbose;
 	/* `conduit exec` (vmm/exec.c): the initramfs it built in memory (used
 	 * instead of --initrd) and its session; not owned by the config. */

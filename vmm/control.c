@@ -16,6 +16,7 @@
 #include "control.h"
 #include "hotplug.h"
 #include "log.h"
+#include "migrate.h"
 #include "machine_internal.h"
 #include "qmp/server.h"
 
@@ -252,6 +253,12 @@ static const struct qmp_arg device_del_args[] = {
 	{ NULL, 0, false },
 };
 
+static const struct qmp_arg migrate_args[] = {
+	{ "uri", QMP_ARG_STR, true },
+	{ "detach", QMP_ARG_BOOL, false },
+	{ NULL, 0, false },
+};
+
 static const struct qmp_command commands[] = {
 	{ "query-version", NULL, cmd_query_version },
 	{ "query-status", NULL, cmd_query_status },
@@ -264,6 +271,8 @@ static const struct qmp_command commands[] = {
 	{ "x-conduit-query-stats", NULL, cmd_query_stats },
 	{ "device_add", device_add_args, hotplug_device_add },
 	{ "device_del", device_del_args, hotplug_device_del },
+	{ "migrate", migrate_args, migrate_cmd },
+	{ "query-migrate", NULL, migrate_query },
 };
 
 int control_open(struct control *c, const struct vm_config *cfg)

@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include "config.h"
+#include "migrate.h"
 #include "qmp/reaper.h"
 
 struct machine;
@@ -41,6 +42,7 @@ struct control {
 	bool quit, reset;               /* asked over the socket */
 	atomic_uint ejected;            /* slots the guest ejected (bits) */
 	int eject_efd;                  /* signalled when ejected gets a bit */
+	struct migrate_status mig;      /* the last migrate, for query-migrate */
 };
 
 /* Open the socket of cfg->api_socket (nothing without one). Returns 0, or

@@ -35,6 +35,7 @@
 #include "hotplug.h"
 #include "machine.h"
 #include "machine_internal.h"
+#include "machine_snapshot.h"
 #include "output.h"
 #include "ram.h"
 #include "seccomp.h"
@@ -166,6 +167,14 @@ static int validate(struct machine *m, const struct vm_config *cfg,
 				      err, sizeof(err)) < 0) {
 		pr_err("%s", err);
 		return -1;
+	}
+	if (m->restore) {
+		m->restore_fd = open(m->restore, O_RDONLY | O_CLOEXEC);
+		if (m->restore_fd < 0) {
+			pr_err("--restore %s: %s", m->restore, strerror(errno));
+			return -1;
+		}
+		return 0;       /* RAM, registers and devices come from the snapshot */
 	}
 	if (m->bios)
 		return 0;       /* the firmware loads the kernel: fw_linux_setup checks it */
@@ -506,8 +515,8 @@ static int setup_vcpus(struct machine *m, const struct boot_layout *lay)
 		m->n_vcpus++;
 	}
 	m->vm.vcpus = m->vcpus;
-	if (m->bios)
-		return 0;       /* KVM's reset state: the reset vector, real mode */
+	if (m->bios || m->restore)
+		return 0;       /* KVM's reset state, or the snapshot's */
 	ret = boot_set_regs(m->vcpus[0].fd, lay->entry, lay->zero_page_addr,
 			    vm_has_la57(&m->vm));
 	if (ret) {
@@ -575,6 +584,8 @@ static void teardown(struct machine *m)
 	}
 	if (m->bios_log_fd >= 0)
 		close(m->bios_log_fd);
+	if (m->restore_fd >= 0)
+		close(m->restore_fd);
 	firmware_free(&m->fw);
 }
 
@@ -620,8 +631,33 @@ static int sandbox(const struct vm_config *cfg)
 	return 0;
 }
 
+/* --restore: the snapshot loaded into the machine just built, before its
+ * vCPUs run; with --paused they wait for QMP cont. */
+static int restore(struct machine *m, const struct vm_config *cfg)
+{
+	struct machine_snapshot_stats st;
+	char err[ERRLEN];
+
+	if (machine_snapshot_load(m, m->restore_fd, &st, err, sizeof(err))) {
+		pr_err("--restore %s: %s", m->restore, err);
+		return -1;
+	}
+	close(m->restore_fd);
+	m->restore_fd = -1;
+	pr_info("restored from %s: %llu MiB of %llu MiB RAM, %llu KiB of device state in "
+		"%.1f ms", m->restore, (unsigned long long)(st.ram_bytes >> 20),
+		(unsigned long long)(cfg->mem_size >> 20),
+		(unsigned long long)(st.device_bytes >> 10), (double)st.ns / 1e6);
+	if (cfg->paused) {
+		vm_pause_at_start(&m->vm);
+		pr_info("paused (--paused): QMP cont runs the guest");
+	}
+	return 0;
+}
+
 /* One boot of the guest, from the files to the teardown. */
-static int machine_boot(const struct vm_config *cfg, struct control *ctl)
+static int machine_boot(const struct vm_config *cfg, struct control *ctl,
+			const char *restore_path)
 {
 	const char *cmdline = cfg->cmdline ? cfg->cmdline : DEFAULT_CMDLINE;
 	struct machine *m = calloc(1, sizeof(*m));
@@ -641,6 +677,8 @@ static int machine_boot(const struct vm_config *cfg, struct control *ctl)
 	m->stats = cfg->stats;
 	m->ctl = ctl;
 	m->exec = cfg->exec;
+	m->restore = restore_path;
+	m->restore_fd = -1;
 	if (validate(m, cfg, &bz, &lay, cmdline)) {
 		unmap_file(&m->kernel);
 		unmap_file(&m->initrd);
@@ -671,7 +709,8 @@ static int machine_boot(const struct vm_config *cfg, struct control *ctl)
 	/* The kernel is copied in (and its file unmapped) before passthrough
 	 * pins all guest RAM, so the file never adds to the peak footprint. */
 	if (setup_devices(m) ||
-	    (m->bios ? load_firmware(m, &bz, cmdline) : load_guest(m, &bz, &lay, cmdline)))
+	    (!m->restore && (m->bios ? load_firmware(m, &bz, cmdline) :
+			     load_guest(m, &bz, &lay, cmdline))))
 		goto out;
 	/* BARs are placed before guest RAM is pinned: a machine that cannot
 	 * be built fails at once, its prefault stopped short. */
@@ -686,7 +725,7 @@ static int machine_boot(const struct vm_config *cfg, struct control *ctl)
 		pr_err("control socket setup failed");
 		goto out;
 	}
-	if (setup_vcpus(m, &lay) || sandbox(cfg) || start(m))
+	if (setup_vcpus(m, &lay) || (m->restore && restore(m, cfg)) || sandbox(cfg) || start(m))
 		goto out;
 	pr_info("guest started: %d vCPU(s), %llu MiB, console %s", m->vm.n_cpus,
 		(unsigned long long)(cfg->mem_size >> 20),
@@ -716,10 +755,16 @@ int machine_run(const struct vm_config *cfg)
 	if (control_open(&ctl, cfg))
 		return EXIT_ERROR;
 	for (;;) {
-		code = machine_boot(cfg, &ctl);
+		/* Only the first boot resumes a snapshot; a reboot boots --kernel. */
+		code = machine_boot(cfg, &ctl, boots == 1 ? cfg->restore : NULL);
 		control_boot_ended(&ctl, code);
 		if (code != EXIT_REBOOT || cfg->no_reboot)
 			break;
+		if (!cfg->kernel && !cfg->bios) {
+			pr_err("the restored guest rebooted, and there is no --kernel to boot: "
+			       "give --kernel with --restore for reboots");
+			break;
+		}
 		boots++;
 		pr_info("the guest rebooted: booting it again (boot %d)", boots);
 	}

@@ -60,6 +60,8 @@ struct machine {
 	struct control *ctl;            /* the control plane (outlives the boot) */
 	struct acpi_hotplug hp;         /* ACPI PCI hotplug of bus 0's slots */
 	struct exec_session *exec;      /* `conduit exec`'s parts, or NULL */
+	const char *restore;            /* --restore's snapshot (first boot only) */
+	int restore_fd;
 };
 
 #endif

@@ -72,6 +72,7 @@ enum check_kind {
 	CHECK_SET,              /* (arg & val) != 0 */
 	CHECK_EQ,               /* arg == val */
 	CHECK_PID,              /* arg == this process's pid */
+	CHECK_CREAT_EXCL,       /* O_CREAT only with O_EXCL: a new file, none clobbered */
 };
 
 struct check {
@@ -120,7 +121,7 @@ static const struct rule main_rules[] = {
 	/* a reboot builds the machine again (vmm/ram.c's hugetlbfs memfd and
 	 * prefault threads, the memlock error's getrlimit) and starts vCPU
 	 * threads, which begin under this filter */
-	ARGS1(openat, CHECK_CLEAR, 2, O_CREAT | O_TRUNC | O_TMPFILE_BIT),
+	ARGS2(openat, CHECK_CLEAR, 2, O_TRUNC | O_TMPFILE_BIT, CHECK_CREAT_EXCL, 2, 0),
 	ALLOW(getdents64), ALLOW(readlink), ALLOW(access), ALLOW(sysinfo),
 	ARGS1(memfd_create, CHECK_SET, 1, MFD_HUGETLB), ALLOW(ftruncate),
 	ARGS1(prlimit64, CHECK_EQ, 0, 0),
@@ -133,6 +134,9 @@ static const struct rule main_rules[] = {
 	ARGS1(prctl, CHECK_EQ, 0, PR_SET_NO_NEW_PRIVS), ALLOW(seccomp),
 	/* the QMP control socket's clients, on its listening socket */
 	ALLOW(accept4), ALLOW(recvmsg), ALLOW(sendto), ALLOW(shutdown),
+	/* QMP migrate to file: a new file (openat's O_CREAT only with
+	 * O_EXCL, above), made durable */
+	ALLOW(fdatasync),
 };
 
 static const struct rule vcpu_rules[] = {
@@ -214,6 +218,12 @@ static void check(struct prog *p, const struct check *c)
 	if (c->kind == CHECK_NONE)
 		return;
 	load(p, arg_lo(c->arg));
+	if (c->kind == CHECK_CREAT_EXCL) {
+		emit(p, BPF_JMP | BPF_JSET | BPF_K, O_CREAT, 0, 2);
+		emit(p, BPF_JMP | BPF_JSET | BPF_K, O_EXCL, 1, 0);
+		emit_ret(p, SECCOMP_RET_TRAP);
+		return;
+	}
 	if (c->kind == CHECK_CLEAR)
 		emit(p, BPF_JMP | BPF_JSET | BPF_K, val, 0, 1);
 	else if (c->kind == CHECK_SET)

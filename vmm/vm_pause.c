@@ -28,6 +28,13 @@ void vm_pause_destroy(struct vm_pause *p)
 	pthread_mutex_destroy(&p->lock);
 }
 
+void vm_pause_at_start(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->pause.lock);
+	vm->pause.paused = true;
+	pthread_mutex_unlock(&vm->pause.lock);
+}
+
 static int started_vcpus(const struct vm *vm)
 {
 	int i, n = 0;

@@ -22,6 +22,9 @@ struct vm_pause {
 
 void vm_pause_init(struct vm_pause *p);
 void vm_pause_destroy(struct vm_pause *p);
+/* Paused before any vCPU has run (a --paused restore): the threads park
+ * before their first KVM_RUN, until vm_resume(). */
+void vm_pause_at_start(struct vm *vm);
 /* Stop every started vCPU and wait until each is parked (or the VM is
  * stopping). Returns 0, or -EALREADY when already paused. Main thread. */
 int vm_pause(struct vm *vm);

@@ -123,6 +123,33 @@ static void main_allowed(void)
 	mark();
 }
 
+/* migrate to file: a new file, O_CREAT with O_EXCL, written and synced;
+ * then O_CREAT without O_EXCL (creat(2)'s way) or O_TRUNC is stopped. */
+static char new_file[64];
+
+static void create_new_file(void)
+{
+	int fd;
+
+	start_main();
+	fd = open(new_file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, "x", 1) != 1 || fdatasync(fd) || close(fd))
+		_exit(CHILD_ALLOWED_FAILED);
+	main_allowed();
+}
+
+static void child_create_clobber(void)
+{
+	create_new_file();
+	open(new_file, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+}
+
+static void child_create_trunc(void)
+{
+	create_new_file();
+	open(new_file, O_WRONLY | O_TRUNC | O_CLOEXEC);
+}
+
 static void child_socket(void)
 {
 	start_main();
@@ -318,6 +345,21 @@ START_TEST(main_qmp_server)
 }
 END_TEST
 
+START_TEST(main_new_file_only)
+{
+	struct outcome o;
+
+	snprintf(new_file, sizeof(new_file), "/tmp/conduit-seccomp-%d", (int)getpid());
+	unlink(new_file);
+	run_child(child_create_clobber, &o);
+	expect_stopped(&o, "system call 257 (openat) is not allowed in the main thread");
+	unlink(new_file);
+	run_child(child_create_trunc, &o);
+	expect_stopped(&o, "system call 257 (openat) is not allowed in the main thread");
+	ck_assert_int_eq(unlink(new_file), 0);
+}
+END_TEST
+
 START_TEST(main_execve)
 {
 	struct outcome o;
@@ -427,6 +469,7 @@ Suite *seccomp_suite(void)
 
 	tcase_add_test(tc, main_socket);
 	tcase_add_test(tc, main_qmp_server);
+	tcase_add_test(tc, main_new_file_only);
 	tcase_add_test(tc, main_execve);
 	tcase_add_test(tc, main_fork);
 	tcase_add_test(tc, main_tty_ioctl);

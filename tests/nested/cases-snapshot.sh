@@ -1,0 +1,119 @@
+# tests/nested/cases-snapshot.sh - snapshot and restore (issue 15), in
+# suites/qmp, sourced by runner.sh. Owns: a guest counting on hvc0 stopped
+# and saved with QMP migrate to file: (through `conduit ctl`), conduit quit,
+# then `conduit --restore` of the file with the same arguments: the counter
+# goes on from the count it had at the stop, the guest's power button
+# (ACPI state restored, busybox acpid still running) powers it off with
+# exit 0; --paused holds it until cont; the refusals, one line each:
+# migrate of a running guest, onto an existing file, a restore with other
+# --memory or --cpus, a truncated snapshot and a file that is no snapshot.
+# Uses qmp_vm, qmp_vm_end and last_count from cases-qmp.sh.
+
+SNAP_FILE=''
+
+# snap_ctl SOCK CMD [ARGS...]: conduit ctl; CTL its output, returns its code.
+snap_ctl() {
+	CTL=$("$CONDUIT_BIN" ctl "$@" 2>&1)
+}
+
+# snap_restore NAME ARGS...: conduit --restore in the background (pid rvm,
+# output ROUT, socket rsock).
+snap_restore() {
+	ROUT=$RUNNER_WORK/$CASE_NAME.$1.out
+	rsock=$RUNNER_WORK/$CASE_NAME.$1.sock
+	shift
+	rm -f "$rsock"
+	"$CONDUIT_BIN" --kernel "$L2_KERNEL" --api-socket "$rsock" "$@" </dev/null >"$ROUT" 2>&1 &
+	rvm=$!
+}
+
+# counts_in FILE: the L2-COUNT values in FILE, one a line.
+counts_in() {
+	tr -d '\r' <"$1" | sed -n 's/^L2-COUNT \([0-9]*\)$/\1/p'
+}
+
+case_snap_save_restore() {
+	qmp_vm counter || { qmp_vm_end; return; }
+	wait_for "$OUT" "L2-COUNT 20" 30 "$vm" || fail "the guest counter does not run"
+	SNAP_FILE=$RUNNER_WORK/guest.snap
+	rm -f "$SNAP_FILE"
+	snap_ctl "$sock" migrate "uri=file:$SNAP_FILE" &&
+		fail "migrate of a running guest was not refused: $CTL"
+	case $CTL in *"the guest is running: stop it first"*) ;; *) fail "migrate while running: $CTL" ;; esac
+	snap_ctl "$sock" stop || fail "stop: $CTL"
+	sleep 0.5
+	c1=$(last_count)
+	snap_ctl "$sock" migrate "uri=file:$SNAP_FILE" || fail "migrate: $CTL"
+	snap_ctl "$sock" query-migrate
+	case $CTL in *'"status": "completed"'*) ;; *) fail "query-migrate: $CTL" ;; esac
+	echo "# query-migrate: $(echo "$CTL" | tr -d '\n' | cut -c1-200)"
+	snap_ctl "$sock" migrate "uri=file:$SNAP_FILE" && fail "migrate onto an existing file was not refused"
+	case $CTL in *"File exists (conduit writes a snapshot to a new file only)"*) ;; *) fail "migrate onto a file: $CTL" ;; esac
+	snap_ctl "$sock" quit
+	wait_exit "$vm" "$EXIT_TIMEOUT" "$OUT"
+	vm=''
+	[ "$RC" = 5 ] || fail "quit: exit $RC, want 5"
+	[ -s "$SNAP_FILE" ] || { fail "no snapshot file"; return; }
+	echo "# snapshot: $(wc -c <"$SNAP_FILE") bytes of a ${L2_MEMORY} MiB guest, counter at $c1"
+
+	snap_restore run --restore "$SNAP_FILE" --memory "${L2_MEMORY}M"
+	wait_for "$ROUT" "L2-COUNT $((c1 + 20))" 30 "$rvm" ||
+		fail "the restored guest does not count on past $c1: $(counts_in "$ROUT" | head -n 3 | tr '\n' ' ')"
+	first=$(counts_in "$ROUT" | head -n 1)
+	[ -n "$first" ] && [ "$first" -gt "$c1" ] && [ "$first" -le $((c1 + 2)) ] ||
+		fail "the restored guest's first count is '$first', the saved one's last $c1"
+	echo "# restored: first count $first after $c1; $(tr -d '\r' <"$ROUT" | grep -m1 'restored from')"
+	snap_ctl "$rsock" system_powerdown || fail "system_powerdown: $CTL"
+	wait_exit "$rvm" "$EXIT_TIMEOUT" "$ROUT" || fail "the restored guest did not power off"
+	[ "$RC" = 0 ] || fail "the restored guest's poweroff: exit $RC, want 0"
+	OUT=$ROUT
+}
+
+# --paused: the restored guest waits, counts nothing until cont.
+case_snap_paused() {
+	[ -s "$SNAP_FILE" ] || { fail "no snapshot from snap-save-restore"; return; }
+	snap_restore paused --restore "$SNAP_FILE" --memory "${L2_MEMORY}M" --paused
+	OUT=$ROUT
+	wait_for "$ROUT" "paused (--paused)" 60 "$rvm" || wait_for "$ROUT" "restored from" 60 "$rvm" ||
+		{ fail "no restore"; return; }
+	i=0
+	while [ ! -S "$rsock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	sleep 2
+	[ -z "$(counts_in "$ROUT")" ] || fail "the guest counted while --paused"
+	snap_ctl "$rsock" query-status
+	case $CTL in *'"status": "paused"'*) ;; *) fail "query-status: $CTL" ;; esac
+	snap_ctl "$rsock" cont || fail "cont: $CTL"
+	wait_for "$ROUT" "L2-COUNT" 30 "$rvm" || fail "no count after cont"
+	snap_ctl "$rsock" system_powerdown
+	wait_exit "$rvm" "$EXIT_TIMEOUT" "$ROUT"
+	[ "$RC" = 0 ] || fail "poweroff: exit $RC, want 0"
+}
+
+# snap_refused NAME WANT ARGS...: a restore that must end with exit 1 and
+# one error line containing WANT, the guest never run.
+snap_refused() {
+	name=$1 want=$2
+	shift 2
+	snap_restore "$name" "$@"
+	wait_exit "$rvm" 60 "$ROUT" || { fail "$name: still running"; return; }
+	[ "$RC" = 1 ] || fail "$name: exit $RC, want 1"
+	n=$(grep -c '^conduit: error' "$ROUT")
+	[ "$n" = 1 ] || fail "$name: $n error lines: $(head -c 300 "$ROUT")"
+	grep -qF -- "$want" "$ROUT" || fail "$name: no '$want' in: $(grep '^conduit: error' "$ROUT")"
+	! grep -q 'L2-COUNT' "$ROUT" || fail "$name: the guest ran"
+}
+
+case_snap_refusals() {
+	[ -s "$SNAP_FILE" ] || { fail "no snapshot from snap-save-restore"; return; }
+	snap_refused memory "the snapshot's guest has ${L2_MEMORY} MiB of RAM, this machine 512 MiB (--memory)" \
+		--restore "$SNAP_FILE" --memory 512M
+	snap_refused cpus "the snapshot has 1 vCPUs, this machine 2 (--cpus)" \
+		--restore "$SNAP_FILE" --memory "${L2_MEMORY}M" --cpus 2
+	head -c 3000000 "$SNAP_FILE" >"$RUNNER_WORK/truncated.snap"
+	snap_refused truncated "truncated" --restore "$RUNNER_WORK/truncated.snap" --memory "${L2_MEMORY}M"
+	echo "not a snapshot" >"$RUNNER_WORK/text.snap"
+	snap_refused text "not a conduit snapshot" --restore "$RUNNER_WORK/text.snap" --memory "${L2_MEMORY}M"
+	snap_refused missing "--restore $RUNNER_WORK/none.snap: No such file or directory" \
+		--restore "$RUNNER_WORK/none.snap" --memory "${L2_MEMORY}M"
+	OUT=$ROUT
+}

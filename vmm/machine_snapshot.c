@@ -1,0 +1,461 @@
+/* Saving and loading a whole machine (see machine_snapshot.h). The stream
+ * holds, in this order: guest RAM (pages that are not all zero: a restored
+ * machine's RAM starts zeroed), the VM's in-kernel state (PIC, IOAPIC, PIT
+ * and the KVM clock, in the irqchip record), each vCPU, then each device's
+ * state. RAM goes first so the kvmclock pages the vCPUs' MSRs point at
+ * hold the snapshot's bytes before KVM writes them again.
+ *
+ * Every part of the machine with state is a device of the shape: the
+ * legacy ones by name (serial0, acpi-pm, acpi-hotplug, pci-bus: the 0xcf8
+ * latch), the PCI ones by
+ * their slot ("00:02.0"), with their kind and vendor:device, so a restore
+ * into a machine given other devices is refused by name before anything
+ * is loaded. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "../devices/acpi_hotplug.h"
+#include "../devices/acpi_pm.h"
+#include "../devices/pci.h"
+#include "../devices/pci_state.h"
+#include "../devices/serial.h"
+#include "clock.h"
+#include "machine_internal.h"
+#include "machine_snapshot.h"
+#include "snapshot/cursor.h"
+#include "snapshot/stream.h"
+#include "x86/vcpu_save.h"
+#include "x86/vm_save.h"
+
+#define PAGE 4096UL
+
+typedef int (*part_save_fn)(void *obj, struct snap_out *out);
+typedef int (*part_load_fn)(void *obj, struct snap_in *in);
+
+struct part {
+	char id[SNAPSHOT_NAME_MAX + 1];
+	const char *kind;
+	char identity[SNAPSHOT_NAME_MAX + 1];
+	unsigned slot;
+	part_save_fn save;
+	part_load_fn load;
+	void *obj;
+	bool loaded;
+};
+
+struct parts {
+	struct part p[SNAPSHOT_MAX_DEVICES];
+	unsigned n;
+};
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int serial_part_save(void *o, struct snap_out *out) { return serial_save(o, out); }
+static int serial_part_load(void *o, struct snap_in *in) { return serial_load(o, in); }
+static int pm_part_save(void *o, struct snap_out *out) { return acpi_pm_save(o, out); }
+static int pm_part_load(void *o, struct snap_in *in) { return acpi_pm_load(o, in); }
+static int hp_part_save(void *o, struct snap_out *out) { return acpi_hotplug_save(o, out); }
+static int hp_part_load(void *o, struct snap_in *in) { return acpi_hotplug_load(o, in); }
+static int bus_part_save(void *o, struct snap_out *out) { return pci_bus_save(o, out); }
+static int bus_part_load(void *o, struct snap_in *in) { return pci_bus_load(o, in); }
+static int pci_part_save(void *o, struct snap_out *out) { return pci_device_save(o, out); }
+static int pci_part_load(void *o, struct snap_in *in) { return pci_device_load(o, in); }
+
+static void add_part(struct parts *ps, const char *id, const char *kind, const char *identity,
+		     unsigned slot, part_save_fn save, part_load_fn load, void *obj)
+{
+	struct part *p = &ps->p[ps->n++];
+
+	memset(p, 0, sizeof(*p));
+	snprintf(p->id, sizeof(p->id), "%s", id);
+	p->kind = kind;
+	snprintf(p->identity, sizeof(p->identity), "%s", identity);
+	p->slot = slot;
+	p->save = save;
+	p->load = load;
+	p->obj = obj;
+}
+
+static uint16_t cfg16(const struct pci_device *d, unsigned off)
+{
+	return (uint16_t)(d->cfg[off] | d->cfg[off + 1] << 8);
+}
+
+/* Every part of the machine with state, in a fixed order. */
+static void machine_parts(struct machine *m, struct parts *ps)
+{
+	char id[16], identity[16];
+	int s;
+
+	ps->n = 0;
+	add_part(ps, "serial0", "serial", "", SNAPSHOT_NO_SLOT, serial_part_save,
+		 serial_part_load, &m->serial);
+	add_part(ps, "acpi-pm", "acpi-pm", "", SNAPSHOT_NO_SLOT, pm_part_save, pm_part_load,
+		 &m->pm);
+	add_part(ps, "acpi-hotplug", "acpi-hotplug", "", SNAPSHOT_NO_SLOT, hp_part_save,
+		 hp_part_load, &m->hp);
+	add_part(ps, "pci-bus", "pci-bus", "", SNAPSHOT_NO_SLOT, bus_part_save, bus_part_load,
+		 &m->pci);
+	for (s = 1; s < PCI_MAX_SLOTS && ps->n < SNAPSHOT_MAX_DEVICES; s++) {
+		struct pci_device *d = m->pci.slot[s];
+
+		if (!d)
+			continue;
+		snprintf(id, sizeof(id), "00:%02x.0", s);
+		snprintf(identity, sizeof(identity), "%04x:%04x", cfg16(d, 0), cfg16(d, 2));
+		add_part(ps, id, d->ops ? d->ops->kind : "pci", identity, (unsigned)s,
+			 pci_part_save, pci_part_load, d);
+	}
+}
+
+static int machine_shape(struct machine *m, const struct parts *ps, struct snapshot_shape *sh,
+			 char *err, size_t errlen)
+{
+	const struct guest_mem *gm = &m->vm.mem;
+	unsigned i;
+	int ret = 0;
+
+	snapshot_shape_init(sh);
+	for (i = 0; i < (unsigned)gm->n_ram && !ret; i++)
+		ret = snapshot_shape_add_ram(sh, gm->ram[i].gpa, gm->ram[i].size);
+	if (!ret)
+		ret = snapshot_shape_set_vcpus(sh, (unsigned)m->vm.n_cpus);
+	for (i = 0; i < ps->n && !ret; i++)
+		ret = snapshot_shape_add_device(sh, ps->p[i].id, ps->p[i].kind,
+						ps->p[i].identity, ps->p[i].slot);
+	if (ret)
+		return fail(err, errlen, "the machine's shape: %s", strerror(-ret));
+	return 0;
+}
+
+int machine_snapshot_check(struct machine *m, char *err, size_t errlen)
+{
+	if (m->exec)
+		return fail(err, errlen, "a conduit exec guest cannot be saved");
+	if (m->bios)
+		return fail(err, errlen, "a guest booted with --bios cannot be saved yet "
+			    "(its firmware devices have no saved state)");
+	if (m->pt.n_dev)
+		return fail(err, errlen, "%s: a passed-through device's state cannot be saved "
+			    "yet", m->pt.ref[0].name);
+	return 0;
+}
+
+static bool page_zero(const uint8_t *p)
+{
+	return p[0] == 0 && !memcmp(p, p + 1, PAGE - 1);
+}
+
+/* Each run of pages that are not all zero. */
+static int write_ram(struct machine *m, struct snapshot_writer *w,
+		     struct machine_snapshot_stats *st)
+{
+	const struct guest_mem *gm = &m->vm.mem;
+	uint64_t off, run;
+	int i, ret = 0;
+
+	for (i = 0; i < gm->n_ram && !ret; i++) {
+		const struct ram_region *r = &gm->ram[i];
+
+		st->ram_total += r->size;
+		for (off = 0; off < r->size && !ret; off += run ? run : PAGE) {
+			run = 0;
+			while (off + run < r->size && !page_zero(r->hva + off + run))
+				run += PAGE;
+			if (!run)
+				continue;
+			ret = snapshot_write_ram(w, r->gpa + off, r->hva + off, run);
+			st->ram_bytes += run;
+		}
+	}
+	return ret;
+}
+
+static int write_vm(struct machine *m, struct snapshot_writer *w, char *err, size_t errlen)
+{
+	struct vm_save s;
+	uint8_t *buf;
+	size_t len;
+	int ret;
+
+	if (vm_save_capture(m->vm.vm_fd, &s, err, errlen))
+		return -1;
+	/* The clock as it was at the pause, not as it ran on since. */
+	if (m->vm.pause.clock_saved)
+		s.clock.clock = m->vm.pause.clock;
+	if (vm_save_encode(&s, &buf, &len))
+		return fail(err, errlen, "out of memory");
+	ret = snapshot_write_record(w, SNAPSHOT_REC_IRQCHIP, 0, buf, len);
+	free(buf);
+	return ret ? fail(err, errlen, "writing the VM's state: %s", strerror(-ret)) : 0;
+}
+
+static int write_vcpus(struct machine *m, struct snapshot_writer *w, char *err, size_t errlen)
+{
+	struct vcpu_save_host h;
+	struct vcpu_save s = { 0 };
+	uint8_t *buf;
+	size_t len;
+	int i, ret = 0;
+
+	if (vcpu_save_probe(m->vm.kvm_fd, m->vm.vm_fd, &h, err, errlen))
+		return -1;
+	for (i = 0; i < m->n_vcpus && !ret; i++) {
+		if (vcpu_save_capture(m->vcpus[i].fd, i, &h, &s, err, errlen)) {
+			ret = -1;
+			break;
+		}
+		if (vcpu_save_encode(&s, &buf, &len)) {
+			ret = fail(err, errlen, "out of memory");
+			break;
+		}
+		ret = snapshot_write_record(w, SNAPSHOT_REC_VCPU, (unsigned)i, buf, len);
+		free(buf);
+		if (ret)
+			fail(err, errlen, "writing vCPU %d's state: %s", i, strerror(-ret));
+	}
+	vcpu_save_free(&s);
+	vcpu_save_host_free(&h);
+	return ret ? -1 : 0;
+}
+
+static int write_devices(struct parts *ps, struct snapshot_writer *w,
+			 struct machine_snapshot_stats *st, char *err, size_t errlen)
+{
+	struct snap_out out;
+	unsigned i;
+	int ret = 0;
+
+	snap_out_init(&out);
+	for (i = 0; i < ps->n && !ret; i++) {
+		snap_out_reset(&out);
+		if (ps->p[i].save(ps->p[i].obj, &out) || snap_out_error(&out)) {
+			ret = fail(err, errlen, "device %s (%s): its state could not be saved",
+				   ps->p[i].id, ps->p[i].kind);
+			break;
+		}
+		ret = snapshot_write_record(w, SNAPSHOT_REC_DEVICE_STATE, i, out.buf, out.len);
+		st->device_bytes += out.len;
+		if (ret)
+			fail(err, errlen, "writing device %s's state: %s", ps->p[i].id,
+			     strerror(-ret));
+	}
+	snap_out_free(&out);
+	return ret ? -1 : 0;
+}
+
+int machine_snapshot_save(struct machine *m, int fd, struct machine_snapshot_stats *st,
+			  char *err, size_t errlen)
+{
+	struct snapshot_shape *sh = malloc(sizeof(*sh));
+	struct parts *ps = malloc(sizeof(*ps));
+	struct snapshot_writer w;
+	uint64_t t0 = clock_ns();
+	int ret = -1, r;
+
+	memset(st, 0, sizeof(*st));
+	if (!sh || !ps) {
+		fail(err, errlen, "out of memory");
+		goto out;
+	}
+	if (machine_snapshot_check(m, err, errlen))
+		goto out;
+	machine_parts(m, ps);
+	if (machine_shape(m, ps, sh, err, errlen))
+		goto out;
+	r = snapshot_writer_open(&w, fd, sh);
+	if (!r && write_ram(m, &w, st))
+		r = w.err ? w.err : -EIO;
+	if (r) {
+		fail(err, errlen, "writing guest RAM: %s", strerror(-r));
+	} else if (!write_vm(m, &w, err, errlen) && !write_vcpus(m, &w, err, errlen) &&
+		   !write_devices(ps, &w, st, err, errlen)) {
+		r = snapshot_write_end(&w);
+		if (r)
+			fail(err, errlen, "writing the snapshot: %s", strerror(-r));
+		else
+			ret = 0;
+	}
+	st->bytes = w.offset;
+	snapshot_writer_free(&w);
+out:
+	st->ns = clock_ns() - t0;
+	free(sh);
+	free(ps);
+	return ret;
+}
+
+/* --- loading ------------------------------------------------------------ */
+
+struct loader {
+	struct machine *m;
+	struct parts *ps;
+	struct vcpu_save_host host;
+	struct vcpu_save vcpu;
+	bool vm_loaded;
+	bool vcpu_loaded[MAX_CPUS];
+	struct machine_snapshot_stats *st;
+};
+
+static int load_ram(struct loader *l, const struct snapshot_record *rec, char *err, size_t errlen)
+{
+	uint8_t *hva = gpa_to_hva(&l->m->vm.mem, rec->gpa, rec->len);
+
+	if (!hva)
+		return fail(err, errlen, "RAM record %u at 0x%llx (%zu bytes): not in this "
+			    "machine's RAM", rec->seq, (unsigned long long)rec->gpa, rec->len);
+	memcpy(hva, rec->data, rec->len);
+	l->st->ram_bytes += rec->len;
+	return 0;
+}
+
+static int load_vm(struct loader *l, const struct snapshot_record *rec, char *err, size_t errlen)
+{
+	struct vm *vm = &l->m->vm;
+	struct vm_save s;
+	uint64_t advance;
+
+	if (l->vm_loaded)
+		return fail(err, errlen, "record %u: the VM's state a second time", rec->seq);
+	if (vm_save_decode(rec->data, rec->len, &s, err, errlen) ||
+	    vm_save_restore(vm->vm_fd, &s, VM_SAVE_CLOCK_FREEZE, &advance, err, errlen))
+		return -1;
+	/* A --paused restore holds this clock until cont, as a stop does. */
+	vm->pause.clock = s.clock.clock;
+	vm->pause.clock_saved = true;
+	l->vm_loaded = true;
+	return 0;
+}
+
+static int load_vcpu(struct loader *l, const struct snapshot_record *rec, char *err,
+		     size_t errlen)
+{
+	unsigned i = rec->index;
+
+	if (i >= (unsigned)l->m->n_vcpus || l->vcpu_loaded[i])
+		return fail(err, errlen, "record %u: vCPU %u's state %s", rec->seq, i,
+			    i >= (unsigned)l->m->n_vcpus ? "for a vCPU this machine lacks" :
+			    "a second time");
+	if (vcpu_save_decode(rec->data, rec->len, &l->vcpu, err, errlen) ||
+	    vcpu_save_restore(l->m->vcpus[i].fd, (int)i, &l->host, &l->vcpu, 0, err, errlen))
+		return -1;
+	l->vcpu_loaded[i] = true;
+	return 0;
+}
+
+static int load_device(struct loader *l, const struct snapshot_record *rec, char *err,
+		       size_t errlen)
+{
+	char what[SNAPSHOT_NAME_MAX * 2 + 32];
+	struct snap_in in;
+	struct part *p = NULL;
+	unsigned i;
+
+	for (i = 0; i < l->ps->n && !p; i++)
+		if (!strcmp(l->ps->p[i].id, rec->dev->id))
+			p = &l->ps->p[i];
+	if (!p)
+		return fail(err, errlen, "record %u: state for device %s, which this machine "
+			    "lacks", rec->seq, rec->dev->id);
+	if (p->loaded)
+		return fail(err, errlen, "record %u: device %s's state a second time", rec->seq,
+			    p->id);
+	snprintf(what, sizeof(what), "device %s (%s) state", p->id, p->kind);
+	snap_in_init(&in, rec->data, rec->len, rec->offset + SNAPSHOT_REC_HDR_LEN);
+	p->load(p->obj, &in);
+	if (snap_in_finish(&in, what, err, errlen))
+		return -1;
+	p->loaded = true;
+	l->st->device_bytes += rec->len;
+	return 0;
+}
+
+static int load_record(void *opaque, const struct snapshot_record *rec, char *err,
+		       size_t errlen)
+{
+	struct loader *l = opaque;
+
+	switch (rec->type) {
+	case SNAPSHOT_REC_RAM:
+		return load_ram(l, rec, err, errlen);
+	case SNAPSHOT_REC_IRQCHIP:
+		return load_vm(l, rec, err, errlen);
+	case SNAPSHOT_REC_VCPU:
+		return load_vcpu(l, rec, err, errlen);
+	case SNAPSHOT_REC_DEVICE_STATE:
+		return load_device(l, rec, err, errlen);
+	default:
+		return fail(err, errlen, "record %u: a %s record, which this conduit does not "
+			    "load", rec->seq, snapshot_rec_name(rec->type));
+	}
+}
+
+/* Everything with state must have had it loaded. */
+static int load_complete(struct loader *l, char *err, size_t errlen)
+{
+	int i;
+	unsigned d;
+
+	if (!l->vm_loaded)
+		return fail(err, errlen, "the snapshot has no VM state (irqchip record)");
+	for (i = 0; i < l->m->n_vcpus; i++)
+		if (!l->vcpu_loaded[i])
+			return fail(err, errlen, "the snapshot has no state for vCPU %d", i);
+	for (d = 0; d < l->ps->n; d++)
+		if (!l->ps->p[d].loaded)
+			return fail(err, errlen, "the snapshot has no state for device %s (%s)",
+				    l->ps->p[d].id, l->ps->p[d].kind);
+	return 0;
+}
+
+int machine_snapshot_load(struct machine *m, int fd, struct machine_snapshot_stats *st,
+			  char *err, size_t errlen)
+{
+	struct loader *l = calloc(1, sizeof(*l));
+	struct snapshot_shape *sh = malloc(sizeof(*sh));
+	struct snapshot_reader r;
+	uint64_t t0 = clock_ns();
+	int ret = -1;
+
+	memset(st, 0, sizeof(*st));
+	snapshot_reader_init_fd(&r, fd);
+	if (!l || !sh || !(l->ps = malloc(sizeof(*l->ps)))) {
+		fail(err, errlen, "out of memory");
+		goto out;
+	}
+	l->m = m;
+	l->st = st;
+	if (machine_snapshot_check(m, err, errlen))
+		goto out;
+	machine_parts(m, l->ps);
+	if (machine_shape(m, l->ps, sh, err, errlen) ||
+	    vcpu_save_probe(m->vm.kvm_fd, m->vm.vm_fd, &l->host, err, errlen))
+		goto out;
+	ret = snapshot_load(&r, sh, load_record, l, err, errlen);
+	if (!ret)
+		ret = load_complete(l, err, errlen);
+	vcpu_save_free(&l->vcpu);
+	vcpu_save_host_free(&l->host);
+	st->bytes = r.offset;
+out:
+	st->ns = clock_ns() - t0;
+	snapshot_reader_free(&r);
+	if (l)
+		free(l->ps);
+	free(l);
+	free(sh);
+	return ret;
+}

@@ -1,0 +1,137 @@
+/* QMP migrate to a file (see migrate.h). The guest must be stopped: the
+ * snapshot is written in one go on the main thread (vmm/machine_snapshot.c),
+ * into a file created new (the sandbox lets the main thread create a file
+ * only with O_EXCL, so nothing existing is ever overwritten), synced,
+ * with MIGRATION events for each state as QEMU sends them. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "control.h"
+#include "log.h"
+#include "machine_internal.h"
+#include "machine_snapshot.h"
+#include "migrate.h"
+#include "qmp/server.h"
+#include "vm_pause.h"
+
+static void event(struct control *c, const char *status)
+{
+	control_event(c, "MIGRATION", json_pack("{s:s}", "status", status));
+}
+
+static int failed(struct control *c, struct qmp_request *req, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int failed(struct control *c, struct qmp_request *req, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->mig.error, sizeof(c->mig.error), fmt, ap);
+	va_end(ap);
+	c->mig.status = "failed";
+	event(c, "failed");
+	pr_err("migrate: %s", c->mig.error);
+	qmp_error(req, "GenericError", "%s", c->mig.error);
+	return -1;
+}
+
+/* "file:PATH": PATH; other schemes are refused with what there is. */
+static const char *file_path(struct qmp_request *req, const char *uri)
+{
+	if (!strncmp(uri, "file:", 5) && uri[5])
+		return uri + 5;
+	if (!strncmp(uri, "unix:", 5) || !strncmp(uri, "tcp:", 4) || !strncmp(uri, "fd:", 3) ||
+	    !strncmp(uri, "exec:", 5))
+		qmp_error(req, "GenericError", "migrate uri '%s': live migration is not in this "
+			  "conduit yet; stop the guest and migrate to file:PATH to save it", uri);
+	else
+		qmp_error(req, "GenericError", "migrate uri '%s': give file:PATH", uri);
+	return NULL;
+}
+
+static int save(struct control *c, struct qmp_request *req, struct machine *m, const char *path)
+{
+	struct machine_snapshot_stats st;
+	char err[512];
+	int fd, ret;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return failed(c, req, "file:%s: %s%s", path, strerror(errno),
+			      errno == EEXIST ? " (conduit writes a snapshot to a new file only)" : "");
+	event(c, "active");
+	ret = machine_snapshot_save(m, fd, &st, err, sizeof(err));
+	if (!ret && fdatasync(fd))
+		snprintf(err, sizeof(err), "file:%s: %s", path, strerror(errno)), ret = -1;
+	if (ret && ftruncate(fd, 0) == 0)
+		strncat(err, " (the file is left empty)", sizeof(err) - strlen(err) - 1);
+	close(fd);
+	if (ret)
+		return failed(c, req, "%s", err);
+	c->mig.status = "completed";
+	c->mig.total_ms = st.ns / 1000000;
+	c->mig.bytes = st.bytes;
+	c->mig.ram_bytes = st.ram_bytes;
+	c->mig.ram_total = st.ram_total;
+	c->mig.device_bytes = st.device_bytes;
+	c->mig.error[0] = '\0';
+	pr_info("migrate: saved to %s: %llu MiB (%llu MiB of RAM not zero) in %.1f ms", path,
+		(unsigned long long)(st.bytes >> 20), (unsigned long long)(st.ram_bytes >> 20),
+		(double)st.ns / 1e6);
+	event(c, "completed");
+	return 0;
+}
+
+int migrate_cmd(void *opaque, struct qmp_request *req, json_t *args, json_t **ret)
+{
+	struct control *c = opaque;
+	struct machine *m = c->m;
+	const char *uri = json_string_value(json_object_get(args, "uri"));
+	const char *path;
+	char err[512];
+
+	if (!m || atomic_load(&m->vm.stopping)) {
+		qmp_error(req, "GenericError", "the guest is not running (it is shutting down or "
+			  "rebooting)");
+		return -1;
+	}
+	path = file_path(req, uri);
+	if (!path)
+		return -1;
+	if (!vm_paused(&m->vm)) {
+		qmp_error(req, "GenericError", "the guest is running: stop it first (migrate to "
+			  "file: saves a stopped guest)");
+		return -1;
+	}
+	if (machine_snapshot_check(m, err, sizeof(err))) {
+		qmp_error(req, "GenericError", "%s", err);
+		return -1;
+	}
+	event(c, "setup");
+	return save(c, req, m, path);
+}
+
+int migrate_query(void *opaque, struct qmp_request *req, json_t *args, json_t **ret)
+{
+	struct control *c = opaque;
+	const struct migrate_status *s = &c->mig;
+
+	if (!s->status) {
+		*ret = json_object();
+		return 0;
+	}
+	if (!strcmp(s->status, "failed")) {
+		*ret = json_pack("{s:s,s:s}", "status", s->status, "error-desc", s->error);
+		return 0;
+	}
+	*ret = json_pack("{s:s,s:I,s:I,s:{s:I,s:I,s:I},s:{s:I}}", "status", s->status,
+			 "total-time", (json_int_t)s->total_ms, "downtime", (json_int_t)s->total_ms,
+			 "ram", "transferred", (json_int_t)s->ram_bytes, "total",
+			 (json_int_t)s->ram_total, "remaining", (json_int_t)0,
+			 "x-conduit-device", "transferred", (json_int_t)s->device_bytes);
+	return 0;
+}

@@ -1,0 +1,23 @@
+/* QMP migrate and query-migrate (QEMU's names and shapes): a stopped guest
+ * saved to a new file (uri "file:PATH"), which `conduit --restore PATH`
+ * resumes. Live migration (unix:, tcp:) is issue 15's next step. */
+#ifndef CONDUIT_MIGRATE_H
+#define CONDUIT_MIGRATE_H
+
+#include <stdint.h>
+#include <jansson.h>
+
+struct qmp_request;
+
+/* The last migration, for query-migrate; held in struct control. */
+struct migrate_status {
+	const char *status;             /* NULL (none yet), "completed", "failed" */
+	uint64_t total_ms;
+	uint64_t bytes, ram_bytes, ram_total, device_bytes;
+	char error[512];
+};
+
+int migrate_cmd(void *opaque, struct qmp_request *req, json_t *args, json_t **ret);
+int migrate_query(void *opaque, struct qmp_request *req, json_t *args, json_t **ret);
+
+#endif
