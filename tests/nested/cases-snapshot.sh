@@ -16,14 +16,14 @@ snap_ctl() {
 	CTL=$("$CONDUIT_BIN" ctl "$@" 2>&1)
 }
 
-# snap_restore NAME ARGS...: conduit --restore in the background (pid rvm,
-# output ROUT, socket rsock).
+# snap_restore NAME ARGS...: conduit -v --restore in the background (pid
+# rvm, output ROUT, socket rsock).
 snap_restore() {
 	ROUT=$RUNNER_WORK/$CASE_NAME.$1.out
 	rsock=$RUNNER_WORK/$CASE_NAME.$1.sock
 	shift
 	rm -f "$rsock"
-	"$CONDUIT_BIN" --kernel "$L2_KERNEL" --api-socket "$rsock" "$@" </dev/null >"$ROUT" 2>&1 &
+	"$CONDUIT_BIN" -v --kernel "$L2_KERNEL" --api-socket "$rsock" "$@" </dev/null >"$ROUT" 2>&1 &
 	rvm=$!
 }
 
@@ -74,8 +74,8 @@ case_snap_paused() {
 	[ -s "$SNAP_FILE" ] || { fail "no snapshot from snap-save-restore"; return; }
 	snap_restore paused --restore "$SNAP_FILE" --memory "${L2_MEMORY}M" --paused
 	OUT=$ROUT
-	wait_for "$ROUT" "paused (--paused)" 60 "$rvm" || wait_for "$ROUT" "restored from" 60 "$rvm" ||
-		{ fail "no restore"; return; }
+	wait_for "$ROUT" "paused (--paused): QMP cont runs the guest" 60 "$rvm" ||
+		{ fail "no restore: $(grep -m1 '^conduit: error' "$ROUT")"; return; }
 	i=0
 	while [ ! -S "$rsock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 	sleep 2
@@ -107,7 +107,7 @@ case_snap_refusals() {
 	[ -s "$SNAP_FILE" ] || { fail "no snapshot from snap-save-restore"; return; }
 	snap_refused memory "the snapshot's guest has ${L2_MEMORY} MiB of RAM, this machine 512 MiB (--memory)" \
 		--restore "$SNAP_FILE" --memory 512M
-	snap_refused cpus "the snapshot has 1 vCPUs, this machine 2 (--cpus)" \
+	snap_refused cpus "the snapshot has 1 vCPU, this machine 2 (--cpus)" \
 		--restore "$SNAP_FILE" --memory "${L2_MEMORY}M" --cpus 2
 	head -c 3000000 "$SNAP_FILE" >"$RUNNER_WORK/truncated.snap"
 	snap_refused truncated "truncated" --restore "$RUNNER_WORK/truncated.snap" --memory "${L2_MEMORY}M"
