@@ -110,6 +110,13 @@ expect "mdev absent"           1 "mdev 8bb6cfae-de86-42b1-9b4b-6aa5d85ac2c5: no 
 expect "fd: without a socket"  1 "--passthrough fd:: no socket path given" -- --kernel "$T/good" --passthrough fd:
 expect "fd: nobody serving"    1 "--passthrough fd:$T/nosock: cannot connect: No such file or directory (start 'conduit bind BDF --serve $T/nosock' first" -- --kernel "$T/good" --passthrough "fd:$T/nosock"
 
+# --restore: a missing snapshot is one line before any VM (a config file's
+# relative path is the file's); --paused alone.
+printf 'restore = none.snap\n' > "$T/restore.cfg"
+expect "--paused without --restore" 2 "--paused needs --restore" -- --kernel "$T/good" --paused
+expect "--restore missing file" 1 "--restore $T/none.snap: No such file or directory" -- --restore "$T/none.snap"
+expect "--restore from config" 1 "--restore $T/none.snap: No such file or directory" -- --config "$T/restore.cfg"
+
 # conduit exec: usage errors and what is checked before any VM exists (the
 # command, --file, the busybox, the module directory), each one line.
 printf '#!/bin/sh\necho hi\n' > "$T/notexec.sh"
