@@ -111,6 +111,8 @@ static const struct pci_device_ops vfio_pci_ops = {
 	.bar_map = vfio_bar_map,
 	.bar_unmap = vfio_bar_unmap,
 	.teardown = teardown,
+	.save = vfio_pci_state_save,
+	.load = vfio_pci_state_load,
 };
 
 static int setup(struct vfio_pci *v, char *err, size_t errlen)
