@@ -242,6 +242,8 @@ void vfio_pci_detach(struct vfio_pci *v)
 {
 	if (!v)
 		return;
+	if (v->mig_probed)
+		vfio_mig_release(&v->mig);
 	vfio_faults_cleanup(v);
 	vfio_irqs_cleanup(v);
 	vfio_bars_cleanup(v);

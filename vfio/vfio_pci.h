@@ -12,6 +12,7 @@
 #include "../vmm/irq.h"
 #include "../vmm/log.h"
 #include "backend.h"
+#include "migration.h"
 
 #define VFIO_MAX_AREAS 8
 #define VFIO_STATE_WHY_LEN 192
@@ -83,8 +84,11 @@ struct vfio_pci {
 	bool intx_watched;      /* intx_resample is on the event loop */
 	bool gone;                      /* reported as gone: stop touching it */
 	struct vfio_stats stats;
-	/* Snapshot and migration (issue 15): the reason a load refused
+	/* Snapshot and migration (issue 15): the device's migration v2 state
+	 * once probed (vfio/pci_migrate.c), and the reason a load refused
 	 * (vfio/pci_state.c), kept here for snap_in_finish()'s message. */
+	struct vfio_mig mig;
+	bool mig_probed;
 	char state_why[VFIO_STATE_WHY_LEN];
 };
 

@@ -33,6 +33,7 @@
 #include "../../devices/msi.h"
 #include "../../devices/msix.h"
 #include "../../devices/pci.h"
+#include "../../vfio/pci_migrate.h"
 #include "../../vfio/vfio_pci.h"
 #include "../../vmm/memmap.h"
 #include "../../vmm/snapshot/cursor.h"
@@ -830,11 +831,384 @@ START_TEST(mode_the_device_lacks)
 }
 END_TEST
 
+/* ---- 3. migration data (vfio/pci_migrate.c) ---- */
+
+#define FULL    (VFIO_MIGRATION_STOP_COPY | VFIO_MIGRATION_P2P | VFIO_MIGRATION_PRE_COPY)
+#define SC_ONLY VFIO_MIGRATION_STOP_COPY
+#define S_ERR   VFIO_DEVICE_STATE_ERROR
+#define S_STOP  VFIO_DEVICE_STATE_STOP
+#define S_RUN   VFIO_DEVICE_STATE_RUNNING
+#define S_SC    VFIO_DEVICE_STATE_STOP_COPY
+#define S_RES   VFIO_DEVICE_STATE_RESUMING
+#define S_RP2P  VFIO_DEVICE_STATE_RUNNING_P2P
+#define S_PRE   VFIO_DEVICE_STATE_PRE_COPY
+#define S_PP2P  VFIO_DEVICE_STATE_PRE_COPY_P2P
+
+/* The sink: every byte checked against the fake's stream, in order;
+ * fails once it has fail_after bytes (0: never). */
+static struct {
+	uint64_t n, fail_after;
+	uint8_t *keep;          /* the first keep_max bytes, when set */
+	size_t keep_max;
+} K;
+
+static int sink(void *opaque, const void *buf, size_t len, char *err, size_t errlen)
+{
+	const uint8_t *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (p[i] != fake_vfio_mig_byte(K.n + i)) {
+			snprintf(err, errlen, "byte %llu is not the stream's",
+				 (unsigned long long)(K.n + i));
+			return -1;
+		}
+		if (K.keep && K.n + i < K.keep_max)
+			K.keep[K.n + i] = p[i];
+	}
+	K.n += len;
+	if (K.fail_after && K.n >= K.fail_after) {
+		snprintf(err, errlen, "the sink is full");
+		return -1;
+	}
+	return 0;
+}
+
+/* The fake device offers flags (in RUNNING), and v is probed on it. */
+static void mig_device(uint32_t flags)
+{
+	fake_vfio_mig_reset(&fake_vfio.mig);
+	fake_vfio.mig.flags = flags;
+	memset(&K, 0, sizeof(K));
+	ck_assert_msg(vfio_pci_mig_probe(R.v, "mtty", R.err, sizeof(R.err)) == 0, "%s", R.err);
+	ck_assert(R.v->mig_probed);
+}
+
+/* The arcs taken since arc number from, exactly; never a refused or a
+ * forbidden request. Returns the count now. */
+static unsigned arcs(unsigned from, const uint32_t (*want)[2], unsigned n)
+{
+	unsigned i;
+
+	ck_assert_uint_eq(fake_vfio.mig.n_arcs, from + n);
+	for (i = 0; i < n; i++) {
+		ck_assert_str_eq(vfio_mig_state_name(fake_vfio.mig.arc[from + i][0]),
+				 vfio_mig_state_name(want[i][0]));
+		ck_assert_str_eq(vfio_mig_state_name(fake_vfio.mig.arc[from + i][1]),
+				 vfio_mig_state_name(want[i][1]));
+	}
+	ck_assert_uint_eq(fake_vfio.mig.forbidden, 0);
+	ck_assert_uint_eq(fake_vfio.mig.refused, 0);
+	return from + n;
+}
+
+#define OK(call) ck_assert_msg((call) == 0, "%s", R.err)
+#define ARCS(from, ...) arcs(from, (const uint32_t[][2]){ __VA_ARGS__ }, \
+			     sizeof((const uint32_t[][2]){ __VA_ARGS__ }) / sizeof(uint32_t[2]))
+
+START_TEST(source_all_states)
+{
+	uint64_t initial, dirty, size;
+	unsigned n;
+
+	mig_device(FULL);
+	fake_vfio.mig.initial_bytes = 3000;
+	fake_vfio.mig.dirty_bytes = 500;
+	fake_vfio.mig.stop_copy_bytes = 5000;
+	fake_vfio.mig.data_size = 5000;
+	OK(vfio_pci_mig_start(R.v, R.err, sizeof(R.err)));
+	n = ARCS(0, { S_RUN, S_PRE });
+	/* Pre-copy in budgets: the initial data goes first. */
+	OK(vfio_pci_mig_precopy(R.v, 1000, sink, NULL, &initial, &dirty, R.err, sizeof(R.err)));
+	ck_assert_uint_eq(K.n, 1000);
+	ck_assert_uint_eq(initial, 2000);
+	ck_assert_uint_eq(dirty, 500);
+	OK(vfio_pci_mig_precopy(R.v, 2000, sink, NULL, &initial, &dirty, R.err, sizeof(R.err)));
+	ck_assert_uint_eq(initial, 0);
+	ck_assert_uint_eq(dirty, 500);
+	OK(vfio_pci_mig_precopy(R.v, 0, sink, NULL, &initial, &dirty, R.err, sizeof(R.err)));
+	ck_assert_uint_eq(K.n, 3500);
+	ck_assert_uint_eq(initial + dirty, 0);
+	ck_assert_uint_eq(fake_vfio.mig.precopy_infos, 3);
+	OK(vfio_pci_mig_data_size(R.v, &size, R.err, sizeof(R.err)));
+	ck_assert_uint_eq(size, 5000);
+	ck_assert_uint_eq(fake_vfio.mig.n_arcs, n);
+	/* Switchover: quiesced, then STOP_COPY drained to its end, STOP. */
+	OK(vfio_pci_mig_quiesce(R.v, R.err, sizeof(R.err)));
+	n = ARCS(n, { S_PRE, S_PP2P });
+	OK(vfio_pci_mig_stop_copy(R.v, sink, NULL, R.err, sizeof(R.err)));
+	ARCS(n, { S_PP2P, S_SC }, { S_SC, S_STOP });
+	ck_assert_uint_eq(K.n, 8500);
+	ck_assert_uint_eq(R.v->mig.data_cap, 3500 + 2 * 5000 + (16ULL << 20));
+	ck_assert_int_eq(R.v->mig.data_fd, -1);
+	ck_assert_uint_eq(fake_vfio.mig.state, S_STOP);
+}
+END_TEST
+
+/* What each flag set's device goes through, step by step. */
+START_TEST(source_each_flag_set)
+{
+	const uint32_t p2p = SC_ONLY | VFIO_MIGRATION_P2P, pre = SC_ONLY | VFIO_MIGRATION_PRE_COPY;
+	uint64_t initial, dirty;
+	unsigned n;
+
+	mig_device(SC_ONLY);
+	fake_vfio.mig.stop_copy_bytes = 700;
+	OK(vfio_pci_mig_start(R.v, R.err, sizeof(R.err)));
+	OK(vfio_pci_mig_precopy(R.v, 0, sink, NULL, &initial, &dirty, R.err, sizeof(R.err)));
+	OK(vfio_pci_mig_quiesce(R.v, R.err, sizeof(R.err)));
+	ck_assert_uint_eq(fake_vfio.mig.n_arcs, 0);
+	ck_assert_uint_eq(K.n, 0);
+	OK(vfio_pci_mig_stop_copy(R.v, sink, NULL, R.err, sizeof(R.err)));
+	ARCS(0, { S_RUN, S_STOP }, { S_STOP, S_SC }, { S_SC, S_STOP });
+	ck_assert_uint_eq(K.n, 700);
+
+	mig_device(p2p);
+	fake_vfio.mig.stop_copy_bytes = 700;
+	OK(vfio_pci_mig_start(R.v, R.err, sizeof(R.err)));
+	OK(vfio_pci_mig_quiesce(R.v, R.err, sizeof(R.err)));
+	n = ARCS(0, { S_RUN, S_RP2P });
+	OK(vfio_pci_mig_stop_copy(R.v, sink, NULL, R.err, sizeof(R.err)));
+	ARCS(n, { S_RP2P, S_STOP }, { S_STOP, S_SC }, { S_SC, S_STOP });
+
+	mig_device(pre);
+	fake_vfio.mig.initial_bytes = 10;
+	fake_vfio.mig.stop_copy_bytes = 700;
+	OK(vfio_pci_mig_start(R.v, R.err, sizeof(R.err)));
+	n = ARCS(0, { S_RUN, S_PRE });
+	OK(vfio_pci_mig_quiesce(R.v, R.err, sizeof(R.err)));
+	ck_assert_uint_eq(fake_vfio.mig.n_arcs, n);
+	OK(vfio_pci_mig_stop_copy(R.v, sink, NULL, R.err, sizeof(R.err)));
+	ARCS(n, { S_PRE, S_SC }, { S_SC, S_STOP });
+	ck_assert_uint_eq(K.n, 710);            /* the unread pre-copy data first */
+
+	/* Started again from STOP_COPY (a caller's mistake): the walk goes
+	 * round through STOP, never STOP_COPY -> PRE_COPY. */
+	mig_device(FULL);
+	fake_vfio.mig.stop_copy_bytes = 700;
+	fake_vfio.mig.state = S_SC;
+	R.v->mig.state = S_SC;
+	OK(vfio_pci_mig_start(R.v, R.err, sizeof(R.err)));
+	ARCS(0, { S_SC, S_STOP }, { S_STOP, S_RP2P }, { S_RP2P, S_RUN }, { S_RUN, S_PRE });
+}
+END_TEST
+
+/* A step to take before cancelling: 0 start, 1 pre-copy, 2 quiesce,
+ * 3 stop-copy failing midway (the sink), 4 stop-copy done. */
+static void source_until(unsigned step)
+{
+	uint64_t initial, dirty;
+
+	OK(vfio_pci_mig_start(R.v, R.err, sizeof(R.err)));
+	if (step >= 1)
+		OK(vfio_pci_mig_precopy(R.v, 100, sink, NULL, &initial, &dirty, R.err, sizeof(R.err)));
+	if (step >= 2)
+		OK(vfio_pci_mig_quiesce(R.v, R.err, sizeof(R.err)));
+	if (step == 3) {
+		K.fail_after = 2000;
+		ck_assert_int_eq(vfio_pci_mig_stop_copy(R.v, sink, NULL, R.err, sizeof(R.err)), -1);
+		ck_assert_str_eq(R.err, "the sink is full");
+	}
+	if (step == 4)
+		OK(vfio_pci_mig_stop_copy(R.v, sink, NULL, R.err, sizeof(R.err)));
+}
+
+START_TEST(source_cancel_anywhere)
+{
+	static const uint32_t after[5] = { S_PRE, S_PRE, S_PP2P, S_SC, S_STOP };
+	static const uint32_t back[5][3][2] = {
+		{ { S_PRE, S_RUN } },
+		{ { S_PRE, S_RUN } },
+		{ { S_PP2P, S_RP2P }, { S_RP2P, S_RUN } },
+		{ { S_SC, S_STOP }, { S_STOP, S_RP2P }, { S_RP2P, S_RUN } },
+		{ { S_STOP, S_RP2P }, { S_RP2P, S_RUN } },
+	};
+	static const unsigned nback[5] = { 1, 1, 2, 3, 2 };
+	unsigned step, n;
+
+	for (step = 0; step < 5; step++) {
+		mig_device(FULL);
+		fake_vfio.mig.initial_bytes = 1000;
+		fake_vfio.mig.stop_copy_bytes = 1u << 20;
+		source_until(step);
+		ck_assert_uint_eq(fake_vfio.mig.state, after[step]);
+		n = fake_vfio.mig.n_arcs;
+		OK(vfio_pci_mig_cancel(R.v, R.err, sizeof(R.err)));
+		arcs(n, back[step], nback[step]);
+		ck_assert_uint_eq(fake_vfio.mig.state, S_RUN);
+		ck_assert_int_eq(R.v->mig.data_fd, -1);
+		/* Cancelled again: nothing to do. */
+		OK(vfio_pci_mig_cancel(R.v, R.err, sizeof(R.err)));
+		ck_assert_uint_eq(fake_vfio.mig.n_arcs, n + nback[step]);
+	}
+}
+END_TEST
+
+START_TEST(source_error_and_reset)
+{
+	mig_device(FULL);
+	fake_vfio.mig.stop_copy_bytes = 100;
+	fake_vfio.mig.fail_arc = true;
+	fake_vfio.mig.fail_from = S_PP2P;
+	fake_vfio.mig.fail_to = S_SC;
+	fake_vfio.mig.fail_to_error = true;
+	source_until(2);
+	ck_assert_int_eq(vfio_pci_mig_stop_copy(R.v, sink, NULL, R.err, sizeof(R.err)), -1);
+	ck_assert_str_eq(R.err, DEV ": migration PRE_COPY_P2P -> STOP_COPY: Input/output error; the device is in ERROR: reset (VFIO_DEVICE_RESET), now RUNNING");
+	ck_assert_uint_eq(fake_vfio.resets, 1);
+	ck_assert_uint_eq(fake_vfio.mig.state, S_RUN);
+	OK(vfio_pci_mig_cancel(R.v, R.err, sizeof(R.err)));
+	ck_assert_uint_eq(fake_vfio.mig.n_arcs, 2);
+
+	/* Found in ERROR by the cancel: reset, RUNNING, not a failure. */
+	fake_vfio.mig.state = S_ERR;
+	OK(vfio_pci_mig_cancel(R.v, R.err, sizeof(R.err)));
+	ck_assert_uint_eq(fake_vfio.resets, 2);
+	ck_assert_uint_eq(fake_vfio.mig.state, S_RUN);
+
+	/* A reset that fails leaves it in ERROR: the cancel says so. */
+	fake_vfio.mig.state = S_ERR;
+	fake_vfio.mig.reset_errno = EIO;
+	ck_assert_int_eq(vfio_pci_mig_cancel(R.v, R.err, sizeof(R.err)), -1);
+	ck_assert_str_eq(R.err, DEV ": migration to RUNNING: found in ERROR; the device is in ERROR and VFIO_DEVICE_RESET failed: Input/output error");
+	ck_assert_uint_eq(fake_vfio.mig.forbidden, 0);
+}
+END_TEST
+
+/* More STOP_COPY data than twice the estimate and 16 MiB: refused. */
+START_TEST(source_data_cap)
+{
+	mig_device(SC_ONLY);
+	fake_vfio.mig.data_size = 0;
+	fake_vfio.mig.stop_copy_bytes = (16u << 20) + 1;
+	ck_assert_int_eq(vfio_pci_mig_stop_copy(R.v, sink, NULL, R.err, sizeof(R.err)), -1);
+	ck_assert_str_eq(R.err, DEV ": the device's migration data passes 16777216 bytes, more than its MIG_DATA_SIZE estimate allows");
+	OK(vfio_pci_mig_cancel(R.v, R.err, sizeof(R.err)));
+	ck_assert_uint_eq(fake_vfio.mig.state, S_RUN);
+}
+END_TEST
+
+static void write_chunks(const uint8_t *data, size_t len, size_t chunk)
+{
+	size_t at;
+
+	for (at = 0; at < len; at += chunk)
+		OK(vfio_pci_mig_load_chunk(R.v, data + at, len - at < chunk ? len - at : chunk,
+					   R.err, sizeof(R.err)));
+}
+
+START_TEST(destination_steps)
+{
+	uint8_t data[3000];
+	unsigned i, n;
+
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7 + 1);
+	mig_device(FULL);
+	fake_vfio.mig.max_io = 333;             /* short writes */
+	OK(vfio_pci_mig_load_start(R.v, R.err, sizeof(R.err)));
+	n = ARCS(0, { S_RUN, S_RP2P }, { S_RP2P, S_STOP }, { S_STOP, S_RES });
+	write_chunks(data, sizeof(data), 1024);
+	OK(vfio_pci_mig_load_end(R.v, R.err, sizeof(R.err)));
+	n = ARCS(n, { S_RES, S_STOP });
+	ck_assert_uint_eq(fake_vfio.mig.resumed_len, sizeof(data));
+	ck_assert(!memcmp(fake_vfio.mig.resumed, data, sizeof(data)));
+	ck_assert_int_eq(R.v->mig.data_fd, -1);
+	OK(vfio_pci_mig_running_p2p(R.v, R.err, sizeof(R.err)));
+	n = ARCS(n, { S_STOP, S_RP2P });
+	OK(vfio_pci_mig_running(R.v, R.err, sizeof(R.err)));
+	ARCS(n, { S_RP2P, S_RUN });
+
+	mig_device(SC_ONLY);
+	OK(vfio_pci_mig_load_start(R.v, R.err, sizeof(R.err)));
+	n = ARCS(0, { S_RUN, S_STOP }, { S_STOP, S_RES });
+	write_chunks(data, 10, 1024);
+	OK(vfio_pci_mig_load_end(R.v, R.err, sizeof(R.err)));
+	n = ARCS(n, { S_RES, S_STOP });
+	OK(vfio_pci_mig_running_p2p(R.v, R.err, sizeof(R.err)));
+	ck_assert_uint_eq(fake_vfio.mig.n_arcs, n);
+	OK(vfio_pci_mig_running(R.v, R.err, sizeof(R.err)));
+	ARCS(n, { S_STOP, S_RUN });
+}
+END_TEST
+
+START_TEST(destination_refusals)
+{
+	ck_assert_int_eq(vfio_pci_mig_load_start(R.v, R.err, sizeof(R.err)), -1);
+	ck_assert_str_eq(R.err, DEV ": migration was not probed");
+	fake_vfio.mig.flags = 0;
+	ck_assert_int_eq(vfio_pci_mig_probe(R.v, "vfio-pci", R.err, sizeof(R.err)), -1);
+	ck_assert_str_eq(R.err, DEV ": vfio-pci offers no migration (VFIO_DEVICE_FEATURE_MIGRATION: Inappropriate ioctl for device)");
+	ck_assert(!R.v->mig_probed);
+	mig_device(FULL);
+	ck_assert_int_eq(vfio_pci_mig_load_end(R.v, R.err, sizeof(R.err)), -1);
+	ck_assert_str_eq(R.err, DEV ": its migration data ends in RUNNING, not RESUMING");
+	ck_assert_int_eq(vfio_pci_mig_load_chunk(R.v, "x", 1, R.err, sizeof(R.err)), -1);
+	ck_assert_str_eq(R.err, DEV ": no migration data to write in RUNNING");
+	/* The driver refuses what it was given. */
+	fake_vfio.mig.fail_arc = true;
+	fake_vfio.mig.fail_from = S_RES;
+	fake_vfio.mig.fail_to = S_STOP;
+	fake_vfio.mig.fail_errno = EINVAL;
+	OK(vfio_pci_mig_load_start(R.v, R.err, sizeof(R.err)));
+	write_chunks((const uint8_t *)"garbage", 7, 7);
+	ck_assert_int_eq(vfio_pci_mig_load_end(R.v, R.err, sizeof(R.err)), -1);
+	ck_assert_str_eq(R.err, DEV ": migration RESUMING -> STOP: Invalid argument; the device stays in RESUMING");
+	ck_assert_uint_eq(fake_vfio.mig.forbidden + fake_vfio.mig.refused, 0);
+}
+END_TEST
+
+/* The whole move in the order of vfio/pci_migrate.h: the source's data
+ * and config state, the device unplugged, a fresh one resumed from them,
+ * its config state loaded between STOP and RUNNING_P2P. */
+START_TEST(move_in_order)
+{
+	static uint8_t stream[4000];
+	struct picture before, after;
+	uint64_t initial, dirty;
+	uint8_t *state;
+	unsigned n;
+
+	program_msix();
+	picture(&before);
+	mig_device(FULL);
+	fake_vfio.mig.initial_bytes = 1500;
+	fake_vfio.mig.stop_copy_bytes = 2500;
+	K.keep = stream;
+	K.keep_max = sizeof(stream);
+	OK(vfio_pci_mig_start(R.v, R.err, sizeof(R.err)));
+	OK(vfio_pci_mig_precopy(R.v, 0, sink, NULL, &initial, &dirty, R.err, sizeof(R.err)));
+	ck_assert_uint_eq(initial, 0);
+	OK(vfio_pci_mig_quiesce(R.v, R.err, sizeof(R.err)));
+	OK(vfio_pci_mig_stop_copy(R.v, sink, NULL, R.err, sizeof(R.err)));
+	ck_assert_uint_eq(K.n, sizeof(stream));
+	save();
+	state = malloc(STATE_LEN);
+	memcpy(state, R.out.buf, STATE_LEN);
+
+	move_to_fresh_device();
+	mig_device(FULL);
+	OK(vfio_pci_mig_load_start(R.v, R.err, sizeof(R.err)));
+	write_chunks(stream, sizeof(stream), 1000);
+	OK(vfio_pci_mig_load_end(R.v, R.err, sizeof(R.err)));
+	ck_assert(!memcmp(fake_vfio.mig.resumed, stream, sizeof(stream)));
+	ck_assert_msg(load(state, STATE_LEN) == 0, "%s", R.err);
+	n = fake_vfio.mig.n_arcs;
+	OK(vfio_pci_mig_running_p2p(R.v, R.err, sizeof(R.err)));
+	OK(vfio_pci_mig_running(R.v, R.err, sizeof(R.err)));
+	ARCS(n, { S_STOP, S_RP2P }, { S_RP2P, S_RUN });
+	picture(&after);
+	expect_same(&before, &after);
+	free(state);
+}
+END_TEST
+
 Suite *vfio_state_suite(void)
 {
 	Suite *s = suite_create("vfio_state");
 	TCase *ts = tcase_create("state");
 	TCase *tn = tcase_create("no_msix");
+	TCase *tm = tcase_create("migration");
 
 	tcase_add_checked_fixture(ts, setup, teardown);
 	tcase_add_test(ts, msix_round_trip);
@@ -846,6 +1220,16 @@ Suite *vfio_state_suite(void)
 	tcase_add_test(ts, refusals_after_replay);
 	tcase_add_test(ts, truncated_everywhere);
 	suite_add_tcase(s, ts);
+	tcase_add_checked_fixture(tm, setup, teardown);
+	tcase_add_test(tm, source_all_states);
+	tcase_add_test(tm, source_each_flag_set);
+	tcase_add_test(tm, source_cancel_anywhere);
+	tcase_add_test(tm, source_error_and_reset);
+	tcase_add_test(tm, source_data_cap);
+	tcase_add_test(tm, destination_steps);
+	tcase_add_test(tm, destination_refusals);
+	tcase_add_test(tm, move_in_order);
+	suite_add_tcase(s, tm);
 	tcase_add_checked_fixture(tn, setup_no_msix, teardown);
 	tcase_add_test(tn, mode_the_device_lacks);
 	suite_add_tcase(s, tn);
