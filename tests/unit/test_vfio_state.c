@@ -33,6 +33,8 @@
 #include "../../devices/msi.h"
 #include "../../devices/msix.h"
 #include "../../devices/pci.h"
+#include "../../vfio/host/host_pci.h"
+#include "../../vfio/passthrough.h"
 #include "../../vfio/pci_migrate.h"
 #include "../../vfio/vfio_pci.h"
 #include "../../vmm/memmap.h"
@@ -40,6 +42,7 @@
 #include "../../vmm/vm.h"
 #include "../support/fake_ioctl.h"
 #include "../support/fake_kvm.h"
+#include "../support/fake_sysfs.h"
 #include "../support/fake_vfio.h"
 
 #define RAM_SIZE   (256ULL << 20)
@@ -1203,6 +1206,169 @@ START_TEST(move_in_order)
 }
 END_TEST
 
+/* ---- 4. the machine's passthrough (vfio/passthrough_migrate.c) ---- */
+
+static struct fake_sysfs T;
+
+/* A host where both devices are bound to vfio-pci. */
+static void host_tree(void)
+{
+	const char *dir = getenv("TMPDIR");
+	struct fake_sysfs_dev d = { .bdf = DEV, .vendor = 0x8086, .device = 0x1533,
+				    .class_code = 0x020000, .driver = "vfio-pci", .group = 7 };
+
+	fake_sysfs_create(&T, dir && *dir ? dir : "/tmp");
+	fake_sysfs_add_driver(&T, "vfio-pci", "vfio_pci");
+	fake_sysfs_add_device(&T, &d);
+	d.bdf = "0000:02:00.0";
+	d.device = 0x0a54;
+	d.class_code = 0x010802;
+	d.group = 8;
+	fake_sysfs_add_device(&T, &d);
+	host_pci_set_root(T.sys, T.mod);
+}
+
+static void host_tree_gone(void)
+{
+	fake_sysfs_remove(&T);
+	host_pci_set_root(NULL, NULL);
+}
+
+/* A second device, named 0000:02:00.0, on fd (not owned). */
+static struct vfio_pci *other_device(int fd)
+{
+	struct vfio_pci *v = calloc(1, sizeof(*v));
+
+	ck_assert_ptr_nonnull(v);
+	v->fd = fd;
+	v->mig.data_fd = -1;
+	snprintf(v->bdf, sizeof(v->bdf), "0000:02:00.0");
+	return v;
+}
+
+static void two_devices(struct passthrough *pt, struct vfio_pci *first, struct vfio_pci *second)
+{
+	memset(pt, 0, sizeof(*pt));
+	pt->n_dev = 2;
+	pt->dev[0] = first;
+	pt->dev[1] = second;
+	pt->ref[0] = first == R.v ? fake_vfio_ref : (struct vfio_dev_ref){
+		.kind = VFIO_DEV_PCI, .name = "0000:02:00.0", .group = 8, .cdev = -1, .fd = -1 };
+	pt->ref[1] = second == R.v ? fake_vfio_ref : (struct vfio_dev_ref){
+		.kind = VFIO_DEV_PCI, .name = "0000:02:00.0", .group = 8, .cdev = -1, .fd = -1 };
+}
+
+/* An NVMe under plain vfio-pci beside a device that migrates: named,
+ * with its driver, whichever comes first; nothing is asked of any
+ * device's state. */
+START_TEST(passthrough_refuses_nvme)
+{
+	int nvme_fd = memfd_create("nvme", MFD_CLOEXEC);
+	struct vfio_pci *nvme = other_device(nvme_fd);
+	struct passthrough pt;
+
+	host_tree();
+	fake_vfio.mig.flags = FULL;
+	two_devices(&pt, R.v, nvme);
+	ck_assert_int_eq(passthrough_can_migrate(&pt, R.err, sizeof(R.err)), -1);
+	ck_assert_str_eq(R.err, "0000:02:00.0: vfio-pci offers no migration (VFIO_DEVICE_FEATURE_MIGRATION: Inappropriate ioctl for device)");
+	two_devices(&pt, nvme, R.v);
+	ck_assert_int_eq(passthrough_can_migrate(&pt, R.err, sizeof(R.err)), -1);
+	ck_assert_str_eq(R.err, "0000:02:00.0: vfio-pci offers no migration (VFIO_DEVICE_FEATURE_MIGRATION: Inappropriate ioctl for device)");
+	ck_assert_uint_eq(fake_vfio.mig.sets, 0);
+	/* An mdev's driver is not looked up. */
+	pt.ref[0].kind = VFIO_DEV_MDEV;
+	ck_assert_int_eq(passthrough_can_migrate(&pt, R.err, sizeof(R.err)), -1);
+	ck_assert_str_eq(R.err, "0000:02:00.0: its driver offers no migration (VFIO_DEVICE_FEATURE_MIGRATION: Inappropriate ioctl for device)");
+	/* The fake device alone: it migrates; without migration it is named. */
+	pt.n_dev = 1;
+	pt.dev[0] = R.v;
+	pt.ref[0] = fake_vfio_ref;
+	OK(passthrough_can_migrate(&pt, R.err, sizeof(R.err)));
+	ck_assert(R.v->mig_probed);
+	fake_vfio.mig.flags = 0;
+	ck_assert_int_eq(passthrough_can_migrate(&pt, R.err, sizeof(R.err)), -1);
+	ck_assert_str_eq(R.err, DEV ": vfio-pci offers no migration (VFIO_DEVICE_FEATURE_MIGRATION: Inappropriate ioctl for device)");
+	host_tree_gone();
+	free(nvme);
+	close(nvme_fd);
+}
+END_TEST
+
+START_TEST(passthrough_p2p_rule)
+{
+	struct vfio_pci *second = other_device(fake_vfio.fd);
+	struct passthrough pt;
+
+	two_devices(&pt, R.v, second);
+	ck_assert_int_eq(passthrough_all_p2p(&pt, R.err, sizeof(R.err)), -1);
+	ck_assert_str_eq(R.err, DEV ": migration was not probed");
+	mig_device(FULL);
+	fake_vfio.mig.flags = SC_ONLY | VFIO_MIGRATION_PRE_COPY;
+	OK(vfio_pci_mig_probe(second, "mtty", R.err, sizeof(R.err)));
+	ck_assert_int_eq(passthrough_all_p2p(&pt, R.err, sizeof(R.err)), -1);
+	ck_assert_str_eq(R.err, "0000:02:00.0: offers migration without P2P (flags STOP_COPY+PRE_COPY): 2 devices migrate together only when every one offers P2P");
+	/* Alone, a device without P2P migrates. */
+	pt.n_dev = 1;
+	pt.dev[0] = second;
+	OK(passthrough_all_p2p(&pt, R.err, sizeof(R.err)));
+	pt.n_dev = 2;
+	pt.dev[0] = R.v;
+	fake_vfio.mig.flags = FULL;
+	OK(vfio_pci_mig_probe(second, "mtty", R.err, sizeof(R.err)));
+	OK(passthrough_all_p2p(&pt, R.err, sizeof(R.err)));
+	vfio_mig_release(&second->mig);
+	free(second);
+}
+END_TEST
+
+/* The all-devices steps; a cancel tries every device whatever the others
+ * do, and names the first that could not go back. */
+START_TEST(passthrough_steps_and_cancel)
+{
+	int dead_fd = memfd_create("dead", MFD_CLOEXEC);
+	struct vfio_pci *dead = other_device(dead_fd);
+	struct passthrough pt;
+	unsigned n;
+
+	memset(&pt, 0, sizeof(pt));
+	pt.n_dev = 1;
+	pt.dev[0] = R.v;
+	mig_device(FULL);
+	OK(passthrough_mig_start(&pt, R.err, sizeof(R.err)));
+	OK(passthrough_mig_quiesce(&pt, R.err, sizeof(R.err)));
+	n = ARCS(0, { S_RUN, S_PRE }, { S_PRE, S_PP2P });
+	OK(passthrough_mig_cancel(&pt, R.err, sizeof(R.err)));
+	n = ARCS(n, { S_PP2P, S_RP2P }, { S_RP2P, S_RUN });
+	OK(vfio_pci_mig_load_start(R.v, R.err, sizeof(R.err)));
+	OK(vfio_pci_mig_load_end(R.v, R.err, sizeof(R.err)));
+	n = fake_vfio.mig.n_arcs;
+	OK(passthrough_mig_running_p2p(&pt, R.err, sizeof(R.err)));
+	n = ARCS(n, { S_STOP, S_RP2P });
+	OK(passthrough_mig_running(&pt, R.err, sizeof(R.err)));
+	n = ARCS(n, { S_RP2P, S_RUN });
+
+	/* A device whose state cannot be read first, then the fake in
+	 * PRE_COPY: the fake still goes back to RUNNING. */
+	dead->mig_probed = true;
+	dead->mig.fd = dead_fd;
+	dead->mig.flags = FULL;
+	dead->mig.state = S_PRE;
+	snprintf(dead->mig.name, sizeof(dead->mig.name), "0000:02:00.0");
+	OK(vfio_pci_mig_start(R.v, R.err, sizeof(R.err)));
+	n = ARCS(n, { S_RUN, S_PRE });
+	pt.n_dev = 2;
+	pt.dev[0] = dead;
+	pt.dev[1] = R.v;
+	ck_assert_int_eq(passthrough_mig_cancel(&pt, R.err, sizeof(R.err)), -1);
+	ck_assert_str_eq(R.err, "0000:02:00.0: VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE (get): Inappropriate ioctl for device");
+	ARCS(n, { S_PRE, S_RUN });
+	ck_assert_uint_eq(fake_vfio.mig.state, S_RUN);
+	free(dead);
+	close(dead_fd);
+}
+END_TEST
+
 Suite *vfio_state_suite(void)
 {
 	Suite *s = suite_create("vfio_state");
@@ -1229,6 +1395,9 @@ Suite *vfio_state_suite(void)
 	tcase_add_test(tm, destination_steps);
 	tcase_add_test(tm, destination_refusals);
 	tcase_add_test(tm, move_in_order);
+	tcase_add_test(tm, passthrough_refuses_nvme);
+	tcase_add_test(tm, passthrough_p2p_rule);
+	tcase_add_test(tm, passthrough_steps_and_cancel);
 	suite_add_tcase(s, tm);
 	tcase_add_checked_fixture(tn, setup_no_msix, teardown);
 	tcase_add_test(tn, mode_the_device_lacks);
