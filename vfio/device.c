@@ -111,6 +111,8 @@ static const struct pci_device_ops vfio_pci_ops = {
 	.bar_map = vfio_bar_map,
 	.bar_unmap = vfio_bar_unmap,
 	.teardown = teardown,
+	.save = vfio_pci_state_save,
+	.load = vfio_pci_state_load,
 };
 
 static int setup(struct vfio_pci *v, char *err, size_t errlen)
@@ -240,6 +242,8 @@ void vfio_pci_detach(struct vfio_pci *v)
 {
 	if (!v)
 		return;
+	if (v->mig_probed)
+		vfio_mig_release(&v->mig);
 	vfio_faults_cleanup(v);
 	vfio_irqs_cleanup(v);
 	vfio_bars_cleanup(v);

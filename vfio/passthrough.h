@@ -66,6 +66,32 @@ int passthrough_map_ram(struct passthrough *pt, char *err, size_t errlen);
 void passthrough_stop(struct passthrough *pt);
 void passthrough_print_stats(const struct passthrough *pt);
 
+/* Migration (issue 15, vfio/passthrough_migrate.c; the order of the calls
+ * is in vfio/pci_migrate.h). Each returns 0, or -1 with one line in err
+ * naming the device. */
+/* Probe every device (vfio_pci_mig_probe, the driver named for a host PCI
+ * device): the first that cannot migrate and why ("0000:03:00.0: vfio-pci
+ * offers no migration (VFIO_DEVICE_FEATURE_MIGRATION: ...)"). Before
+ * anything changes; 0 without devices. */
+int passthrough_can_migrate(struct passthrough *pt, char *err, size_t errlen);
+/* After passthrough_can_migrate: with two devices or more, every one must
+ * offer P2P, else the first that does not is named. */
+int passthrough_all_p2p(const struct passthrough *pt, char *err, size_t errlen);
+/* Source: every device -> PRE_COPY where offered (vfio_pci_mig_start). */
+int passthrough_mig_start(struct passthrough *pt, char *err, size_t errlen);
+/* Source, the vCPUs paused: every device quiesced (-> PRE_COPY_P2P or
+ * RUNNING_P2P) before any goes to STOP_COPY. */
+int passthrough_mig_quiesce(struct passthrough *pt, char *err, size_t errlen);
+/* Destination, every device's data and config state loaded: every device
+ * -> RUNNING_P2P (where offered), then with the second call every device
+ * -> RUNNING. */
+int passthrough_mig_running_p2p(struct passthrough *pt, char *err, size_t errlen);
+int passthrough_mig_running(struct passthrough *pt, char *err, size_t errlen);
+/* Cancel or failure: every probed device back to RUNNING (one in ERROR is
+ * reset), each tried whatever the others did; err has the first that
+ * could not. */
+int passthrough_mig_cancel(struct passthrough *pt, char *err, size_t errlen);
+
 /* Hotplug (vfio/hotplug.c), from the main thread while the guest runs. */
 /* Attach dev (checked by passthrough_check) into the free slot of the
  * running guest's bus. The first device opens the backend (want, or what

@@ -12,8 +12,10 @@
 #include "../vmm/irq.h"
 #include "../vmm/log.h"
 #include "backend.h"
+#include "migration.h"
 
 #define VFIO_MAX_AREAS 8
+#define VFIO_STATE_WHY_LEN 192
 
 struct vm;
 struct vfio_pci;
@@ -82,6 +84,12 @@ struct vfio_pci {
 	bool intx_watched;      /* intx_resample is on the event loop */
 	bool gone;                      /* reported as gone: stop touching it */
 	struct vfio_stats stats;
+	/* Snapshot and migration (issue 15): the device's migration v2 state
+	 * once probed (vfio/pci_migrate.c), and the reason a load refused
+	 * (vfio/pci_state.c), kept here for snap_in_finish()'s message. */
+	struct vfio_mig mig;
+	bool mig_probed;
+	char state_why[VFIO_STATE_WHY_LEN];
 };
 
 #define VFIO_PCI_NO_MSIX 0x1            /* hide the MSI-X capability */
@@ -119,6 +127,11 @@ int vfio_irqs_init(struct vfio_pci *v, char *err, size_t errlen);
 void vfio_msix_sync_pending(struct vfio_pci *v);
 void vfio_msi_sync_pending(struct vfio_pci *v);
 void vfio_irqs_cleanup(struct vfio_pci *v);
+
+/* vfio/pci_state.c: the kind's own state for snapshot and migration, as
+ * struct pci_device_ops save and load (see the file). */
+int vfio_pci_state_save(struct pci_device *d, struct snap_out *out);
+int vfio_pci_state_load(struct pci_device *d, struct snap_in *in);
 
 /* vfio/faults.c: watch the device's request and error interrupts where the
  * device and host offer them (nothing to fail: unwatched is a debug line);

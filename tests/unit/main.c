@@ -20,7 +20,7 @@ int main(void)
 		pci_room_suite, qmp_suite, event_loop_suite,
 		exit_port_suite, initramfs_suite, modules_suite, exec_suite,
 		snapshot_stream_suite,
-		vfio_migration_suite, vfio_dirty_suite,
+		vfio_migration_suite, vfio_dirty_suite, vfio_state_suite,
 		vcpu_save_suite, vm_save_suite,
 	};
 	SRunner *sr = srunner_create(NULL);

@@ -42,6 +42,7 @@ Suite *exec_suite(void);
 Suite *snapshot_stream_suite(void);
 Suite *vfio_migration_suite(void);
 Suite *vfio_dirty_suite(void);
+Suite *vfio_state_suite(void);
 Suite *vcpu_save_suite(void);
 Suite *vm_save_suite(void);
 
