@@ -835,6 +835,10 @@ START_TEST(pci_refusals)
 	refused_at(t_fresh_load, &s, T_BAR(0) + 1, 0x20,
 		   "tdev: BAR0 of 0x2000 bytes in the snapshot, this device's is 0x1000");
 	refused_at(t_fresh_load, &s, T_BAR(4) + 8, 2, "tdev: BAR4 decoding flag 2 (not 0 or 1)");
+	refused_at(t_fresh_load, &s, T_BAR(1) + 9 + 2, 0x10, "tdev: BAR1 has an address "
+		   "(0x100000) and did not decode");
+	/* The kind's own load runs last, with its own refusals. */
+	refused_at(t_fresh_load, &s, s.len - 1, 0, "not the test's cookie");
 	/* Memory decoding off in the saved command register: BAR0 and BAR2
 	 * would not decode where the snapshot says they did. */
 	snprintf(why, sizeof(why), "tdev: BAR0 decoded at 0x%llx in the snapshot and does "
@@ -843,9 +847,8 @@ START_TEST(pci_refusals)
 		   why);
 	snprintf(why, sizeof(why), "tdev: BAR4 did not decode in the snapshot and does here, "
 		 "at 0x%llx", (unsigned long long)T_BAR4);
+	memset(s.p + T_BAR(4) + 9, 0, 8);
 	refused_at(t_fresh_load, &s, T_BAR(4) + 8, 0, why);
-	/* The kind's own load runs last, with its own refusals. */
-	refused_at(t_fresh_load, &s, s.len - 1, 0, "not the test's cookie");
 	free(s.p);
 }
 END_TEST
@@ -1296,6 +1299,7 @@ START_TEST(virtio_refusals)
 	/* The transport. */
 	v_refused(&s, V_ISR, 4, 1, "an ISR with bits other than queue (1) and config (2)");
 	v_refused(&s, V_INTX, 2, 1, "an INTx level other than 0 or 1");
+	v_refused(&s, V_INTX, 1, 1, "an INTx level other than the PCI status bit's");
 	v_refused(&s, V_FEAT, 2, 8, "features accepted (FEATURES_OK) that the device "
 		  "does not offer, or without VERSION_1");
 	v_refused(&s, V_FEAT, VIRTIO_F_VERSION_1 | 1ULL << 40, 8, "features accepted "
@@ -1316,6 +1320,7 @@ START_TEST(virtio_refusals)
 	v_refused(&s, V_MSIX, 4, 2, "an MSI-X table of another size than this device's");
 	v_refused(&s, V_ENTRY(1) + 12, 2, 4, "an MSI-X vector control with reserved bits set");
 	v_refused(&s, V_PBA, 1U << 3, 8, "MSI-X pending bits past the last vector");
+	v_refused(&s, V_PBA, 1U << 1, 8, "an MSI-X vector pending while enabled and unmasked");
 	/* virtio-console. */
 	v_refused(&s, V_CON, VCON_PENDING + 1, 4, "more pending input than the console's "
 		  "buffer holds");
