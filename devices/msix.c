@@ -191,6 +191,12 @@ static uint64_t pba_beyond(const struct msix *m, unsigned word)
 	return used >= 64 ? 0 : ~0ULL << used;
 }
 
+/* Never so while running: an unmask or enable delivers what was pending. */
+static bool pending_unmasked(const struct msix *m, unsigned v)
+{
+	return msix_enabled(m) && !msix_masked(m, v) && (m->pba[v / 64] & (1ULL << (v % 64)));
+}
+
 int msix_load(struct msix *m, struct snap_in *in)
 {
 	unsigned i, n = snap_get_u16(in);
@@ -204,6 +210,9 @@ int msix_load(struct msix *m, struct snap_in *in)
 		if (m->pba[i] & pba_beyond(m, i))
 			snap_in_fail(in, "MSI-X pending bits past the last vector");
 	}
+	for (i = 0; i < m->n && !snap_in_failed(in); i++)
+		if (pending_unmasked(m, i))
+			snap_in_fail(in, "an MSI-X vector pending while enabled and unmasked");
 	if (snap_in_failed(in))
 		return -1;
 	for (i = 0; i < m->n && m->vector_changed; i++)

@@ -56,9 +56,11 @@ uint64_t msix_address(const struct msix *m, unsigned vector);
  * (saved by the bus): u16 vectors, then each entry's address low, address
  * high, data and control (u32 each), then the PBA's u64 words. Save returns
  * 0 or the cursor's error. Load goes into a function with the same number
- * of vectors, refuses reserved control bits and pending bits past the last
- * vector (snap_in_fail), and then tells the owner every vector changed, so
- * routes are made again for the enabled, unmasked ones. Returns 0 or -1. */
+ * of vectors, refuses reserved control bits, pending bits past the last
+ * vector and a pending bit on an enabled, unmasked vector (the running
+ * code delivers those at once) (snap_in_fail), and then tells the owner
+ * every vector changed, so routes are made again for the enabled, unmasked
+ * ones. Returns 0 or -1. */
 struct snap_out;
 struct snap_in;
 int msix_save(const struct msix *m, struct snap_out *out);

@@ -113,6 +113,9 @@ static void load_bar(struct pci_device *d, int i, struct bar_state *s, struct sn
 		refuse(d, in, "%s: BAR%d decoding flag %u (not 0 or 1)", d->name, i,
 		       s->decoding);
 	s->addr = snap_get_u64(in);
+	if (!snap_in_failed(in) && !s->decoding && s->addr)
+		refuse(d, in, "%s: BAR%d has an address (0x%llx) and did not decode",
+		       d->name, i, (unsigned long long)s->addr);
 }
 
 /* After the bus decided anew: each BAR decodes exactly where it did. */

@@ -13,6 +13,7 @@
  *   u16  config length   PCI_CFG_SIZE
  *   config space         that many bytes
  *   per BAR 0-5 and the ROM: u64 size, u8 decoding (0/1), u64 address
+ *                        (where it decodes; 0 when it does not)
  *   the kind's own state (ops->save), if it has any
  * Returns 0 or the cursor's error (-ENOMEM). */
 int pci_device_save(struct pci_device *d, struct snap_out *out);

@@ -18,7 +18,8 @@
  * rings as an enable checks them. It then remakes what a running device
  * holds outside its fields: the MSI routes of enabled, unmasked vectors
  * (msix_load tells the transport each vector changed) and the INTx line,
- * driven to the saved level. */
+ * driven to the saved level (which must agree with the INTx status bit the
+ * bus loaded). */
 #include <string.h>
 #include "virtio_pci.h"
 #include "../vmm/snapshot/cursor.h"
@@ -133,6 +134,9 @@ int virtio_pci_load(struct pci_device *d, struct snap_in *in)
 	load_common(vp, &intx, in);
 	if (!snap_in_failed(in))
 		load_queues(vp, in);
+	if (!snap_in_failed(in) &&
+	    !(vp->pci.cfg[PCI_STATUS] & PCI_STATUS_INTERRUPT) != !intx)
+		snap_in_fail(in, "an INTx level other than the PCI status bit's");
 	if (snap_in_failed(in) || msix_load(&vp->msix, in))
 		return -1;
 	drive_intx(vp, intx);

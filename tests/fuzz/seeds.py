@@ -660,7 +660,91 @@ def x86_save():
     write('x86_save', 'vm-bad-pit', u8(1) + vm_state(count=0x10001))
 
 
+# ---- device_state: a selector byte (modulo 6: serial, cmos, acpi_pm,
+# acpi_hotplug, the PCI bus's latch, virtio-console as a PCI device), then
+# the state as that device's save writes it (devices/*.h) ----
+def ds_serial(ier, lcr, mcr, scr, dll, dlm, fcr, thri, level, fifo):
+    return (bytes([ier, lcr, mcr, scr, dll, dlm, fcr, thri, level]) + u16(len(fifo)) + fifo)
+
+
+def ds_str(s): return u8(len(s)) + s
+
+
+def ds_vcon_cfg(command=0, msix_ctrl=0, intx=False, line=0):
+    """virtio-console's config space as virtio_pci_init and pci_bus_add
+    build it (BAR0 at the 32-bit window's start), with what a guest writes."""
+    c = bytearray(4096)
+    c[0:4] = u16(0x1af4) + u16(0x1043)
+    c[4:6] = u16(command)
+    c[6] = 0x10 | (0x08 if intx else 0)
+    c[8:12] = bytes([1, 0x00, 0x80, 0x07])
+    c[0x10:0x14] = u32(0xc0000000)
+    c[0x2c:0x30] = u16(0x1af4) + u16(3)
+    c[0x34] = 0x40
+    c[0x3c] = line
+    c[0x3d] = 1
+    c[0x40:0x4c] = bytes([0x11, 0x4c]) + u16(2 | msix_ctrl) + u32(0x4000) + u32(0x5000)
+    caps = [(0x4c, 0x5c, 1, 0x0000, 0x38, False), (0x5c, 0x70, 2, 0x3000, 8, True),
+            (0x70, 0x80, 3, 0x1000, 1, False), (0x80, 0x00, 4, 0x2000, 12, False)]
+    for at, nxt, kind, off, length, notify in caps:
+        body = bytes([0x09, nxt, 20 if notify else 16, kind, 0, 0, 0, 0]) + u32(off) + u32(length)
+        if notify:
+            body += u32(4)
+        c[at:at + len(body)] = body
+    return bytes(c)
+
+
+def ds_bars(decoding):
+    out = u64(0x8000) + u8(1 if decoding else 0) + u64(0xc0000000 if decoding else 0)
+    return out + (u64(0) + u8(0) + u64(0)) * 6
+
+
+def ds_queue(size, ready=0, desc=0, avail=0, used=0, last=0, used_idx=0, vec=0xffff):
+    return (u16(size) + u8(ready) + u64(desc) + u64(avail) + u64(used) + u16(last) +
+            u16(used_idx) + u16(vec))
+
+
+def ds_virtio(cfg, decoding, common, queues, table, pba, pending=b''):
+    return (ds_str(b'virtio-pci') + u16(4096) + cfg + ds_bars(decoding) + common +
+            u8(len(queues)) + b''.join(queues) + u16(len(table)) +
+            b''.join(u32(a) + u32(0) + u32(d) + u32(m) for a, d, m in table) + u64(pba) +
+            u32(len(pending)) + pending + u64(0))
+
+
+def ds_common(status=0, isr=0, intx=0, features=0, cfg_vec=0xffff, qsel=0):
+    return (bytes([status, 0, isr, intx]) + u64(features) + u32(1) + u32(1) + u16(cfg_vec) +
+            u16(qsel) + u64(0))
+
+
+def device_state():
+    write('device_state', 'serial-fifo',
+          u8(0) + ds_serial(0x03, 0x03, 0x0b, 0x5a, 1, 0, 0xc1, 1, 1, b'ello'))
+    write('device_state', 'serial-idle', u8(0) + ds_serial(0, 3, 8, 0, 0x0c, 0, 0, 0, 0, b''))
+    ram = bytearray(128)
+    ram[0x0a], ram[0x0b], ram[0x0d], ram[0x40] = 0x26, 0x06, 0x80, 0xab
+    write('device_state', 'cmos', u8(1) + u8(0x40) + bytes(ram) + u64(252000000) +
+          u64(1952000000))
+    write('device_state', 'acpi-pm', u8(2) + u16(0x100) + u16(0x100) + u16(0x0c01))
+    write('device_state', 'acpi-hotplug', u8(3) + u32(0xfffffffe) + u32(1 << 3) + u32(0) +
+          u32(1 << 5) + u16(2) + u16(2) + u8(0))
+    write('device_state', 'pci-latch', u8(4) + u32(0x80000804))
+    fresh = [ds_queue(256), ds_queue(256)]
+    no_vectors = [(0, 0, 1)] * 3
+    write('device_state', 'virtio-fresh',
+          u8(5) + ds_virtio(ds_vcon_cfg(), False, ds_common(), fresh, no_vectors, 0))
+    live = [ds_queue(16, 1, 0x10000, 0x11000, 0x12000, 0, 0, 1),
+            ds_queue(16, 1, 0x20000, 0x21000, 0x22000, 1, 1, 2)]
+    table = [(0xfee00000, 0x40, 0), (0xfee01000, 0x41, 0), (0xfee02000, 0x42, 1)]
+    write('device_state', 'virtio-msix',
+          u8(5) + ds_virtio(ds_vcon_cfg(0x6, 0x80 << 8, line=17), True,
+                            ds_common(0x0f, 1, 0, 1 << 32, 0, 1), live, table, 1 << 2,
+                            b'typed'))
+    write('device_state', 'virtio-intx',
+          u8(5) + ds_virtio(ds_vcon_cfg(0x6, 0, True, 17), True,
+                            ds_common(0x0f, 1, 1, 1 << 32, 0xffff, 1), live, no_vectors, 0))
+
+
 for gen in (virtqueue, virtio_pci, pci, msix, msi, serial, acpi_pm, bzimage, config, size,
             bdf, vfio_config, fw_cfg, cmos, debugcon, acpi_hotplug, qmp,
-            exit_port, snapshot_stream, x86_save):
+            exit_port, snapshot_stream, x86_save, device_state):
     gen()

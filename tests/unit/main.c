@@ -22,6 +22,7 @@ int main(void)
 		snapshot_stream_suite,
 		vfio_migration_suite, vfio_dirty_suite, vfio_state_suite,
 		vcpu_save_suite, vm_save_suite,
+		device_state_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	size_t i;

@@ -45,5 +45,6 @@ Suite *vfio_dirty_suite(void);
 Suite *vfio_state_suite(void);
 Suite *vcpu_save_suite(void);
 Suite *vm_save_suite(void);
+Suite *device_state_suite(void);
 
 #endif
