@@ -18,6 +18,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "machine_internal.h"
+#include "machine_snapshot.h"
 #include "qmp/server.h"
 
 static struct machine *running(struct control *c, struct qmp_request *req)
@@ -77,9 +78,14 @@ static int cmd_cont(void *opaque, struct qmp_request *req, json_t *args, json_t 
 {
 	struct control *c = opaque;
 	struct machine *m = running(c, req);
+	char err[512];
 
 	if (!m)
 		return -1;
+	if (machine_snapshot_resume_devices(m, err, sizeof(err))) {
+		qmp_error(req, "GenericError", "%s", err);
+		return -1;
+	}
 	if (vm_resume(&m->vm) == 0) {
 		pr_info("resumed (QMP cont)");
 		control_event(c, "RESUME", NULL);

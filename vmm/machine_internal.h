@@ -61,6 +61,7 @@ struct machine {
 	struct acpi_hotplug hp;         /* ACPI PCI hotplug of bus 0's slots */
 	struct exec_session *exec;      /* `conduit exec`'s parts, or NULL */
 	const char *restore;            /* --restore's snapshot (first boot only) */
+	bool pt_stopped;                /* a save left the passed-through devices in STOP */
 	int restore_fd;
 };
 

@@ -1,5 +1,8 @@
 /* Saving and loading a whole machine (see machine_snapshot.h). The stream
- * holds, in this order: guest RAM (pages that are not all zero: a restored
+ * holds, in this order: each passed-through device's own data (VFIO
+ * migration v2: the vCPUs are paused, every device goes to RUNNING_P2P,
+ * then each to STOP_COPY, drained, STOP, before guest RAM is read, so no
+ * device writes RAM behind the copy), guest RAM (pages that are not all zero: a restored
  * machine's RAM starts zeroed), the VM's in-kernel state (PIC, IOAPIC, PIT
  * and the KVM clock, in the irqchip record), each vCPU, then each device's
  * state. RAM goes first so the kvmclock pages the vCPUs' MSRs point at
@@ -21,7 +24,10 @@
 #include "../devices/pci.h"
 #include "../devices/pci_state.h"
 #include "../devices/serial.h"
+#include "../vfio/passthrough.h"
+#include "../vfio/pci_migrate.h"
 #include "clock.h"
+#include "log.h"
 #include "machine_internal.h"
 #include "machine_snapshot.h"
 #include "snapshot/cursor.h"
@@ -148,10 +154,79 @@ int machine_snapshot_check(struct machine *m, char *err, size_t errlen)
 	if (m->bios)
 		return fail(err, errlen, "a guest booted with --bios cannot be saved yet "
 			    "(its firmware devices have no saved state)");
-	if (m->pt.n_dev)
-		return fail(err, errlen, "%s: a passed-through device's state cannot be saved "
-			    "yet", m->pt.ref[0].name);
+	/* Every passed-through device must offer VFIO migration (STOP_COPY),
+	 * and several only together when each offers P2P. */
+	if (passthrough_can_migrate(&m->pt, err, errlen) ||
+	    (m->pt.n_dev > 1 && passthrough_all_p2p(&m->pt, err, errlen)))
+		return -1;
 	return 0;
+}
+
+/* The part that is passed-through device v. */
+static int part_of(struct machine *m, const struct parts *ps, const struct vfio_pci *v)
+{
+	unsigned i;
+
+	for (i = 0; i < ps->n; i++)
+		if (ps->p[i].slot != SNAPSHOT_NO_SLOT &&
+		    passthrough_at_slot(&m->pt, (int)ps->p[i].slot) == v)
+			return (int)i;
+	return -1;
+}
+
+struct data_sink {
+	struct snapshot_writer *w;
+	unsigned index;
+	struct machine_snapshot_stats *st;
+};
+
+static int data_sink(void *opaque, const void *buf, size_t len, char *err, size_t errlen)
+{
+	struct data_sink *s = opaque;
+	const uint8_t *p = buf;
+	size_t n;
+	int ret;
+
+	for (; len; p += n, len -= n) {
+		n = len < SNAPSHOT_DATA_CHUNK_MAX ? len : SNAPSHOT_DATA_CHUNK_MAX;
+		ret = snapshot_write_record(s->w, SNAPSHOT_REC_DEVICE_DATA, s->index, p, n);
+		if (ret)
+			return fail(err, errlen, "writing device data: %s", strerror(-ret));
+		s->st->device_bytes += n;
+	}
+	return 0;
+}
+
+/* The vCPUs are paused: every device quiesced, then each one's data out
+ * to the end, each left in STOP (the caller's failure path cancels). */
+static int write_device_data(struct machine *m, struct parts *ps, struct snapshot_writer *w,
+			     struct machine_snapshot_stats *st, char *err, size_t errlen)
+{
+	struct data_sink s = { .w = w, .st = st };
+	int i, at;
+
+	if (!m->pt.n_dev)
+		return 0;
+	if (passthrough_mig_quiesce(&m->pt, err, errlen))
+		return -1;
+	for (i = 0; i < m->pt.n_dev; i++) {
+		at = part_of(m, ps, m->pt.dev[i]);
+		if (at < 0)
+			return fail(err, errlen, "%s: not on the bus", m->pt.ref[i].name);
+		s.index = (unsigned)at;
+		if (vfio_pci_mig_stop_copy(m->pt.dev[i], data_sink, &s, err, errlen))
+			return -1;
+	}
+	m->pt_stopped = true;
+	return 0;
+}
+
+int machine_snapshot_resume_devices(struct machine *m, char *err, size_t errlen)
+{
+	if (!m->pt_stopped)
+		return 0;
+	m->pt_stopped = false;
+	return passthrough_mig_cancel(&m->pt, err, errlen);
 }
 
 static bool page_zero(const uint8_t *p)
@@ -277,10 +352,12 @@ int machine_snapshot_save(struct machine *m, int fd, struct machine_snapshot_sta
 	if (machine_shape(m, ps, sh, err, errlen))
 		goto out;
 	r = snapshot_writer_open(&w, fd, sh);
-	if (!r && write_ram(m, &w, st))
-		r = w.err ? w.err : -EIO;
 	if (r) {
-		fail(err, errlen, "writing guest RAM: %s", strerror(-r));
+		fail(err, errlen, "writing the snapshot: %s", strerror(-r));
+	} else if (write_device_data(m, ps, &w, st, err, errlen)) {
+		/* err says what; the devices go back to RUNNING below */
+	} else if (write_ram(m, &w, st)) {
+		fail(err, errlen, "writing guest RAM: %s", strerror(w.err ? -w.err : EIO));
 	} else if (!write_vm(m, &w, err, errlen) && !write_vcpus(m, &w, err, errlen) &&
 		   !write_devices(ps, &w, st, err, errlen)) {
 		r = snapshot_write_end(&w);
@@ -291,6 +368,13 @@ int machine_snapshot_save(struct machine *m, int fd, struct machine_snapshot_sta
 	}
 	st->bytes = w.offset;
 	snapshot_writer_free(&w);
+	if (ret && m->pt.n_dev) {
+		char why[256];
+
+		m->pt_stopped = false;
+		if (passthrough_mig_cancel(&m->pt, why, sizeof(why)))
+			pr_err("after the failed save: %s", why);
+	}
 out:
 	st->ns = clock_ns() - t0;
 	free(sh);
@@ -307,8 +391,56 @@ struct loader {
 	struct vcpu_save vcpu;
 	bool vm_loaded;
 	bool vcpu_loaded[MAX_CPUS];
+	bool resuming[SNAPSHOT_MAX_DEVICES];     /* a passed-through part in RESUMING */
 	struct machine_snapshot_stats *st;
 };
+
+static struct part *find_part(struct loader *l, const char *id)
+{
+	unsigned i;
+
+	for (i = 0; i < l->ps->n; i++)
+		if (!strcmp(l->ps->p[i].id, id))
+			return &l->ps->p[i];
+	return NULL;
+}
+
+static struct vfio_pci *part_vfio(struct loader *l, const struct part *p)
+{
+	return p->slot == SNAPSHOT_NO_SLOT ? NULL :
+	       passthrough_at_slot(&l->m->pt, (int)p->slot);
+}
+
+/* A passed-through device's data, written into it in RESUMING. */
+static int load_data(struct loader *l, const struct snapshot_record *rec, char *err,
+		     size_t errlen)
+{
+	struct part *p = find_part(l, rec->dev->id);
+	struct vfio_pci *v = p ? part_vfio(l, p) : NULL;
+
+	if (!v || !l->resuming[p - l->ps->p])
+		return fail(err, errlen, "record %u: VFIO data for device %s, which is no "
+			    "passed-through device here", rec->seq, rec->dev->id);
+	l->st->device_bytes += rec->len;
+	return vfio_pci_mig_load_chunk(v, rec->data, rec->len, err, errlen);
+}
+
+/* Every passed-through device to RESUMING before the first record. */
+static int resume_all(struct loader *l, char *err, size_t errlen)
+{
+	unsigned i;
+
+	for (i = 0; i < l->ps->n; i++) {
+		struct vfio_pci *v = part_vfio(l, &l->ps->p[i]);
+
+		if (!v)
+			continue;
+		if (vfio_pci_mig_load_start(v, err, errlen))
+			return -1;
+		l->resuming[i] = true;
+	}
+	return 0;
+}
 
 static int load_ram(struct loader *l, const struct snapshot_record *rec, char *err, size_t errlen)
 {
@@ -361,18 +493,21 @@ static int load_device(struct loader *l, const struct snapshot_record *rec, char
 {
 	char what[SNAPSHOT_NAME_MAX * 2 + 32];
 	struct snap_in in;
-	struct part *p = NULL;
-	unsigned i;
+	struct part *p = find_part(l, rec->dev->id);
 
-	for (i = 0; i < l->ps->n && !p; i++)
-		if (!strcmp(l->ps->p[i].id, rec->dev->id))
-			p = &l->ps->p[i];
 	if (!p)
 		return fail(err, errlen, "record %u: state for device %s, which this machine "
 			    "lacks", rec->seq, rec->dev->id);
 	if (p->loaded)
 		return fail(err, errlen, "record %u: device %s's state a second time", rec->seq,
 			    p->id);
+	/* A passed-through device takes its data (RESUMING -> STOP: its
+	 * driver checks it) before its config state is replayed. */
+	if (l->resuming[p - l->ps->p]) {
+		l->resuming[p - l->ps->p] = false;
+		if (vfio_pci_mig_load_end(part_vfio(l, p), err, errlen))
+			return -1;
+	}
 	snprintf(what, sizeof(what), "device %s (%s) state", p->id, p->kind);
 	snap_in_init(&in, rec->data, rec->len, rec->offset + SNAPSHOT_REC_HDR_LEN);
 	p->load(p->obj, &in);
@@ -397,6 +532,8 @@ static int load_record(void *opaque, const struct snapshot_record *rec, char *er
 		return load_vcpu(l, rec, err, errlen);
 	case SNAPSHOT_REC_DEVICE_STATE:
 		return load_device(l, rec, err, errlen);
+	case SNAPSHOT_REC_DEVICE_DATA:
+		return load_data(l, rec, err, errlen);
 	default:
 		return fail(err, errlen, "record %u: a %s record, which this conduit does not "
 			    "load", rec->seq, snapshot_rec_name(rec->type));
@@ -444,9 +581,16 @@ int machine_snapshot_load(struct machine *m, int fd, struct machine_snapshot_sta
 	if (machine_shape(m, l->ps, sh, err, errlen) ||
 	    vcpu_save_probe(m->vm.kvm_fd, m->vm.vm_fd, &l->host, err, errlen))
 		goto out;
-	ret = snapshot_load(&r, sh, load_record, l, err, errlen);
+	ret = resume_all(l, err, errlen);
+	if (!ret)
+		ret = snapshot_load(&r, sh, load_record, l, err, errlen);
 	if (!ret)
 		ret = load_complete(l, err, errlen);
+	/* Every device's data and config in: all to RUNNING_P2P, then all
+	 * to RUNNING, before any vCPU runs. */
+	if (!ret && m->pt.n_dev)
+		ret = passthrough_mig_running_p2p(&m->pt, err, errlen) ||
+		      passthrough_mig_running(&m->pt, err, errlen) ? -1 : 0;
 	vcpu_save_free(&l->vcpu);
 	vcpu_save_host_free(&l->host);
 	st->bytes = r.offset;

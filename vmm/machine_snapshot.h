@@ -27,6 +27,10 @@ int machine_snapshot_check(struct machine *m, char *err, size_t errlen);
 int machine_snapshot_save(struct machine *m, int fd, struct machine_snapshot_stats *st,
 			  char *err, size_t errlen);
 
+/* After a save, the passed-through devices wait in STOP: back to RUNNING
+ * (QMP cont). 0, or -1 with one line. */
+int machine_snapshot_resume_devices(struct machine *m, char *err, size_t errlen);
+
 /* Load the snapshot on fd into a machine built from the same arguments
  * whose vCPUs do not run yet: the shape is checked first (a mismatch is
  * one line naming it), then every record applied. On failure the machine

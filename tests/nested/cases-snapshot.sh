@@ -117,3 +117,62 @@ case_snap_refusals() {
 		--restore "$RUNNER_WORK/none.snap" --memory "${L2_MEMORY}M"
 	OUT=$ROUT
 }
+
+# The mtty mdev passed through, bytes left in its receive FIFO (L2 wrote
+# them to its closed port by /dev/port: mtty's loopback), the guest saved
+# and restored onto the same mdev: the device's own state goes through
+# VFIO migration v2 (STOP_COPY on the source, RESUMING on the destination),
+# and after the restore the guest reads the very bytes back out of the
+# FIFO while its counter goes on.
+case_snap_mtty() {
+	mtty_create || return
+	pat=snap-$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	QMP_CMDLINE="conduit.pattern=$pat" qmp_vm mtty-snap --passthrough "mdev:$uuid" ||
+		{ qmp_vm_end; mtty_remove; return; }
+	wait_for "$OUT" L2-MTTY-FIFO-FILLED 30 "$vm" || fail "the guest did not fill mtty's FIFO"
+	snap=$RUNNER_WORK/mtty.snap
+	rm -f "$snap"
+	snap_ctl "$sock" stop || fail "stop: $CTL"
+	c1=$(last_count)
+	snap_ctl "$sock" migrate "uri=file:$snap" || fail "migrate: $CTL"
+	snap_ctl "$sock" query-migrate
+	echo "# query-migrate: $(echo "$CTL" | tr -d '\n' | cut -c1-240)"
+	snap_ctl "$sock" quit
+	wait_exit "$vm" "$EXIT_TIMEOUT" "$OUT"
+	vm=''
+	[ "$RC" = 5 ] || fail "quit: exit $RC, want 5"
+	[ "${c1:-100}" -lt 100 ] || fail "the guest read the FIFO before the stop (count $c1)"
+	snap_restore mtty --restore "$snap" --memory "${L2_MEMORY}M" --passthrough "mdev:$uuid"
+	wait_for "$ROUT" "L2-MTTY-FIFO=" 60 "$rvm" || fail "the restored guest did not read the FIFO"
+	got=$(tr -d '\r' <"$ROUT" | sed -n 's/^L2-MTTY-FIFO=//p' | head -n 1)
+	[ "$got" = "$pat" ] || fail "mtty's FIFO after the restore held '$got', want '$pat'"
+	first=$(counts_in "$ROUT" | head -n 1)
+	[ -n "$first" ] && [ "$first" -gt "${c1:-0}" ] && [ "$first" -le $((${c1:-0} + 2)) ] ||
+		fail "the restored guest's first count is '$first', the saved one's last $c1"
+	echo "# mtty: '$pat' in the FIFO, saved at count $c1, read back '$got'; $(grep -a -m1 'restored from' "$ROUT")"
+	snap_ctl "$rsock" system_powerdown
+	wait_exit "$rvm" "$EXIT_TIMEOUT" "$ROUT"
+	[ "$RC" = 0 ] || fail "the restored guest's poweroff: exit $RC, want 0"
+	OUT=$ROUT
+	mtty_remove
+}
+
+# The NVMe under plain vfio-pci has no VFIO migration: migrate is refused,
+# naming it and why, before anything changes; the guest goes on.
+case_snap_nvme_refused() {
+	pt_dev || return
+	bind_case "$dev"
+	[ "$RC" = 0 ] || return
+	qmp_vm counter --passthrough "$dev" || { qmp_vm_end; "$CONDUIT_BIN" unbind "$dev" >/dev/null 2>&1; return; }
+	snap_ctl "$sock" stop
+	snap_ctl "$sock" migrate "uri=file:$RUNNER_WORK/nvme.snap" &&
+		fail "migrate with the NVMe was not refused"
+	case $CTL in *"$dev: vfio-pci offers no migration"*) ;; *) fail "the refusal: $CTL" ;; esac
+	[ ! -e "$RUNNER_WORK/nvme.snap" ] || fail "a snapshot file was left"
+	snap_ctl "$sock" cont
+	c1=$(last_count)
+	sleep 1
+	[ "$(last_count)" -gt "${c1:-0}" ] || fail "the guest does not go on after the refusal"
+	qmp_vm_end
+	"$CONDUIT_BIN" unbind "$dev" >/dev/null 2>&1 || fail "unbind failed"
+}

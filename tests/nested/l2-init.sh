@@ -44,6 +44,12 @@
 #                network (L2-LEASE=), the interrupt mode of the NIC's vectors
 #                (L2-NET-IRQMODE=) and their count (L2-NET-IRQS=)
 #   counter      (QMP stop/cont) L2-COUNT n every 0.1 s, forever
+#   mtty-snap    (snapshot) the mtty mdev with its port closed (IER 0):
+#                conduit.pattern=P written byte by byte to its first port's
+#                THR through /dev/port, so mtty's loopback leaves it in the
+#                receive FIFO (L2-MTTY-FIFO-FILLED); then L2-COUNT n every
+#                0.1 s, and at count 100 the FIFO read back through
+#                /dev/port (L2-MTTY-FIFO=what came out)
 #   powerbtn     (QMP system_powerdown) L2-TICK n every second, forever; the
 #                power button ends it: busybox acpid runs /etc/acpi/PWRF/00000080
 #                (L2-POWER-BUTTON, poweroff -f)
@@ -59,7 +65,7 @@
 #                mdev, conduit.hpid=4348:3253) conduit.pattern=P through its
 #                loopback (L2-HP-MTTY-READ gen=N P, L2-HP-MTTY-IRQS gen=N C);
 #                L2-TICK n every second, forever
-#   counter, powerbtn and hotplug load the virtio, button and evdev modules
+#   counter, mtty-snap, powerbtn and hotplug load the virtio, button and evdev modules
 #   and start acpid first (L2-ACPID-READY inputs=NAMES), so the power button
 #   ends each of them.
 # Markers go to /dev/console (ttyS0 with console=ttyS0) and always start a line.
@@ -457,6 +463,39 @@ mtty)
 	# Closing a port with output it could not send waits 30 s for it
 	# to drain: only close what worked (poweroff -f does not care).
 	[ ! -s /tmp/mtty.read ] || exec 4>&-
+	;;
+mtty-snap)
+	agent_start
+	PAT=$(sed -n 's/.*conduit.pattern=\([^ ]*\).*/\1/p' /proc/cmdline)
+	[ -n "$PAT" ] || fail "no conduit.pattern="
+	dev=''
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x4348:0x3253 ] && dev=$d && break
+	done
+	[ -n "$dev" ] || fail "no mtty device (4348:3253)"
+	base=$(($(head -n 1 "$dev/resource" | cut -d' ' -f1)))
+	echo "L2-MTTY-BASE=$base"
+	i=0
+	while [ $i -lt ${#PAT} ]; do
+		printf '%s' "$PAT" | cut -c$((i + 1)) | tr -d '\n' |
+			dd of=/dev/port bs=1 seek=$base count=1 conv=notrunc 2>/dev/null
+		i=$((i + 1))
+	done
+	echo "L2-MTTY-FIFO-FILLED"
+	n=0
+	while :; do
+		n=$((n + 1))
+		echo "L2-COUNT $n"
+		if [ $n = 100 ]; then
+			got='' i=0
+			while [ $i -lt ${#PAT} ]; do
+				got=$got$(dd if=/dev/port bs=1 skip=$base count=1 2>/dev/null)
+				i=$((i + 1))
+			done
+			echo "L2-MTTY-FIFO=$got"
+		fi
+		sleep 0.1
+	done
 	;;
 counter)
 	agent_start
