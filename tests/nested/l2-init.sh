@@ -45,7 +45,8 @@
 #                (L2-NET-IRQMODE=) and their count (L2-NET-IRQS=)
 #   counter      (QMP stop/cont) L2-COUNT n every 0.1 s, forever
 #   mtty-snap    (snapshot) the mtty mdev with its port closed (IER 0):
-#                conduit.pattern=P written byte by byte to its first port's
+#                its FIFO enabled (FCR), conduit.pattern=P written byte by
+#                byte to its first port's
 #                THR through /dev/port, so mtty's loopback leaves it in the
 #                receive FIFO (L2-MTTY-FIFO-FILLED); then L2-COUNT n every
 #                0.1 s, and at count 100 the FIFO read back through
@@ -475,6 +476,9 @@ mtty-snap)
 	[ -n "$dev" ] || fail "no mtty device (4348:3253)"
 	base=$(($(head -n 1 "$dev/resource" | cut -d' ' -f1)))
 	echo "L2-MTTY-BASE=$base"
+	# FCR: the FIFO on and cleared (with it off mtty keeps only the last
+	# byte, as a 16450 would).
+	printf '\007' | dd of=/dev/port bs=1 seek=$((base + 2)) count=1 conv=notrunc 2>/dev/null
 	i=0
 	while [ $i -lt ${#PAT} ]; do
 		printf '%s' "$PAT" | cut -c$((i + 1)) | tr -d '\n' |
