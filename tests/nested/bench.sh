@@ -161,13 +161,15 @@ exec_report() {
 		printf "guest console ttyS0), the same kernel (Debian cloud) and initramfs (conduit exec\n"
 		printf "--dump-initramfs, %s) for all, %s MiB, %s vCPU, one L1 run, the VMMs taking turns:\n", info, mib, cpus
 		if (!nv) { print "  no figures (see the L1 log)"; exit }
-		printf "  %-14s %-36s %8s %13s\n", "vmm", "to command, each round", "median", "to exit (med)"
+		printf "  %-16s %-36s %8s %13s\n", "vmm", "to command, each round", "median", "to exit (med)"
 		for (i = 1; i <= nv; i++) {
 			v = vm[i]; b[v] = med("boot" SUBSEP v); t = med("total" SUBSEP v)
-			printf "  %-14s %-36s %8s %13s\n", v, substr(runs[v], 2), b[v], t
+			printf "  %-16s %-36s %8s %13s\n", v, substr(runs[v], 2), b[v], t
 		}
 		c = b["conduit-exec"]
 		printf "  conduit exec / qemu-microvm  = %s   (target <= 1.00)\n", r(c, b["qemu-microvm"])
+		if ("qemu-microvm-rtc" in b)
+			printf "  conduit exec / qemu-microvm-rtc = %s   (microvm,rtc=on)\n", r(c, b["qemu-microvm-rtc"])
 		printf "  conduit exec / qemu-q35      = %s\n", r(c, b["qemu-q35"])
 		printf "  conduit exec / conduit plain = %s   (exec builds its initramfs first)\n", r(c, b["conduit-plain"])
 		s = med("self" SUBSEP "conduit-exec")

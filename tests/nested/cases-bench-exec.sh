@@ -22,6 +22,9 @@
 #                  LNRO0005 in the DSDT, no virtio_mmio.device= needed),
 #                  virtio-serial-device + virtconsole, its isa-serial
 #                  (COM1) and one more at 0x2f8, isa-debug-exit at 0x501
+#   qemu-microvm-rtc  the same with rtc=on: by default microvm's guest finds
+#                  no RTC ("rtc_cmos: broken or not accessible") 3.9 s after
+#                  the line before it in a trace boot
 # Boot to command is launch to the marker in the console's file, polled the
 # same way for all; total is launch to the VMM's exit. BENCH_RUNS rounds,
 # the four taking turns (each round starts one further along the list), so
@@ -35,9 +38,9 @@
 BENCH_BOOT_TIMEOUT=${BENCH_BOOT_TIMEOUT:-150}
 BENCH_EXEC_CMDLINE="console=ttyS0 quiet panic=-1 rdinit=/init"
 BENCH_EXEC_MARK="conduit-exec: running the command"
-BENCH_EXEC_VMMS="conduit-exec conduit-plain qemu-q35 qemu-microvm"
+BENCH_EXEC_VMMS="conduit-exec conduit-plain qemu-q35 qemu-microvm qemu-microvm-rtc"
 
-# exec_bench_boot NAME MARKFILE WANT_RC COMMAND...: one timed boot, its
+# exec_bench_boot NAME MARKFILE WANT_RCS COMMAND... (WANT_RCS: 0, 1 or 1|0): one timed boot, its
 # stdout in BE_OUT and stderr in BE_ERR (MARKFILE: the one with the guest's
 # console); sets BOOT and TOTAL (ms or none) and fails the case on anything
 # but the marker and exit code WANT_RC, showing the output's tail.
@@ -59,7 +62,7 @@ exec_bench_boot() {
 	wait_exit "$pid" "$EXIT_TIMEOUT" || { fail "$name round $round: still running ${EXIT_TIMEOUT}s after the marker, killed"; ok=''; }
 	TOTAL=$(($(now_ms) - t0))
 	[ "$BOOT" != none ] || { fail "$name round $round: no '$BENCH_EXEC_MARK' (exit code $RC)"; ok=''; }
-	[ "$RC" = "$want" ] || { fail "$name round $round: exit code $RC, want $want"; ok=''; }
+	case "|$want|" in *"|$RC|"*) ;; *) false ;; esac || { fail "$name round $round: exit code $RC, want $want"; ok=''; }
 	[ -n "$ok" ] || TOTAL=none
 	[ -n "$ok" ] || for f in "$BE_OUT" "$BE_ERR"; do
 		[ -s "$f" ] && tail -n 12 "$f" | tr -cd '\11\12\40-\176' | awk -v p="# $name round $round failed ($(basename "$f")) | " '{ print p $0 }'
@@ -90,21 +93,32 @@ bench_exec_plain() {
 }
 
 # QEMU's isa-debug-exit exits with (value << 1) | 1: the report's
-# 0xc0de5e00 | 0 gives 1. q35 runs with smm=off: with SMM (its default),
-# Linux's ACPI enable is an SMI, and after the SMI's RSM in L1's KVM the
-# guest's TR is a busy TSS (KVM sets the busy bit when it reads TR), which
-# TCG (L0 here) takes for no TSS at all in its I/O-permission check: the
-# report's OUT, allowed by ioperm, faults (the report died of SIGSEGV in
-# every q35 round, the guest powered off; microvm and conduit have no SMM).
+# 0xc0de5e00 | 0 gives 1. Under q35 here the report's OUT, allowed by
+# ioperm, takes a general protection fault in every boot (the guest's
+# "traps: report[N] general protection fault" at the OUT; not with
+# microvm or conduit; not with q35 under TCG alone; -machine smm=off
+# changes nothing): the guest then ends with its init's poweroff -f, so
+# q35's end is exit code 1 or 0 after "cannot report exit status".
 bench_exec_qemu() {
-	if [ "$1" = q35 ]; then vser=virtio-serial-pci mach=q35,smm=off; else vser=virtio-serial-device mach=$1; fi
-	exec_bench_boot "qemu-$1" "$BE_OUT" 1 qemu-system-x86_64 -enable-kvm -cpu host -machine "$mach" \
+	name=qemu-$1 mach=$1 want=1 vser=virtio-serial-device
+	case $1 in
+	q35) vser=virtio-serial-pci want='1|0' ;;
+	microvm-rtc) mach=microvm,rtc=on ;;
+	esac
+	exec_bench_boot "$name" "$BE_OUT" "$want" qemu-system-x86_64 -enable-kvm -cpu host -machine "$mach" \
 		-m "$L2_MEMORY" -smp 1 -nodefaults -display none -no-reboot \
 		-kernel "$L2_KERNEL" -initrd "$BE_CPIO" -append "$BENCH_EXEC_CMDLINE${BE_EXTRA:+ $BE_EXTRA}" \
 		-serial stdio -chardev "file,id=err,path=$BE_TTYS1" -device isa-serial,chardev=err,iobase=0x2f8,irq=3 \
 		-device "$vser" -chardev "file,id=out,path=$BE_HVC" -device virtconsole,chardev=out \
 		-device isa-debug-exit,iobase=0x501,iosize=4
-	be_line "qemu-$1 $round $BOOT $TOTAL - -"
+	if [ "$RC" = 0 ] && [ "$1" = q35 ]; then
+		if grep -aq "cannot report exit status 0" "$BE_OUT"; then
+			echo "# $name round $round: the report's OUT faulted; ended by the guest's poweroff"
+		else
+			fail "$name round $round: exit code 0 without the report's fault"
+		fi
+	fi
+	be_line "$name $round $BOOT $TOTAL - -"
 }
 
 case_bench_exec() {
@@ -158,6 +172,7 @@ bench_exec_one() {
 	conduit-plain) bench_exec_plain ;;
 	qemu-q35) bench_exec_qemu q35 ;;
 	qemu-microvm) bench_exec_qemu microvm ;;
+	qemu-microvm-rtc) bench_exec_qemu microvm-rtc ;;
 	esac
 }
 
