@@ -150,6 +150,10 @@ demo: build/conduit-static
 bench: build/conduit-static
 	CONDUIT_BIN=$(CURDIR)/build/conduit-static bash tests/nested/bench.sh
 
+# conduit exec's boot to command alone (the last part of `make bench`).
+bench-exec: build/conduit-static
+	CONDUIT_BIN=$(CURDIR)/build/conduit-static BENCH_SUITE=bench-exec bash tests/nested/bench.sh
+
 # Fuzzers (tests/fuzz/fuzz_*.c): libFuzzer with ASan and UBSan, linked
 # against the project's objects built by clang in build/fuzz/.
 FUZZ_CC      ?= clang
@@ -223,6 +227,6 @@ check-sanitize: build/san/conduit build/san/unit-tests
 clean:
 	rm -rf build conduit
 
-.PHONY: all check kvm-save-check e2e e2e-sanitize test demo bench clean fuzz fuzz-build check-sanitize
+.PHONY: all check kvm-save-check e2e e2e-sanitize test demo bench bench-exec clean fuzz fuzz-build check-sanitize
 -include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d)
 -include $(wildcard build/fuzz/*/*.d build/fuzz/*/*/*.d build/san/*/*.d build/san/*/*/*.d)

@@ -5,6 +5,7 @@
  * with the exec session, vmm/exec_session.c) and its exit code. Everything
  * about the user's input is checked before any VM exists. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@
 #include "vm.h"
 
 #define EXEC_MAX_FILES   64
+#define EXEC_MAX_MODULES 64
 #define EXEC_CMDLINE     "console=ttyS0 quiet panic=-1 rdinit=/init"
 #define DEFAULT_BUSYBOX  "/bin/busybox"
 #define TIMEOUT_MAX      (7 * 24 * 3600)
@@ -38,7 +40,10 @@ struct exec_opts {
 	char *modules;                  /* --modules DIR, "none" */
 	char *busybox;
 	char *extra_cmdline;
+	char *dump;                     /* --dump-initramfs FILE */
 	unsigned timeout_s;
+	char *module_arg[EXEC_MAX_MODULES];     /* --module NAME */
+	int n_modules;
 	char *file_arg[EXEC_MAX_FILES];
 	int n_files;
 	char **argv;                    /* COMMAND and its arguments */
@@ -49,6 +54,7 @@ struct exec_opts {
 static const struct option options[] = {
 	{ "kernel",       required_argument, NULL, 'k' },
 	{ "modules",      required_argument, NULL, 'M' },
+	{ "module",       required_argument, NULL, 'L' },
 	{ "passthrough",  required_argument, NULL, 'p' },
 	{ "memory",       required_argument, NULL, 'm' },
 	{ "cpus",         required_argument, NULL, 'c' },
@@ -56,6 +62,7 @@ static const struct option options[] = {
 	{ "timeout",      required_argument, NULL, 't' },
 	{ "cmdline",      required_argument, NULL, 'a' },
 	{ "busybox",      required_argument, NULL, 'b' },
+	{ "dump-initramfs", required_argument, NULL, 'D' },
 	{ "vfio-backend", required_argument, NULL, 'I' },
 	{ "hugepages",    required_argument, NULL, 'H' },
 	{ "config",       required_argument, NULL, 'f' },
@@ -81,6 +88,8 @@ static void usage(FILE *f)
 "                          modules_install tree; default: /lib/modules/ and\n"
 "                          the kernel's release, read from its header), or\n"
 "                          'none' for a kernel with the drivers built in\n"
+"      --module NAME       load this module too, with its dependencies\n"
+"                          (one no device's modalias names; repeatable)\n"
 "  -p, --passthrough DEV   pass a device through, as for a plain run\n"
 "                          (repeatable); its driver is loaded by modalias\n"
 "  -m, --memory SIZE       guest RAM (default 256M)\n"
@@ -91,6 +100,8 @@ static void usage(FILE *f)
 "                          (exit 124); the boot before it gets %d s more\n"
 "      --cmdline STRING    more kernel command-line arguments\n"
 "      --busybox FILE      the static busybox for the guest (default %s)\n"
+"      --dump-initramfs FILE  write the guest's initramfs (an uncompressed\n"
+"                          newc cpio) to FILE and exit 0 without booting\n"
 "      --vfio-backend, --hugepages, --stats, --no-seccomp, -f/--config\n"
 "                          as for a plain run (conduit --help)\n"
 "  -v, --verbose           the guest's console on stderr as it comes, and\n"
@@ -139,6 +150,16 @@ static int apply(struct exec_opts *o, int opt, const char *arg)
 	case 'a':
 		free(o->extra_cmdline);
 		return (o->extra_cmdline = strdup(arg)) ? 0 : -1;
+	case 'D':
+		free(o->dump);
+		return (o->dump = strdup(arg)) ? 0 : -1;
+	case 'L':
+		if (o->n_modules == EXEC_MAX_MODULES) {
+			pr_err("exec: more than %d --module", EXEC_MAX_MODULES);
+			return -1;
+		}
+		o->module_arg[o->n_modules++] = (char *)arg;
+		return 0;
 	case 't':
 		return set_timeout(o, arg);
 	case 'F':
@@ -379,10 +400,18 @@ static int choose_modules(struct exec_opts *o, struct exec_plan *p)
 	size_t j;
 	int i, ret = -1;
 
-	if (!p->have_mods)
-		return 0;
+	if (!p->have_mods) {
+		if (o->n_modules)
+			pr_err("exec: --module %s: no module tree (--modules none)", o->module_arg[0]);
+		return o->n_modules ? -1 : 0;
+	}
 	if (console_modules(p, &names))
 		goto out;
+	for (i = 0; i < o->n_modules; i++)
+		if (module_names_add(&names, o->module_arg[i])) {
+			pr_err("exec: out of memory");
+			goto out;
+		}
 	for (i = 0; i < o->cfg.n_passthrough; i++)
 		if (device_modules(p, o->cfg.passthrough[i], &names))
 			goto out;
@@ -562,6 +591,35 @@ static int build_rootfs(struct exec_opts *o, struct exec_plan *p, struct initram
 	return 0;
 }
 
+/* --dump-initramfs: the archive as the guest would get it, for a look
+ * inside or another VMM. */
+static int dump(const char *path, const struct initramfs *ir)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), err = 0;
+	size_t off = 0;
+	ssize_t n;
+
+	if (fd < 0) {
+		pr_err("exec: --dump-initramfs %s: %s", path, strerror(errno));
+		return EXIT_ERROR;
+	}
+	while (off < ir->len && !err) {
+		n = write(fd, ir->buf + off, ir->len - off);
+		if (n > 0)
+			off += (size_t)n;
+		else if (n == 0 || errno != EINTR)
+			err = n ? errno : EIO;
+	}
+	if (close(fd) && !err)
+		err = errno;
+	if (err) {
+		pr_err("exec: --dump-initramfs %s: %s", path, strerror(err));
+		return EXIT_ERROR;
+	}
+	pr_info("exec: the initramfs written to %s (%zu bytes); not booting", path, ir->len);
+	return 0;
+}
+
 static int set_cmdline(struct exec_opts *o)
 {
 	const char *extra = o->extra_cmdline ? o->extra_cmdline : o->cfg.cmdline;
@@ -619,13 +677,14 @@ int exec_main(int argc, char **argv)
 		goto out;
 	plan_free(&p);
 	memset(&p, 0, sizeof(p));
-	code = run(&o, &ir);
+	code = o.dump ? dump(o.dump, &ir) : run(&o, &ir);
 out:
 	plan_free(&p);
 	initramfs_free(&ir);
 	free(o.modules);
 	free(o.busybox);
 	free(o.extra_cmdline);
+	free(o.dump);
 	config_free(&o.cfg);
 	return code;
 }

@@ -136,6 +136,28 @@ expect "exec --modules not there" 1 "exec: $T/nomods/modules.dep: No such file o
 expect "exec kernel names no release" 1 "exec: kernel $T/good names no release in its header: give --modules DIR" -- exec --kernel "$T/good" -- true
 expect "exec busybox not there" 1 "exec: busybox $T/nobb: No such file or directory: conduit exec needs a static busybox (Debian: apt-get install busybox-static)" -- exec --kernel "$T/good" --modules none --busybox "$T/nobb" -- true
 expect "exec busybox a script" 1 "exec: busybox $T/notexec.sh is not an x86-64 ELF program" -- exec --kernel "$T/good" --modules none --busybox "$T/notexec.sh" -- true
+# --module: a module no modalias names (QEMU microvm's virtio_mmio), from
+# the module tree only; --dump-initramfs writes the archive and boots nothing.
+mkdir -p "$T/mods"
+printf 'kernel/virtio_console.ko:\n' > "$T/mods/modules.dep"
+printf 'alias virtio:d00000003v* virtio_console\n' > "$T/mods/modules.alias"
+expect "exec --module without a tree" 1 "exec: --module virtio_mmio: no module tree (--modules none)" -- exec --kernel "$T/good" --modules none --module virtio_mmio -- true
+expect "exec --module not in the tree" 1 "exec: $T/mods/modules.dep: no module nosuch (nor in modules.builtin)" -- exec --kernel "$T/good" --modules "$T/mods" --module nosuch -- true
+if [ -x /bin/busybox ] && file -L /bin/busybox 2>/dev/null | grep -q 'statically linked'; then
+	expect "exec --dump-initramfs" 0 "exec: the initramfs written to $T/ir.cpio ([0-9]* bytes); not booting" -- exec -v --kernel "$T/good" --modules none --dump-initramfs "$T/ir.cpio" -- true
+	if [ "$(head -c 6 "$T/ir.cpio" 2>/dev/null)" = 070701 ] && grep -aq 'conduit/command' "$T/ir.cpio" &&
+		grep -aq 'TRAILER!!!' "$T/ir.cpio"; then
+		echo "ok - exec --dump-initramfs: a newc archive with the command"
+		pass=$((pass + 1))
+	else
+		echo "not ok - exec --dump-initramfs: $T/ir.cpio is not the newc archive with conduit/command"
+		fail=$((fail + 1))
+	fi
+	expect "exec --dump-initramfs unwritable" 1 "exec: --dump-initramfs $T/nodir/ir.cpio: No such file or directory" -- exec --kernel "$T/good" --modules none --dump-initramfs "$T/nodir/ir.cpio" -- true
+else
+	skip "exec --dump-initramfs" "no static /bin/busybox (busybox-static)"
+fi
+expect "exec --help: --dump-initramfs" 0 "dump-initramfs FILE" -- exec --help
 
 # conduit ctl: usage errors, connection errors, and a session with a fake
 # QMP server (tests/cli/fake_qmp.py): arguments as JSON or strings, the

@@ -10,7 +10,9 @@
 # 4 GiB with none/thp/2M backing, conduit next to QEMU (-mem-prealloc or a 2M
 # hugetlb memfd, vfio-pci), ms per GiB and the ratio against the 0.5x target.
 # Then the IOMMU backends (a second L1) and the QMP hotplug figures, conduit
-# against QEMU (a third L1: bench-qmp lines with the ratios).
+# against QEMU (a third L1: bench-qmp lines with the ratios), and `conduit
+# exec`'s boot to command against QEMU q35 and microvm and conduit's plain
+# boot on the same kernel and initramfs (a fourth L1: suites/bench-exec).
 # Absolute figures under TCG mean little; the ratios measured in the same L1
 # run are the figures.
 set -u
@@ -28,10 +30,14 @@ if [ "$NESTED_SUITE" = boot-rate ]; then
 	export BENCH_RUNS=${BENCH_RUNS:-100} NESTED_L1_KERNEL=${NESTED_L1_KERNEL:-project}
 	export NESTED_TIMEOUT=${NESTED_TIMEOUT:-$((600 + BENCH_RUNS * 120))} NESTED_RETRIES=${NESTED_RETRIES:-0}
 fi
+# BENCH_SUITE=bench-exec: only `conduit exec`'s boot to command (below),
+# 5 rounds unless BENCH_RUNS says otherwise.
+[ "$NESTED_SUITE" != bench-exec ] || export BENCH_RUNS=${BENCH_RUNS:-5}
 export INCLUDE_QEMU=1 NESTED_SUITE BENCH_RUNS=${BENCH_RUNS:-3}
 # BENCH_SUITE=bench-iommufd: only the IOMMU backends (below), on the project kernel;
 # BENCH_SUITE=bench-qmp: only the QMP hotplug figures (below), the same.
-case $NESTED_SUITE in bench-iommufd | bench-qmp) export NESTED_L1_KERNEL=project ;; esac
+# BENCH_SUITE=bench-exec: the same.
+case $NESTED_SUITE in bench-iommufd | bench-qmp | bench-exec) export NESTED_L1_KERNEL=project ;; esac
 # The passthrough part pins up to 4 GiB of guest RAM in L1 (and reserves 4 GiB
 # of 2M pages) for the DMA-map figures, each taking tens of seconds under
 # TCG: L1 gets 6 GiB and more time.
@@ -129,6 +135,53 @@ qmp_report() {
 }
 if [ "$NESTED_SUITE" = bench-qmp ]; then
 	qmp_report "$log"
+	exit $rc
+fi
+
+# exec_report LOG: `conduit exec`'s boot to command (cases-bench-exec.sh):
+# per VMM the rounds, the medians of launch to the init's marker and to the
+# VMM's exit, then conduit exec against QEMU microvm, QEMU q35 and
+# conduit's plain boot, and conduit's own memory for the exec run.
+exec_report() {
+	local L1_LOG src
+	L1_LOG=$(sed -n 's/^# booting L1 (log: \(.*\))$/\1/p' "$1" | tail -n 1)
+	src=${L1_LOG:-$1}
+	[ -f "$src" ] || src=$1
+	tr -d '\r' <"$src" | awk "$AWK_MED"'
+	function add(key, v) { if (v == "none" || v == "" || v == "-") return; val[key, ++cnt[key]] = v }
+	function r(a, b) { return (a != "none" && b != "none" && b > 0) ? sprintf("%.2f", a / b) : "n/a" }
+	$1 == "BENCH-EXEC-INFO" { info = sprintf("%.0f KiB", $2 / 1024); mib = $3; cpus = $4; rounds = $5 }
+	$1 == "BENCH-EXEC" && NF >= 7 {
+		v = $2; if (!(v in seen)) { seen[v] = 1; vm[++nv] = v }
+		runs[v] = runs[v] " " $4; add("boot" SUBSEP v, $4); add("total" SUBSEP v, $5)
+		add("own" SUBSEP v, $6); add("self" SUBSEP v, $7)
+	}
+	END {
+		printf "conduit exec: boot to command (ms, launch -> \"conduit-exec: running the command\" on the\n"
+		printf "guest console ttyS0), the same kernel (Debian cloud) and initramfs (conduit exec\n"
+		printf "--dump-initramfs, %s) for all, %s MiB, %s vCPU, one L1 run, the VMMs taking turns:\n", info, mib, cpus
+		if (!nv) { print "  no figures (see the L1 log)"; exit }
+		printf "  %-16s %-36s %8s %13s\n", "vmm", "to command, each round", "median", "to exit (med)"
+		for (i = 1; i <= nv; i++) {
+			v = vm[i]; b[v] = med("boot" SUBSEP v); t = med("total" SUBSEP v)
+			printf "  %-16s %-36s %8s %13s\n", v, substr(runs[v], 2), b[v], t
+		}
+		c = b["conduit-exec"]
+		printf "  conduit exec / qemu-microvm  = %s   (target <= 1.00)\n", r(c, b["qemu-microvm"])
+		if ("qemu-microvm-rtc" in b)
+			printf "  conduit exec / qemu-microvm-rtc = %s   (microvm,rtc=on)\n", r(c, b["qemu-microvm-rtc"])
+		printf "  conduit exec / qemu-q35      = %s\n", r(c, b["qemu-q35"])
+		printf "  conduit exec / conduit plain = %s   (exec builds its initramfs first)\n", r(c, b["conduit-plain"])
+		s = med("self" SUBSEP "conduit-exec")
+		if (s != "none")
+			printf "  conduit exec -v, its own clock: \"the command started %d ms after conduit did\" (median)\n", s
+		printf "conduit'"'"'s own memory for the exec run (peak RSS - resident guest RAM): %s KiB   (plain boot: %s KiB)\n",
+			med("own" SUBSEP "conduit-exec"), med("own" SUBSEP "conduit-plain")
+	}'
+	grep -E '^nested:' "$1"
+}
+if [ "$NESTED_SUITE" = bench-exec ]; then
+	exec_report "$log"
 	exit $rc
 fi
 
@@ -330,6 +383,19 @@ if [ "${BENCH_QMP:-1}" != 0 ]; then
 	rc3=$?
 	qmp_report "$log3"
 fi
+# conduit exec's boot to command (cases-bench-exec.sh): a fourth L1 on the
+# project kernel (BENCH_EXEC=0 leaves it out; BENCH_SUITE=bench-exec runs
+# only it), BENCH_EXEC_RUNS rounds (5).
+rc4=0
+if [ "${BENCH_EXEC:-1}" != 0 ]; then
+	log4=$(mktemp)
+	trap 'rm -f "$log" "${log2:-}" "${log3:-}" "$log4"' EXIT
+	NESTED_SUITE=bench-exec NESTED_L1_KERNEL=project BENCH_RUNS=${BENCH_EXEC_RUNS:-5} \
+		bash "$NESTED_DIR/run.sh" >"$log4" 2>&1
+	rc4=$?
+	exec_report "$log4"
+fi
 [ "$rc" = 0 ] || exit $rc
 [ "$rc2" = 0 ] || exit $rc2
-exit $rc3
+[ "$rc3" = 0 ] || exit $rc3
+exit $rc4

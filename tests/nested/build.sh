@@ -19,8 +19,9 @@ NESTED_DIR=$(cd "$(dirname "$0")" && pwd)
 # button and evdev: the ACPI power button as an input device, for busybox
 # acpid in the QMP cases (system_powerdown; l2-init.sh's agent_start).
 L2_MODULES="virtio_pci virtio_console vmxnet3 button evdev"
-# What `conduit exec` loads in L2 (cases-exec.sh): /nested/l2/modules.
-EXEC_MODULES="virtio_pci virtio_console vmxnet3"
+# What `conduit exec` loads in L2 (cases-exec.sh; virtio_mmio for QEMU microvm in
+# cases-bench-exec.sh): /nested/l2/modules.
+EXEC_MODULES="virtio_pci virtio_console vmxnet3 virtio_mmio"
 L1_MODULES="irqbypass kvm kvm-amd vfio vfio_iommu_type1 vfio_virqfd vfio-pci-core vfio-pci"
 CONDUIT_BIN=${CONDUIT_BIN:-$REPO_DIR/conduit}
 # What QEMU (as L1 VMM) reads for -machine q35 / microvm with -kernel and

@@ -24,7 +24,7 @@
 #   NESTED_TIMEOUT (1500 s: whole L1 run) / NESTED_STALL (150 s: L1 console silent)
 #   NESTED_SHOW_OUTPUT=1        the runner prints every case's whole VMM output
 #   INCLUDE_QEMU=1              put QEMU into L1 too (implied by CONDUIT_VMM=qemu and
-#                               by a bench-qmp or qmp-standin suite or case)
+#                               by a bench-qmp, bench-exec or qmp-standin suite or case)
 #   INCLUDE_PYTHON=1            python3 and QEMU's QMP client in L1 (implied by a
 #                               suite or case list naming qmp: cases-qmp.sh)
 #   NESTED_SANITIZE=1           CONDUIT_BIN is an ASan/UBSan build: set their options
@@ -190,7 +190,7 @@ run_nested() {
 	*qmp*) export INCLUDE_PYTHON=1 ;;
 	esac
 	case "$NESTED_SUITE ${NESTED_CASES:-}" in
-	*bench-qmp* | *qmp-standin*) export INCLUDE_QEMU=1 ;;
+	*bench-qmp* | *bench-exec* | *qmp-standin*) export INCLUDE_QEMU=1 ;;
 	esac
 	if [ "$CONDUIT_VMM" = conduit ] && [ ! -f "$CONDUIT_BIN" ] && [ "$mode" != shell ]; then
 		echo "not ok 1 - conduit binary: $CONDUIT_BIN not found (build it: make STATIC=1)"
