@@ -33,7 +33,16 @@ wait_for /dev/hvc0 "virtio-console: is virtio_console loaded or built in?" || po
 wait_for /dev/ttyS1 "the second 8250 UART" || poweroff -f
 # Held open here for the whole run: hvc resets a tty's modes at its last
 # close, and raw (no \n -> \r\n) must hold from the first byte to the last.
-exec 3<>/dev/hvc0 4<>/dev/ttyS1
+# (`command exec`: a failed open is a status here, not the end of init.)
+i=0
+until command exec 3<>/dev/hvc0 4<>/dev/ttyS1; do
+	i=$((i + 1))
+	if [ $i -gt 100 ]; then
+		echo "conduit-exec: cannot open /dev/hvc0 and /dev/ttyS1"
+		poweroff -f
+	fi
+	sleep 0.01
+done
 stty raw -echo <&3
 stty raw -echo <&4
 

@@ -43,7 +43,17 @@ BENCH_EXEC_VMMS="conduit-exec conduit-plain qemu-q35 qemu-microvm qemu-microvm-r
 # exec_bench_boot NAME MARKFILE WANT_RCS COMMAND... (WANT_RCS: 0, 1 or 1|0): one timed boot, its
 # stdout in BE_OUT and stderr in BE_ERR (MARKFILE: the one with the guest's
 # console); sets BOOT and TOTAL (ms or none) and fails the case on anything
-# but the marker and exit code WANT_RC, showing the output's tail.
+# but the marker and exit code WANT_RC, showing the output's tail. A QEMU
+# peer's boot that misses is shown and left out of its median (its count
+# of misses is in the table), not a failure of conduit's: only conduit's
+# own boots fail the case.
+be_fail() {
+	case $name in
+	qemu-*) echo "# $* (a peer's miss: shown as none, not counted)" ;;
+	*) fail "$*" ;;
+	esac
+}
+
 exec_bench_boot() {
 	name=$1 mark=$2 want=$3
 	shift 3
@@ -59,10 +69,10 @@ exec_bench_boot() {
 		BOOT=none
 	fi
 	ok=1
-	wait_exit "$pid" "$EXIT_TIMEOUT" || { fail "$name round $round: still running ${EXIT_TIMEOUT}s after the marker, killed"; ok=''; }
+	wait_exit "$pid" "$EXIT_TIMEOUT" || { be_fail "$name round $round: still running ${EXIT_TIMEOUT}s after the marker, killed"; ok=''; }
 	TOTAL=$(($(now_ms) - t0))
-	[ "$BOOT" != none ] || { fail "$name round $round: no '$BENCH_EXEC_MARK' (exit code $RC)"; ok=''; }
-	case "|$want|" in *"|$RC|"*) ;; *) false ;; esac || { fail "$name round $round: exit code $RC, want $want"; ok=''; }
+	[ "$BOOT" != none ] || { be_fail "$name round $round: no '$BENCH_EXEC_MARK' (exit code $RC)"; ok=''; }
+	case "|$want|" in *"|$RC|"*) ;; *) false ;; esac || { be_fail "$name round $round: exit code $RC, want $want"; ok=''; }
 	[ -n "$ok" ] || TOTAL=none
 	[ -n "$ok" ] || for f in "$BE_OUT" "$BE_ERR"; do
 		[ -s "$f" ] && tail -n 12 "$f" | tr -cd '\11\12\40-\176' | awk -v p="# $name round $round failed ($(basename "$f")) | " '{ print p $0 }'
