@@ -44,13 +44,13 @@
 #                network (L2-LEASE=), the interrupt mode of the NIC's vectors
 #                (L2-NET-IRQMODE=) and their count (L2-NET-IRQS=)
 #   counter      (QMP stop/cont) L2-COUNT n every 0.1 s, forever
-#   mtty-snap    (snapshot) the mtty mdev with its port closed (IER 0):
-#                its FIFO enabled (FCR), conduit.pattern=P written byte by
-#                byte to its first port's
-#                THR through /dev/port, so mtty's loopback leaves it in the
-#                receive FIFO (L2-MTTY-FIFO-FILLED); then L2-COUNT n every
-#                0.1 s, and at count 100 the FIFO read back through
-#                /dev/port (L2-MTTY-FIFO=what came out)
+#   mtty-snap    (snapshot) the mtty mdev's first port opened by L2's serial
+#                driver and held open: conduit.pattern=P + "a" through
+#                mtty's loopback (L2-MTTY-BEFORE=what came back), then
+#                L2-COUNT n every 0.1 s, and at count 100 P + "b" through
+#                the same open port (L2-MTTY-AFTER=): after a restore in
+#                between, only a device whose registers (IER, LCR, MCR...)
+#                and INTx came back answers
 #   powerbtn     (QMP system_powerdown) L2-TICK n every second, forever; the
 #                power button ends it: busybox acpid runs /etc/acpi/PWRF/00000080
 #                (L2-POWER-BUTTON, poweroff -f)
@@ -158,6 +158,17 @@ ticks() {
 
 # hp_reader GEN BDF: waits for BDF's NVMe namespace, prints its md5, then
 # reads it until a read fails (the device went away).
+# mtty_loop P: P written to the port open on fd 4, what mtty's loopback
+# gives back within 10 s printed.
+mtty_loop() {
+	( timeout 10 head -c ${#1} <&4 >/tmp/mtty.loop ) &
+	ml=$!
+	sleep 0.5
+	printf '%s' "$1" >&4
+	wait "$ml"
+	cat /tmp/mtty.loop
+}
+
 hp_reader() {
 	gen=$1 bdf=$2 blk=''
 	i=0
@@ -469,35 +480,22 @@ mtty-snap)
 	agent_start
 	PAT=$(sed -n 's/.*conduit.pattern=\([^ ]*\).*/\1/p' /proc/cmdline)
 	[ -n "$PAT" ] || fail "no conduit.pattern="
-	dev=''
-	for d in /sys/bus/pci/devices/*; do
-		[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x4348:0x3253 ] && dev=$d && break
+	tty=''
+	for t in /sys/class/tty/ttyS*; do
+		d=$(readlink -f "$t/device" 2>/dev/null)
+		[ -n "$d" ] && [ -f "$d/vendor" ] || continue
+		[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x4348:0x3253 ] || continue
+		[ -n "$tty" ] || tty=/dev/${t##*/}
 	done
-	[ -n "$dev" ] || fail "no mtty device (4348:3253)"
-	base=$(($(head -n 1 "$dev/resource" | cut -d' ' -f1)))
-	echo "L2-MTTY-BASE=$base"
-	# FCR: the FIFO on and cleared (with it off mtty keeps only the last
-	# byte, as a 16450 would).
-	printf '\007' | dd of=/dev/port bs=1 seek=$((base + 2)) count=1 conv=notrunc 2>/dev/null
-	i=0
-	while [ $i -lt ${#PAT} ]; do
-		printf '%s' "$PAT" | cut -c$((i + 1)) | tr -d '\n' |
-			dd of=/dev/port bs=1 seek=$base count=1 conv=notrunc 2>/dev/null
-		i=$((i + 1))
-	done
-	echo "L2-MTTY-FIFO-FILLED"
+	[ -n "$tty" ] || fail "no tty of the mtty device (4348:3253)"
+	stty -F "$tty" raw -echo 115200 || echo "L2-WARN: stty on $tty failed"
+	exec 4<>"$tty"
+	echo "L2-MTTY-BEFORE=$(mtty_loop "${PAT}a")"
 	n=0
 	while :; do
 		n=$((n + 1))
 		echo "L2-COUNT $n"
-		if [ $n = 100 ]; then
-			got='' i=0
-			while [ $i -lt ${#PAT} ]; do
-				got=$got$(dd if=/dev/port bs=1 skip=$base count=1 2>/dev/null)
-				i=$((i + 1))
-			done
-			echo "L2-MTTY-FIFO=$got"
-		fi
+		[ $n != 100 ] || echo "L2-MTTY-AFTER=$(mtty_loop "${PAT}b")"
 		sleep 0.1
 	done
 	;;
