@@ -48,5 +48,6 @@ Suite *vm_save_suite(void);
 Suite *device_state_suite(void);
 Suite *dirty_log_suite(void);
 Suite *migrate_rounds_suite(void);
+Suite *migrate_socket_suite(void);
 
 #endif

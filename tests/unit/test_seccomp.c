@@ -25,6 +25,7 @@
 #include "suites.h"
 #include "../../vmm/cli.h"
 #include "../../vmm/config.h"
+#include "../../vmm/migrate_socket.h"
 #include "../../vmm/qmp/internal.h"
 #include "../../vmm/seccomp.h"
 #include "../../vmm/vm.h"
@@ -480,6 +481,57 @@ START_TEST(main_setsockopt)
 }
 END_TEST
 
+/* vmm/migrate_socket.c's source side under the filter: the numeric
+ * resolve makes no system call, the connects are allowed ones; listeners
+ * made before it (migrate_listen) take the connections into their
+ * backlogs. A host name is refused with an error, not stopped. */
+static void child_migrate_connect(void)
+{
+	static const char *const uris[] = { "tcp:127.0.0.1:0", "tcp:[::1]:0", NULL };
+	struct migrate_listener l[3];
+	struct migrate_uri u;
+	char buf[128], e[256];
+	int i, fd;
+
+	snprintf(buf, sizeof(buf), "unix:%s", unix_path);
+	for (i = 0; i < 3; i++) {
+		if (migrate_uri_parse(uris[i] ? uris[i] : buf, &u, e, sizeof(e)))
+			_exit(CHILD_ALLOWED_FAILED);
+		if (migrate_listen(&l[i], &u, e, sizeof(e)) && i != 1)
+			_exit(CHILD_ALLOWED_FAILED);    /* [::1]: a host without IPv6 */
+	}
+	start_main();
+	for (i = 0; i < 3; i++) {
+		if (l[i].fd < 0)
+			continue;
+		if (i < 2)
+			snprintf(buf, sizeof(buf), i ? "tcp:[::1]:%d" : "tcp:127.0.0.1:%d",
+				 l[i].port);
+		if (migrate_uri_parse(buf, &u, e, sizeof(e)))
+			_exit(CHILD_ALLOWED_FAILED);
+		fd = migrate_connect(&u, 1000, MIGRATE_CONNECT_NUMERIC, e, sizeof(e));
+		if (fd < 0 || write(fd, "x", 1) != 1 || close(fd))
+			_exit(CHILD_ALLOWED_FAILED);
+	}
+	if (migrate_uri_parse("tcp:localhost:4444", &u, e, sizeof(e)) ||
+	    migrate_connect(&u, 1000, MIGRATE_CONNECT_NUMERIC, e, sizeof(e)) != -1)
+		_exit(CHILD_ALLOWED_FAILED);
+	mark();
+	listen(l[0].fd, 1);
+}
+
+START_TEST(main_migrate_connect)
+{
+	struct outcome o;
+
+	snprintf(unix_path, sizeof(unix_path), "/tmp/conduit-seccomp-mig-%d", (int)getpid());
+	unlink(unix_path);
+	run_child(child_migrate_connect, &o);
+	ck_assert_int_eq(unlink(unix_path), 0);         /* the sandbox has no unlink */
+	expect_stopped(&o, "system call 50 (listen) is not allowed in the main thread");
+}
+END_TEST
+
 START_TEST(main_connect)
 {
 	struct outcome o;
@@ -632,6 +684,7 @@ Suite *seccomp_suite(void)
 	tcase_add_test(tc, main_socket);
 	tcase_add_test(tc, main_setsockopt);
 	tcase_add_test(tc, main_connect);
+	tcase_add_test(tc, main_migrate_connect);
 	tcase_add_test(tc, main_qmp_server);
 	tcase_add_test(tc, main_new_file_only);
 	tcase_add_test(tc, main_execve);
