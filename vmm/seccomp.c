@@ -19,7 +19,10 @@
  * reach, and glibc falls back to clone). Re-executing conduit on reboot
  * would not help: a seccomp filter survives execve and cannot be removed,
  * so the new image would still run its setup under this list. Neither list
- * has execve, fork, socket creation, ptrace, mount or module calls; no mmap or
+ * has execve, fork, ptrace, mount or module calls; the main thread's socket
+ * creation is a stream socket of AF_UNIX, AF_INET or AF_INET6 only, for a
+ * live migration's source to connect while the guest runs (no bind or
+ * listen: the destination listens before its sandbox goes on); no mmap or
  * mprotect may make memory executable; signals go only to this process.
  * The event loop's ring only accepts poll requests (vmm/event_loop.c), so
  * io_uring is no way around the filter.
@@ -46,6 +49,9 @@
 #include <linux/filter.h>
 #include <linux/memfd.h>
 #include <linux/seccomp.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include "seccomp.h"
 #include "terminal.h"
 #include "vm.h"
@@ -73,6 +79,10 @@ enum check_kind {
 	CHECK_EQ,               /* arg == val */
 	CHECK_PID,              /* arg == this process's pid */
 	CHECK_CREAT_EXCL,       /* O_CREAT only with O_EXCL: a new file, none clobbered */
+	CHECK_SOCK_DOMAIN,      /* AF_UNIX, AF_INET or AF_INET6 */
+	CHECK_SOCK_STREAM,      /* SOCK_STREAM, with SOCK_CLOEXEC or SOCK_NONBLOCK or not */
+	CHECK_SOCKOPT,          /* arg and the next: SOL_SOCKET's SO_SNDTIMEO, or
+				 * IPPROTO_TCP's TCP_NODELAY */
 };
 
 struct check {
@@ -137,6 +147,12 @@ static const struct rule main_rules[] = {
 	/* QMP migrate to file: a new file (openat's O_CREAT only with
 	 * O_EXCL, above), made durable */
 	ALLOW(fdatasync),
+	/* live migration's source (vmm/migrate_socket.c): a stream socket
+	 * to the destination, connected with a timeout (SO_SNDTIMEO) and
+	 * TCP_NODELAY; no raw, packet, netlink or datagram sockets */
+	ARGS2(socket, CHECK_SOCK_DOMAIN, 0, 0, CHECK_SOCK_STREAM, 1, 0),
+	ALLOW(connect),
+	ARGS1(setsockopt, CHECK_SOCKOPT, 1, 0),
 };
 
 static const struct rule vcpu_rules[] = {
@@ -210,6 +226,36 @@ static uint32_t arg_lo(unsigned i)
 	return offsetof(struct seccomp_data, args) + 8 * i;
 }
 
+/* The accumulator (a socket's domain) is one of the three. */
+static void check_sock_domain(struct prog *p)
+{
+	emit(p, BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 3, 0);
+	emit(p, BPF_JMP | BPF_JEQ | BPF_K, AF_INET, 2, 0);
+	emit(p, BPF_JMP | BPF_JEQ | BPF_K, AF_INET6, 1, 0);
+	emit_ret(p, SECCOMP_RET_TRAP);
+}
+
+/* The accumulator (a socket's type), its flags aside, is SOCK_STREAM. */
+static void check_sock_stream(struct prog *p)
+{
+	emit(p, BPF_ALU | BPF_AND | BPF_K, ~(uint32_t)(SOCK_CLOEXEC | SOCK_NONBLOCK), 0, 0);
+	emit(p, BPF_JMP | BPF_JEQ | BPF_K, SOCK_STREAM, 1, 0);
+	emit_ret(p, SECCOMP_RET_TRAP);
+}
+
+/* The accumulator is argument arg (setsockopt's level), arg + 1 its
+ * optname: the pair is one of the two allowed. */
+static void check_sockopt(struct prog *p, unsigned arg)
+{
+	emit(p, BPF_JMP | BPF_JEQ | BPF_K, SOL_SOCKET, 0, 2);
+	load(p, arg_lo(arg + 1));
+	emit(p, BPF_JMP | BPF_JEQ | BPF_K, SO_SNDTIMEO, 4, 3);
+	emit(p, BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_TCP, 0, 2);
+	load(p, arg_lo(arg + 1));
+	emit(p, BPF_JMP | BPF_JEQ | BPF_K, TCP_NODELAY, 1, 0);
+	emit_ret(p, SECCOMP_RET_TRAP);
+}
+
 /* Return TRAP unless the check passes (the accumulator is clobbered). */
 static void check(struct prog *p, const struct check *c)
 {
@@ -218,10 +264,20 @@ static void check(struct prog *p, const struct check *c)
 	if (c->kind == CHECK_NONE)
 		return;
 	load(p, arg_lo(c->arg));
-	if (c->kind == CHECK_CREAT_EXCL) {
+	switch (c->kind) {
+	case CHECK_CREAT_EXCL:
 		emit(p, BPF_JMP | BPF_JSET | BPF_K, O_CREAT, 0, 2);
 		emit(p, BPF_JMP | BPF_JSET | BPF_K, O_EXCL, 1, 0);
 		emit_ret(p, SECCOMP_RET_TRAP);
+		return;
+	case CHECK_SOCK_DOMAIN:
+		check_sock_domain(p);
+		return;
+	case CHECK_SOCK_STREAM:
+		check_sock_stream(p);
+		return;
+	case CHECK_SOCKOPT:
+		check_sockopt(p, c->arg);
 		return;
 	}
 	if (c->kind == CHECK_CLEAR)

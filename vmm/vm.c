@@ -85,6 +85,7 @@ static int setup_ram(struct vm *vm, uint64_t size, enum ram_backing backing,
 		int slot = memslot_alloc(&vm->slots), ret;
 
 		ret = slot < 0 ? -ENOSPC : memslot_set(vm->vm_fd, slot, r->gpa, r->size, r->hva, 0);
+		vm->ram_slot[i] = slot;
 		if (ret) {
 			snprintf(err, errlen, "KVM_SET_USER_MEMORY_REGION for RAM at 0x%llx: %s",
 				 (unsigned long long)r->gpa, strerror(-ret));

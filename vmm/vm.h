@@ -38,6 +38,7 @@ struct vm {
 	int run_size;
 	struct guest_mem mem;
 	struct memslots slots;          /* KVM memory slot numbers in use */
+	int ram_slot[MAX_RAM_REGIONS];  /* the slot of each mem.ram[i] */
 	int n_cpus;
 	struct vcpu *vcpus;
 	struct kvm_cpuid2 *cpuid;

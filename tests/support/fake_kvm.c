@@ -2,6 +2,7 @@
  * model of KVM's state, and fails what the failure plan says. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -29,6 +30,10 @@ void fake_kvm_reset(void)
 {
 	int fd = fake_kvm.fd;
 	void (*misuse)(const char *) = fake_kvm.misuse;
+	unsigned i;
+
+	for (i = 0; i < FAKE_KVM_SLOTS; i++)
+		free(fake_kvm.slot[i].dirty);
 
 	memset(&fake_kvm, 0, sizeof(fake_kvm));
 	fake_kvm.fd = fd;
@@ -152,6 +157,70 @@ static int routing(const struct kvm_irq_routing *t)
 	return 0;
 }
 
+static uint64_t slot_pages(const struct fake_kvm_slot *s)
+{
+	return s->size / 4096;
+}
+
+static uint64_t log_words(const struct fake_kvm_slot *s)
+{
+	return (slot_pages(s) + 63) / 64;
+}
+
+void fake_kvm_dirty(uint32_t slot, uint64_t page)
+{
+	struct fake_kvm_slot *s = slot < FAKE_KVM_SLOTS ? &fake_kvm.slot[slot] : NULL;
+
+	if (!s || !s->dirty || page >= slot_pages(s)) {
+		misuse("fake_kvm_dirty: no dirty log there");
+		return;
+	}
+	s->dirty[page / 64] |= 1ULL << (page % 64);
+}
+
+uint64_t fake_kvm_dirty_pages(uint32_t slot)
+{
+	const struct fake_kvm_slot *s = &fake_kvm.slot[slot];
+	uint64_t i, n = 0;
+
+	for (i = 0; s->dirty && i < log_words(s); i++)
+		n += (uint64_t)__builtin_popcountll(s->dirty[i]);
+	return n;
+}
+
+/* The slot's log as KVM keeps it: made when KVM_MEM_LOG_DIRTY_PAGES comes
+ * on (every page set under manual protect with INITIALLY_SET), dropped
+ * when it goes off. */
+static int set_log(struct fake_kvm_slot *s, bool on)
+{
+	uint64_t pages = slot_pages(s), i;
+
+	if (!on || s->dirty) {
+		if (!on) {
+			free(s->dirty);
+			s->dirty = NULL;
+		}
+		return 0;
+	}
+	s->dirty = calloc(log_words(s), sizeof(uint64_t));
+	if (!s->dirty) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if (fake_kvm.manual_protect & KVM_DIRTY_LOG_INITIALLY_SET)
+		for (i = 0; i < pages; i++)
+			s->dirty[i / 64] |= 1ULL << (i % 64);
+	return 0;
+}
+
+/* KVM's checks of a change to an installed slot: the same memory (a new
+ * gpa is a move), and KVM_MEM_READONLY cannot change. */
+static bool bad_change(const struct fake_kvm_slot *s, const struct kvm_userspace_memory_region *r)
+{
+	return r->memory_size != s->size || r->userspace_addr != s->hva ||
+	       ((r->flags ^ s->flags) & KVM_MEM_READONLY);
+}
+
 static int memory_region(const struct kvm_userspace_memory_region *r)
 {
 	struct fake_kvm_slot *s;
@@ -159,19 +228,125 @@ static int memory_region(const struct kvm_userspace_memory_region *r)
 	fake_kvm.slot_calls++;
 	if (r->slot >= FAKE_KVM_SLOTS)
 		return misuse("KVM_SET_USER_MEMORY_REGION: slot out of range");
+	if (r->flags & ~(uint32_t)(KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY))
+		return misuse("KVM_SET_USER_MEMORY_REGION: unknown flags");
 	s = &fake_kvm.slot[r->slot];
 	if (!r->memory_size) {
+		set_log(s, false);
 		s->used = false;
 		return 0;
 	}
-	if ((r->guest_phys_addr | r->memory_size | r->userspace_addr) & 0xfff) {
+	if (r->flags & KVM_MEM_LOG_DIRTY_PAGES)
+		fake_kvm.log_flag_calls++;
+	if ((r->guest_phys_addr | r->memory_size | r->userspace_addr) & 0xfff ||
+	    (s->used && bad_change(s, r))) {
 		errno = EINVAL;         /* as KVM answers */
 		return -1;
 	}
 	if (plan_fails())
 		return -1;
-	*s = (struct fake_kvm_slot){ true, r->guest_phys_addr, r->memory_size,
-				     r->userspace_addr };
+	if (!s->used)
+		*s = (struct fake_kvm_slot){ .used = true, .size = r->memory_size,
+					     .hva = r->userspace_addr };
+	s->gpa = r->guest_phys_addr;
+	s->flags = r->flags;
+	return set_log(s, r->flags & KVM_MEM_LOG_DIRTY_PAGES);
+}
+
+static bool any_slot_logging(void)
+{
+	unsigned i;
+
+	for (i = 0; i < FAKE_KVM_SLOTS; i++)
+		if (fake_kvm.slot[i].dirty)
+			return true;
+	return false;
+}
+
+static int enable_cap(const struct kvm_enable_cap *c)
+{
+	fake_kvm.enable_cap_calls++;
+	if (c->cap != KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2)
+		return misuse("KVM_ENABLE_CAP: a capability the fake does not know");
+	if (any_slot_logging())
+		return misuse("KVM_ENABLE_CAP(MANUAL_DIRTY_LOG_PROTECT2) after a slot has "
+			      "KVM_MEM_LOG_DIRTY_PAGES");
+	if (c->flags || !fake_kvm.cap_manual_protect ||
+	    (c->args[0] & ~(uint64_t)fake_kvm.cap_manual_protect)) {
+		errno = EINVAL;
+		return -1;
+	}
+	fake_kvm.manual_protect = c->args[0];
+	return 0;
+}
+
+static struct fake_kvm_slot *logging_slot(uint32_t slot)
+{
+	if (slot >= FAKE_KVM_SLOTS || !fake_kvm.slot[slot].dirty) {
+		errno = ENOENT;         /* no such slot, or no log: as KVM */
+		return NULL;
+	}
+	return &fake_kvm.slot[slot];
+}
+
+/* Without manual protect KVM hands the log out and clears it (the pages
+ * are write-protected again); with it, the log stays as it is. */
+static int get_dirty_log(const struct kvm_dirty_log *l)
+{
+	struct fake_kvm_slot *s;
+	uint64_t i;
+
+	fake_kvm.get_dirty_calls++;
+	s = logging_slot(l->slot);
+	if (!s)
+		return -1;
+	memcpy(l->dirty_bitmap, s->dirty, log_words(s) * sizeof(uint64_t));
+	if (fake_kvm.manual_protect & KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE)
+		return 0;
+	for (i = 0; i < log_words(s); i++)
+		fake_kvm.reprotected += (uint64_t)__builtin_popcountll(s->dirty[i]);
+	memset(s->dirty, 0, log_words(s) * sizeof(uint64_t));
+	return 0;
+}
+
+/* KVM's checks: first_page a multiple of 64, the range inside the slot,
+ * num_pages a multiple of 64 unless the range ends at the slot's end. */
+static bool bad_clear_range(const struct fake_kvm_slot *s, const struct kvm_clear_dirty_log *c)
+{
+	uint64_t pages = slot_pages(s);
+
+	return (c->first_page & 63) || c->first_page > pages ||
+	       c->num_pages > pages - c->first_page ||
+	       (c->num_pages < pages - c->first_page && (c->num_pages & 63));
+}
+
+static int clear_dirty_log(const struct kvm_clear_dirty_log *c)
+{
+	const uint64_t *mask = c->dirty_bitmap;
+	struct fake_kvm_clear *rec = NULL;
+	struct fake_kvm_slot *s;
+	uint64_t i, page, cleared = 0;
+
+	if (fake_kvm.clear_calls < FAKE_KVM_LOG)
+		rec = &fake_kvm.clear[fake_kvm.clear_calls];
+	fake_kvm.clear_calls++;
+	s = logging_slot(c->slot);
+	if (!s)
+		return -1;
+	if (bad_clear_range(s, c)) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (i = 0; i < c->num_pages; i++) {
+		page = c->first_page + i;
+		if (!(mask[i / 64] >> (i % 64) & 1) || !(s->dirty[page / 64] >> (page % 64) & 1))
+			continue;
+		s->dirty[page / 64] &= ~(1ULL << (page % 64));
+		cleared++;
+	}
+	fake_kvm.reprotected += cleared;
+	if (rec)
+		*rec = (struct fake_kvm_clear){ c->slot, c->num_pages, c->first_page, cleared };
 	return 0;
 }
 
@@ -210,6 +385,9 @@ static int ioeventfd(const struct kvm_ioeventfd *e)
 
 int fake_kvm_ioctl(unsigned long req, void *arg)
 {
+	if (req == KVM_CHECK_EXTENSION &&
+	    (unsigned long)arg == KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2)
+		return fake_kvm.cap_manual_protect;
 	switch (req) {
 	case KVM_CHECK_EXTENSION:
 	case KVM_GET_IRQCHIP:
@@ -233,6 +411,12 @@ int fake_kvm_ioctl(unsigned long req, void *arg)
 		return memory_region(arg);
 	case KVM_IOEVENTFD:
 		return ioeventfd(arg);
+	case KVM_ENABLE_CAP:
+		return enable_cap(arg);
+	case KVM_GET_DIRTY_LOG:
+		return get_dirty_log(arg);
+	case KVM_CLEAR_DIRTY_LOG:
+		return clear_dirty_log(arg);
 	case KVM_IRQ_LINE:
 		fake_kvm.irq_lines++;
 		return 0;

@@ -3,10 +3,18 @@
  * KVM_SET_USER_MEMORY_REGION, KVM_IOEVENTFD, KVM_IRQ_LINE) and a model of
  * what KVM would hold after them: the attached irqfds, the last routing
  * table committed, the installed memory slots, the assigned ioeventfds.
+ * Dirty logging: a slot's flags as last set (KVM_MEM_LOG_DIRTY_PAGES
+ * gives it a dirty log, all set under KVM_DIRTY_LOG_INITIALLY_SET, that a
+ * test marks with fake_kvm_dirty()), KVM_CHECK_EXTENSION of
+ * KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 (cap_manual_protect), KVM_ENABLE_CAP of
+ * it (recorded; a misuse once a slot has the flag), KVM_GET_DIRTY_LOG
+ * (which clears what it hands out unless manual protect is on) and
+ * KVM_CLEAR_DIRTY_LOG (recorded, with KVM's checks of its range).
  * A failure plan makes chosen calls fail, so error paths can be driven:
  * the n-th call that can fail in a real KVM (assigning an irqfd or an
- * ioeventfd, committing a routing table, creating a memory slot) fails
- * when bit n % 32 of fail_mask is set. Removals never fail, as in KVM.
+ * ioeventfd, committing a routing table, creating a memory slot or
+ * changing its flags) fails when bit n % 32 of fail_mask is set. Removals
+ * never fail, as in KVM.
  * The x86 state ioctls on it (KVM_CHECK_EXTENSION, KVM_GET/SET_IRQCHIP,
  * _PIT2, _CLOCK) go to tests/support/fake_kvm_x86.c.
  * The fd is an eventfd of the test's own (fake_kvm_open()), so no other
@@ -32,6 +40,14 @@ struct fake_kvm_irqfd {
 struct fake_kvm_slot {
 	bool used;
 	uint64_t gpa, size, hva;
+	uint32_t flags;
+	uint64_t *dirty;                /* with KVM_MEM_LOG_DIRTY_PAGES: its log */
+};
+
+/* A KVM_CLEAR_DIRTY_LOG call, and the pages it found set and cleared. */
+struct fake_kvm_clear {
+	uint32_t slot, num_pages;
+	uint64_t first_page, cleared;
 };
 
 struct fake_kvm {
@@ -49,6 +65,16 @@ struct fake_kvm {
 		 irq_lines, other_calls;
 	unsigned n_log;
 	struct kvm_irqfd log[FAKE_KVM_LOG];
+	/* Dirty logging: what KVM_CHECK_EXTENSION answers for
+	 * KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 (the flags it takes; 0: none),
+	 * what KVM_ENABLE_CAP set, the calls, the slot calls that had
+	 * KVM_MEM_LOG_DIRTY_PAGES, the KVM_CLEAR_DIRTY_LOG calls (the first
+	 * ones), and the pages write-protected again (by either ioctl). */
+	int cap_manual_protect;
+	uint64_t manual_protect;
+	unsigned enable_cap_calls, log_flag_calls, get_dirty_calls, clear_calls;
+	struct fake_kvm_clear clear[FAKE_KVM_LOG];
+	uint64_t reprotected;
 	/* The failure plan. */
 	uint32_t fail_mask;
 	int fail_errno;
@@ -73,6 +99,10 @@ void fake_kvm_fail(uint32_t mask, int err);
 const struct fake_kvm_irqfd *fake_kvm_irqfd_of(int efd);
 const struct kvm_irq_routing_entry *fake_kvm_msi_route(uint32_t gsi);
 unsigned fake_kvm_slots(void);
+/* Mark page (from the slot's start) written in a slot's dirty log (the
+ * test fails when the slot has none); the pages set in it. */
+void fake_kvm_dirty(uint32_t slot, uint64_t page);
+uint64_t fake_kvm_dirty_pages(uint32_t slot);
 
 int fake_kvm_ioctl(unsigned long req, void *arg);
 

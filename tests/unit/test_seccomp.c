@@ -20,9 +20,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/kvm.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include "suites.h"
 #include "../../vmm/cli.h"
 #include "../../vmm/config.h"
+#include "../../vmm/migrate_socket.h"
 #include "../../vmm/qmp/internal.h"
 #include "../../vmm/seccomp.h"
 #include "../../vmm/vm.h"
@@ -150,11 +153,140 @@ static void child_create_trunc(void)
 	open(new_file, O_WRONLY | O_TRUNC | O_CLOEXEC);
 }
 
+/* Live migration's source: stream sockets of the three domains, the
+ * connect timeout and TCP_NODELAY are allowed; then each child makes one
+ * call that is not. */
+static void sockets_allowed(void)
+{
+	static const int domains[] = { AF_UNIX, AF_INET, AF_INET6 };
+	struct timeval tv = { .tv_sec = 1 };
+	int one = 1, fd;
+	size_t i;
+
+	start_main();
+	for (i = 0; i < sizeof(domains) / sizeof(domains[0]); i++) {
+		fd = socket(domains[i], i ? SOCK_STREAM : SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0 && errno == EAFNOSUPPORT)
+			continue;       /* a host without IPv6 */
+		if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)))
+			_exit(CHILD_ALLOWED_FAILED);
+		if (domains[i] != AF_UNIX &&
+		    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)))
+			_exit(CHILD_ALLOWED_FAILED);
+		close(fd);
+	}
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || close(fd))
+		_exit(CHILD_ALLOWED_FAILED);
+	main_allowed();
+}
+
 static void child_socket(void)
 {
+	sockets_allowed();
+	socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0);
+}
+
+static void child_socket_packet(void)
+{
+	sockets_allowed();
+	socket(AF_PACKET, SOCK_RAW, 0);
+}
+
+static void child_socket_dgram(void)
+{
+	sockets_allowed();
+	socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+}
+
+static void child_socket_raw_inet(void)
+{
+	sockets_allowed();
+	socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6);
+}
+
+static void child_setsockopt_other(void)
+{
+	int one = 1, fd;
+
+	sockets_allowed();
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+}
+
+static void child_setsockopt_crossed(void)
+{
+	int one = 1, fd;
+
+	sockets_allowed();
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(fd, SOL_SOCKET, TCP_NODELAY, &one, sizeof(one));    /* SO_DEBUG */
+}
+
+static void child_bind(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	int fd;
+
+	sockets_allowed();
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+}
+
+/* Connected under the filter to listeners made before it: a Unix socket
+ * and loopback TCP (IPv4, and IPv6 where the host has it); the peers see
+ * the bytes without accepting (the backlog holds the connections). */
+static char unix_path[80];
+
+static int listener(int domain, struct sockaddr_storage *ss, socklen_t *len)
+{
+	int fd = socket(domain, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	memset(ss, 0, sizeof(*ss));
+	ss->ss_family = (sa_family_t)domain;
+	if (domain == AF_UNIX) {
+		strcpy(((struct sockaddr_un *)ss)->sun_path, unix_path);
+		*len = sizeof(struct sockaddr_un);
+	} else if (domain == AF_INET) {
+		((struct sockaddr_in *)ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		*len = sizeof(struct sockaddr_in);
+	} else {
+		((struct sockaddr_in6 *)ss)->sin6_addr = in6addr_loopback;
+		*len = sizeof(struct sockaddr_in6);
+	}
+	if (bind(fd, (struct sockaddr *)ss, *len) || listen(fd, 4) ||
+	    getsockname(fd, (struct sockaddr *)ss, len)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void child_connect(void)
+{
+	static const int domains[] = { AF_UNIX, AF_INET, AF_INET6 };
+	struct sockaddr_storage ss[3];
+	socklen_t len[3];
+	int lfd[3], i, fd;
+
+	for (i = 0; i < 3; i++) {
+		lfd[i] = listener(domains[i], &ss[i], &len[i]);
+		if (lfd[i] < 0 && (domains[i] != AF_INET6 || errno != EAFNOSUPPORT))
+			_exit(CHILD_ALLOWED_FAILED);
+	}
 	start_main();
-	main_allowed();
-	socket(AF_INET, SOCK_STREAM, 0);
+	for (i = 0; i < 3; i++) {
+		if (lfd[i] < 0)
+			continue;
+		fd = socket(domains[i], SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&ss[i], len[i]) ||
+		    write(fd, "x", 1) != 1 || close(fd))
+			_exit(CHILD_ALLOWED_FAILED);
+	}
+	mark();
+	listen(lfd[0], 1);
 }
 
 static void child_execve(void)
@@ -327,6 +459,88 @@ START_TEST(main_socket)
 
 	run_child(child_socket, &o);
 	expect_stopped(&o, "system call 41 (socket) is not allowed in the main thread");
+	run_child(child_socket_packet, &o);
+	expect_stopped(&o, "system call 41 (socket) is not allowed in the main thread");
+	run_child(child_socket_dgram, &o);
+	expect_stopped(&o, "system call 41 (socket) is not allowed in the main thread");
+	run_child(child_socket_raw_inet, &o);
+	expect_stopped(&o, "system call 41 (socket) is not allowed in the main thread");
+}
+END_TEST
+
+START_TEST(main_setsockopt)
+{
+	struct outcome o;
+
+	run_child(child_setsockopt_other, &o);
+	expect_stopped(&o, "system call 54 (setsockopt) is not allowed in the main thread");
+	run_child(child_setsockopt_crossed, &o);
+	expect_stopped(&o, "system call 54 (setsockopt) is not allowed in the main thread");
+	run_child(child_bind, &o);
+	expect_stopped(&o, "system call 49 (bind) is not allowed in the main thread");
+}
+END_TEST
+
+/* vmm/migrate_socket.c's source side under the filter: the numeric
+ * resolve makes no system call, the connects are allowed ones; listeners
+ * made before it (migrate_listen) take the connections into their
+ * backlogs. A host name is refused with an error, not stopped. */
+static void child_migrate_connect(void)
+{
+	static const char *const uris[] = { "tcp:127.0.0.1:0", "tcp:[::1]:0", NULL };
+	struct migrate_listener l[3];
+	struct migrate_uri u;
+	char buf[128], e[256];
+	int i, fd;
+
+	snprintf(buf, sizeof(buf), "unix:%s", unix_path);
+	for (i = 0; i < 3; i++) {
+		if (migrate_uri_parse(uris[i] ? uris[i] : buf, &u, e, sizeof(e)))
+			_exit(CHILD_ALLOWED_FAILED);
+		if (migrate_listen(&l[i], &u, e, sizeof(e)) && i != 1)
+			_exit(CHILD_ALLOWED_FAILED);    /* [::1]: a host without IPv6 */
+	}
+	start_main();
+	for (i = 0; i < 3; i++) {
+		if (l[i].fd < 0)
+			continue;
+		if (i < 2)
+			snprintf(buf, sizeof(buf), i ? "tcp:[::1]:%d" : "tcp:127.0.0.1:%d",
+				 l[i].port);
+		if (migrate_uri_parse(buf, &u, e, sizeof(e)))
+			_exit(CHILD_ALLOWED_FAILED);
+		fd = migrate_connect(&u, 1000, MIGRATE_CONNECT_NUMERIC, e, sizeof(e));
+		if (fd < 0 || write(fd, "x", 1) != 1 || close(fd))
+			_exit(CHILD_ALLOWED_FAILED);
+	}
+	if (migrate_uri_parse("tcp:localhost:4444", &u, e, sizeof(e)) ||
+	    migrate_connect(&u, 1000, MIGRATE_CONNECT_NUMERIC, e, sizeof(e)) != -1)
+		_exit(CHILD_ALLOWED_FAILED);
+	mark();
+	listen(l[0].fd, 1);
+}
+
+START_TEST(main_migrate_connect)
+{
+	struct outcome o;
+
+	snprintf(unix_path, sizeof(unix_path), "/tmp/conduit-seccomp-mig-%d", (int)getpid());
+	unlink(unix_path);
+	run_child(child_migrate_connect, &o);
+	ck_assert_int_eq(unlink(unix_path), 0);         /* the sandbox has no unlink */
+	expect_stopped(&o, "system call 50 (listen) is not allowed in the main thread");
+}
+END_TEST
+
+START_TEST(main_connect)
+{
+	struct outcome o;
+
+	snprintf(unix_path, sizeof(unix_path), "/tmp/conduit-seccomp-mig-%d", (int)getpid());
+	unlink(unix_path);
+	run_child(child_connect, &o);
+	ck_assert_int_eq(unlink(unix_path), 0);
+	expect_stopped(&o, "system call 50 (listen) is not allowed in the main thread");
 }
 END_TEST
 
@@ -468,6 +682,9 @@ Suite *seccomp_suite(void)
 	TCase *tc = tcase_create("filters");
 
 	tcase_add_test(tc, main_socket);
+	tcase_add_test(tc, main_setsockopt);
+	tcase_add_test(tc, main_connect);
+	tcase_add_test(tc, main_migrate_connect);
 	tcase_add_test(tc, main_qmp_server);
 	tcase_add_test(tc, main_new_file_only);
 	tcase_add_test(tc, main_execve);
