@@ -2,8 +2,8 @@
  * data fd into a sink chunk by chunk (ENOMSG in PRE_COPY: no more data for
  * now; end of file: all of it), writing the stream into a RESUMING data
  * fd however short the writes, and the two size estimates: PRE_COPY's
- * VFIO_MIG_GET_PRECOPY_INFO and the device's MIG_DATA_SIZE. Groundwork for
- * issue 15; nothing uses it yet. */
+ * VFIO_MIG_GET_PRECOPY_INFO and the device's MIG_DATA_SIZE. Used by a
+ * snapshot's save and restore (vfio/pci_migrate.c). */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>

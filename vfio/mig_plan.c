@@ -1,7 +1,7 @@
 /* The VFIO migration v2 state machine as data: which single arcs a device
  * offers for its VFIO_MIGRATION_* flags, and a breadth-first search for
  * the shortest walk between two states along them. No ioctls here.
- * Groundwork for issue 15; nothing uses it yet.
+ * Every migration state change conduit makes goes through it.
  *
  * The arcs are those include/uapi/linux/vfio.h describes for a device with
  * every flag, minus the ones touching a state the flags lack, plus the

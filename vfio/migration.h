@@ -4,8 +4,8 @@
  * vfio/mig_plan.c), moving it from state to state and recovering a device
  * that fell into ERROR (vfio/migration.c), and the data transfer session:
  * reading a PRE_COPY or STOP_COPY data fd, writing a RESUMING one, the
- * PRE_COPY and STOP_COPY size estimates (vfio/mig_data.c). Groundwork for
- * issue 15; nothing uses it yet.
+ * PRE_COPY and STOP_COPY size estimates (vfio/mig_data.c). The snapshot
+ * (vmm/machine_snapshot.c, through vfio/pci_migrate.c) uses it.
  *
  * States are the kernel's enum vfio_device_mig_state values; flags are
  * VFIO_MIGRATION_* bits. Every function that can fail either returns

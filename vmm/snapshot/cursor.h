@@ -1,7 +1,7 @@
 /* The serialisation cursor of snapshot state: fixed-width little-endian
  * integers, byte blobs and short strings, put into a growable buffer and got
- * back from a read-only span. Groundwork for issue 15's snapshot and
- * migration; nothing uses it yet.
+ * back from a read-only span. Every device's state save
+ * and load, and the x86 state codecs, use it.
  *
  * Both sides keep a sticky error: after the first failure every put is
  * dropped and every get returns zeros (an empty string, zeroed bytes), so a

@@ -2,8 +2,8 @@
  * RAM ranges, the number of vCPUs, and the devices with their stable ids,
  * kinds, PCI slots and identities. A loader compares the snapshot's shape
  * with the machine it restores into before anything is applied, and a
- * mismatch is one line naming it. Groundwork for issue 15's snapshot and
- * migration; nothing uses it yet.
+ * mismatch is one line naming it. The snapshot and restore
+ * (vmm/machine_snapshot.c) build and check it.
  *
  * RAM ranges come in ascending order, none empty, overlapping or wrapping
  * past 2^64. A device's id ("pt0", "vcon", "serial0") is unique; its kind

@@ -1,6 +1,6 @@
 /* The snapshot and migration stream: its format, a writer to an fd and a
- * reader from an fd or from memory. Groundwork for issue 15's snapshot and
- * migration; nothing uses it yet.
+ * reader from an fd or from memory. A snapshot file
+ * (vmm/machine_snapshot.c) is one.
  *
  * The stream (all integers little-endian):
  *   "CONDSNAP"     8 bytes of magic

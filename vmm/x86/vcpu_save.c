@@ -1,6 +1,7 @@
 /* Capture and restore of an x86 KVM vCPU's state (see vcpu_save.h): the
  * ioctls, their order and why, and the TSC. The byte encoding is in
- * vcpu_save_codec.c. Groundwork for issue 15; nothing uses it yet.
+ * vcpu_save_codec.c. A snapshot saves and restores every
+ * vCPU with it (vmm/machine_snapshot.c).
  *
  * Capture order:
  *  1. MP state first: KVM_GET_MP_STATE makes KVM act on a latched INIT or

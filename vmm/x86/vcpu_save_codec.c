@@ -1,8 +1,8 @@
 /* The byte encoding of an x86 vCPU's saved state (layout in vcpu_save.h):
  * its sections' payloads, written and read back from untrusted bytes with
  * every length, count and reserved field checked; the header and the
- * section framing around them are vmm/snapshot/section.c's. Groundwork for
- * issue 15; nothing uses it yet. */
+ * section framing around them are vmm/snapshot/section.c's. A snapshot's
+ * vCPU records (vmm/machine_snapshot.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

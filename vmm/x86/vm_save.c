@@ -1,6 +1,7 @@
 /* Capture and restore of an x86 KVM VM's in-kernel irqchip, PIT and clock
  * (see vm_save.h for when, and for the two clock modes). The encoding is
- * in vm_save_codec.c. Groundwork for issue 15; nothing uses it yet.
+ * in vm_save_codec.c. A snapshot saves and restores the VM's
+ * in-kernel state with it (vmm/machine_snapshot.c).
  *
  * Restore order: the PIC master and slave and the IOAPIC, then the PIT
  * (its channel 0 drives IRQ 0 through the chips just restored), then the

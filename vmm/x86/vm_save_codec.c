@@ -1,8 +1,8 @@
 /* The byte encoding of an x86 VM's irqchip, PIT and clock state (layout in
  * vm_save.h): its sections' payloads, written and read back from untrusted
  * bytes with every flag and count checked; the header and the section
- * framing around them are vmm/snapshot/section.c's. Groundwork for issue
- * 15; nothing uses it yet. */
+ * framing around them are vmm/snapshot/section.c's. A snapshot's
+ * irqchip record (vmm/machine_snapshot.c). */
 #include <stdio.h>
 #include <string.h>
 #include "../snapshot/section.h"
