@@ -32,6 +32,7 @@ int virtq_enable(struct virtq *vq, const struct guest_mem *gm)
 		return -1;
 	vq->last_avail = 0;
 	vq->used_idx = 0;
+	vq->gm = gm;
 	vq->ready = true;
 	return 0;
 }
@@ -59,6 +60,7 @@ int virtq_pop(struct virtq *vq, const struct guest_mem *gm,
 
 	if (!vq->ready)
 		return 0;
+	c->gm = gm;
 	avail_idx = load16(&vq->avail[AVAIL_IDX]);
 	if (avail_idx == vq->last_avail)
 		return 0;
@@ -119,6 +121,8 @@ void virtq_push(struct virtq *vq, uint16_t head, uint32_t len)
 	memcpy(e + 4, &len, 4);
 	vq->used_idx++;
 	__atomic_store_n((uint16_t *)(vq->used + 2), vq->used_idx, __ATOMIC_RELEASE);
+	guest_mem_host_wrote(vq->gm, e, 8);
+	guest_mem_host_wrote(vq->gm, vq->used + 2, 2);
 }
 
 bool virtq_needs_interrupt(const struct virtq *vq)
@@ -140,6 +144,7 @@ uint32_t virtq_chain_write(const struct virtq_chain *c, const void *src, uint32_
 			continue;
 		n = c->seg[i].len < len - done ? c->seg[i].len : len - done;
 		memcpy(c->seg[i].hva, p + done, n);
+		guest_mem_host_wrote(c->gm, c->seg[i].hva, n);
 		done += n;
 	}
 	return done;

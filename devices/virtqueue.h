@@ -30,6 +30,7 @@ struct virtq {
 	struct virtq_desc *desc;
 	uint16_t *avail;        /* flags, idx, ring[size] */
 	uint8_t *used;          /* flags, idx, ring[size] of {id, len} */
+	const struct guest_mem *gm;     /* where the rings are (host writes noted) */
 };
 
 struct virtq_seg {
@@ -43,6 +44,7 @@ struct virtq_chain {
 	int n;
 	struct virtq_seg seg[VIRTQ_MAX_SEGS];
 	uint32_t readable, writable;    /* byte totals */
+	const struct guest_mem *gm;     /* host writes into it are noted */
 };
 
 /* Check the rings lie in guest RAM and size is a power of two up to

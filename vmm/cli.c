@@ -26,6 +26,7 @@ static const struct option options[] = {
 	{ "api-socket",  required_argument, NULL, 'Q' },
 	{ "restore",     required_argument, NULL, 'r' },
 	{ "paused",      no_argument,       NULL, 'P' },
+	{ "incoming",    required_argument, NULL, 'g' },
 	{ "verbose",     no_argument,       NULL, 'v' },
 	{ "help",        no_argument,       NULL, 'h' },
 	{ "version",     no_argument,       NULL, 'V' },
@@ -82,7 +83,10 @@ static void usage(FILE *f)
 "                          migrate uri=file:FILE), given the same --memory,\n"
 "                          --cpus and devices; --kernel is then only for a\n"
 "                          later reboot\n"
-"      --paused            with --restore: wait for QMP cont\n"
+"      --incoming URI      take a live migration (unix:PATH or tcp:HOST:PORT)\n"
+"                          from a conduit sending it with QMP migrate, given\n"
+"                          the same --memory, --cpus and devices\n"
+"      --paused            with --restore or --incoming: wait for QMP cont\n"
 "  -v, --verbose           more log output (repeat for debug)\n"
 "  -h, --help              this text\n"
 "  -V, --version           print the version\n"
@@ -167,12 +171,16 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg)
 			return CLI_EXIT_USAGE;
 	}
 	cfg->verbose = verbose;
-	if (!cfg->kernel && !cfg->bios && !cfg->restore) {
+	if (cfg->incoming && cfg->restore) {
+		pr_err("--incoming and --restore: give one (a migration or a snapshot)");
+		return CLI_EXIT_USAGE;
+	}
+	if (!cfg->kernel && !cfg->bios && !cfg->restore && !cfg->incoming) {
 		pr_err("no kernel given: use --kernel BZIMAGE or --bios FILE (see conduit --help)");
 		return CLI_EXIT_USAGE;
 	}
-	if (cfg->paused && !cfg->restore) {
-		pr_err("--paused needs --restore (a restored guest waits for QMP cont)");
+	if (cfg->paused && !cfg->restore && !cfg->incoming) {
+		pr_err("--paused needs --restore or --incoming (the guest then waits for QMP cont)");
 		return CLI_EXIT_USAGE;
 	}
 	return CLI_RUN;

@@ -27,6 +27,7 @@ void config_free(struct vm_config *cfg)
 	free(cfg->bios_log);
 	free(cfg->api_socket);
 	free(cfg->restore);
+	free(cfg->incoming);
 	for (i = 0; i < cfg->n_passthrough; i++)
 		free(cfg->passthrough[i]);
 	memset(cfg, 0, sizeof(*cfg));
@@ -207,9 +208,11 @@ int config_set(struct vm_config *cfg, const char *key, const char *value,
 		return set_string(&cfg->restore, value);
 	if (!strcmp(key, "paused"))
 		return parse_bool(key, value, &cfg->paused, err, errlen);
+	if (!strcmp(key, "incoming"))
+		return set_string(&cfg->incoming, value);
 	snprintf(err, errlen, "unknown key '%s' (keys: kernel, initrd, cmdline, bios, bios-log, "
 		 "memory, cpus, console, hugepages, passthrough, vfio-backend, stats, no-reboot, "
-		 "no-seccomp, api-socket, restore, paused)", key);
+		 "no-seccomp, api-socket, restore, paused, incoming)", key);
 	return -1;
 }
 

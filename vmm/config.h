@@ -37,6 +37,7 @@ struct vm_config {
 	char *api_socket;       /* --api-socket: the QMP control socket's path */
 	char *restore;          /* --restore: a snapshot to resume */
 	bool paused;            /* --paused: a restored guest waits for cont */
+	char *incoming;         /* --incoming: a live migration's URI to take */
 	int verbose;
 	/* `conduit exec` (vmm/exec.c): the initramfs it built in memory (used
 	 * instead of --initrd) and its session; not owned by the config. */

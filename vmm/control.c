@@ -17,6 +17,7 @@
 #include "hotplug.h"
 #include "log.h"
 #include "migrate.h"
+#include "migrate_job.h"
 #include "machine_internal.h"
 #include "machine_snapshot.h"
 #include "qmp/server.h"
@@ -265,6 +266,13 @@ static const struct qmp_arg migrate_args[] = {
 	{ NULL, 0, false },
 };
 
+static const struct qmp_arg migrate_params_args[] = {
+	{ "downtime-limit", QMP_ARG_INT, false },
+	{ "max-bandwidth", QMP_ARG_INT, false },
+	{ "x-conduit-max-rounds", QMP_ARG_INT, false },
+	{ NULL, 0, false },
+};
+
 static const struct qmp_command commands[] = {
 	{ "query-version", NULL, cmd_query_version },
 	{ "query-status", NULL, cmd_query_status },
@@ -279,6 +287,8 @@ static const struct qmp_command commands[] = {
 	{ "device_del", device_del_args, hotplug_device_del },
 	{ "migrate", migrate_args, migrate_cmd },
 	{ "query-migrate", NULL, migrate_query },
+	{ "migrate_cancel", NULL, migrate_cancel_cmd },
+	{ "migrate-set-parameters", migrate_params_args, migrate_set_parameters },
 };
 
 int control_open(struct control *c, const struct vm_config *cfg)
@@ -289,6 +299,7 @@ int control_open(struct control *c, const struct vm_config *cfg)
 	memset(c, 0, sizeof(*c));
 	c->cfg = cfg;
 	c->eject_efd = -1;
+	migrate_limits_default(&c->mig.limits);
 	c->reaper.done_fd = c->reaper.ack_fd = -1;
 	for (i = 0; i < MAX_PASSTHROUGH; i++)
 		c->dev[i].timer_fd = -1;
@@ -323,6 +334,7 @@ int control_attach(struct control *c, struct machine *m)
 
 void control_detach(struct control *c)
 {
+	migrate_job_abort(c);
 	hotplug_boot_ends(c);
 	if (c->qmp)
 		qmp_server_detach(c->qmp);

@@ -121,6 +121,24 @@ static int validate_bios(struct machine *m, const struct vm_config *cfg)
 	return 0;
 }
 
+/* --incoming: listen now, so a source can connect once conduit says so;
+ * the accept comes when the machine is built. */
+static int listen_incoming(struct machine *m)
+{
+	struct migrate_uri u;
+	char err[ERRLEN];
+
+	if (migrate_uri_parse(m->restore, &u, err, sizeof(err)) ||
+	    (u.kind == MIGRATE_FILE &&
+	     snprintf(err, sizeof(err), "%s: a file is for --restore", m->restore) > 0) ||
+	    migrate_listen(&m->listener, &u, err, sizeof(err))) {
+		pr_err("--incoming: %s", err);
+		return -1;
+	}
+	pr_info("--incoming: waiting for a migration on %s", m->restore);
+	return 0;
+}
+
 /* Everything about the user's input that can be checked without KVM. */
 static int validate(struct machine *m, const struct vm_config *cfg,
 		    struct bzimage *bz, struct boot_layout *lay, const char *cmdline)
@@ -168,6 +186,8 @@ static int validate(struct machine *m, const struct vm_config *cfg,
 		pr_err("%s", err);
 		return -1;
 	}
+	if (m->restore && m->incoming)
+		return listen_incoming(m);
 	if (m->restore) {
 		m->restore_fd = open(m->restore, O_RDONLY | O_CLOEXEC);
 		if (m->restore_fd < 0) {
@@ -586,6 +606,7 @@ static void teardown(struct machine *m)
 		close(m->bios_log_fd);
 	if (m->restore_fd >= 0)
 		close(m->restore_fd);
+	migrate_listener_close(&m->listener);
 	firmware_free(&m->fw);
 }
 
@@ -636,10 +657,18 @@ static int sandbox(const struct vm_config *cfg)
 static int restore(struct machine *m, const struct vm_config *cfg)
 {
 	struct machine_snapshot_stats st;
+	const char *opt = m->incoming ? "--incoming" : "--restore";
 	char err[ERRLEN];
 
+	if (m->incoming) {
+		m->restore_fd = migrate_accept(&m->listener, 0, err, sizeof(err));
+		if (m->restore_fd < 0) {
+			pr_err("--incoming %s: %s", m->restore, err);
+			return -1;
+		}
+	}
 	if (machine_snapshot_load(m, m->restore_fd, &st, err, sizeof(err))) {
-		pr_err("--restore %s: %s", m->restore, err);
+		pr_err("%s %s: %s", opt, m->restore, err);
 		return -1;
 	}
 	close(m->restore_fd);
@@ -678,7 +707,9 @@ static int machine_boot(const struct vm_config *cfg, struct control *ctl,
 	m->ctl = ctl;
 	m->exec = cfg->exec;
 	m->restore = restore_path;
+	m->incoming = restore_path && cfg->incoming && restore_path == cfg->incoming;
 	m->restore_fd = -1;
+	m->listener.fd = -1;
 	if (validate(m, cfg, &bz, &lay, cmdline)) {
 		unmap_file(&m->kernel);
 		unmap_file(&m->initrd);
@@ -756,7 +787,8 @@ int machine_run(const struct vm_config *cfg)
 		return EXIT_ERROR;
 	for (;;) {
 		/* Only the first boot resumes a snapshot; a reboot boots --kernel. */
-		code = machine_boot(cfg, &ctl, boots == 1 ? cfg->restore : NULL);
+		code = machine_boot(cfg, &ctl, boots > 1 ? NULL :
+				    cfg->incoming ? cfg->incoming : cfg->restore);
 		control_boot_ended(&ctl, code);
 		if (code != EXIT_REBOOT || cfg->no_reboot)
 			break;

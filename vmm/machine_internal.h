@@ -17,6 +17,7 @@
 #include "../devices/virtio_console.h"
 #include "../vfio/passthrough.h"
 #include "event_loop.h"
+#include "migrate_socket.h"
 #include "output.h"
 #include "terminal.h"
 #include "vcpu.h"
@@ -60,7 +61,10 @@ struct machine {
 	struct control *ctl;            /* the control plane (outlives the boot) */
 	struct acpi_hotplug hp;         /* ACPI PCI hotplug of bus 0's slots */
 	struct exec_session *exec;      /* `conduit exec`'s parts, or NULL */
-	const char *restore;            /* --restore's snapshot (first boot only) */
+	const char *restore;            /* --restore's snapshot or --incoming's URI
+					 * (first boot only) */
+	bool incoming;                  /* restore is a migration URI */
+	struct migrate_listener listener;       /* --incoming: before the accept */
 	bool pt_stopped;                /* a save left the passed-through devices in STOP */
 	int restore_fd;
 };

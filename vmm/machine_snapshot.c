@@ -27,6 +27,8 @@
 #include "../vfio/passthrough.h"
 #include "../vfio/pci_migrate.h"
 #include "clock.h"
+#include "dirty_log.h"
+#include "vm_pause.h"
 #include "log.h"
 #include "machine_internal.h"
 #include "machine_snapshot.h"
@@ -601,5 +603,241 @@ out:
 		free(l->ps);
 	free(l);
 	free(sh);
+	return ret;
+}
+
+/* --- live migration: the source ----------------------------------------- */
+
+/* One region's pages that are set in b, each sent whole (a page that became
+ * zero is sent too: the destination has the old bytes). */
+static int send_pages(struct snapshot_writer *w, const struct ram_region *r,
+		      const struct vfio_dirty_bitmap *b, uint64_t *sent)
+{
+	uint64_t pages = r->size / PAGE, p, run;
+	int ret = 0;
+
+	for (p = 0; p < pages && !ret; p += run ? run : 1) {
+		run = 0;
+		while (p + run < pages && vfio_dirty_bitmap_test(b, r->gpa + (p + run) * PAGE))
+			run++;
+		if (!run)
+			continue;
+		ret = snapshot_write_ram(w, r->gpa + p * PAGE, r->hva + p * PAGE, run * PAGE);
+		*sent += run * PAGE;
+	}
+	return ret;
+}
+
+/* What KVM logged and conduit itself wrote since the last sync, ORed into
+ * each region's bitmap; the dirty bytes in all. */
+static int64_t sync_dirty(struct machine *m, struct dirty_log *dl, struct vfio_dirty_bitmap *b)
+{
+	const struct guest_mem *gm = &m->vm.mem;
+	struct vfio_dirty_bitmap kvm;
+	uint64_t w, words, bytes = 0;
+	int i;
+	int64_t n;
+
+	for (i = 0; i < gm->n_ram; i++) {
+		if (dirty_log_bitmap_init(dl, i, &kvm))
+			return -ENOMEM;
+		n = dirty_log_sync(dl, i, &kvm);
+		if (n < 0) {
+			vfio_dirty_bitmap_free(&kvm);
+			return n;
+		}
+		words = vfio_dirty_bitmap_words(&b[i]);
+		for (w = 0; w < words; w++)
+			b[i].bits[w] |= kvm.bits[w] |
+				__atomic_exchange_n(&gm->host_dirty[i][w], 0, __ATOMIC_RELAXED);
+		vfio_dirty_bitmap_free(&kvm);
+		bytes += vfio_dirty_bitmap_count(&b[i]) * PAGE;
+	}
+	return (int64_t)bytes;
+}
+
+static int send_dirty(struct machine *m, struct snapshot_writer *w, struct vfio_dirty_bitmap *b,
+		      uint64_t *sent)
+{
+	const struct guest_mem *gm = &m->vm.mem;
+	int i, ret = 0;
+
+	for (i = 0; i < gm->n_ram && !ret; i++) {
+		ret = send_pages(w, &gm->ram[i], &b[i], sent);
+		vfio_dirty_bitmap_clear(&b[i]);
+	}
+	return ret;
+}
+
+/* Host-write tracking on (a bitmap per region, published) or off. */
+static int host_dirty_set(struct machine *m, bool on)
+{
+	struct guest_mem *gm = &m->vm.mem;
+	uint64_t *old[MAX_RAM_REGIONS] = { NULL };
+	int i;
+
+	pthread_mutex_lock(&devices_lock);
+	for (i = 0; i < gm->n_ram; i++) {
+		old[i] = gm->host_dirty[i];
+		gm->host_dirty[i] = on ? calloc((gm->ram[i].size / PAGE + 63) / 64, 8) : NULL;
+		if (on && !gm->host_dirty[i]) {
+			pthread_mutex_unlock(&devices_lock);
+			host_dirty_set(m, false);
+			return -ENOMEM;
+		}
+	}
+	pthread_mutex_unlock(&devices_lock);
+	for (i = 0; i < MAX_RAM_REGIONS; i++)
+		free(old[i]);
+	return 0;
+}
+
+struct live {
+	struct machine *m;
+	struct machine_live *ctl;
+	struct snapshot_writer w;
+	struct dirty_log dl;
+	struct vfio_dirty_bitmap b[MAX_RAM_REGIONS];
+	struct migrate_rounds r;
+	uint64_t sent;
+};
+
+static void live_progress(struct live *l)
+{
+	pthread_mutex_lock(&l->ctl->lock);
+	migrate_rounds_figures(&l->r, clock_ns(), &l->ctl->fig);
+	pthread_mutex_unlock(&l->ctl->lock);
+}
+
+/* Rounds while the guest runs, until the planner switches over. */
+static int live_rounds(struct live *l, char *err, size_t errlen)
+{
+	struct migrate_round round = { 0 };
+	char why[256];
+	uint64_t t0;
+	int64_t dirty;
+
+	for (;;) {
+		if (atomic_load(&l->ctl->cancel))
+			return fail(err, errlen, "cancelled");
+		dirty = sync_dirty(l->m, &l->dl, l->b);
+		if (dirty < 0)
+			return fail(err, errlen, "reading the dirty log: %s", strerror((int)-dirty));
+		round.dirty_bytes = (uint64_t)dirty;
+		if (migrate_rounds_next(&l->r, &round, why, sizeof(why)) != MIGRATE_NEXT_ROUND) {
+			pr_info("migrate: %s", why);
+			return 0;
+		}
+		t0 = clock_ns();
+		round.sent_bytes = 0;
+		if (send_dirty(l->m, &l->w, l->b, &round.sent_bytes))
+			return fail(err, errlen, "sending guest RAM: %s", strerror(-l->w.err));
+		round.ns = clock_ns() - t0;
+		l->sent += round.sent_bytes;
+		live_progress(l);
+	}
+}
+
+/* The vCPUs paused and the devices held: the last dirty pages, then the
+ * VM, the vCPUs and the devices, then the end. */
+static int live_switchover(struct live *l, struct parts *ps, struct machine_snapshot_stats *st,
+			   char *err, size_t errlen)
+{
+	uint64_t sent = 0;
+	int ret = -1, r;
+
+	vm_pause(&l->m->vm);
+	migrate_rounds_switchover(&l->r, clock_ns());
+	pthread_mutex_lock(&devices_lock);
+	if (sync_dirty(l->m, &l->dl, l->b) < 0 || send_dirty(l->m, &l->w, l->b, &sent)) {
+		fail(err, errlen, "sending the last guest RAM: %s", strerror(EIO));
+	} else if (!write_vm(l->m, &l->w, err, errlen) && !write_vcpus(l->m, &l->w, err, errlen) &&
+		   !write_devices(ps, &l->w, st, err, errlen)) {
+		r = snapshot_write_end(&l->w);
+		if (r)
+			fail(err, errlen, "sending the end: %s", strerror(-r));
+		else
+			ret = 0;
+	}
+	pthread_mutex_unlock(&devices_lock);
+	l->sent += sent;
+	migrate_rounds_complete(&l->r, l->sent, st->device_bytes, clock_ns());
+	live_progress(l);
+	return ret;
+}
+
+int machine_snapshot_send_live(struct machine *m, int fd, struct machine_live *ctl,
+			       struct machine_snapshot_stats *st, char *err, size_t errlen)
+{
+	struct live *l = calloc(1, sizeof(*l));
+	struct snapshot_shape *sh = malloc(sizeof(*sh));
+	struct parts *ps = malloc(sizeof(*ps));
+	uint64_t t0 = clock_ns();
+	char why[256];
+	int i, ret = -1, r;
+
+	memset(st, 0, sizeof(*st));
+	if (!l || !sh || !ps) {
+		fail(err, errlen, "out of memory");
+		goto out;
+	}
+	l->m = m;
+	l->ctl = ctl;
+	if (machine_snapshot_check(m, err, errlen))
+		goto out;
+	if (m->pt.n_dev) {
+		fail(err, errlen, "%s: live migration of a passed-through device is not in this "
+		     "conduit yet (stop the guest and migrate to file: to save it)",
+		     m->pt.ref[0].name);
+		goto out;
+	}
+	machine_parts(m, ps);
+	if (machine_shape(m, ps, sh, err, errlen))
+		goto out;
+	for (i = 0; i < m->vm.mem.n_ram; i++)
+		if (vfio_dirty_bitmap_init(&l->b[i], m->vm.mem.ram[i].gpa, m->vm.mem.ram[i].size,
+					   PAGE)) {
+			fail(err, errlen, "out of memory");
+			goto out;
+		}
+	dirty_log_init(&l->dl, m->vm.vm_fd, &m->vm.mem, m->vm.ram_slot);
+	if (host_dirty_set(m, true) || dirty_log_start(&l->dl, err, errlen)) {
+		if (!err[0])
+			fail(err, errlen, "out of memory");
+		goto out_log;
+	}
+	migrate_rounds_start(&l->r, &ctl->limits, m->vm.mem.ram_size, t0);
+	r = snapshot_writer_open(&l->w, fd, sh);
+	/* The logs from here on; everything not zero goes in the first round. */
+	if (!r && sync_dirty(m, &l->dl, l->b) < 0)
+		r = -EIO;
+	for (i = 0; !r && i < m->vm.mem.n_ram; i++)
+		vfio_dirty_bitmap_clear(&l->b[i]);
+	migrate_rounds_setup_done(&l->r, clock_ns());
+	if (!r && write_ram(m, &l->w, st))
+		r = l->w.err ? l->w.err : -EIO;
+	if (r) {
+		fail(err, errlen, "sending guest RAM: %s", strerror(-r));
+	} else {
+		l->sent = st->ram_bytes;
+		live_progress(l);
+		if (!live_rounds(l, err, errlen) && !live_switchover(l, ps, st, err, errlen))
+			ret = 0;
+	}
+	st->bytes = l->w.offset;
+	snapshot_writer_free(&l->w);
+out_log:
+	if (dirty_log_stop(&l->dl, why, sizeof(why)))
+		pr_warn("migrate: %s", why);
+	host_dirty_set(m, false);
+out:
+	if (l)
+		for (i = 0; i < MAX_RAM_REGIONS; i++)
+			if (l->b[i].bits)
+				vfio_dirty_bitmap_free(&l->b[i]);
+	st->ns = clock_ns() - t0;
+	free(l);
+	free(sh);
+	free(ps);
 	return ret;
 }

@@ -6,8 +6,12 @@
 #ifndef CONDUIT_MACHINE_SNAPSHOT_H
 #define CONDUIT_MACHINE_SNAPSHOT_H
 
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "migrate_rounds.h"
 
 struct machine;
 
@@ -37,5 +41,25 @@ int machine_snapshot_resume_devices(struct machine *m, char *err, size_t errlen)
  * is half loaded and must not run. 0, or -1 with one line in err. */
 int machine_snapshot_load(struct machine *m, int fd, struct machine_snapshot_stats *st,
 			  char *err, size_t errlen);
+
+/* A live migration's controls and figures, shared between the thread that
+ * sends and the main thread (query-migrate, migrate_cancel). */
+struct machine_live {
+	struct migrate_limits limits;   /* downtime limit, rounds, bandwidth */
+	atomic_bool cancel;             /* set: stop after the current round */
+	pthread_mutex_t lock;           /* fig */
+	struct migrate_figures fig;
+};
+
+/* Send the running machine to fd while it runs: every page not all zero,
+ * then rounds of what the guest (KVM's dirty log) and conduit's own device
+ * emulation wrote since, until what is left fits the downtime limit (or
+ * the round limit); then the vCPUs pause (and stay paused: the guest runs
+ * on at the destination) and the last pages, the VM, the vCPUs and the
+ * devices go. A machine with a passed-through device is refused (not yet).
+ * 0, or -1 with one line in err; on failure the vCPUs may be paused (the
+ * caller resumes them if the guest ran before). From any thread. */
+int machine_snapshot_send_live(struct machine *m, int fd, struct machine_live *ctl,
+			       struct machine_snapshot_stats *st, char *err, size_t errlen);
 
 #endif

@@ -56,6 +56,30 @@ void *gpa_to_hva(const struct guest_mem *gm, uint64_t gpa, uint64_t len)
 	return NULL;
 }
 
+void guest_mem_host_wrote(const struct guest_mem *gm, const void *hva, size_t len)
+{
+	const uint8_t *p = hva;
+	uint64_t first, last, pg;
+	int i;
+
+	if (!gm || !len)
+		return;
+	for (i = 0; i < gm->n_ram; i++) {
+		const struct ram_region *r = &gm->ram[i];
+
+		if (!gm->host_dirty[i] || p < r->hva || (uint64_t)(p - r->hva) >= r->size)
+			continue;
+		first = (uint64_t)(p - r->hva) >> 12;
+		last = ((uint64_t)(p - r->hva) + len - 1) >> 12;
+		if (last >= r->size >> 12)
+			last = (r->size >> 12) - 1;
+		for (pg = first; pg <= last; pg++)
+			__atomic_fetch_or(&gm->host_dirty[i][pg / 64], 1ULL << (pg % 64),
+					  __ATOMIC_RELAXED);
+		return;
+	}
+}
+
 bool gpa_overlaps_ram(const struct guest_mem *gm, uint64_t gpa, uint64_t len)
 {
 	uint64_t end = gpa + len;

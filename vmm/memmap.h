@@ -50,6 +50,10 @@ struct ram_region {
 struct guest_mem {
 	struct ram_region ram[MAX_RAM_REGIONS];
 	int n_ram;
+	/* While a live migration runs: one bit per 4 KiB page of each region
+	 * that conduit itself wrote (virtqueues), which KVM's dirty log does
+	 * not see. NULL otherwise. Set with atomic ORs from any thread. */
+	uint64_t *host_dirty[MAX_RAM_REGIONS];
 	uint64_t ram_size;      /* total */
 	uint64_t low_end;       /* end of RAM below 4 GiB */
 	uint64_t high_end;      /* end of RAM above 4 GiB, or 0 */
@@ -69,6 +73,10 @@ int memmap_set_pci64(struct guest_mem *gm, unsigned phys_bits);
  * NULL otherwise (including on overflow). Every guest-supplied address goes
  * through this. */
 void *gpa_to_hva(const struct guest_mem *gm, uint64_t gpa, uint64_t len);
+
+/* Note that conduit wrote len bytes at hva in guest RAM (nothing unless a
+ * live migration tracks it: gm->host_dirty). */
+void guest_mem_host_wrote(const struct guest_mem *gm, const void *hva, size_t len);
 
 /* Whether [gpa, gpa + len) touches guest RAM (a BAR must not). */
 bool gpa_overlaps_ram(const struct guest_mem *gm, uint64_t gpa, uint64_t len);

@@ -1,8 +1,11 @@
-/* QMP migrate to a file (see migrate.h). The guest must be stopped: the
+/* QMP migrate (see migrate.h). To a file: the guest must be stopped; the
  * snapshot is written in one go on the main thread (vmm/machine_snapshot.c),
  * into a file created new (the sandbox lets the main thread create a file
- * only with O_EXCL, so nothing existing is ever overwritten), synced,
- * with MIGRATION events for each state as QEMU sends them. */
+ * only with O_EXCL, so nothing existing is ever overwritten), synced. To
+ * unix: or tcp:, live, in a thread of its own (vmm/migrate_job.c).
+ * MIGRATION events for each state as QEMU sends them; migrate_cancel,
+ * migrate-set-parameters (downtime-limit, max-bandwidth,
+ * x-conduit-max-rounds), query-migrate. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -14,6 +17,8 @@
 #include "machine_internal.h"
 #include "machine_snapshot.h"
 #include "migrate.h"
+#include "migrate_job.h"
+#include "migrate_socket.h"
 #include "qmp/server.h"
 #include "vm_pause.h"
 
@@ -39,18 +44,28 @@ static int failed(struct control *c, struct qmp_request *req, const char *fmt, .
 	return -1;
 }
 
-/* "file:PATH": PATH; other schemes are refused with what there is. */
-static const char *file_path(struct qmp_request *req, const char *uri)
+/* unix: or tcp:, live, in its own thread. */
+static int live(struct control *c, struct qmp_request *req, struct machine *m,
+		const struct migrate_uri *u)
 {
-	if (!strncmp(uri, "file:", 5) && uri[5])
-		return uri + 5;
-	if (!strncmp(uri, "unix:", 5) || !strncmp(uri, "tcp:", 4) || !strncmp(uri, "fd:", 3) ||
-	    !strncmp(uri, "exec:", 5))
-		qmp_error(req, "GenericError", "migrate uri '%s': live migration is not in this "
-			  "conduit yet; stop the guest and migrate to file:PATH to save it", uri);
-	else
-		qmp_error(req, "GenericError", "migrate uri '%s': give file:PATH", uri);
-	return NULL;
+	char err[512];
+
+	if (c->mig.job) {
+		qmp_error(req, "GenericError", "a migration is running: migrate_cancel it first");
+		return -1;
+	}
+	if (machine_snapshot_check(m, err, sizeof(err))) {
+		qmp_error(req, "GenericError", "%s", err);
+		return -1;
+	}
+	event(c, "setup");
+	if (migrate_job_start(c, u, err, sizeof(err)))
+		return failed(c, req, "%s", err);
+	c->mig.status = "active";
+	c->mig.error[0] = '\0';
+	pr_info("migrate: live to %s", u->text);
+	event(c, "active");
+	return 0;
 }
 
 static int save(struct control *c, struct qmp_request *req, struct machine *m, const char *path)
@@ -65,8 +80,10 @@ static int save(struct control *c, struct qmp_request *req, struct machine *m, c
 			      errno == EEXIST ? " (conduit writes a snapshot to a new file only)" : "");
 	event(c, "active");
 	ret = machine_snapshot_save(m, fd, &st, err, sizeof(err));
-	if (!ret && fdatasync(fd))
-		snprintf(err, sizeof(err), "file:%s: %s", path, strerror(errno)), ret = -1;
+	if (!ret && fdatasync(fd)) {
+		snprintf(err, sizeof(err), "file:%.300s: %s", path, strerror(errno));
+		ret = -1;
+	}
 	if (ret && ftruncate(fd, 0) == 0)
 		strncat(err, " (the file is left empty)", sizeof(err) - strlen(err) - 1);
 	close(fd);
@@ -91,6 +108,7 @@ int migrate_cmd(void *opaque, struct qmp_request *req, json_t *args, json_t **re
 	struct control *c = opaque;
 	struct machine *m = c->m;
 	const char *uri = json_string_value(json_object_get(args, "uri"));
+	struct migrate_uri u;
 	const char *path;
 	char err[512];
 
@@ -99,9 +117,13 @@ int migrate_cmd(void *opaque, struct qmp_request *req, json_t *args, json_t **re
 			  "rebooting)");
 		return -1;
 	}
-	path = file_path(req, uri);
-	if (!path)
+	if (migrate_uri_parse(uri, &u, err, sizeof(err))) {
+		qmp_error(req, "GenericError", "%s", err);
 		return -1;
+	}
+	if (u.kind != MIGRATE_FILE)
+		return live(c, req, m, &u);
+	path = u.path;
 	if (!vm_paused(&m->vm)) {
 		qmp_error(req, "GenericError", "the guest is running: stop it first (migrate to "
 			  "file: saves a stopped guest)");
@@ -124,6 +146,25 @@ int migrate_query(void *opaque, struct qmp_request *req, json_t *args, json_t **
 		*ret = json_object();
 		return 0;
 	}
+	if (s->job || s->fig.total) {
+		struct migrate_figures f = s->fig;
+
+		if (s->job)
+			migrate_job_figures(c, &f);
+		*ret = json_pack("{s:s,s:I,s:I,s:I,s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I}}",
+				 "status", s->status, "total-time", (json_int_t)f.total_time,
+				 "setup-time", (json_int_t)f.setup_time,
+				 "expected-downtime", (json_int_t)f.expected_downtime,
+				 "downtime", (json_int_t)f.downtime,
+				 "ram", "transferred", (json_int_t)f.transferred,
+				 "remaining", (json_int_t)f.remaining, "total", (json_int_t)f.total,
+				 "dirty-sync-count", (json_int_t)f.dirty_sync_count,
+				 "dirty-pages-rate", (json_int_t)f.dirty_pages_rate,
+				 "mbps", (json_int_t)f.mbps);
+		if (*ret && strcmp(s->status, "completed") && strcmp(s->status, "active"))
+			json_object_set_new(*ret, "error-desc", json_string(s->error));
+		return 0;
+	}
 	if (!strcmp(s->status, "failed")) {
 		*ret = json_pack("{s:s,s:s}", "status", s->status, "error-desc", s->error);
 		return 0;
@@ -133,5 +174,51 @@ int migrate_query(void *opaque, struct qmp_request *req, json_t *args, json_t **
 			 "ram", "transferred", (json_int_t)s->ram_bytes, "total",
 			 (json_int_t)s->ram_total, "remaining", (json_int_t)0,
 			 "x-conduit-device", "transferred", (json_int_t)s->device_bytes);
+	return 0;
+}
+
+int migrate_cancel_cmd(void *opaque, struct qmp_request *req, json_t *args, json_t **ret)
+{
+	struct control *c = opaque;
+
+	if (c->mig.job) {
+		pr_info("migrate: cancelled (QMP migrate_cancel)");
+		migrate_job_cancel(c);
+	}
+	return 0;
+}
+
+/* downtime-limit (ms), max-bandwidth (bytes per second),
+ * x-conduit-max-rounds: for the next migration. */
+int migrate_set_parameters(void *opaque, struct qmp_request *req, json_t *args, json_t **ret)
+{
+	struct control *c = opaque;
+	struct migrate_limits l = c->mig.limits;
+	json_t *v;
+
+	v = json_object_get(args, "downtime-limit");
+	if (v && (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		  json_integer_value(v) > 2000000)) {
+		qmp_error(req, "GenericError", "downtime-limit: milliseconds from 1 to 2000000");
+		return -1;
+	}
+	if (v)
+		l.downtime_limit_ms = (uint64_t)json_integer_value(v);
+	v = json_object_get(args, "max-bandwidth");
+	if (v && (!json_is_integer(v) || json_integer_value(v) < 0)) {
+		qmp_error(req, "GenericError", "max-bandwidth: bytes per second, 0 for no cap");
+		return -1;
+	}
+	if (v)
+		l.max_bandwidth = (uint64_t)json_integer_value(v);
+	v = json_object_get(args, "x-conduit-max-rounds");
+	if (v && (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		  json_integer_value(v) > 1000)) {
+		qmp_error(req, "GenericError", "x-conduit-max-rounds: from 1 to 1000");
+		return -1;
+	}
+	if (v)
+		l.max_rounds = (unsigned)json_integer_value(v);
+	c->mig.limits = l;
 	return 0;
 }

@@ -6,18 +6,27 @@
 
 #include <stdint.h>
 #include <jansson.h>
+#include "migrate_rounds.h"
 
 struct qmp_request;
 
+struct migrate_job;
+
 /* The last migration, for query-migrate; held in struct control. */
 struct migrate_status {
-	const char *status;             /* NULL (none yet), "completed", "failed" */
+	const char *status;             /* NULL (none yet), "completed", "failed",
+					 * "cancelled"; a running job: "active" */
 	uint64_t total_ms;
 	uint64_t bytes, ram_bytes, ram_total, device_bytes;
+	struct migrate_figures fig;     /* a live migration's last figures */
 	char error[512];
+	struct migrate_limits limits;   /* migrate-set-parameters */
+	struct migrate_job *job;        /* the live migration running, or NULL */
 };
 
 int migrate_cmd(void *opaque, struct qmp_request *req, json_t *args, json_t **ret);
 int migrate_query(void *opaque, struct qmp_request *req, json_t *args, json_t **ret);
+int migrate_cancel_cmd(void *opaque, struct qmp_request *req, json_t *args, json_t **ret);
+int migrate_set_parameters(void *opaque, struct qmp_request *req, json_t *args, json_t **ret);
 
 #endif

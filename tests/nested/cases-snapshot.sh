@@ -184,3 +184,80 @@ case_snap_nvme_refused() {
 	qmp_vm_end
 	"$CONDUIT_BIN" unbind "$dev" >/dev/null 2>&1 || fail "unbind failed"
 }
+
+# --- live migration (unix:) within one L1 --------------------------------------
+
+# live_dest NAME ARGS...: a destination conduit -v --incoming on a socket
+# in RUNNER_WORK (URI in mig_uri), waiting for the source.
+live_dest() {
+	mig_uri=unix:$RUNNER_WORK/$CASE_NAME.mig
+	rm -f "$RUNNER_WORK/$CASE_NAME.mig"
+	dname=$1
+	shift
+	snap_restore "$dname" --incoming "$mig_uri" "$@"
+	wait_for "$ROUT" "waiting for a migration on $mig_uri" 60 "$rvm" ||
+		{ fail "the destination does not listen: $(grep -m1 '^conduit: error' "$ROUT")"; return 1; }
+}
+
+# live_wait SOCK STATUS SECS: query-migrate on SOCK until its status is
+# STATUS (CTL: the last answer); 1 at the timeout.
+live_wait() {
+	i=0
+	while [ $i -lt $(($3 * 5)) ]; do
+		snap_ctl "$1" query-migrate
+		case $CTL in *"\"status\": \"$2\""*) return 0 ;; esac
+		sleep 0.2
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# A running guest migrated live to a second conduit in the same L1: the
+# counter goes on there from where the source paused it, the source stays
+# paused (query-status), the destination powers off by its button.
+case_live_migrate() {
+	qmp_vm counter || { qmp_vm_end; return; }
+	wait_for "$OUT" "L2-COUNT 20" 30 "$vm" || fail "the guest counter does not run"
+	live_dest run --memory "${L2_MEMORY}M" || { qmp_vm_end; return; }
+	snap_ctl "$sock" migrate "uri=$mig_uri" || fail "migrate: $CTL"
+	live_wait "$sock" completed 120 || fail "the migration did not complete: $CTL"
+	echo "# query-migrate: $(echo "$CTL" | tr -d '\n' | cut -c1-300)"
+	snap_ctl "$sock" query-status
+	case $CTL in *'"status": "paused"'*) ;; *) fail "the source after the migration: $CTL" ;; esac
+	c1=$(last_count)
+	wait_for "$ROUT" "L2-COUNT $((c1 + 20))" 30 "$rvm" ||
+		fail "the destination does not count on past $c1: $(counts_in "$ROUT" | head -n 3 | tr '\n' ' ')"
+	first=$(counts_in "$ROUT" | head -n 1)
+	[ -n "$first" ] && [ "$first" -gt "${c1:-0}" ] && [ "$first" -le $((${c1:-0} + 2)) ] ||
+		fail "the destination's first count is '$first', the source's last $c1"
+	echo "# live: source's last count $c1, destination's first $first; $(grep -a -m1 'restored from' "$ROUT")"
+	snap_ctl "$sock" quit
+	wait_exit "$vm" "$EXIT_TIMEOUT" "$OUT"
+	vm=''
+	[ "$RC" = 5 ] || fail "the source's quit: exit $RC, want 5"
+	snap_ctl "$rsock" system_powerdown || fail "system_powerdown at the destination: $CTL"
+	wait_exit "$rvm" "$EXIT_TIMEOUT" "$ROUT"
+	[ "$RC" = 0 ] || fail "the destination's poweroff: exit $RC, want 0"
+	OUT=$ROUT
+}
+
+# A destination given other --memory refuses the stream with one line; the
+# migration fails at the source, which runs on as before.
+case_live_refused() {
+	qmp_vm counter || { qmp_vm_end; return; }
+	wait_for "$OUT" "L2-COUNT 10" 30 "$vm" || fail "the guest counter does not run"
+	live_dest memory --memory 512M || { qmp_vm_end; return; }
+	snap_ctl "$sock" migrate "uri=$mig_uri" || fail "migrate: $CTL"
+	live_wait "$sock" failed 120 || fail "the migration did not fail: $CTL"
+	echo "# query-migrate: $(echo "$CTL" | tr -d '\n' | cut -c1-300)"
+	wait_exit "$rvm" 60 "$ROUT"
+	[ "$RC" = 1 ] || fail "the destination: exit $RC, want 1"
+	grep -qF "the snapshot's guest has ${L2_MEMORY} MiB of RAM, this machine 512 MiB (--memory)" "$ROUT" ||
+		fail "the destination's error: $(grep -m1 '^conduit: error' "$ROUT")"
+	snap_ctl "$sock" query-status
+	case $CTL in *'"status": "running"'*) ;; *) fail "the source after the failed migration: $CTL" ;; esac
+	c1=$(last_count)
+	sleep 1
+	[ "$(last_count)" -gt "${c1:-0}" ] || fail "the source's guest does not go on"
+	qmp_vm_end
+}

@@ -287,12 +287,39 @@ START_TEST(gpa_hole)
 }
 END_TEST
 
+/* Host writes into guest RAM are noted, page by page, only while a live
+ * migration gives the region a bitmap; a write crossing pages notes each,
+ * one at a region's end stays inside it, one outside RAM notes nothing. */
+START_TEST(host_writes_noted)
+{
+	static uint8_t ram_lo[64 << 12], ram_hi[16 << 12];
+	uint64_t bits_low[1] = { 0 }, bits_high[1] = { 0 };
+	struct guest_mem gm = { 0 };
+
+	gm.n_ram = 2;
+	gm.ram[0] = (struct ram_region){ .gpa = 0, .size = sizeof(ram_lo), .hva = ram_lo };
+	gm.ram[1] = (struct ram_region){ .gpa = 1ULL << 32, .size = sizeof(ram_hi), .hva = ram_hi };
+	guest_mem_host_wrote(&gm, ram_lo + 4096, 8);       /* no bitmap: nothing */
+	gm.host_dirty[0] = bits_low;
+	gm.host_dirty[1] = bits_high;
+	guest_mem_host_wrote(&gm, ram_lo + 4096 * 3 + 4090, 10);  /* pages 3 and 4 */
+	guest_mem_host_wrote(&gm, ram_lo, 1);                      /* page 0 */
+	guest_mem_host_wrote(&gm, ram_hi + 15 * 4096, 4096);      /* the last page */
+	guest_mem_host_wrote(&gm, ram_hi + 2 * 4096, 0);          /* nothing */
+	guest_mem_host_wrote(&gm, &gm, 8);                      /* not guest RAM */
+	guest_mem_host_wrote(NULL, ram_lo, 8);
+	ck_assert_uint_eq(bits_low[0], (1ULL << 0) | (1ULL << 3) | (1ULL << 4));
+	ck_assert_uint_eq(bits_high[0], 1ULL << 15);
+}
+END_TEST
+
 Suite *memmap_suite(void)
 {
 	Suite *s = suite_create("memmap");
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, layout_256m);
+	tcase_add_test(tc, host_writes_noted);
 	tcase_add_test(tc, layout_3g);
 	tcase_add_test(tc, layout_4g);
 	tcase_add_test(tc, layout_8g_and_odd);

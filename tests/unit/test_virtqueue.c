@@ -468,6 +468,26 @@ START_TEST(needs_interrupt)
 }
 END_TEST
 
+/* What the device writes into guest RAM, the used ring and the buffers of
+ * a chain, is noted for a live migration (KVM's dirty log does not see
+ * it): only those pages. */
+START_TEST(host_writes_noted_for_migration)
+{
+	uint64_t bits[RAM_SIZE / 4096 / 64] = { 0 };
+	const char msg[] = "hello";
+
+	ck_assert_int_eq(enable(QSIZE), 0);
+	gm.host_dirty[0] = bits;
+	set_desc(0, 0x9000, 64, VIRTQ_DESC_F_WRITE, 0);
+	offer(0);
+	ck_assert_int_eq(virtq_pop(&vq, &gm, &chain, &why), 1);
+	ck_assert_uint_eq(virtq_chain_write(&chain, msg, sizeof(msg)), sizeof(msg));
+	virtq_push(&vq, chain.head, sizeof(msg));
+	ck_assert_uint_eq(bits[0], (1ULL << (USED_GPA / 4096)) | (1ULL << (0x9000 / 4096)));
+	gm.host_dirty[0] = NULL;
+}
+END_TEST
+
 Suite *virtqueue_suite(void)
 {
 	Suite *s = suite_create("virtqueue");
@@ -475,6 +495,7 @@ Suite *virtqueue_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, enable_sizes);
+	tcase_add_test(tc, host_writes_noted_for_migration);
 	tcase_add_test(tc, enable_ring_bounds);
 	tcase_add_test(tc, enable_alignment);
 	tcase_add_test(tc, pop_empty_and_not_ready);

@@ -1,0 +1,44 @@
+/* A live migration in progress on the source (QMP migrate uri=unix: or
+ * tcp:): its own thread connects and sends (vmm/machine_snapshot.c's
+ * machine_snapshot_send_live) while the main thread goes on answering QMP
+ * (query-migrate's figures, migrate_cancel); its end comes back to the
+ * main thread through an eventfd in the event loop, which emits the
+ * MIGRATION event and resumes the guest when the migration failed. */
+#ifndef CONDUIT_MIGRATE_JOB_H
+#define CONDUIT_MIGRATE_JOB_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include "machine_snapshot.h"
+#include "migrate_socket.h"
+
+struct control;
+struct machine;
+
+struct migrate_job {
+	pthread_t thread;
+	struct control *c;
+	struct machine *m;
+	struct migrate_uri uri;
+	bool was_paused;                /* the guest was stopped before */
+	int efd;                        /* the thread is done */
+	atomic_int fd;                  /* the connection, -1 before and after */
+	struct machine_live live;
+	struct machine_snapshot_stats st;
+	int ret;
+	char err[512];
+};
+
+/* Start migrating c->m to u in a thread. 0, or -1 with one line in err. */
+int migrate_job_start(struct control *c, const struct migrate_uri *u, char *err, size_t errlen);
+/* migrate_cancel: the thread stops at its next step (its socket shut). */
+void migrate_job_cancel(struct control *c);
+/* The boot ends: cancel a running job and wait for its thread. */
+void migrate_job_abort(struct control *c);
+/* query-migrate's figures of the running job (zeros without one), or of
+ * job j, under its lock. */
+void migrate_job_figures(struct control *c, struct migrate_figures *f);
+void migrate_job_figures_of(struct migrate_job *j, struct migrate_figures *f);
+
+#endif
