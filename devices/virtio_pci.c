@@ -449,3 +449,13 @@ void virtio_pci_modaliases(unsigned device_id, char *pci, size_t pci_len,
 		 VIRTIO_PCI_CLASS & 0xff);
 	snprintf(virtio, virtio_len, "virtio:d%08Xv%08X", device_id, VIRTIO_PCI_VENDOR);
 }
+
+void virtio_pci_kick_all(struct pci_device *d)
+{
+	struct virtio_pci *vp = d->opaque;
+	unsigned q;
+
+	for (q = 0; q < vp->ops->n_queues; q++)
+		if (virtio_pci_queue_live(vp, q))
+			vp->ops->notify(vp, q);
+}

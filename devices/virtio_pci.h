@@ -101,6 +101,12 @@ bool virtio_pci_queue_live(const struct virtio_pci *vp, unsigned q);
 int virtio_pci_save(struct pci_device *d, struct snap_out *out);
 int virtio_pci_load(struct pci_device *d, struct snap_in *in);
 
+/* After a restore: every live queue handled as if the guest had just
+ * kicked it (a kick the source took but had not acted on when the machine
+ * was saved is not lost: the guest may be waiting for it). d must be a
+ * virtio device. */
+void virtio_pci_kick_all(struct pci_device *d);
+
 /* The modaliases a guest kernel sees for virtio type device_id on
  * conduit's bus: the PCI transport's ("pci:v00001AF4d...") and the virtio
  * bus's ("virtio:d00000003v00001AF4"), for choosing guest modules. */

@@ -24,6 +24,7 @@
 #include "../devices/pci.h"
 #include "../devices/pci_state.h"
 #include "../devices/serial.h"
+#include "../devices/virtio_pci.h"
 #include "../vfio/passthrough.h"
 #include "../vfio/pci_migrate.h"
 #include "clock.h"
@@ -560,6 +561,21 @@ static int load_complete(struct loader *l, char *err, size_t errlen)
 	return 0;
 }
 
+/* The guest may have kicked a queue the source had not yet served when
+ * it saved (a guest that waits for its output buffer back spins until it
+ * is): every virtio queue is served once now. */
+static void kick_virtio(struct machine *m)
+{
+	int s;
+
+	for (s = 1; s < PCI_MAX_SLOTS; s++) {
+		struct pci_device *d = m->pci.slot[s];
+
+		if (d && d->ops && !strcmp(d->ops->kind, "virtio-pci"))
+			virtio_pci_kick_all(d);
+	}
+}
+
 int machine_snapshot_load(struct machine *m, int fd, struct machine_snapshot_stats *st,
 			  char *err, size_t errlen)
 {
@@ -588,6 +604,8 @@ int machine_snapshot_load(struct machine *m, int fd, struct machine_snapshot_sta
 		ret = snapshot_load(&r, sh, load_record, l, err, errlen);
 	if (!ret)
 		ret = load_complete(l, err, errlen);
+	if (!ret)
+		kick_virtio(m);
 	/* Every device's data and config in: all to RUNNING_P2P, then all
 	 * to RUNNING, before any vCPU runs. */
 	if (!ret && m->pt.n_dev)

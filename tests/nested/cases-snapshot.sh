@@ -225,8 +225,11 @@ case_live_migrate() {
 	snap_ctl "$sock" query-status
 	case $CTL in *'"status": "paused"'*) ;; *) fail "the source after the migration: $CTL" ;; esac
 	c1=$(last_count)
-	wait_for "$ROUT" "L2-COUNT $((c1 + 20))" 30 "$rvm" ||
+	if ! wait_for "$ROUT" "L2-COUNT $((c1 + 20))" 30 "$rvm"; then
 		fail "the destination does not count on past $c1: $(counts_in "$ROUT" | head -n 3 | tr '\n' ' ')"
+		snap_kill=$(kill -USR2 "$rvm" 2>/dev/null; sleep 1)
+		tail -n 20 "$ROUT" | tr -cd '\11\12\40-\176' | sed 's/^/# destination | /'
+	fi
 	first=$(counts_in "$ROUT" | head -n 1)
 	[ -n "$first" ] && [ "$first" -gt "${c1:-0}" ] && [ "$first" -le $((${c1:-0} + 2)) ] ||
 		fail "the destination's first count is '$first', the source's last $c1"
