@@ -237,9 +237,30 @@ static bool page_zero(const uint8_t *p)
 	return p[0] == 0 && !memcmp(p, p + 1, PAGE - 1);
 }
 
+/* Guest RAM at gpa (hva) into ram records. With bounce (a buffer of
+ * SNAPSHOT_RAM_CHUNK_MAX bytes: the guest runs, a live migration) each
+ * chunk is copied first, so the bytes sent are the bytes the stream's
+ * checksum covered: a page the guest changes meanwhile is dirty again and
+ * goes in the next round. */
+static int put_ram(struct snapshot_writer *w, uint64_t gpa, const uint8_t *hva, uint64_t len,
+		   uint8_t *bounce)
+{
+	uint64_t n;
+	int ret = 0;
+
+	if (!bounce)
+		return snapshot_write_ram(w, gpa, hva, len);
+	for (; len && !ret; gpa += n, hva += n, len -= n) {
+		n = len < SNAPSHOT_RAM_CHUNK_MAX ? len : SNAPSHOT_RAM_CHUNK_MAX;
+		memcpy(bounce, hva, n);
+		ret = snapshot_write_ram(w, gpa, bounce, n);
+	}
+	return ret;
+}
+
 /* Each run of pages that are not all zero. */
 static int write_ram(struct machine *m, struct snapshot_writer *w,
-		     struct machine_snapshot_stats *st)
+		     struct machine_snapshot_stats *st, uint8_t *bounce)
 {
 	const struct guest_mem *gm = &m->vm.mem;
 	uint64_t off, run;
@@ -255,7 +276,7 @@ static int write_ram(struct machine *m, struct snapshot_writer *w,
 				run += PAGE;
 			if (!run)
 				continue;
-			ret = snapshot_write_ram(w, r->gpa + off, r->hva + off, run);
+			ret = put_ram(w, r->gpa + off, r->hva + off, run, bounce);
 			st->ram_bytes += run;
 		}
 	}
@@ -359,7 +380,7 @@ int machine_snapshot_save(struct machine *m, int fd, struct machine_snapshot_sta
 		fail(err, errlen, "writing the snapshot: %s", strerror(-r));
 	} else if (write_device_data(m, ps, &w, st, err, errlen)) {
 		/* err says what; the devices go back to RUNNING below */
-	} else if (write_ram(m, &w, st)) {
+	} else if (write_ram(m, &w, st, NULL)) {
 		fail(err, errlen, "writing guest RAM: %s", strerror(w.err ? -w.err : EIO));
 	} else if (!write_vm(m, &w, err, errlen) && !write_vcpus(m, &w, err, errlen) &&
 		   !write_devices(ps, &w, st, err, errlen)) {
@@ -629,7 +650,7 @@ out:
 /* One region's pages that are set in b, each sent whole (a page that became
  * zero is sent too: the destination has the old bytes). */
 static int send_pages(struct snapshot_writer *w, const struct ram_region *r,
-		      const struct vfio_dirty_bitmap *b, uint64_t *sent)
+		      const struct vfio_dirty_bitmap *b, uint8_t *bounce, uint64_t *sent)
 {
 	uint64_t pages = r->size / PAGE, p, run;
 	int ret = 0;
@@ -640,7 +661,7 @@ static int send_pages(struct snapshot_writer *w, const struct ram_region *r,
 			run++;
 		if (!run)
 			continue;
-		ret = snapshot_write_ram(w, r->gpa + p * PAGE, r->hva + p * PAGE, run * PAGE);
+		ret = put_ram(w, r->gpa + p * PAGE, r->hva + p * PAGE, run * PAGE, bounce);
 		*sent += run * PAGE;
 	}
 	return ret;
@@ -675,13 +696,13 @@ static int64_t sync_dirty(struct machine *m, struct dirty_log *dl, struct vfio_d
 }
 
 static int send_dirty(struct machine *m, struct snapshot_writer *w, struct vfio_dirty_bitmap *b,
-		      uint64_t *sent)
+		      uint8_t *bounce, uint64_t *sent)
 {
 	const struct guest_mem *gm = &m->vm.mem;
 	int i, ret = 0;
 
 	for (i = 0; i < gm->n_ram && !ret; i++) {
-		ret = send_pages(w, &gm->ram[i], &b[i], sent);
+		ret = send_pages(w, &gm->ram[i], &b[i], bounce, sent);
 		vfio_dirty_bitmap_clear(&b[i]);
 	}
 	return ret;
@@ -718,6 +739,7 @@ struct live {
 	struct vfio_dirty_bitmap b[MAX_RAM_REGIONS];
 	struct migrate_rounds r;
 	uint64_t sent;
+	uint8_t bounce[SNAPSHOT_RAM_CHUNK_MAX];
 };
 
 static void live_progress(struct live *l)
@@ -748,7 +770,7 @@ static int live_rounds(struct live *l, char *err, size_t errlen)
 		}
 		t0 = clock_ns();
 		round.sent_bytes = 0;
-		if (send_dirty(l->m, &l->w, l->b, &round.sent_bytes))
+		if (send_dirty(l->m, &l->w, l->b, l->bounce, &round.sent_bytes))
 			return fail(err, errlen, "sending guest RAM: %s", strerror(-l->w.err));
 		round.ns = clock_ns() - t0;
 		l->sent += round.sent_bytes;
@@ -767,7 +789,7 @@ static int live_switchover(struct live *l, struct parts *ps, struct machine_snap
 	vm_pause(&l->m->vm);
 	migrate_rounds_switchover(&l->r, clock_ns());
 	pthread_mutex_lock(&devices_lock);
-	if (sync_dirty(l->m, &l->dl, l->b) < 0 || send_dirty(l->m, &l->w, l->b, &sent)) {
+	if (sync_dirty(l->m, &l->dl, l->b) < 0 || send_dirty(l->m, &l->w, l->b, l->bounce, &sent)) {
 		fail(err, errlen, "sending the last guest RAM: %s", strerror(EIO));
 	} else if (!write_vm(l->m, &l->w, err, errlen) && !write_vcpus(l->m, &l->w, err, errlen) &&
 		   !write_devices(ps, &l->w, st, err, errlen)) {
@@ -832,7 +854,7 @@ int machine_snapshot_send_live(struct machine *m, int fd, struct machine_live *c
 	for (i = 0; !r && i < m->vm.mem.n_ram; i++)
 		vfio_dirty_bitmap_clear(&l->b[i]);
 	migrate_rounds_setup_done(&l->r, clock_ns());
-	if (!r && write_ram(m, &l->w, st))
+	if (!r && write_ram(m, &l->w, st, l->bounce))
 		r = l->w.err ? l->w.err : -EIO;
 	if (r) {
 		fail(err, errlen, "sending guest RAM: %s", strerror(-r));

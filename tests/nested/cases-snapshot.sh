@@ -227,7 +227,8 @@ case_live_migrate() {
 	c1=$(last_count)
 	if ! wait_for "$ROUT" "L2-COUNT $((c1 + 20))" 30 "$rvm"; then
 		fail "the destination does not count on past $c1: $(counts_in "$ROUT" | head -n 3 | tr '\n' ' ')"
-		snap_kill=$(kill -USR2 "$rvm" 2>/dev/null; sleep 1)
+		kill -USR2 "$rvm" 2>/dev/null
+		sleep 1
 		tail -n 20 "$ROUT" | tr -cd '\11\12\40-\176' | sed 's/^/# destination | /'
 	fi
 	first=$(counts_in "$ROUT" | head -n 1)
