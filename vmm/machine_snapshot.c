@@ -742,6 +742,15 @@ struct live {
 	uint8_t bounce[SNAPSHOT_RAM_CHUNK_MAX];
 };
 
+/* A send that failed: a destination that hung up is named as such. */
+static int send_failed(char *err, size_t errlen, const char *what, int e)
+{
+	if (e == EPIPE || e == ECONNRESET)
+		return fail(err, errlen, "%s: the destination closed the connection (its own "
+			    "error says why)", what);
+	return fail(err, errlen, "%s: %s", what, strerror(e));
+}
+
 static void live_progress(struct live *l)
 {
 	pthread_mutex_lock(&l->ctl->lock);
@@ -771,7 +780,7 @@ static int live_rounds(struct live *l, char *err, size_t errlen)
 		t0 = clock_ns();
 		round.sent_bytes = 0;
 		if (send_dirty(l->m, &l->w, l->b, l->bounce, &round.sent_bytes))
-			return fail(err, errlen, "sending guest RAM: %s", strerror(-l->w.err));
+			return send_failed(err, errlen, "sending guest RAM", -l->w.err);
 		round.ns = clock_ns() - t0;
 		l->sent += round.sent_bytes;
 		live_progress(l);
@@ -790,12 +799,12 @@ static int live_switchover(struct live *l, struct parts *ps, struct machine_snap
 	migrate_rounds_switchover(&l->r, clock_ns());
 	pthread_mutex_lock(&devices_lock);
 	if (sync_dirty(l->m, &l->dl, l->b) < 0 || send_dirty(l->m, &l->w, l->b, l->bounce, &sent)) {
-		fail(err, errlen, "sending the last guest RAM: %s", strerror(EIO));
+		send_failed(err, errlen, "sending the last guest RAM", l->w.err ? -l->w.err : EIO);
 	} else if (!write_vm(l->m, &l->w, err, errlen) && !write_vcpus(l->m, &l->w, err, errlen) &&
 		   !write_devices(ps, &l->w, st, err, errlen)) {
 		r = snapshot_write_end(&l->w);
 		if (r)
-			fail(err, errlen, "sending the end: %s", strerror(-r));
+			send_failed(err, errlen, "sending the end", -r);
 		else
 			ret = 0;
 	}
@@ -857,7 +866,7 @@ int machine_snapshot_send_live(struct machine *m, int fd, struct machine_live *c
 	if (!r && write_ram(m, &l->w, st, l->bounce))
 		r = l->w.err ? l->w.err : -EIO;
 	if (r) {
-		fail(err, errlen, "sending guest RAM: %s", strerror(-r));
+		send_failed(err, errlen, "sending guest RAM", -r);
 	} else {
 		l->sent = st->ram_bytes;
 		live_progress(l);
