@@ -164,7 +164,7 @@ sb_turn() {
 		;;
 	*) sb_no "migrate: $(echo "$new" | grep -m1 '^QMP-ERROR\|^QMP-QUERY')" ;;
 	esac
-	echo "# bench-snapshot $sb_vmm $sb_mib MiB round $sb_round query-migrate: $(echo "$q" | cut -d' ' -f5- | cut -c1-300)"
+	echo "# bench-snapshot $sb_vmm $sb_mib MiB round $sb_round query-migrate: $(echo "$q" | cut -d' ' -f6- | cut -c1-300)"
 	sb_end "$sb_pid" "$SB_SHOW"
 	own_s=$(tr -d '\r' <"$SB_SHOW" | sed -n 's/.*migrate: saved to .* in \([0-9.]*\) ms.*/\1/p' | head -n 1)
 	[ -n "$SB_OK" ] || { sb_line; return; }
@@ -201,7 +201,11 @@ sb_turn() {
 		sb_no "the restored guest printed no count"
 	fi
 	if [ "$sb_vmm" = qemu ] && [ -n "$qlog" ]; then
-		at=$(tr -d '\r' <"$qlog" | sed -n 's/^QMP-QUERY query-migrate ms=[0-9.]* at=\([0-9]*\) .*"completed".*/\1/p' | head -n 1)
+		# The client's stamp on the clock now_ms reads: the epoch's, or
+		# /proc/uptime's where busybox date has no %N.
+		clk=at
+		case $(date +%s%N 2>/dev/null) in *N* | "") clk=up ;; esac
+		at=$(tr -d '\r' <"$qlog" | grep -m1 '^QMP-QUERY query-migrate .*"completed"' | sed -n "s/.* $clk=\([0-9]*\) .*/\1/p")
 		[ -z "$at" ] || load=$((at - t0))
 	fi
 	if [ -n "$SB_OK" ]; then

@@ -35,9 +35,12 @@
 #   QMP-FILE-MATCHED ms=MS LINE  QMP-FILE-TIMEOUT REGEX
 #   (MS: milliseconds from sending the last command to the event or line)
 #   QMP-BENCH CMD n=N p50=MS p99=MS max=MS   (milliseconds, 3 decimals)
-#   QMP-TIMED CMD ms=MS at=EPOCHMS {json}    QMP-QUERY CMD ms=MS at=EPOCHMS {json}
+#   QMP-TIMED CMD ms=MS at=EPOCHMS up=UPMS {json}
+#   QMP-QUERY CMD ms=MS at=EPOCHMS up=UPMS {json}
 #   QMP-QUERY-TIMEOUT CMD {json of the last reply}
-#   (at=: the wall clock, ms since the epoch, as `date +%s%N` / 10^6 gives it)
+#   (at=: the wall clock in ms since the epoch, as `date +%s%N` / 10^6
+#   gives it; up=: ms since boot, as /proc/uptime gives it, for a busybox
+#   date without %N: the runner's now_ms takes whichever it can)
 #   QMP-CLOSED (the server went away)        QMP-CONNECT-ERROR MESSAGE (exit 2)
 #   QMP-DONE (input ended, disconnected)
 # Exit code: 0, or 2 when it could not connect.
@@ -55,6 +58,10 @@ from qemu.qmp import EventListener, ExecuteError, QMPClient
 
 def out(*words):
     print(*words, flush=True)
+
+
+def stamp():
+    return 'at=%d up=%d' % (time.time() * 1000, time.clock_gettime(time.CLOCK_BOOTTIME) * 1000)
 
 
 def parse_args(words):
@@ -196,8 +203,8 @@ async def main():
             try:
                 ret = await client.execute(words[1], parse_args(words[2:]) or None)
                 t = time.monotonic()
-                out('QMP-TIMED', words[1], 'ms=%.1f' % ((t - sent['t']) * 1000),
-                    'at=%d' % (time.time() * 1000), json.dumps(ret, sort_keys=True))
+                out('QMP-TIMED', words[1], 'ms=%.1f' % ((t - sent['t']) * 1000), stamp(),
+                    json.dumps(ret, sort_keys=True))
             except ExecuteError as e:
                 out('QMP-ERROR', words[1], '%s: %s' % (e.error_class, e.error.error.desc))
             except Exception as e:
@@ -212,8 +219,8 @@ async def main():
                 except Exception as e:
                     ret = {'error': '%s: %s' % (type(e).__name__, e)}
                 if isinstance(ret, dict) and str(ret.get(key)) in want:
-                    out('QMP-QUERY', cmd, 'ms=%.1f' % ((time.monotonic() - sent['t']) * 1000),
-                        'at=%d' % (time.time() * 1000), json.dumps(ret, sort_keys=True))
+                    out('QMP-QUERY', cmd, 'ms=%.1f' % ((time.monotonic() - sent['t']) * 1000), stamp(),
+                        json.dumps(ret, sort_keys=True))
                     break
                 if time.monotonic() >= deadline:
                     out('QMP-QUERY-TIMEOUT', cmd, json.dumps(ret, sort_keys=True))
