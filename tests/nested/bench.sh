@@ -221,7 +221,8 @@ snapshot_report() {
 		if (!nm) { print "  no figures (see the L1 log)"; exit }
 		print "  save = migrate sent -> query-migrate completed (conduit replies when the file is written);"
 		print "  restore = launch -> the restored guest'"'"'s first L2-COUNT (its count checked: one or two past"
-		print "  the last before the stop); to loaded = QEMU'"'"'s launch -> its query-migrate completed;"
+		print "  the last before the stop); to loaded = launch -> QEMU'"'"'s query-migrate completed, conduit'"'"'s"
+		print "  \"restored from\" log line (just before its vCPUs start);"
 		print "  medians; /GiB = ms per GiB of guest RAM"
 		printf "  %-7s %5s %6s | %7s %6s %8s %10s | %8s | %10s %6s %10s\n", "vmm", "MiB", "ok", "save ms", "/GiB",
 			"reply ms", "total-time", "file MiB", "restore ms", "/GiB", "to loaded"

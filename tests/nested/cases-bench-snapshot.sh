@@ -24,14 +24,17 @@
 #     there (QMP_CONNECT_WAIT), query-migrate polled until completed, then
 #     `cont` (a guest saved stopped comes back paused). Restore-to-running
 #     is launch to the first L2-COUNT line in the VMM's output (polled
-#     every 20 ms, the same for both); for QEMU also launch to completed.
+#     every 20 ms, the same for both); also launch to loaded: QEMU's
+#     query-migrate completed, conduit's "restored from" line (-v).
 #   check: the restored guest's first count is one or two past the last
 #     one before the stop, and it counts 5 more; else the turn is no figure
 #     (conduit's: a failure of the case; QEMU's: shown, counted as none).
 #   the file removed (L1's /tmp is RAM).
 # Lines:
 #   BENCH-SNAP VMM MIB ROUND reply_ms done_ms total_time_ms file_bytes restore_ms load_ms last first
-#     (none where there is no figure; load_ms: QEMU's launch to completed, - for conduit)
+#     (none where there is no figure; load_ms: launch to loaded, QEMU's
+#     query-migrate completed, conduit's "restored from" log line, which
+#     it writes once the snapshot is in and just before its vCPUs start)
 #   BENCH-SNAP-OWN conduit MIB ROUND SAVE_MS RESTORE_MS (conduit -v's own
 #     "saved to ... in N ms" and "restored from ... in N ms")
 #   BENCH-SNAP-INFO ROUNDS "MIBS"
@@ -50,11 +53,14 @@ sb_counts() {
 		'{ l[NR] = $0 } END { n = NR - drop; for (i = 1; i <= n; i++) if (l[i] ~ /^L2-COUNT [0-9]+$/) print substr(l[i], 10) }'
 }
 
-# sb_wait_count FILE PID SECS: 0 once FILE has an L2-COUNT line (polled
-# every 20 ms), 1 if PID ended first or at the timeout.
+# sb_wait_count FILE PID SECS [MARK T0]: 0 once FILE has an L2-COUNT line
+# (polled every 20 ms), 1 if PID ended first or at the timeout; with MARK,
+# SB_MARK is the ms from T0 to the first poll that found MARK in FILE.
 sb_wait_count() {
 	sb_deadline=$(($(now_ms) + $3 * 1000))
+	SB_MARK=''
 	while :; do
+		[ -z "${4:-}" ] || [ -n "$SB_MARK" ] || ! grep -qaF -- "$4" "$1" 2>/dev/null || SB_MARK=$(($(now_ms) - $5))
 		grep -qa '^L2-COUNT [0-9]' "$1" 2>/dev/null && return 0
 		kill -0 "$2" 2>/dev/null || { grep -qa '^L2-COUNT [0-9]' "$1" 2>/dev/null; return; }
 		[ "$(now_ms)" -lt "$sb_deadline" ] || return 1
@@ -195,8 +201,9 @@ sb_turn() {
 			-incoming "exec:cat $snap" </dev/null >"$SB_SHOW" 2>&1 &
 		sb_pid=$!
 	fi
-	if sb_wait_count "$SB_SHOW" "$sb_pid" "$BENCH_SNAP_BOOT"; then
+	if sb_wait_count "$SB_SHOW" "$sb_pid" "$BENCH_SNAP_BOOT" "restored from" "$t0"; then
 		rest=$(($(now_ms) - t0))
+		[ "$sb_vmm" != conduit ] || load=${SB_MARK:-}
 	else
 		sb_no "the restored guest printed no count"
 	fi
@@ -234,10 +241,10 @@ sb_line() {
 	rm -f "$snap"
 	echo "# bench-snapshot $sb_vmm $sb_mib MiB round $sb_round: save reply ${reply:-none} ms," \
 		"completed ${done:-none} ms, total-time ${tt:-none} ms, file ${size:-none} B;" \
-		"restore to running ${rest:-none} ms${load:+ (launch to completed $load ms)}; counts $last -> $first" \
+		"restore to running ${rest:-none} ms${load:+ (launch to loaded $load ms)}; counts $last -> $first" \
 		"${own_s:+; conduit: saved in $own_s ms, restored in ${own_r:-none} ms}"
 	echo "BENCH-SNAP $sb_vmm $sb_mib $sb_round ${reply:-none} ${done:-none} ${tt:-none} ${size:-none} ${rest:-none}" \
-		"$([ "$sb_vmm" = conduit ] && echo - || echo "${load:-none}") ${last:-none} ${first:-none}"
+		"${load:-none} ${last:-none} ${first:-none}"
 	[ "$sb_vmm" != conduit ] || echo "BENCH-SNAP-OWN conduit $sb_mib $sb_round ${own_s:-none} ${own_r:-none}"
 }
 
