@@ -15,9 +15,10 @@
 #   save: `migrate` (conduit uri=file:PATH; QEMU 7.2, which has no file:
 #     URI, uri="exec:cat > PATH"), timed from sending it to its reply
 #     (conduit answers when the file is written) and to the first
-#     query-migrate (polled every 10 ms) that says completed; query-migrate's
-#     total-time; then `quit`, and the file's size once the VMM is gone
-#     (QEMU's cat is its child);
+#     query-migrate (polled every 10 ms) that says completed; total-time
+#     from one more query-migrate 0.3 s later (QEMU 7.2 says completed a
+#     moment before it sets total-time, 0 until then); then `quit`, and
+#     the file's size once the VMM is gone (QEMU's cat is its child);
 #   restore: conduit `--restore PATH --memory SIZE` (its guest runs at
 #     once); QEMU the same command line with -incoming "exec:cat PATH",
 #     its client started before it and connecting as soon as the socket is
@@ -156,8 +157,12 @@ sb_turn() {
 		echo "sleep 0.5"
 		echo "timed migrate {\"uri\": \"$uri\"}"
 		echo "wait-query query-migrate status completed|failed 300"
+		# QEMU 7.2 says completed a moment before it fills in total-time
+		# (0 until then): its figures from a second query.
+		echo "sleep 0.3"
+		echo "timed query-migrate"
 	} >&5
-	wait_new "$qlog" "$qn" '^QMP-QUERY(-TIMEOUT)? query-migrate|^QMP-ERROR migrate|^QMP-CLOSED' 330 ||
+	wait_new "$qlog" "$qn" '^QMP-QUERY-TIMEOUT query-migrate|^QMP-TIMED query-migrate|^QMP-ERROR (migrate|query-migrate)|^QMP-CLOSED' 330 ||
 		{ sb_no "no answer to migrate"; sb_end "$sb_pid" "$SB_SHOW"; sb_line; return; }
 	last=$(sb_counts "$SB_SHOW" | tail -n 1)
 	new=$(tail -n +"$((qn + 1))" "$qlog" | tr -d '\r')
@@ -166,6 +171,7 @@ sb_turn() {
 	case $q in
 	*'"status": "completed"'*)
 		done=$(echo "$q" | sed -n 's/.* ms=\([0-9.]*\) .*/\1/p')
+		q=$(echo "$new" | grep -m1 '^QMP-TIMED query-migrate')
 		tt=$(echo "$q" | sed -n 's/.*"total-time": \([0-9]*\).*/\1/p')
 		;;
 	*) sb_no "migrate: $(echo "$new" | grep -m1 '^QMP-ERROR\|^QMP-QUERY')" ;;
