@@ -150,9 +150,15 @@ demo: build/conduit-static
 bench: build/conduit-static
 	CONDUIT_BIN=$(CURDIR)/build/conduit-static bash tests/nested/bench.sh
 
-# conduit exec's boot to command alone (the last part of `make bench`).
+# conduit exec's boot to command alone (a part of `make bench`).
 bench-exec: build/conduit-static
 	CONDUIT_BIN=$(CURDIR)/build/conduit-static BENCH_SUITE=bench-exec bash tests/nested/bench.sh
+
+# Snapshot save and restore-to-running against QEMU's migrate to a file and
+# -incoming, alone (the last part of `make bench`; BENCH_SNAPSHOT=0 leaves
+# it out there).
+bench-snapshot: build/conduit-static
+	CONDUIT_BIN=$(CURDIR)/build/conduit-static BENCH_SUITE=bench-snapshot bash tests/nested/bench.sh
 
 # Fuzzers (tests/fuzz/fuzz_*.c): libFuzzer with ASan and UBSan, linked
 # against the project's objects built by clang in build/fuzz/.
@@ -227,6 +233,6 @@ check-sanitize: build/san/conduit build/san/unit-tests
 clean:
 	rm -rf build conduit
 
-.PHONY: all check kvm-save-check e2e e2e-sanitize test demo bench bench-exec clean fuzz fuzz-build check-sanitize
+.PHONY: all check kvm-save-check e2e e2e-sanitize test demo bench bench-exec bench-snapshot clean fuzz fuzz-build check-sanitize
 -include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d)
 -include $(wildcard build/fuzz/*/*.d build/fuzz/*/*/*.d build/san/*/*.d build/san/*/*/*.d)

@@ -12,7 +12,9 @@
 # Then the IOMMU backends (a second L1) and the QMP hotplug figures, conduit
 # against QEMU (a third L1: bench-qmp lines with the ratios), and `conduit
 # exec`'s boot to command against QEMU q35 and microvm and conduit's plain
-# boot on the same kernel and initramfs (a fourth L1: suites/bench-exec).
+# boot on the same kernel and initramfs (a fourth L1: suites/bench-exec),
+# and snapshot save and restore-to-running against QEMU's migrate to a file
+# and -incoming (a fifth L1: suites/bench-snapshot).
 # Absolute figures under TCG mean little; the ratios measured in the same L1
 # run are the figures.
 set -u
@@ -36,8 +38,8 @@ fi
 export INCLUDE_QEMU=1 NESTED_SUITE BENCH_RUNS=${BENCH_RUNS:-3}
 # BENCH_SUITE=bench-iommufd: only the IOMMU backends (below), on the project kernel;
 # BENCH_SUITE=bench-qmp: only the QMP hotplug figures (below), the same.
-# BENCH_SUITE=bench-exec: the same.
-case $NESTED_SUITE in bench-iommufd | bench-qmp | bench-exec) export NESTED_L1_KERNEL=project ;; esac
+# BENCH_SUITE=bench-exec: the same; BENCH_SUITE=bench-snapshot: the same.
+case $NESTED_SUITE in bench-iommufd | bench-qmp | bench-exec | bench-snapshot) export NESTED_L1_KERNEL=project ;; esac
 # The passthrough part pins up to 4 GiB of guest RAM in L1 (and reserves 4 GiB
 # of 2M pages) for the DMA-map figures, each taking tens of seconds under
 # TCG: L1 gets 6 GiB and more time.
@@ -182,6 +184,75 @@ exec_report() {
 }
 if [ "$NESTED_SUITE" = bench-exec ]; then
 	exec_report "$log"
+	exit $rc
+fi
+
+# snapshot_report LOG: snapshot save and restore-to-running, conduit
+# against QEMU 7.2 (cases-bench-snapshot.sh): each round, then per VMM and
+# guest size the medians (ms and ms per GiB of guest RAM, the file's MiB),
+# the ratios conduit / QEMU and conduit's own figures from its log.
+snapshot_report() {
+	local L1_LOG src
+	L1_LOG=$(sed -n 's/^# booting L1 (log: \(.*\))$/\1/p' "$1" | tail -n 1)
+	src=${L1_LOG:-$1}
+	[ -f "$src" ] || src=$1
+	tr -d '\r' <"$src" | awk "$AWK_MED"'
+	function add(key, v) { if (v == "none" || v == "" || v == "-") return; val[key, ++cnt[key]] = v }
+	function f0(v) { return v == "none" ? "-" : sprintf("%.0f", v) }
+	function pg(v, mib) { return v == "none" ? "-" : sprintf("%.0f", v * 1024 / mib) }
+	function r(a, b) { return (a != "none" && b != "none" && b > 0) ? sprintf("%.2f", a / b) : "n/a" }
+	$1 == "BENCH-SNAP-INFO" { rounds = $2 }
+	/^# bench-snapshot [a-z]* [0-9]* MiB round [0-9]*:/ { sub(/^# /, "  "); rl[++nr] = $0 }
+	$1 == "BENCH-SNAP" && NF >= 12 {
+		v = $2; m = $3; k = v SUBSEP m
+		if (!(m in seenm)) { seenm[m] = 1; mibs[++nm] = m }
+		runs[k]++; if ($9 != "none") ok[k]++
+		add("reply" SUBSEP k, $5); add("done" SUBSEP k, $6); add("tt" SUBSEP k, $7)
+		if ($8 != "none") add("file" SUBSEP k, $8 / 1048576)
+		add("rest" SUBSEP k, $9); add("load" SUBSEP k, $10)
+	}
+	$1 == "BENCH-SNAP-OWN" { k = $3; add("osave" SUBSEP k, $5); add("orest" SUBSEP k, $6) }
+	END {
+		print "snapshot save and restore to running: conduit (QMP stop, migrate uri=file:PATH; conduit"
+		print "--restore PATH) against QEMU 7.2 q35 (stop, migrate uri=\"exec:cat > PATH\"; the same command"
+		print "line with -incoming \"exec:cat PATH\", cont once query-migrate says completed), the L2 guest"
+		printf "counter (1 vCPU, no passthrough), one L1 run, %s rounds taking turns, L1 /tmp (RAM):\n", rounds
+		for (i = 1; i <= nr; i++) print rl[i]
+		if (!nm) { print "  no figures (see the L1 log)"; exit }
+		print "  save = migrate sent -> query-migrate completed (conduit replies when the file is written);"
+		print "  restore = launch -> the restored guest'"'"'s first L2-COUNT (its count checked: one or two past"
+		print "  the last before the stop); to loaded = launch -> QEMU'"'"'s query-migrate completed, conduit'"'"'s"
+		print "  \"restored from\" log line (just before its vCPUs start);"
+		print "  medians; /GiB = ms per GiB of guest RAM"
+		printf "  %-7s %5s %6s | %7s %6s %8s %10s | %8s | %10s %6s %10s\n", "vmm", "MiB", "ok", "save ms", "/GiB",
+			"reply ms", "total-time", "file MiB", "restore ms", "/GiB", "to loaded"
+		for (j = 1; j <= nm; j++) for (i = 1; i <= 2; i++) {
+			v = (i == 1 ? "conduit" : "qemu"); m = mibs[j]; k = v SUBSEP m
+			if (!runs[k]) continue
+			d[k] = med("done" SUBSEP k); rs[k] = med("rest" SUBSEP k); fm = med("file" SUBSEP k); ld = med("load" SUBSEP k)
+			printf "  %-7s %5d %3d/%-2d | %7s %6s %8s %10s | %8s | %10s %6s %10s\n", v, m, ok[k], runs[k],
+				f0(d[k]), pg(d[k], m), f0(med("reply" SUBSEP k)), f0(med("tt" SUBSEP k)),
+				fm == "none" ? "-" : sprintf("%.1f", fm), f0(rs[k]), pg(rs[k], m), f0(ld)
+		}
+		for (j = 1; j <= nm; j++) {
+			m = mibs[j]; c = "conduit" SUBSEP m; q = "qemu" SUBSEP m
+			printf "  %d MiB: conduit / QEMU: save %s, restore to running %s\n", m, r(d[c], d[q]), r(rs[c], rs[q])
+			if (d[c] != "none" && d[q] != "none") { cs += d[c]; qs += d[q]; gs += m / 1024 }
+			if (rs[c] != "none" && rs[q] != "none") { cr += rs[c]; qr += rs[q]; gr += m / 1024 }
+		}
+		if (gs > 0 || gr > 0)
+			printf "  all sizes together: save conduit %s ms per GiB, QEMU %s (ratio %s); restore conduit %s ms per GiB, QEMU %s (ratio %s)\n",
+				gs ? f0(cs / gs) : "-", gs ? f0(qs / gs) : "-", r(cs, qs), gr ? f0(cr / gr) : "-", gr ? f0(qr / gr) : "-", r(cr, qr)
+		for (j = 1; j <= nm; j++) {
+			m = mibs[j]; os = med("osave" SUBSEP m); orr = med("orest" SUBSEP m)
+			printf "  conduit'"'"'s own log, %d MiB (medians): \"migrate: saved to ... in %s ms\", \"restored from ... in %s ms\"\n",
+				m, os == "none" ? "none" : sprintf("%.1f", os), orr == "none" ? "none" : sprintf("%.1f", orr)
+		}
+	}'
+	grep -E '^nested:' "$1"
+}
+if [ "$NESTED_SUITE" = bench-snapshot ]; then
+	snapshot_report "$log"
 	exit $rc
 fi
 
@@ -395,7 +466,21 @@ if [ "${BENCH_EXEC:-1}" != 0 ]; then
 	rc4=$?
 	exec_report "$log4"
 fi
+# Snapshot save and restore against QEMU's migrate to a file and
+# -incoming (cases-bench-snapshot.sh): a fifth L1 on the project kernel
+# with QEMU and python3 (BENCH_SNAPSHOT=0 leaves it out;
+# BENCH_SUITE=bench-snapshot runs only it), BENCH_SNAPSHOT_RUNS rounds (3).
+rc5=0
+if [ "${BENCH_SNAPSHOT:-1}" != 0 ]; then
+	log5=$(mktemp)
+	trap 'rm -f "$log" "${log2:-}" "${log3:-}" "${log4:-}" "$log5"' EXIT
+	NESTED_SUITE=bench-snapshot NESTED_L1_KERNEL=project BENCH_RUNS=${BENCH_SNAPSHOT_RUNS:-3} \
+		bash "$NESTED_DIR/run.sh" >"$log5" 2>&1
+	rc5=$?
+	snapshot_report "$log5"
+fi
 [ "$rc" = 0 ] || exit $rc
 [ "$rc2" = 0 ] || exit $rc2
 [ "$rc3" = 0 ] || exit $rc3
-exit $rc4
+[ "$rc4" = 0 ] || exit $rc4
+exit $rc5

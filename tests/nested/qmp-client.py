@@ -21,6 +21,12 @@
 #   send-fd PATH          open PATH and send its fd (SCM_RIGHTS) before the
 #                         next command (for getfd)
 #   bench N CMD           execute CMD N times, print the round-trip times
+#   timed CMD [ARGS]      execute CMD as above, then print how long its
+#                         reply took (QMP-TIMED; the benchmarks)
+#   wait-query CMD KEY V1|V2.. SECS   execute CMD every 10 ms until its
+#                         reply's KEY is one of the values (query-migrate
+#                         status completed|failed); these polls are not
+#                         "the last command" of the ms= figures
 #   sleep SECS
 #   end                   disconnect and end (so does end of input)
 # Output lines (each flushed):
@@ -29,9 +35,17 @@
 #   QMP-FILE-MATCHED ms=MS LINE  QMP-FILE-TIMEOUT REGEX
 #   (MS: milliseconds from sending the last command to the event or line)
 #   QMP-BENCH CMD n=N p50=MS p99=MS max=MS   (milliseconds, 3 decimals)
+#   QMP-TIMED CMD ms=MS at=EPOCHMS up=UPMS {json}
+#   QMP-QUERY CMD ms=MS at=EPOCHMS up=UPMS {json}
+#   QMP-QUERY-TIMEOUT CMD {json of the last reply}
+#   (at=: the wall clock in ms since the epoch, as `date +%s%N` / 10^6
+#   gives it; up=: ms since boot, as /proc/uptime gives it, for a busybox
+#   date without %N: the runner's now_ms takes whichever it can)
 #   QMP-CLOSED (the server went away)        QMP-CONNECT-ERROR MESSAGE (exit 2)
 #   QMP-DONE (input ended, disconnected)
 # Exit code: 0, or 2 when it could not connect.
+# QMP_CONNECT_WAIT=SECS: print QMP-WAITING once started, then try to connect
+# every 5 ms for up to SECS (a client ready before its VMM is launched).
 import asyncio
 import json
 import os
@@ -46,9 +60,13 @@ def out(*words):
     print(*words, flush=True)
 
 
+def stamp():
+    return 'at=%d up=%d' % (time.time() * 1000, time.clock_gettime(time.CLOCK_BOOTTIME) * 1000)
+
+
 def parse_args(words):
-    if len(words) == 1 and words[0].startswith('{'):
-        return json.loads(words[0])
+    if words and words[0].startswith('{'):
+        return json.loads(' '.join(words))
     args = {}
     for w in words:
         k, _, v = w.partition('=')
@@ -73,17 +91,26 @@ async def execute(client, cmd, args):
 
 async def main():
     sock = sys.argv[1]
-    client = QMPClient('qmp-client')
     seen = {}
     stamps = {}
     arrived = asyncio.Event()
-    listener = EventListener()
-    client.register_listener(listener)
-    try:
-        await client.connect(sock)
-    except Exception as e:
-        out('QMP-CONNECT-ERROR', '%s: %s' % (type(e).__name__, e))
-        return 2
+    wait = float(os.environ.get('QMP_CONNECT_WAIT', '0'))
+    deadline = time.monotonic() + wait
+    if wait > 0:
+        out('QMP-WAITING')
+    while True:
+        client = QMPClient('qmp-client')
+        listener = EventListener()
+        client.register_listener(listener)
+        try:
+            await client.connect(sock)
+            break
+        except Exception as e:
+            if time.monotonic() < deadline:
+                await asyncio.sleep(0.005)
+                continue
+            out('QMP-CONNECT-ERROR', '%s: %s' % (type(e).__name__, e))
+            return 2
     out('QMP-GREETING', json.dumps(client.greeting._asdict() if hasattr(client.greeting, '_asdict')
                                    else dict(client.greeting), sort_keys=True))
 
@@ -170,6 +197,35 @@ async def main():
             times.sort()
             out('QMP-BENCH', cmd, 'n=%d p50=%.3f p99=%.3f max=%.3f' %
                 (n, times[n // 2], times[min(n - 1, (n * 99) // 100)], times[-1]))
+        elif op == 'timed':
+            sent['t'] = time.monotonic()
+            sent['seen'] = dict(seen)
+            try:
+                ret = await client.execute(words[1], parse_args(words[2:]) or None)
+                t = time.monotonic()
+                out('QMP-TIMED', words[1], 'ms=%.1f' % ((t - sent['t']) * 1000), stamp(),
+                    json.dumps(ret, sort_keys=True))
+            except ExecuteError as e:
+                out('QMP-ERROR', words[1], '%s: %s' % (e.error_class, e.error.error.desc))
+            except Exception as e:
+                out('QMP-ERROR', words[1], '%s: %s' % (type(e).__name__, e))
+        elif op == 'wait-query':
+            cmd, key, want, secs = words[1], words[2], words[3].split('|'), float(words[4])
+            deadline = time.monotonic() + secs
+            ret = None
+            while True:
+                try:
+                    ret = await client.execute(cmd)
+                except Exception as e:
+                    ret = {'error': '%s: %s' % (type(e).__name__, e)}
+                if isinstance(ret, dict) and str(ret.get(key)) in want:
+                    out('QMP-QUERY', cmd, 'ms=%.1f' % ((time.monotonic() - sent['t']) * 1000), stamp(),
+                        json.dumps(ret, sort_keys=True))
+                    break
+                if time.monotonic() >= deadline:
+                    out('QMP-QUERY-TIMEOUT', cmd, json.dumps(ret, sort_keys=True))
+                    break
+                await asyncio.sleep(0.01)
         else:
             sent['t'] = time.monotonic()
             sent['seen'] = dict(seen)

@@ -24,9 +24,11 @@
 #   NESTED_TIMEOUT (1500 s: whole L1 run) / NESTED_STALL (150 s: L1 console silent)
 #   NESTED_SHOW_OUTPUT=1        the runner prints every case's whole VMM output
 #   INCLUDE_QEMU=1              put QEMU into L1 too (implied by CONDUIT_VMM=qemu and
-#                               by a bench-qmp, bench-exec or qmp-standin suite or case)
+#                               by a bench-qmp, bench-exec, bench-snapshot or qmp-standin
+#                               suite or case)
 #   INCLUDE_PYTHON=1            python3 and QEMU's QMP client in L1 (implied by a
-#                               suite or case list naming qmp: cases-qmp.sh)
+#                               suite or case list naming qmp: cases-qmp.sh, or
+#                               bench-snapshot)
 #   NESTED_SANITIZE=1           CONDUIT_BIN is an ASan/UBSan build: set their options
 #                               in L1; any sanitizer report fails the run
 #   CONDUIT_CACHE               cache root (default <repo>/.cache)
@@ -184,13 +186,14 @@ run_nested() {
 	case ${1:-} in --shell) mode=shell ;; --demo) mode=demo ;; esac
 	mkdir -p "$OUT_DIR"
 	[ "$CONDUIT_VMM" = qemu ] && export INCLUDE_QEMU=1
-	# The QMP cases (cases-qmp.sh, cases-bench-qmp.sh) need python3 and
-	# QEMU's QMP client in L1; the QEMU peer of the QMP benchmark, QEMU.
+	# The QMP cases (cases-qmp.sh, cases-bench-qmp.sh) and the snapshot
+	# benchmark (cases-bench-snapshot.sh) need python3 and QEMU's QMP client
+	# in L1; the QEMU peer of those benchmarks, QEMU.
 	case "$NESTED_SUITE ${NESTED_CASES:-}" in
-	*qmp*) export INCLUDE_PYTHON=1 ;;
+	*qmp* | *bench-snapshot*) export INCLUDE_PYTHON=1 ;;
 	esac
 	case "$NESTED_SUITE ${NESTED_CASES:-}" in
-	*bench-qmp* | *bench-exec* | *qmp-standin*) export INCLUDE_QEMU=1 ;;
+	*bench-qmp* | *bench-exec* | *bench-snapshot* | *qmp-standin*) export INCLUDE_QEMU=1 ;;
 	esac
 	if [ "$CONDUIT_VMM" = conduit ] && [ ! -f "$CONDUIT_BIN" ] && [ "$mode" != shell ]; then
 		echo "not ok 1 - conduit binary: $CONDUIT_BIN not found (build it: make STATIC=1)"
