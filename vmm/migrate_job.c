@@ -103,7 +103,6 @@ int migrate_job_start(struct control *c, const struct migrate_uri *u, char *err,
 	j->was_paused = vm_paused(&c->m->vm);
 	atomic_init(&j->fd, -1);
 	atomic_init(&j->live.cancel, false);
-	migrate_limits_default(&j->live.limits);
 	j->live.limits = c->mig.limits;
 	pthread_mutex_init(&j->live.lock, NULL);
 	j->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
