@@ -63,6 +63,7 @@ static void job_done(void *opaque, int fd)
 	event_loop_remove(&j->m->loop, j->efd);
 	c->mig.job = NULL;
 	migrate_job_figures_of(j, &s->fig);
+	migrate_job_xfigures_of(j, &s->xfig);
 	s->total_ms = s->fig.total_time;
 	s->bytes = j->st.bytes;
 	s->ram_bytes = s->fig.transferred;
@@ -104,6 +105,7 @@ int migrate_job_start(struct control *c, const struct migrate_uri *u, char *err,
 	atomic_init(&j->fd, -1);
 	atomic_init(&j->live.cancel, false);
 	j->live.limits = c->mig.limits;
+	j->live.dirty_all_dma = c->mig.dirty_all_dma;
 	pthread_mutex_init(&j->live.lock, NULL);
 	j->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (j->efd < 0 || event_loop_add(&c->m->loop, j->efd, job_done, c)) {
@@ -155,6 +157,13 @@ void migrate_job_figures_of(struct migrate_job *j, struct migrate_figures *f)
 {
 	pthread_mutex_lock(&j->live.lock);
 	*f = j->live.fig;
+	pthread_mutex_unlock(&j->live.lock);
+}
+
+void migrate_job_xfigures_of(struct migrate_job *j, struct machine_live_figures *f)
+{
+	pthread_mutex_lock(&j->live.lock);
+	*f = j->live.xfig;
 	pthread_mutex_unlock(&j->live.lock);
 }
 

@@ -40,5 +40,7 @@ void migrate_job_abort(struct control *c);
  * job j, under its lock. */
 void migrate_job_figures(struct control *c, struct migrate_figures *f);
 void migrate_job_figures_of(struct migrate_job *j, struct migrate_figures *f);
+/* Its x-conduit-* figures (dirty pages per source, device data). */
+void migrate_job_xfigures_of(struct migrate_job *j, struct machine_live_figures *f);
 
 #endif
