@@ -677,6 +677,11 @@ static int restore(struct machine *m, const struct vm_config *cfg)
 		"%.1f ms", m->restore, (unsigned long long)(st.ram_bytes >> 20),
 		(unsigned long long)(cfg->mem_size >> 20),
 		(unsigned long long)(st.device_bytes >> 10), (double)st.ns / 1e6);
+	if (st.data_bytes)
+		pr_info("%s: VFIO device data: %llu bytes in %u run%s between other records%s",
+			opt, (unsigned long long)st.data_bytes, st.data_runs,
+			st.data_runs == 1 ? "" : "s", st.data_runs > 1 ?
+			" (pre-copy: data came while the source's guest ran)" : "");
 	if (cfg->paused) {
 		vm_pause_at_start(&m->vm);
 		pr_info("paused (--paused): QMP cont runs the guest");

@@ -416,6 +416,7 @@ struct loader {
 	bool vm_loaded;
 	bool vcpu_loaded[MAX_CPUS];
 	bool resuming[SNAPSHOT_MAX_DEVICES];     /* a passed-through part in RESUMING */
+	bool in_data_run;               /* the last record was VFIO data */
 	struct machine_snapshot_stats *st;
 };
 
@@ -446,6 +447,10 @@ static int load_data(struct loader *l, const struct snapshot_record *rec, char *
 		return fail(err, errlen, "record %u: VFIO data for device %s, which is no "
 			    "passed-through device here", rec->seq, rec->dev->id);
 	l->st->device_bytes += rec->len;
+	l->st->data_bytes += rec->len;
+	if (!l->in_data_run)
+		l->st->data_runs++;
+	l->in_data_run = true;
 	return vfio_pci_mig_load_chunk(v, rec->data, rec->len, err, errlen);
 }
 
@@ -547,6 +552,8 @@ static int load_record(void *opaque, const struct snapshot_record *rec, char *er
 {
 	struct loader *l = opaque;
 
+	if (rec->type != SNAPSHOT_REC_DEVICE_DATA)
+		l->in_data_run = false;
 	switch (rec->type) {
 	case SNAPSHOT_REC_RAM:
 		return load_ram(l, rec, err, errlen);

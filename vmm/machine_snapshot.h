@@ -20,6 +20,10 @@ struct machine_snapshot_stats {
 	uint64_t ram_bytes;             /* guest RAM written (non-zero pages) */
 	uint64_t ram_total;             /* guest RAM in all */
 	uint64_t device_bytes;          /* device state and data */
+	uint64_t data_bytes;            /* of which VFIO migration data */
+	unsigned data_runs;             /* loading: runs of VFIO data records between
+					 * other records (more than one: pre-copy data
+					 * came while the source's guest ran) */
 	uint64_t bytes;                 /* the whole stream */
 	uint64_t ns;                    /* how long it took */
 };
