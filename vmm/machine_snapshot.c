@@ -934,14 +934,20 @@ static int devices_precopy(struct live *l, struct migrate_round *round, char *er
 /* Cancel or failure: every device back to RUNNING, its tracking off. */
 static void devices_cancel(struct live *l, char *err, size_t errlen)
 {
+	struct machine *m = l->m;
 	char why[512];
+	int i, ret;
 
 	if (!l->devices_started)
 		return;
 	l->devices_started = false;
 	live_dirty_stop(&l->ld);
-	l->m->pt_stopped = false;
-	if (passthrough_mig_cancel(&l->m->pt, why, sizeof(why)) == 0)
+	m->pt_stopped = false;
+	ret = passthrough_mig_cancel(&m->pt, why, sizeof(why));
+	for (i = 0; i < m->pt.n_dev; i++)
+		pr_info("migrate: %s: back in %s", vfio_pci_mig_name(m->pt.dev[i]),
+			vfio_mig_state_name(vfio_pci_mig_state(m->pt.dev[i])));
+	if (!ret)
 		return;
 	pr_err("migrate: %s", why);
 	strncat(err, "; ", errlen - strlen(err) - 1);
