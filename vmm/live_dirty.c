@@ -44,16 +44,18 @@ int live_dirty_choose(struct live_dirty_dev *d, unsigned n, bool all_dma,
 	for (i = 0; i < n; i++) {
 		if (d[i].hwpt)
 			d[i].how = LIVE_TRACK_IOMMU;
-		else if (d[i].dma_logging)
+		else if (d[i].dma_logging && !d[i].dma_logging_off)
 			d[i].how = LIVE_TRACK_DMA_LOGGING;
 		else if (all_dma)
 			d[i].how = LIVE_TRACK_ALL_DMA;
 		else {
 			snprintf(err, errlen, "%s: live migration cannot see the guest RAM it writes "
-				 "by DMA: its driver offers no DMA logging "
-				 "(VFIO_DEVICE_FEATURE_DMA_LOGGING) and %s; "
+				 "by DMA: %s and %s; "
 				 "migrate-set-parameters x-conduit-dirty-all-dma=true counts every "
 				 "DMA-mapped page dirty in every round instead", d[i].name,
+				 d[i].dma_logging ?
+				 "its DMA logging is off (x-conduit-device-dirty-tracking=false)" :
+				 "its driver offers no DMA logging (VFIO_DEVICE_FEATURE_DMA_LOGGING)",
 				 d[i].iommufd < 0 ?
 				 "the legacy backend has no IOMMU dirty tracking (--vfio-backend iommufd, on an IOMMU that tracks dirty pages)" :
 				 "its IOMMU no dirty tracking (IOMMU_HW_CAP_DIRTY_TRACKING)");
@@ -108,6 +110,7 @@ int live_dirty_start(struct live_dirty *l, const struct vfio_dirty_range *ram, u
 	memset(l->total, 0, sizeof(l->total));
 	for (i = 0; i < l->n; i++) {
 		l->dev[i].dma_logging = vfio_dma_logging_offered(l->dev[i].fd);
+		l->dev[i].dma_logging_off = l->no_dma_logging;
 		l->dev[i].started = false;
 	}
 	if (live_dirty_choose(l->dev, l->n, all_dma, err, errlen))

@@ -45,7 +45,8 @@ struct live_dirty_dev {
 	int fd;                         /* the VFIO device fd; not owned */
 	int iommufd;                    /* its iommufd, -1: the legacy backend */
 	uint32_t hwpt;                  /* its HWPT, allocated with dirty tracking; 0: none */
-	bool dma_logging;               /* its driver offers DMA logging */
+	bool dma_logging;               /* its driver offers DMA logging... */
+	bool dma_logging_off;           /* ...but x-conduit-device-dirty-tracking=false */
 	enum live_dirty_how how;        /* live_dirty_choose's choice */
 	bool started;                   /* tracking on */
 	uint64_t page_size;             /* DMA logging's page size, as the device chose */
@@ -54,6 +55,7 @@ struct live_dirty_dev {
 struct live_dirty {
 	struct live_dirty_dev dev[MAX_PASSTHROUGH];
 	unsigned n;
+	bool no_dma_logging;            /* x-conduit-device-dirty-tracking=false */
 	uint64_t round[LIVE_DIRTY_NR];  /* pages from each source since live_dirty_round */
 	uint64_t total[LIVE_DIRTY_NR];  /* all syncs */
 };
@@ -65,14 +67,16 @@ const char *live_dirty_how_name(enum live_dirty_how h);
 
 /* For each device, from what it offers (dma_logging, hwpt): IOMMU dirty
  * tracking first (one bitmap for everything the device writes), then DMA
- * logging, then, with all_dma, every DMA-mapped page. Pure. 0, or -1 with
+ * logging (unless dma_logging_off: the user turned it off, as QEMU's
+ * vfio-pci x-device-dirty-page-tracking=off does), then, with all_dma,
+ * every DMA-mapped page. Pure. 0, or -1 with
  * one line naming the first device that has none of them, what is
  * missing, and the parameter that overrides. */
 int live_dirty_choose(struct live_dirty_dev *d, unsigned n, bool all_dma,
 		      char *err, size_t errlen);
 
-/* Whether the devices' drivers offer DMA logging (a PROBE each), the
- * choice, then the tracking started over the n guest RAM ranges (iova ==
+/* Whether the devices' drivers offer DMA logging (a PROBE each; off for
+ * all with l->no_dma_logging), the choice, then the tracking started over the n guest RAM ranges (iova ==
  * gpa). 0, or -1 with one line (whatever was started is stopped). */
 int live_dirty_start(struct live_dirty *l, const struct vfio_dirty_range *ram, unsigned n,
 		     bool all_dma, char *err, size_t errlen);

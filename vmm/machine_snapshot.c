@@ -821,13 +821,15 @@ static void log_sync(struct live *l, unsigned round)
 
 /* --- the passed-through devices while the guest runs --- */
 
-static void device_names(struct machine *m, struct live_dirty *ld)
+static void device_names(struct machine *m, const struct machine_live *ctl,
+			 struct live_dirty *ld)
 {
 	int i, iommufd;
 	uint32_t hwpt;
 
 	memset(ld, 0, sizeof(*ld));
 	ld->n = (unsigned)m->pt.n_dev;
+	ld->no_dma_logging = ctl->no_dma_logging;
 	for (i = 0; i < m->pt.n_dev; i++) {
 		struct live_dirty_dev *d = &ld->dev[i];
 
@@ -839,10 +841,12 @@ static void device_names(struct machine *m, struct live_dirty *ld)
 			d->hwpt = hwpt;
 		}
 		d->dma_logging = vfio_dma_logging_offered(d->fd);
+		d->dma_logging_off = ctl->no_dma_logging;
 	}
 }
 
-int machine_live_check(struct machine *m, bool all_dma, char *err, size_t errlen)
+int machine_live_check(struct machine *m, const struct machine_live *ctl, char *err,
+		       size_t errlen)
 {
 	struct live_dirty *ld;
 	int ret;
@@ -854,8 +858,8 @@ int machine_live_check(struct machine *m, bool all_dma, char *err, size_t errlen
 	ld = malloc(sizeof(*ld));
 	if (!ld)
 		return fail(err, errlen, "out of memory");
-	device_names(m, ld);
-	ret = live_dirty_choose(ld->dev, ld->n, all_dma, err, errlen);
+	device_names(m, ctl, ld);
+	ret = live_dirty_choose(ld->dev, ld->n, ctl->dirty_all_dma, err, errlen);
 	free(ld);
 	return ret;
 }
@@ -868,7 +872,7 @@ static int devices_start(struct live *l, char *err, size_t errlen)
 	struct vfio_dirty_range ram[MAX_RAM_REGIONS];
 	int i;
 
-	device_names(m, &l->ld);
+	device_names(m, l->ctl, &l->ld);
 	for (i = 0; i < m->vm.mem.n_ram; i++) {
 		ram[i].iova = m->vm.mem.ram[i].gpa;
 		ram[i].length = m->vm.mem.ram[i].size;
@@ -1010,8 +1014,11 @@ static int live_switchover(struct live *l, char *err, size_t errlen)
 	vm_pause(&l->m->vm);
 	migrate_rounds_switchover(&l->r, clock_ns());
 	pthread_mutex_lock(&devices_lock);
-	if (write_device_data(l->m, l->ps, &l->w, st, err, errlen) ||
-	    last_pages(l, &sent, err, errlen)) {
+	r = write_device_data(l->m, l->ps, &l->w, st, err, errlen);
+	pthread_mutex_lock(&l->ctl->lock);
+	l->ctl->xfig.stop_copy_bytes = st->device_bytes - dev0;
+	pthread_mutex_unlock(&l->ctl->lock);
+	if (r || last_pages(l, &sent, err, errlen)) {
 		/* err says what; the caller takes the devices back to RUNNING */
 	} else if (!write_vm(l->m, &l->w, err, errlen) && !write_vcpus(l->m, &l->w, err, errlen) &&
 		   !write_devices(l->ps, &l->w, st, err, errlen)) {
@@ -1022,9 +1029,6 @@ static int live_switchover(struct live *l, char *err, size_t errlen)
 			ret = 0;
 	}
 	pthread_mutex_unlock(&devices_lock);
-	pthread_mutex_lock(&l->ctl->lock);
-	l->ctl->xfig.stop_copy_bytes = st->device_bytes - dev0;
-	pthread_mutex_unlock(&l->ctl->lock);
 	l->sent += sent;
 	migrate_rounds_complete(&l->r, l->sent, st->device_bytes, clock_ns());
 	live_progress(l);
@@ -1081,7 +1085,7 @@ int machine_snapshot_send_live(struct machine *m, int fd, struct machine_live *c
 	l->ctl = ctl;
 	l->ps = ps;
 	l->st = st;
-	if (machine_live_check(m, ctl->dirty_all_dma, err, errlen))
+	if (machine_live_check(m, ctl, err, errlen))
 		goto out;
 	machine_parts(m, ps);
 	if (machine_shape(m, ps, sh, err, errlen))

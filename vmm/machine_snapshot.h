@@ -63,6 +63,7 @@ struct machine_live_figures {
 struct machine_live {
 	struct migrate_limits limits;   /* downtime limit, rounds, bandwidth */
 	bool dirty_all_dma;             /* x-conduit-dirty-all-dma */
+	bool no_dma_logging;            /* x-conduit-device-dirty-tracking=false */
 	atomic_bool cancel;             /* set: stop after the current round */
 	pthread_mutex_t lock;           /* fig, xfig */
 	struct migrate_figures fig;
@@ -72,10 +73,12 @@ struct machine_live {
 /* Whether this running machine can be migrated live: what
  * machine_snapshot_check asks, and for each passed-through device a way to
  * see the guest RAM it writes by DMA (its DMA logging, its IOMMU's dirty
- * tracking, or with all_dma every DMA-mapped page counted dirty). 0, or -1
+ * tracking, or with ctl->dirty_all_dma every DMA-mapped page counted dirty;
+ * ctl->no_dma_logging: never DMA logging). 0, or -1
  * with one line naming the device. From the main thread, before anything
  * changes. */
-int machine_live_check(struct machine *m, bool all_dma, char *err, size_t errlen);
+int machine_live_check(struct machine *m, const struct machine_live *ctl, char *err,
+		       size_t errlen);
 
 /* Send the running machine to fd while it runs: every page not all zero,
  * then rounds of what the guest (KVM's dirty log) and conduit's own device

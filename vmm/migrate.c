@@ -5,7 +5,8 @@
  * unix: or tcp:, live, in a thread of its own (vmm/migrate_job.c).
  * MIGRATION events for each state as QEMU sends them; migrate_cancel,
  * migrate-set-parameters (downtime-limit, max-bandwidth,
- * x-conduit-max-rounds, x-conduit-dirty-all-dma), query-migrate (QEMU's
+ * x-conduit-max-rounds, x-conduit-dirty-all-dma,
+ * x-conduit-device-dirty-tracking), query-migrate (QEMU's
  * fields, and x-conduit-dirty-pages / x-conduit-device for a live one). */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,13 +50,16 @@ static int failed(struct control *c, struct qmp_request *req, const char *fmt, .
 static int live(struct control *c, struct qmp_request *req, struct machine *m,
 		const struct migrate_uri *u)
 {
+	struct machine_live want = {
+		.dirty_all_dma = c->mig.dirty_all_dma, .no_dma_logging = c->mig.no_dma_logging,
+	};
 	char err[512];
 
 	if (c->mig.job) {
 		qmp_error(req, "GenericError", "a migration is running: migrate_cancel it first");
 		return -1;
 	}
-	if (machine_live_check(m, c->mig.dirty_all_dma, err, sizeof(err))) {
+	if (machine_live_check(m, &want, err, sizeof(err))) {
 		pr_err("migrate: %s", err);
 		qmp_error(req, "GenericError", "%s", err);
 		return -1;
@@ -228,13 +232,15 @@ int migrate_cancel_cmd(void *opaque, struct qmp_request *req, json_t *args, json
  * x-conduit-max-rounds, x-conduit-dirty-all-dma (bool: a passed-through
  * device with neither DMA logging nor IOMMU dirty tracking has every
  * DMA-mapped page counted dirty in every round, as QEMU's vfio-pci
- * enable-migration=on does, instead of refusing the live migration): for
- * the next migration. */
+ * enable-migration=on does, instead of refusing the live migration),
+ * x-conduit-device-dirty-tracking (bool, default true; false: no device DMA
+ * logging, as QEMU's vfio-pci x-device-dirty-page-tracking=off): for the
+ * next migration. */
 int migrate_set_parameters(void *opaque, struct qmp_request *req, json_t *args, json_t **ret)
 {
 	struct control *c = opaque;
 	struct migrate_limits l = c->mig.limits;
-	json_t *v;
+	json_t *v, *v2;
 
 	v = json_object_get(args, "downtime-limit");
 	if (v && (!json_is_integer(v) || json_integer_value(v) < 1 ||
@@ -264,8 +270,15 @@ int migrate_set_parameters(void *opaque, struct qmp_request *req, json_t *args, 
 		qmp_error(req, "GenericError", "x-conduit-dirty-all-dma: true or false");
 		return -1;
 	}
+	v2 = json_object_get(args, "x-conduit-device-dirty-tracking");
+	if (v2 && !json_is_boolean(v2)) {
+		qmp_error(req, "GenericError", "x-conduit-device-dirty-tracking: true or false");
+		return -1;
+	}
 	if (v)
 		c->mig.dirty_all_dma = json_is_true(v);
+	if (v2)
+		c->mig.no_dma_logging = !json_is_true(v2);
 	c->mig.limits = l;
 	return 0;
 }

@@ -25,6 +25,7 @@ struct migrate_status {
 	char error[512];
 	struct migrate_limits limits;   /* migrate-set-parameters */
 	bool dirty_all_dma;             /* x-conduit-dirty-all-dma */
+	bool no_dma_logging;            /* x-conduit-device-dirty-tracking=false */
 	struct migrate_job *job;        /* the live migration running, or NULL */
 };
 

@@ -5,17 +5,20 @@
 # rewritten and checked again and again (L2-MEMCHECK), a counter on the
 # console (L2-COUNT) and on virtio-console (L2-HVC), and every 10th count
 # bytes through mtty's loopback on an open port (L2-MTTY-LOOP). mtty offers
-# PRE_COPY and P2P but no DMA logging, and QEMU's intel-iommu has no dirty
-# tracking: without x-conduit-dirty-all-dma the live migration is refused
-# naming the device; with it, it goes.
-# Cases: live-mtty-refused (the refusal, a destination with other --memory
-# and one without the device: the source runs on, mtty still loops),
-# live-mtty (mdev A to mdev B in the same L1: nothing lost, counters go on,
-# pre-copy used, device data at the destination), live-mtty-cancel
-# (migrate_cancel midway: the device back in RUNNING, mtty loops),
-# live-mtty-two (two mdevs: snapshot and restore, then live; every device
-# quiesced before any STOP_COPY, every device RUNNING_P2P before any
-# RUNNING, from the -v log).
+# PRE_COPY, P2P and DMA logging (which reports nothing: it does no DMA);
+# QEMU's intel-iommu has no dirty tracking. So by default mtty's pages come
+# from its DMA logging; with x-conduit-device-dirty-tracking=false (no DMA
+# logging) the live migration is refused naming the device, unless
+# x-conduit-dirty-all-dma=true counts every DMA-mapped page dirty.
+# Cases: live-mtty-refused (that refusal, then with all-dma a destination
+# with other --memory and one without the device: the source runs on, its
+# device back in RUNNING, mtty still loops), live-mtty (mdev A to mdev B in
+# the same L1 by DMA logging: nothing lost, counters go on, pre-copy used,
+# device data at the destination), live-mtty-cancel (all-dma, so every
+# round is all of RAM: migrate_cancel in round 2, the device PRE_COPY ->
+# RUNNING, mtty loops), live-mtty-two (two mdevs: snapshot and restore,
+# then live with all-dma; every device quiesced before any STOP_COPY, every
+# device RUNNING_P2P before any RUNNING, from the -v logs).
 # Uses snap_ctl, snap_restore, live_dest, live_wait and counts_in from
 # cases-snapshot.sh, qmp_vm, qmp_vm_end from cases-qmp.sh, mtty_create and
 # mtty_remove from cases-iommufd.sh.
@@ -107,16 +110,20 @@ case_live_mtty_refused() {
 	mv_mdevs 1 || return
 	MV_A=${MV_UUIDS# }
 	mv_src --passthrough "mdev:$MV_A" || { qmp_vm_end; mv_remove; return; }
+	snap_ctl "$sock" migrate-set-parameters x-conduit-device-dirty-tracking=false ||
+		fail "migrate-set-parameters: $CTL"
 	snap_ctl "$sock" migrate "uri=unix:$RUNNER_WORK/nobody.mig" &&
 		fail "live migration without device dirty tracking was not refused: $CTL"
 	case $CTL in
-	*"$MV_A: live migration cannot see the guest RAM it writes by DMA"*"x-conduit-dirty-all-dma=true"*) ;;
+	*"$MV_A: live migration cannot see the guest RAM it writes by DMA: its DMA logging is off (x-conduit-device-dirty-tracking=false) and "*"x-conduit-dirty-all-dma=true counts every DMA-mapped page dirty"*) ;;
 	*) fail "the refusal: $CTL" ;;
 	esac
 	echo "# refused: $(echo "$CTL" | tr -d '\n' | cut -c1-260)"
 	mv_goes_on "the refusal"
 	snap_ctl "$sock" migrate-set-parameters x-conduit-dirty-all-dma=true x-conduit-max-rounds=2 ||
 		fail "migrate-set-parameters: $CTL"
+	! grep -q "migrate: $MV_A: back in RUNNING" "$OUT" ||
+		fail "the refused migrate took a device out of RUNNING"
 	mv_refused_dest memory "the snapshot's guest has ${L2_MEMORY} MiB of RAM, this machine 512 MiB (--memory)" \
 		--memory 512M --passthrough "mdev:$MV_A"
 	mv_refused_dest nodevice "00:0" --memory "${L2_MEMORY}M"
@@ -133,18 +140,19 @@ case_live_mtty() {
 	mv_src --passthrough "mdev:$MV_A" || { qmp_vm_end; mv_remove; return; }
 	live_dest run --memory "${L2_MEMORY}M" --passthrough "mdev:$MV_B" ||
 		{ qmp_vm_end; mv_remove; return; }
-	snap_ctl "$sock" migrate-set-parameters x-conduit-dirty-all-dma=true x-conduit-max-rounds=3 ||
-		fail "migrate-set-parameters: $CTL"
 	c0=$(last_count)
 	snap_ctl "$sock" migrate "uri=$mig_uri" || fail "migrate: $CTL"
 	live_wait "$sock" completed 600 || fail "the migration did not complete: $CTL"
 	echo "# query-migrate: $(echo "$CTL" | tr -d '\n' | tr -s ' ' | cut -c1-700)"
 	pre=$(echo "$CTL" | tr -d '\n ' | sed -n 's/.*"precopy-bytes":\([0-9]*\).*/\1/p')
 	stopc=$(echo "$CTL" | tr -d '\n ' | sed -n 's/.*"stop-copy-bytes":\([0-9]*\).*/\1/p')
-	alldma=$(echo "$CTL" | tr -d '\n ' | sed -n 's/.*"total":{[^}]*"all-dma":\([0-9]*\).*/\1/p')
+	kvm=$(echo "$CTL" | tr -d '\n ' | sed -n 's/.*"total":{"kvm":\([0-9]*\),.*/\1/p')
 	[ "${pre:-0}" -gt 0 ] || fail "no device data in pre-copy: '$pre'"
 	[ "${stopc:-0}" -gt 0 ] || fail "no device data in stop-copy: '$stopc'"
-	[ "${alldma:-0}" -gt 0 ] || fail "no dirty pages counted from all-dma: '$alldma'"
+	[ "${kvm:-0}" -gt 0 ] || fail "no dirty pages counted from KVM: '$kvm'"
+	case $CTL in *'"dma-logging": 0'*) ;; *) fail "query-migrate has no dma-logging count: $CTL" ;; esac
+	grep -q "migrate: $MV_A: its DMA writes tracked by dma-logging" "$OUT" ||
+		fail "mtty's DMA writes not tracked by its DMA logging: $(grep -a -m1 'DMA writes tracked' "$OUT")"
 	grep -q "migrate: $MV_A: PRE_COPY (it offers STOP_COPY+P2P+PRE_COPY)" "$OUT" ||
 		fail "the source's device did not go to PRE_COPY: $(grep -a -m1 "migrate: $MV_A:" "$OUT")"
 	grep -a 'migrate: dirty pages' "$OUT" | head -n 4 | sed 's/^.*migrate: /# source: /'
@@ -198,7 +206,8 @@ case_live_mtty_cancel() {
 	mv_src --passthrough "mdev:$MV_A" || { qmp_vm_end; mv_remove; return; }
 	live_dest run --memory "${L2_MEMORY}M" --passthrough "mdev:$MV_B" ||
 		{ qmp_vm_end; mv_remove; return; }
-	snap_ctl "$sock" migrate-set-parameters x-conduit-dirty-all-dma=true x-conduit-max-rounds=30 ||
+	snap_ctl "$sock" migrate-set-parameters x-conduit-device-dirty-tracking=false \
+		x-conduit-dirty-all-dma=true x-conduit-max-rounds=30 ||
 		fail "migrate-set-parameters: $CTL"
 	snap_ctl "$sock" migrate "uri=$mig_uri" || fail "migrate: $CTL"
 	wait_for "$OUT" "migrate: dirty pages after round 2" 300 "$vm" || fail "no second round"
@@ -272,10 +281,13 @@ case_live_mtty_two() {
 	while [ ! -S "$sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 	live_dest run --memory "${L2_MEMORY}M" --passthrough "mdev:$3" --passthrough "mdev:$4" ||
 		{ qmp_vm_end; MV_UUIDS=$all; mv_remove; return; }
-	snap_ctl "$sock" migrate-set-parameters x-conduit-dirty-all-dma=true x-conduit-max-rounds=2 ||
-		fail "migrate-set-parameters: $CTL"
+	snap_ctl "$sock" migrate-set-parameters x-conduit-device-dirty-tracking=false \
+		x-conduit-dirty-all-dma=true x-conduit-max-rounds=2 || fail "migrate-set-parameters: $CTL"
 	snap_ctl "$sock" migrate "uri=$mig_uri" || fail "migrate: $CTL"
 	live_wait "$sock" completed 600 || fail "the live migration did not complete: $CTL"
+	alldma=$(echo "$CTL" | tr -d '\n ' | sed -n 's/.*"total":{[^}]*"all-dma":\([0-9]*\).*/\1/p')
+	[ "${alldma:-0}" -gt 0 ] || fail "no dirty pages counted from all-dma: '$alldma'"
+	echo "# query-migrate: $(echo "$CTL" | tr -d '\n' | tr -s ' ' | cut -c1-600)"
 	# this log holds the restore's arcs too: only what follows the migrate
 	sed -n '/migrate: live to/,$p' "$OUT" >"$RUNNER_WORK/two.live.log"
 	mv_order "$RUNNER_WORK/two.live.log" "live source" "-> PRE_COPY_P2P" "-> STOP_COPY"

@@ -68,6 +68,13 @@ START_TEST(choose_refuses_naming_the_device)
 	ck_assert_int_eq(live_dirty_choose(d, 2, false, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "and its IOMMU no dirty tracking (IOMMU_HW_CAP_DIRTY_TRACKING); migrate-set-parameters x-conduit-dirty-all-dma=true"));
 	ck_assert_int_eq(live_dirty_choose(d, 2, true, err, sizeof(err)), 0);
+	/* DMA logging offered but turned off by the user */
+	d[0].dma_logging_off = true;
+	ck_assert_int_eq(live_dirty_choose(d, 1, false, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "0000:00:03.0: live migration cannot see the guest RAM it writes by DMA: its DMA logging is off (x-conduit-device-dirty-tracking=false) and the legacy backend has no IOMMU dirty tracking (--vfio-backend iommufd, on an IOMMU that tracks dirty pages); migrate-set-parameters x-conduit-dirty-all-dma=true counts every DMA-mapped page dirty in every round instead");
+	d[0].hwpt = 9;                          /* the IOMMU's needs no DMA logging */
+	ck_assert_int_eq(live_dirty_choose(d, 1, false, err, sizeof(err)), 0);
+	ck_assert_int_eq(d[0].how, LIVE_TRACK_IOMMU);
 }
 END_TEST
 
@@ -118,6 +125,16 @@ START_TEST(start_refused)
 	ck_assert_ptr_nonnull(strstr(err, "mdev: live migration cannot see"));
 	ck_assert_uint_eq(fake_vfio.mig.log_starts, 0);
 	ck_assert(!l.dev[0].started);
+	/* offered, but x-conduit-device-dirty-tracking=false */
+	fake_vfio.mig.dma_logging = true;
+	l.no_dma_logging = true;
+	ck_assert_int_eq(live_dirty_start(&l, ram, 2, false, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "mdev: live migration cannot see the guest RAM it writes by DMA: its DMA logging is off"));
+	ck_assert_uint_eq(fake_vfio.mig.log_starts, 0);
+	ck_assert_int_eq(live_dirty_start(&l, ram, 2, true, err, sizeof(err)), 0);
+	ck_assert_int_eq(l.dev[0].how, LIVE_TRACK_ALL_DMA);
+	ck_assert_uint_eq(fake_vfio.mig.log_starts, 0);
+	live_dirty_stop(&l);
 }
 END_TEST
 
