@@ -1,4 +1,7 @@
-/* Saving and loading a whole machine (see machine_snapshot.h). The stream
+/* Saving and loading a whole machine (see machine_snapshot.h), and sending
+ * a running one live (the end of this file), passed-through devices with
+ * it: their pre-copy data in the rounds, their DMA writes from
+ * vmm/live_dirty.c, the P2P switchover. The stream
  * holds, in this order: each passed-through device's own data (VFIO
  * migration v2: the vCPUs are paused, every device goes to RUNNING_P2P,
  * then each to STOP_COPY, drained, STOP, before guest RAM is read, so no
