@@ -175,7 +175,7 @@ int vfio_mig_step(struct vfio_mig *m, const uint32_t *path, int n, char *err, si
 				 strerror(-ret));
 			return settle(m, err, errlen);
 		}
-		pr_debug("%s: migration %s -> %s", m->name, vfio_mig_state_name(m->state),
+		pr_info("%s: migration %s -> %s", m->name, vfio_mig_state_name(m->state),
 			 vfio_mig_state_name(path[i]));
 		track_session(m, path[i], data_fd);
 	}
