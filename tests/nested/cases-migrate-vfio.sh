@@ -1,6 +1,7 @@
 # tests/nested/cases-migrate-vfio.sh - live migration with passed-through
 # devices (issue 15: VFIO migration v2 pre-copy, device dirty tracking), in
-# suites/qmp, sourced by runner.sh; under both backends as the suite runs.
+# suites/qmp, sourced by runner.sh; each case under both backends in one L1
+# (or the run's backend only, when it gives one).
 # The guest is L2's mtty-live agent (l2-init.sh): 64 MiB of files in RAM
 # rewritten and checked again and again (L2-MEMCHECK), a counter on the
 # console (L2-COUNT) and on virtio-console (L2-HVC), and every 10th count
@@ -22,6 +23,24 @@
 # Uses snap_ctl, snap_restore, live_dest, live_wait and counts_in from
 # cases-snapshot.sh, qmp_vm, qmp_vm_end from cases-qmp.sh, mtty_create and
 # mtty_remove from cases-iommufd.sh.
+
+# Each case runs under every backend in MV_BACKENDS, in one L1: both when
+# the run gives none (NESTED_VFIO_BACKEND unset), else the run's.
+MV_BACKENDS=${CONDUIT_VFIO_BACKEND:-legacy iommufd}
+
+# mv_each FN: FN once per backend (MV_BE), a failure naming the backend.
+mv_each() {
+	for MV_BE in $MV_BACKENDS; do
+		echo "# --vfio-backend $MV_BE"
+		"$1"
+		case $FAIL in '' | '['*) ;; *) FAIL="[$MV_BE] $FAIL" ;; esac
+	done
+}
+
+case_live_mtty_refused() { mv_each mv_live_mtty_refused; }
+case_live_mtty() { mv_each mv_live_mtty; }
+case_live_mtty_cancel() { mv_each mv_live_mtty_cancel; }
+case_live_mtty_two() { mv_each mv_live_mtty_two; }
 
 # mv_mdevs N: N mtty mdevs, their UUIDs in MV_UUIDS (space-separated).
 mv_mdevs() {
@@ -45,7 +64,7 @@ mv_remove() {
 # filled and checked once, mtty looping.
 mv_src() {
 	MV_PAT=$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')
-	QMP_CMDLINE="conduit.pattern=$MV_PAT" qmp_vm mtty-live -v "$@" || return 1
+	QMP_CMDLINE="conduit.pattern=$MV_PAT" qmp_vm mtty-live -v --vfio-backend "$MV_BE" "$@" || return 1
 	wait_for "$OUT" "L2-MEM-FILLED" 120 "$vm" || { fail "the guest did not fill its memory"; return 1; }
 	wait_for "$OUT" "L2-MEMCHECK pass=1 ok" 120 "$vm" ||
 		{ fail "the guest's first memory check: $(mv_clean "$OUT" | grep -m1 'L2-MEMCHECK')"; return 1; }
@@ -92,7 +111,7 @@ mv_guest_ok() {
 mv_refused_dest() {
 	name=$1 want=$2
 	shift 2
-	live_dest "$name" "$@" || return
+	live_dest "$name" --vfio-backend "$MV_BE" "$@" || return
 	snap_ctl "$sock" migrate "uri=$mig_uri" || fail "$name: migrate: $CTL"
 	live_wait "$sock" failed 300 || fail "$name: the migration did not fail: $CTL"
 	echo "# $name: source: $(echo "$CTL" | tr -d '\n' | sed 's/.*"error-desc": *//' | cut -c1-160)"
@@ -106,7 +125,7 @@ mv_refused_dest() {
 # Without x-conduit-dirty-all-dma: refused naming the device, before
 # anything changes. Then with it, destinations that refuse the stream: other
 # --memory, and no mtty. The source runs on each time, mtty loops.
-case_live_mtty_refused() {
+mv_live_mtty_refused() {
 	mv_mdevs 1 || return
 	MV_A=${MV_UUIDS# }
 	mv_src --passthrough "mdev:$MV_A" || { qmp_vm_end; mv_remove; return; }
@@ -133,12 +152,12 @@ case_live_mtty_refused() {
 }
 
 # mtty instance A to instance B, the guest writing all the while.
-case_live_mtty() {
+mv_live_mtty() {
 	mv_mdevs 2 || return
 	set -- $MV_UUIDS
 	MV_A=$1 MV_B=$2
 	mv_src --passthrough "mdev:$MV_A" || { qmp_vm_end; mv_remove; return; }
-	live_dest run --memory "${L2_MEMORY}M" --passthrough "mdev:$MV_B" ||
+	live_dest run --vfio-backend "$MV_BE" --memory "${L2_MEMORY}M" --passthrough "mdev:$MV_B" ||
 		{ qmp_vm_end; mv_remove; return; }
 	c0=$(last_count)
 	snap_ctl "$sock" migrate "uri=$mig_uri" || fail "migrate: $CTL"
@@ -199,12 +218,12 @@ case_live_mtty() {
 # migrate_cancel once the second round is under way: every round is all of
 # RAM (x-conduit-dirty-all-dma) and there are up to 30 of them, so the
 # cancel lands in the middle.
-case_live_mtty_cancel() {
+mv_live_mtty_cancel() {
 	mv_mdevs 2 || return
 	set -- $MV_UUIDS
 	MV_A=$1 MV_B=$2
 	mv_src --passthrough "mdev:$MV_A" || { qmp_vm_end; mv_remove; return; }
-	live_dest run --memory "${L2_MEMORY}M" --passthrough "mdev:$MV_B" ||
+	live_dest run --vfio-backend "$MV_BE" --memory "${L2_MEMORY}M" --passthrough "mdev:$MV_B" ||
 		{ qmp_vm_end; mv_remove; return; }
 	snap_ctl "$sock" migrate-set-parameters x-conduit-device-dirty-tracking=false \
 		x-conduit-dirty-all-dma=true x-conduit-max-rounds=30 ||
@@ -240,7 +259,7 @@ mv_order() {
 
 # Two mtty devices: saved and restored, then migrated live; the P2P order
 # on each side from the -v log.
-case_live_mtty_two() {
+mv_live_mtty_two() {
 	mv_mdevs 4 || return
 	set -- $MV_UUIDS
 	MV_A=$1
@@ -263,7 +282,7 @@ case_live_mtty_two() {
 	OUT=$RUNNER_WORK/$CASE_NAME.restored.out
 	sock=$RUNNER_WORK/$CASE_NAME.restored.sock
 	rm -f "$sock"
-	"$CONDUIT_BIN" -v --kernel "$L2_KERNEL" --api-socket "$sock" --restore "$snap" \
+	"$CONDUIT_BIN" -v --vfio-backend "$MV_BE" --kernel "$L2_KERNEL" --api-socket "$sock" --restore "$snap" \
 		--memory "${L2_MEMORY}M" --passthrough "mdev:$1" --passthrough "mdev:$2" \
 		</dev/null >"$OUT" 2>&1 &
 	vm=$!
@@ -279,7 +298,7 @@ case_live_mtty_two() {
 	# live, to the other two mdevs
 	i=0
 	while [ ! -S "$sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-	live_dest run --memory "${L2_MEMORY}M" --passthrough "mdev:$3" --passthrough "mdev:$4" ||
+	live_dest run --vfio-backend "$MV_BE" --memory "${L2_MEMORY}M" --passthrough "mdev:$3" --passthrough "mdev:$4" ||
 		{ qmp_vm_end; MV_UUIDS=$all; mv_remove; return; }
 	snap_ctl "$sock" migrate-set-parameters x-conduit-device-dirty-tracking=false \
 		x-conduit-dirty-all-dma=true x-conduit-max-rounds=2 || fail "migrate-set-parameters: $CTL"
