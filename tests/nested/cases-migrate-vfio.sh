@@ -126,8 +126,9 @@ mv_refused_dest() {
 # anything changes. Then with it, destinations that refuse the stream: other
 # --memory, and no mtty. The source runs on each time, mtty loops.
 mv_live_mtty_refused() {
-	mv_mdevs 1 || return
-	MV_A=${MV_UUIDS# }
+	mv_mdevs 2 || return
+	set -- $MV_UUIDS
+	MV_A=$1 MV_B=$2
 	mv_src --passthrough "mdev:$MV_A" || { qmp_vm_end; mv_remove; return; }
 	snap_ctl "$sock" migrate-set-parameters x-conduit-device-dirty-tracking=false ||
 		fail "migrate-set-parameters: $CTL"
@@ -144,7 +145,7 @@ mv_live_mtty_refused() {
 	! grep -q "migrate: $MV_A: back in RUNNING" "$OUT" ||
 		fail "the refused migrate took a device out of RUNNING"
 	mv_refused_dest memory "the snapshot's guest has ${L2_MEMORY} MiB of RAM, this machine 512 MiB (--memory)" \
-		--memory 512M --passthrough "mdev:$MV_A"
+		--memory 512M --passthrough "mdev:$MV_B"
 	mv_refused_dest nodevice "00:0" --memory "${L2_MEMORY}M"
 	grep -a '^conduit: error' "$ROUT" | head -n 1 | sed 's/^/# nodevice: destination: /'
 	qmp_vm_end
