@@ -738,6 +738,7 @@ struct live {
 	struct dirty_log dl;
 	struct vfio_dirty_bitmap b[MAX_RAM_REGIONS];
 	struct migrate_rounds r;
+	struct migrate_round first;     /* the first pass: every page not zero */
 	uint64_t sent;
 	uint8_t bounce[SNAPSHOT_RAM_CHUNK_MAX];
 };
@@ -761,7 +762,7 @@ static void live_progress(struct live *l)
 /* Rounds while the guest runs, until the planner switches over. */
 static int live_rounds(struct live *l, char *err, size_t errlen)
 {
-	struct migrate_round round = { 0 };
+	struct migrate_round round = l->first;
 	char why[256];
 	uint64_t t0;
 	int64_t dirty;
@@ -810,7 +811,7 @@ static int live_switchover(struct live *l, struct parts *ps, struct machine_snap
 	}
 	pthread_mutex_unlock(&devices_lock);
 	l->sent += sent;
-	migrate_rounds_complete(&l->r, l->sent, st->device_bytes, clock_ns());
+	migrate_rounds_complete(&l->r, sent, st->device_bytes, clock_ns());
 	live_progress(l);
 	return ret;
 }
@@ -857,17 +858,23 @@ int machine_snapshot_send_live(struct machine *m, int fd, struct machine_live *c
 	}
 	migrate_rounds_start(&l->r, &ctl->limits, m->vm.mem.ram_size, t0);
 	r = snapshot_writer_open(&l->w, fd, sh);
+	if (ctl->throttle)
+		snapshot_writer_set_pace(&l->w, migrate_throttle_pace, ctl->throttle);
 	/* The logs from here on; everything not zero goes in the first round. */
 	if (!r && sync_dirty(m, &l->dl, l->b) < 0)
 		r = -EIO;
 	for (i = 0; !r && i < m->vm.mem.n_ram; i++)
 		vfio_dirty_bitmap_clear(&l->b[i]);
 	migrate_rounds_setup_done(&l->r, clock_ns());
+	l->first.ns = clock_ns();
 	if (!r && write_ram(m, &l->w, st, l->bounce))
 		r = l->w.err ? l->w.err : -EIO;
 	if (r) {
 		send_failed(err, errlen, "sending guest RAM", -r);
 	} else {
+		/* the planner measures the link on it too */
+		l->first.ns = clock_ns() - l->first.ns;
+		l->first.sent_bytes = st->ram_bytes;
 		l->sent = st->ram_bytes;
 		live_progress(l);
 		if (!live_rounds(l, err, errlen) && !live_switchover(l, ps, st, err, errlen))

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "migrate_rounds.h"
+#include "migrate_throttle.h"
 
 struct machine;
 
@@ -47,6 +48,7 @@ int machine_snapshot_load(struct machine *m, int fd, struct machine_snapshot_sta
 struct machine_live {
 	struct migrate_limits limits;   /* downtime limit, rounds, bandwidth */
 	atomic_bool cancel;             /* set: stop after the current round */
+	struct migrate_throttle *throttle;  /* paces every write; NULL: none */
 	pthread_mutex_t lock;           /* fig */
 	struct migrate_figures fig;
 };

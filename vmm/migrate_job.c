@@ -30,6 +30,8 @@ static void *job_thread(void *arg)
 		j->ret = -1;
 	} else {
 		atomic_store(&j->fd, fd);
+		migrate_throttle_init(&j->throttle, j->live.limits.max_bandwidth, fd);
+		j->live.throttle = &j->throttle;
 		if (atomic_load(&j->live.cancel))
 			shutdown(fd, SHUT_RDWR);
 		j->ret = machine_snapshot_send_live(j->m, fd, &j->live, &j->st, j->err,
@@ -68,6 +70,9 @@ static void job_done(void *opaque, int fd)
 	s->ram_bytes = s->fig.transferred;
 	s->ram_total = s->fig.total;
 	s->device_bytes = j->st.device_bytes;
+	/* over the whole migration once it is over, as QEMU has it */
+	if (s->fig.total_time)
+		s->fig.mbps = j->st.bytes * 8 / (s->fig.total_time * 1000);
 	if (!j->ret) {
 		s->status = "completed";
 		s->error[0] = '\0';
@@ -153,9 +158,14 @@ void migrate_job_abort(struct control *c)
 
 void migrate_job_figures_of(struct migrate_job *j, struct migrate_figures *f)
 {
+	uint64_t rate = migrate_throttle_rate(&j->throttle);
+
 	pthread_mutex_lock(&j->live.lock);
 	*f = j->live.fig;
 	pthread_mutex_unlock(&j->live.lock);
+	/* mbps: what the link carried in the last half second */
+	if (rate)
+		f->mbps = rate * 8 / 1000000;
 }
 
 void migrate_job_figures(struct control *c, struct migrate_figures *f)

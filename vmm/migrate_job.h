@@ -25,6 +25,7 @@ struct migrate_job {
 	int efd;                        /* the thread is done */
 	atomic_int fd;                  /* the connection, -1 before and after */
 	struct machine_live live;
+	struct migrate_throttle throttle;   /* max-bandwidth, and the rate measured */
 	struct machine_snapshot_stats st;
 	int ret;
 	char err[512];

@@ -49,5 +49,6 @@ Suite *device_state_suite(void);
 Suite *dirty_log_suite(void);
 Suite *migrate_rounds_suite(void);
 Suite *migrate_socket_suite(void);
+Suite *migrate_throttle_suite(void);
 
 #endif
