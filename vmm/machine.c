@@ -708,6 +708,8 @@ static int machine_boot(const struct vm_config *cfg, struct control *ctl,
 	m->exec = cfg->exec;
 	m->restore = restore_path;
 	m->incoming = restore_path && cfg->incoming && restore_path == cfg->incoming;
+	m->incoming_idle_ms = 1000 * (cfg->incoming_timeout ? cfg->incoming_timeout :
+				      INCOMING_TIMEOUT_DEFAULT);
 	m->restore_fd = -1;
 	m->listener.fd = -1;
 	if (validate(m, cfg, &bz, &lay, cmdline)) {

@@ -608,6 +608,8 @@ int machine_snapshot_load(struct machine *m, int fd, struct machine_snapshot_sta
 
 	memset(st, 0, sizeof(*st));
 	snapshot_reader_init_fd(&r, fd);
+	if (m->incoming)
+		snapshot_reader_set_live(&r, m->incoming_idle_ms);
 	if (!l || !sh || !(l->ps = malloc(sizeof(*l->ps)))) {
 		fail(err, errlen, "out of memory");
 		goto out;

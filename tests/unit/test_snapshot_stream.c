@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <zlib.h>
 #include "suites.h"
@@ -835,6 +836,52 @@ START_TEST(test_stream_pace_fails)
 }
 END_TEST
 
+/* A live reader on a socket: the source hanging up midway and before
+ * anything are named as such, and a source that sends nothing for the idle
+ * time is an error, not a hang. */
+static int live_read(const void *buf, size_t len, bool hang_up, char *e, size_t elen)
+{
+	struct snapshot_reader r;
+	struct snapshot_record rec;
+	int sv[2], ret;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(write(sv[1], buf, len), (ssize_t)len);
+	if (hang_up)
+		close(sv[1]);
+	snapshot_reader_init_fd(&r, sv[0]);
+	snapshot_reader_set_live(&r, 150);
+	ret = snapshot_read_header(&r, e, elen);
+	while (!ret && (ret = snapshot_read_record(&r, &rec, e, elen)) == 1)
+		ret = 0;
+	snapshot_reader_free(&r);
+	close(sv[0]);
+	if (!hang_up)
+		close(sv[1]);
+	return ret;
+}
+
+START_TEST(test_stream_live_source)
+{
+	size_t len;
+	uint8_t *b = sample_bytes(false, &len);
+	char e[SNAPSHOT_ERR_LEN];
+
+	ck_assert_int_eq(live_read(b, len - 20, true, e, sizeof(e)), -1);
+	ck_assert_msg(strstr(e, "the source closed the connection (cancelled or failed there) "
+			     "at byte ") != NULL, "%s", e);
+	ck_assert_int_eq(live_read(b, 0, true, e, sizeof(e)), -1);
+	ck_assert_str_eq(e, "the source closed the connection before sending anything");
+	ck_assert_int_eq(live_read(b, 100, false, e, sizeof(e)), -1);
+	ck_assert_str_eq(e, "nothing came from the source for 150 ms (at byte 16): it hangs "
+			 "or is gone");
+	/* (the byte named is where the piece it waited for starts: the shape) */
+	/* the whole stream reads to its end */
+	ck_assert_int_eq(live_read(b, len, true, e, sizeof(e)), 0);
+	free(b);
+}
+END_TEST
+
 START_TEST(test_stream_layout)
 {
 	size_t len;
@@ -1430,6 +1477,7 @@ Suite *snapshot_stream_suite(void)
 	tcase_add_test(tc, test_stream_round_trip_file);
 	tcase_add_test(tc, test_stream_paced);
 	tcase_add_test(tc, test_stream_pace_fails);
+	tcase_add_test(tc, test_stream_live_source);
 	tcase_add_test(tc, test_stream_layout);
 	tcase_add_test(tc, test_stream_round_trip_pipe);
 	tcase_add_test(tc, test_stream_round_trip_memory);

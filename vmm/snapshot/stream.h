@@ -141,11 +141,17 @@ struct snapshot_reader {
 	uint8_t *payload;
 	size_t payload_cap;
 	unsigned records;
+	bool live;                      /* a live migration's socket */
+	int idle_ms;                    /* live: how long a read may wait; 0: for ever */
 	enum snapshot_reader_state state;
 	struct snapshot_shape shape;    /* the snapshot's, once the header is read */
 };
 
 void snapshot_reader_init_fd(struct snapshot_reader *r, int fd);
+/* The fd is a live migration's socket: a stream cut short is the source
+ * closing the connection (so the errors say), and no byte for idle_ms
+ * (0: no limit) is an error too (a source that hangs). */
+void snapshot_reader_set_live(struct snapshot_reader *r, int idle_ms);
 void snapshot_reader_init_mem(struct snapshot_reader *r, const void *buf, size_t len);
 void snapshot_reader_free(struct snapshot_reader *r);
 
