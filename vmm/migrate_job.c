@@ -39,6 +39,7 @@ static void *job_thread(void *arg)
 		atomic_store(&j->fd, -1);
 		close(fd);
 	}
+	atomic_store(&j->finished, true);
 	if (write(j->efd, &one, sizeof(one)) < 0)
 		pr_debug("migrate: eventfd: %s", strerror(errno));
 	return NULL;
@@ -106,6 +107,8 @@ int migrate_job_start(struct control *c, const struct migrate_uri *u, char *err,
 	j->m = c->m;
 	j->uri = *u;
 	j->was_paused = vm_paused(&c->m->vm);
+	j->start_ns = clock_ns();
+	atomic_init(&j->finished, false);
 	atomic_init(&j->fd, -1);
 	atomic_init(&j->live.cancel, false);
 	j->live.limits = c->mig.limits;
@@ -159,6 +162,7 @@ void migrate_job_abort(struct control *c)
 void migrate_job_figures_of(struct migrate_job *j, struct migrate_figures *f)
 {
 	uint64_t rate = migrate_throttle_rate(&j->throttle);
+	uint64_t sent = migrate_throttle_bytes(&j->throttle);
 
 	pthread_mutex_lock(&j->live.lock);
 	*f = j->live.fig;
@@ -166,6 +170,14 @@ void migrate_job_figures_of(struct migrate_job *j, struct migrate_figures *f)
 	/* mbps: what the link carried in the last half second */
 	if (rate)
 		f->mbps = rate * 8 / 1000000;
+	/* ram.transferred: every byte sent so far, the round in progress
+	 * too (the planner counts a round once it is over) */
+	if (sent > f->transferred)
+		f->transferred = sent;
+	/* total-time runs on while it sends (the planner's figures are of
+	 * the last round) */
+	if (!atomic_load(&j->finished))
+		f->total_time = (clock_ns() - j->start_ns) / 1000000;
 }
 
 void migrate_job_figures(struct control *c, struct migrate_figures *f)

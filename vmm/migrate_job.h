@@ -26,6 +26,8 @@ struct migrate_job {
 	atomic_int fd;                  /* the connection, -1 before and after */
 	struct machine_live live;
 	struct migrate_throttle throttle;   /* max-bandwidth, and the rate measured */
+	uint64_t start_ns;              /* migrate, on the monotonic clock */
+	atomic_bool finished;           /* the thread is done sending */
 	struct machine_snapshot_stats st;
 	int ret;
 	char err[512];

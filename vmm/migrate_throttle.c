@@ -57,7 +57,7 @@ void migrate_throttle_init_with(struct migrate_throttle *t, uint64_t rate, int f
 	t->paid_ns = now;
 	t->win_start_ns = now;
 	t->win_bytes = 0;
-	t->bytes = 0;
+	atomic_init(&t->bytes, 0);
 	atomic_init(&t->measured, 0);
 	t->clock = clock;
 	t->sleep = sleep;
@@ -106,7 +106,7 @@ void migrate_throttle_count(struct migrate_throttle *t, uint64_t now_ns, size_t 
 {
 	uint64_t span = now_ns - t->win_start_ns;
 
-	t->bytes += n;
+	atomic_fetch_add(&t->bytes, n);
 	t->win_bytes += n;
 	if (span < THROTTLE_WINDOW_NS)
 		return;
@@ -137,4 +137,9 @@ ssize_t migrate_throttle_pace(void *opaque, size_t len)
 uint64_t migrate_throttle_rate(const struct migrate_throttle *t)
 {
 	return atomic_load(&t->measured);
+}
+
+uint64_t migrate_throttle_bytes(const struct migrate_throttle *t)
+{
+	return atomic_load(&t->bytes);
 }

@@ -30,7 +30,7 @@ struct migrate_throttle {
 	uint64_t paid_ns;               /* the bucket: bytes granted are paid until */
 	/* the measured rate, over windows of THROTTLE_WINDOW_NS */
 	uint64_t win_start_ns, win_bytes;
-	uint64_t bytes;                 /* granted in all */
+	_Atomic uint64_t bytes;         /* granted in all (any thread may read) */
 	_Atomic uint64_t measured;      /* bytes per second, the last whole window */
 	/* the world: the monotonic clock, and a sleep of ns on fd that
 	 * returns 0, or -ECONNRESET when the socket woke it early */
@@ -61,5 +61,7 @@ ssize_t migrate_throttle_pace(void *opaque, size_t len);
 /* The measured rate, bytes per second: the last whole window's (0 before
  * the first one ends). Any thread. */
 uint64_t migrate_throttle_rate(const struct migrate_throttle *t);
+/* The bytes granted so far (sent, or being sent). Any thread. */
+uint64_t migrate_throttle_bytes(const struct migrate_throttle *t);
 
 #endif

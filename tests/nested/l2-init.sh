@@ -66,7 +66,12 @@
 #                mdev, conduit.hpid=4348:3253) conduit.pattern=P through its
 #                loopback (L2-HP-MTTY-READ gen=N P, L2-HP-MTTY-IRQS gen=N C);
 #                L2-TICK n every second, forever
-#   counter, mtty-snap, powerbtn and hotplug load the virtio, button and evdev modules
+#   mempattern   (live migration) /bin/mempattern (tests/nested/mempattern.c):
+#                conduit.mpsize=MiB (default 64) filled with a pattern seeded
+#                by conduit.mpseed=HEX, rewritten at conduit.mprate=MiB/s
+#                (default 4), verified pass after pass: L2-MEMPATTERN pass=N
+#                pages=P bad=B rewritten=R seed=HEX
+#   counter, mtty-snap, mempattern, powerbtn and hotplug load the virtio, button and evdev modules
 #   and start acpid first (L2-ACPID-READY inputs=NAMES), so the power button
 #   ends each of them.
 # Markers go to /dev/console (ttyS0 with console=ttyS0) and always start a line.
@@ -507,6 +512,12 @@ counter)
 		echo "L2-COUNT $n"
 		sleep 0.1
 	done
+	;;
+mempattern)
+	agent_start
+	arg() { sed -n "s/.*conduit.$1=\([0-9a-f]*\).*/\1/p" /proc/cmdline; }
+	size=$(arg mpsize) rate=$(arg mprate) seed=$(arg mpseed)
+	exec /bin/mempattern "${size:-64}" "${rate:-4}" "${seed:-5eed}"
 	;;
 powerbtn)
 	agent_start
