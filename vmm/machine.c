@@ -659,6 +659,7 @@ static int restore(struct machine *m, const struct vm_config *cfg)
 	struct machine_snapshot_stats st;
 	const char *opt = m->incoming ? "--incoming" : "--restore";
 	char err[ERRLEN];
+	int ret;
 
 	if (m->incoming) {
 		m->restore_fd = migrate_accept(&m->listener, 0, err, sizeof(err));
@@ -667,7 +668,10 @@ static int restore(struct machine *m, const struct vm_config *cfg)
 			return -1;
 		}
 	}
-	if (machine_snapshot_load(m, m->restore_fd, &st, err, sizeof(err))) {
+	ram_load_begin(&m->vm.mem, cfg->hugepages);
+	ret = machine_snapshot_load(m, m->restore_fd, &st, err, sizeof(err));
+	ram_load_end(&m->vm.mem, cfg->hugepages);
+	if (ret) {
 		pr_err("%s %s: %s", opt, m->restore, err);
 		return -1;
 	}
