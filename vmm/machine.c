@@ -37,6 +37,7 @@
 #include "machine_internal.h"
 #include "machine_snapshot.h"
 #include "output.h"
+#include "clock.h"
 #include "ram.h"
 #include "seccomp.h"
 #include "terminal.h"
@@ -764,6 +765,9 @@ static int machine_boot(const struct vm_config *cfg, struct control *ctl,
 	}
 	if (setup_vcpus(m, &lay) || (m->restore && restore(m, cfg)) || sandbox(cfg) || start(m))
 		goto out;
+	if (m->incoming && !cfg->paused)
+		pr_info("--incoming: vCPUs started at %llu ns (CLOCK_REALTIME)",
+			(unsigned long long)clock_realtime_ns());
 	pr_info("guest started: %d vCPU(s), %llu MiB, console %s", m->vm.n_cpus,
 		(unsigned long long)(cfg->mem_size >> 20),
 		m->console == CONSOLE_VIRTIO ? "virtio" : "serial");

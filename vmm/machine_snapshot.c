@@ -799,6 +799,8 @@ static int live_switchover(struct live *l, struct parts *ps, struct machine_snap
 	int ret = -1, r;
 
 	vm_pause(&l->m->vm);
+	pr_info("migrate: vCPUs paused for the switchover at %llu ns (CLOCK_REALTIME)",
+		(unsigned long long)clock_realtime_ns());
 	migrate_rounds_switchover(&l->r, clock_ns());
 	pthread_mutex_lock(&devices_lock);
 	if (sync_dirty(l->m, &l->dl, l->b) < 0 || send_dirty(l->m, &l->w, l->b, l->bounce, &sent)) {
