@@ -91,9 +91,9 @@ bm_quit() {
 	wait_exit "$1" "$EXIT_TIMEOUT" "$3" || true
 }
 
-# bm_num KEY TEXT: the number after "KEY": in TEXT.
+# bm_num KEY TEXT: the number after the first "KEY": in TEXT.
 bm_num() {
-	echo "$2" | sed -n "s/.*\"$1\": \\([0-9]*\\).*/\\1/p" | head -n 1
+	echo "$2" | tr ',{' '\n\n' | sed -n "s/.*\"$1\": \\([0-9]*\\).*/\\1/p" | head -n 1
 }
 
 # bm_realtime FILE TEXT: the ns of conduit's log line with TEXT.

@@ -8,9 +8,10 @@
 # Uses qmp_vm, qmp_vm_end and last_count from cases-qmp.sh, snap_ctl,
 # snap_restore, live_dest and live_wait from cases-snapshot.sh.
 
-# mig_num KEY: the number after "KEY": in CTL (the last conduit ctl answer).
+# mig_num KEY: the number after the first "KEY": in CTL (the last conduit
+# ctl answer).
 mig_num() {
-	echo "$CTL" | tr -d '\n' | sed -n "s/.*\"$1\": \\([0-9]*\\).*/\\1/p"
+	echo "$CTL" | tr ',{' '\n\n' | sed -n "s/.*\"$1\": \\([0-9]*\\).*/\\1/p" | head -n 1
 }
 
 # The first round (every page not zero, some MiB of L2's kernel and
