@@ -39,6 +39,7 @@ static void *job_thread(void *arg)
 		atomic_store(&j->fd, -1);
 		close(fd);
 	}
+	j->end_ns = clock_ns();
 	atomic_store(&j->finished, true);
 	if (write(j->efd, &one, sizeof(one)) < 0)
 		pr_debug("migrate: eventfd: %s", strerror(errno));
@@ -178,6 +179,11 @@ void migrate_job_figures_of(struct migrate_job *j, struct migrate_figures *f)
 	 * the last round) */
 	if (!atomic_load(&j->finished))
 		f->total_time = (clock_ns() - j->start_ns) / 1000000;
+	else if (!f->total_time)        /* it ended before the planner's end */
+		f->total_time = (j->end_ns - j->start_ns) / 1000000;
+	/* ram.total before the first round's figures */
+	if (!f->total)
+		f->total = j->m->vm.mem.ram_size;
 }
 
 void migrate_job_figures(struct control *c, struct migrate_figures *f)

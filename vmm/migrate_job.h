@@ -27,6 +27,7 @@ struct migrate_job {
 	struct machine_live live;
 	struct migrate_throttle throttle;   /* max-bandwidth, and the rate measured */
 	uint64_t start_ns;              /* migrate, on the monotonic clock */
+	uint64_t end_ns;                /* the thread done (set before finished) */
 	atomic_bool finished;           /* the thread is done sending */
 	struct machine_snapshot_stats st;
 	int ret;

@@ -82,6 +82,9 @@ mp_case() {
 	wait_for "$OUT" "L2-MEMPATTERN pass=1 " 120 "$vm" ||
 		{ fail "no verify pass at the source: $(grep -m1 L2-MEMPATTERN "$OUT")"; qmp_vm_end; return; }
 	if [ "$1" = tcp ]; then
+		# L1's init leaves the loopback interface down
+		ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up 2>/dev/null ||
+			{ fail "cannot bring L1's loopback interface up"; qmp_vm_end; return; }
 		mig_uri=tcp:127.0.0.1:$((20000 + $$ % 20000))
 		snap_restore "$1" --incoming "$mig_uri" --memory "${L2_MEMORY}M"
 		wait_for "$ROUT" "waiting for a migration on $mig_uri" 60 "$rvm" ||
