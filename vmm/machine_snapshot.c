@@ -618,6 +618,8 @@ int machine_snapshot_load(struct machine *m, int fd, struct machine_snapshot_sta
 
 	memset(st, 0, sizeof(*st));
 	snapshot_reader_init_fd(&r, fd);
+	if (m->incoming)
+		snapshot_reader_set_live(&r, m->incoming_idle_ms);
 	if (!l || !sh || !(l->ps = malloc(sizeof(*l->ps)))) {
 		fail(err, errlen, "out of memory");
 		goto out;
@@ -1015,6 +1017,8 @@ static int live_switchover(struct live *l, char *err, size_t errlen)
 	int ret = -1, r;
 
 	vm_pause(&l->m->vm);
+	pr_info("migrate: vCPUs paused for the switchover at %llu ns (CLOCK_REALTIME)",
+		(unsigned long long)clock_realtime_ns());
 	migrate_rounds_switchover(&l->r, clock_ns());
 	pthread_mutex_lock(&devices_lock);
 	r = write_device_data(l->m, l->ps, &l->w, st, err, errlen);
@@ -1033,7 +1037,7 @@ static int live_switchover(struct live *l, char *err, size_t errlen)
 	}
 	pthread_mutex_unlock(&devices_lock);
 	l->sent += sent;
-	migrate_rounds_complete(&l->r, l->sent, st->device_bytes, clock_ns());
+	migrate_rounds_complete(&l->r, sent, st->device_bytes, clock_ns());
 	live_progress(l);
 	return ret;
 }
@@ -1045,11 +1049,14 @@ static int live_send(struct live *l, struct snapshot_shape *sh, int fd, char *er
 {
 	struct migrate_round round = { 0 };
 	struct machine *m = l->m;
+	uint64_t t0;
 	int i, r;
 
 	r = snapshot_writer_open(&l->w, fd, sh);
 	if (r)
 		return send_failed(err, errlen, "sending the header", -r);
+	if (l->ctl->throttle)
+		snapshot_writer_set_pace(&l->w, migrate_throttle_pace, l->ctl->throttle);
 	/* The logs from here on; everything not zero goes in the first round. */
 	if (sync_dirty(l, err, errlen) < 0)
 		return -1;
@@ -1057,12 +1064,15 @@ static int live_send(struct live *l, struct snapshot_shape *sh, int fd, char *er
 		vfio_dirty_bitmap_clear(&l->b[i]);
 	memset(l->ld.total, 0, sizeof(l->ld.total));
 	migrate_rounds_setup_done(&l->r, clock_ns());
+	t0 = clock_ns();
 	if (write_ram(m, &l->w, l->st, l->bounce))
 		return send_failed(err, errlen, "sending guest RAM", l->w.err ? -l->w.err : EIO);
 	l->sent = l->st->ram_bytes;
 	if (devices_precopy(l, &round, err, errlen))
 		return -1;
-	round.sent_bytes = 0;           /* not timed: measures nothing */
+	/* the planner measures the link on the first pass too */
+	round.sent_bytes += l->st->ram_bytes;
+	round.ns = clock_ns() - t0;
 	live_progress(l);
 	if (live_rounds(l, &round, err, errlen) || live_switchover(l, err, errlen))
 		return -1;

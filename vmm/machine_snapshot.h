@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include "live_dirty.h"
 #include "migrate_rounds.h"
+#include "migrate_throttle.h"
 
 struct machine;
 
@@ -65,6 +66,7 @@ struct machine_live {
 	bool dirty_all_dma;             /* x-conduit-dirty-all-dma */
 	bool no_dma_logging;            /* x-conduit-device-dirty-tracking=false */
 	atomic_bool cancel;             /* set: stop after the current round */
+	struct migrate_throttle *throttle;  /* paces every write; NULL: none */
 	pthread_mutex_t lock;           /* fig, xfig */
 	struct migrate_figures fig;
 	struct machine_live_figures xfig;

@@ -30,6 +30,8 @@ static void *job_thread(void *arg)
 		j->ret = -1;
 	} else {
 		atomic_store(&j->fd, fd);
+		migrate_throttle_init(&j->throttle, j->live.limits.max_bandwidth, fd);
+		j->live.throttle = &j->throttle;
 		if (atomic_load(&j->live.cancel))
 			shutdown(fd, SHUT_RDWR);
 		j->ret = machine_snapshot_send_live(j->m, fd, &j->live, &j->st, j->err,
@@ -37,6 +39,8 @@ static void *job_thread(void *arg)
 		atomic_store(&j->fd, -1);
 		close(fd);
 	}
+	j->end_ns = clock_ns();
+	atomic_store(&j->finished, true);
 	if (write(j->efd, &one, sizeof(one)) < 0)
 		pr_debug("migrate: eventfd: %s", strerror(errno));
 	return NULL;
@@ -69,6 +73,9 @@ static void job_done(void *opaque, int fd)
 	s->ram_bytes = s->fig.transferred;
 	s->ram_total = s->fig.total;
 	s->device_bytes = j->st.device_bytes;
+	/* over the whole migration once it is over, as QEMU has it */
+	if (s->fig.total_time)
+		s->fig.mbps = j->st.bytes * 8 / (s->fig.total_time * 1000);
 	if (!j->ret) {
 		s->status = "completed";
 		s->error[0] = '\0';
@@ -102,6 +109,8 @@ int migrate_job_start(struct control *c, const struct migrate_uri *u, char *err,
 	j->m = c->m;
 	j->uri = *u;
 	j->was_paused = vm_paused(&c->m->vm);
+	j->start_ns = clock_ns();
+	atomic_init(&j->finished, false);
 	atomic_init(&j->fd, -1);
 	atomic_init(&j->live.cancel, false);
 	j->live.limits = c->mig.limits;
@@ -156,9 +165,28 @@ void migrate_job_abort(struct control *c)
 
 void migrate_job_figures_of(struct migrate_job *j, struct migrate_figures *f)
 {
+	uint64_t rate = migrate_throttle_rate(&j->throttle);
+	uint64_t sent = migrate_throttle_bytes(&j->throttle);
+
 	pthread_mutex_lock(&j->live.lock);
 	*f = j->live.fig;
 	pthread_mutex_unlock(&j->live.lock);
+	/* mbps: what the link carried in the last half second */
+	if (rate)
+		f->mbps = rate * 8 / 1000000;
+	/* ram.transferred: every byte sent so far, the round in progress
+	 * too (the planner counts a round once it is over) */
+	if (sent > f->transferred)
+		f->transferred = sent;
+	/* total-time runs on while it sends (the planner's figures are of
+	 * the last round) */
+	if (!atomic_load(&j->finished))
+		f->total_time = (clock_ns() - j->start_ns) / 1000000;
+	else if (!f->total_time)        /* it ended before the planner's end */
+		f->total_time = (j->end_ns - j->start_ns) / 1000000;
+	/* ram.total before the first round's figures */
+	if (!f->total)
+		f->total = j->m->vm.mem.ram_size;
 }
 
 void migrate_job_xfigures_of(struct migrate_job *j, struct machine_live_figures *f)

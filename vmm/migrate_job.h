@@ -25,6 +25,10 @@ struct migrate_job {
 	int efd;                        /* the thread is done */
 	atomic_int fd;                  /* the connection, -1 before and after */
 	struct machine_live live;
+	struct migrate_throttle throttle;   /* max-bandwidth, and the rate measured */
+	uint64_t start_ns;              /* migrate, on the monotonic clock */
+	uint64_t end_ns;                /* the thread done (set before finished) */
+	atomic_bool finished;           /* the thread is done sending */
 	struct machine_snapshot_stats st;
 	int ret;
 	char err[512];

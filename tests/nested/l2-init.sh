@@ -79,7 +79,12 @@
 #                10th count "m" + n through mtty's loopback on the first
 #                port of the first mtty device, held open
 #                (L2-MTTY-LOOP n=N ok, or bad got=...)
-#   counter, mtty-snap, mtty-live, powerbtn and hotplug load the virtio, button and evdev modules
+#   mempattern   (live migration) /bin/mempattern (tests/nested/mempattern.c):
+#                conduit.mpsize=MiB (default 64) filled with a pattern seeded
+#                by conduit.mpseed=HEX, rewritten at conduit.mprate=MiB/s
+#                (default 4), verified pass after pass: L2-MEMPATTERN pass=N
+#                pages=P bad=B rewritten=R seed=HEX
+#   counter, mtty-snap, mtty-live, mempattern, powerbtn and hotplug load the virtio, button and evdev modules
 #   and start acpid first (L2-ACPID-READY inputs=NAMES), so the power button
 #   ends each of them.
 # Markers go to /dev/console (ttyS0 with console=ttyS0) and always start a line.
@@ -618,6 +623,12 @@ counter)
 		echo "L2-COUNT $n"
 		sleep 0.1
 	done
+	;;
+mempattern)
+	agent_start
+	arg() { sed -n "s/.*conduit.$1=\([0-9a-f]*\).*/\1/p" /proc/cmdline; }
+	size=$(arg mpsize) rate=$(arg mprate) seed=$(arg mpseed)
+	exec /bin/mempattern "${size:-64}" "${rate:-4}" "${seed:-5eed}"
 	;;
 powerbtn)
 	agent_start

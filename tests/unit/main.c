@@ -24,6 +24,7 @@ int main(void)
 		vcpu_save_suite, vm_save_suite,
 		device_state_suite,
 		dirty_log_suite, live_dirty_suite, migrate_rounds_suite, migrate_socket_suite,
+		migrate_throttle_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	size_t i;

@@ -50,5 +50,6 @@ Suite *dirty_log_suite(void);
 Suite *live_dirty_suite(void);
 Suite *migrate_rounds_suite(void);
 Suite *migrate_socket_suite(void);
+Suite *migrate_throttle_suite(void);
 
 #endif
