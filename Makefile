@@ -160,6 +160,11 @@ bench-exec: build/conduit-static
 bench-snapshot: build/conduit-static
 	CONDUIT_BIN=$(CURDIR)/build/conduit-static BENCH_SUITE=bench-snapshot bash tests/nested/bench.sh
 
+# Live migration against QEMU's -incoming, alone (the last part of `make
+# bench`; BENCH_MIGRATE=0 leaves it out there).
+bench-migrate: build/conduit-static
+	CONDUIT_BIN=$(CURDIR)/build/conduit-static BENCH_SUITE=bench-migrate bash tests/nested/bench.sh
+
 # Fuzzers (tests/fuzz/fuzz_*.c): libFuzzer with ASan and UBSan, linked
 # against the project's objects built by clang in build/fuzz/.
 FUZZ_CC      ?= clang
@@ -233,6 +238,6 @@ check-sanitize: build/san/conduit build/san/unit-tests
 clean:
 	rm -rf build conduit
 
-.PHONY: all check kvm-save-check e2e e2e-sanitize test demo bench bench-exec bench-snapshot clean fuzz fuzz-build check-sanitize
+.PHONY: all check kvm-save-check e2e e2e-sanitize test demo bench bench-exec bench-snapshot bench-migrate clean fuzz fuzz-build check-sanitize
 -include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d)
 -include $(wildcard build/fuzz/*/*.d build/fuzz/*/*/*.d build/san/*/*.d build/san/*/*/*.d)

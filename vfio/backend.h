@@ -68,6 +68,10 @@ struct vfio_backend *vfio_type1_open(char *err, size_t errlen);
  * one was handed over (it is then kept open across close, for the next
  * boot after a guest reboot). */
 struct vfio_backend *vfio_iommufd_open(int iommufd, char *err, size_t errlen);
+/* Device fd's IOMMUFD: its iommufd and, where it is attached to a HWPT
+ * allocated with dirty tracking, that HWPT (else 0). -1 when b is not the
+ * IOMMUFD backend. */
+int vfio_iommufd_dirty_hwpt(struct vfio_backend *b, int fd, int *iommufd, uint32_t *hwpt);
 /* A handed-over device fd stays open when its VM stops: undo what the
  * backend did to it (the IOAS attachment) so the next boot can attach it
  * again. */

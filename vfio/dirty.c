@@ -3,9 +3,8 @@
  * dirty tracking on a HWPT (IOMMU_GET_HW_INFO, IOMMU_HWPT_ALLOC with
  * IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_SET_DIRTY_TRACKING,
  * IOMMU_HWPT_GET_DIRTY_BITMAP), each reporting into a struct
- * vfio_dirty_bitmap. Groundwork for issue 15; nothing uses it yet: the
- * IOMMUFD backend attaches devices to its IOAS and keeps neither their
- * dev_id nor a HWPT of its own, which live migration will need. */
+ * vfio_dirty_bitmap. Live migration (vmm/live_dirty.c) uses them; the
+ * IOMMUFD backend (vfio/iommufd.c) allocates the HWPT with dirty tracking. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

@@ -4,8 +4,8 @@
  * IOMMU_HW_CAP_DIRTY_TRACKING, a HWPT allocated with
  * IOMMU_HWPT_ALLOC_DIRTY_TRACKING, IOMMU_HWPT_SET_DIRTY_TRACKING and
  * IOMMU_HWPT_GET_DIRTY_BITMAP) (vfio/dirty.c), and the bitmaps they fill,
- * merged with a count per source (vfio/dirty_bitmap.c). Groundwork for
- * issue 15; nothing uses it yet.
+ * merged with a count per source (vfio/dirty_bitmap.c). Live migration
+ * uses them through vmm/live_dirty.c.
  *
  * A bitmap covers [iova, iova + length) in page_size pages, bit i (word
  * i / 64, bit i % 64) for the page at iova + i * page_size, as both

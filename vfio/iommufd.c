@@ -6,6 +6,12 @@
  * fixed IOVAs, checked first against IOMMU_IOAS_IOVA_RANGES. No group is
  * opened: the kernel checks the group's DMA ownership at bind time.
  *
+ * Where the IOMMU tracks dirty pages (IOMMU_GET_HW_INFO's
+ * IOMMU_HW_CAP_DIRTY_TRACKING), a device conduit opened itself is attached
+ * instead to a HWPT of its own over that IOAS, allocated with
+ * IOMMU_HWPT_ALLOC_DIRTY_TRACKING, so live migration can turn tracking on
+ * (vmm/live_dirty.c): the flag cannot be added to a HWPT later.
+ *
  * A device fd and iommufd handed over a socket (--passthrough fd:SOCKET)
  * cannot be opened again, so they outlive one boot: at the end of a boot
  * the device is detached from the IOAS and the IOAS destroyed, and the next
@@ -22,10 +28,12 @@
 #include <linux/vfio.h>
 #include "../vmm/log.h"
 #include "backend.h"
+#include "dirty.h"
 #include "host/host_pci.h"
 #include "host/host_vfio.h"
 
 #define MAX_BOUND 16
+#define MAX_DIRTY_HWPT 16
 
 struct iommufd {
 	struct vfio_backend b;
@@ -33,6 +41,11 @@ struct iommufd {
 	bool keep_fd;                   /* handed over: not closed at the end */
 	uint32_t ioas;
 	bool ioas_live;
+	struct {
+		int dev_fd;             /* the device attached to it */
+		uint32_t hwpt;
+	} dirty[MAX_DIRTY_HWPT];        /* HWPTs allocated with dirty tracking */
+	int n_dirty;
 };
 
 /* Device fds bound to a handed-over iommufd, which stay bound across boots
@@ -73,14 +86,17 @@ static int open_cdev(const struct vfio_dev_ref *ref, char *err, size_t errlen)
 	return fd;
 }
 
-static int bind_device(struct iommufd *t, int fd, const char *name, char *err, size_t errlen)
+static int bind_device(struct iommufd *t, int fd, const char *name, uint32_t *dev_id,
+		       char *err, size_t errlen)
 {
 	struct vfio_device_bind_iommufd bind = {
 		.argsz = sizeof(bind), .iommufd = t->fd,
 	};
 
-	if (ioctl(fd, VFIO_DEVICE_BIND_IOMMUFD, &bind) == 0)
+	if (ioctl(fd, VFIO_DEVICE_BIND_IOMMUFD, &bind) == 0) {
+		*dev_id = bind.out_devid;
 		return 0;
+	}
 	/* The kernel's answers: EINVAL when the device is open and bound
 	 * elsewhere, EBUSY when its group is open through /dev/vfio or the
 	 * group's DMA ownership cannot be claimed. */
@@ -95,6 +111,29 @@ static int bind_device(struct iommufd *t, int fd, const char *name, char *err, s
 	return -1;
 }
 
+/* A device conduit opened itself, on an IOMMU that tracks dirty pages: a
+ * HWPT of its own with dirty tracking, to attach it to; 0 where there is
+ * none (it goes on the IOAS as before). */
+static uint32_t dirty_hwpt(struct iommufd *t, int fd, uint32_t dev_id, const char *name)
+{
+	bool offered = false;
+	uint32_t hwpt;
+	int ret;
+
+	if (t->n_dirty >= MAX_DIRTY_HWPT ||
+	    vfio_iommufd_dirty_offered(t->fd, dev_id, &offered) || !offered)
+		return 0;
+	ret = vfio_iommufd_hwpt_alloc_dirty(t->fd, dev_id, t->ioas, &hwpt);
+	if (ret) {
+		pr_debug("%s: IOMMU_HWPT_ALLOC with dirty tracking: %s", name, strerror(-ret));
+		return 0;
+	}
+	t->dirty[t->n_dirty].dev_fd = fd;
+	t->dirty[t->n_dirty++].hwpt = hwpt;
+	pr_debug("%s: on HWPT %u, with dirty tracking", name, hwpt);
+	return hwpt;
+}
+
 static int iommufd_open_device(struct vfio_backend *b, const struct vfio_dev_ref *ref,
 			       char *err, size_t errlen)
 {
@@ -104,15 +143,20 @@ static int iommufd_open_device(struct vfio_backend *b, const struct vfio_dev_ref
 	};
 	bool handed = ref->kind == VFIO_DEV_FD;
 	int fd = handed ? ref->fd : open_cdev(ref, err, errlen);
+	uint32_t dev_id = 0, hwpt = 0;
 
 	if (fd < 0)
 		return -1;
 	if (!handed || !is_bound(fd)) {
-		if (bind_device(t, fd, ref->name, err, errlen))
+		if (bind_device(t, fd, ref->name, &dev_id, err, errlen))
 			goto fail;
 		if (handed && n_bound < MAX_BOUND)
 			bound_fd[n_bound++] = fd;
 	}
+	if (!handed)
+		hwpt = dirty_hwpt(t, fd, dev_id, ref->name);
+	if (hwpt)
+		at.pt_id = hwpt;
 	if (ioctl(fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at) < 0) {
 		snprintf(err, errlen, "%s: VFIO_DEVICE_ATTACH_IOMMUFD_PT: %s%s", ref->name,
 			 strerror(errno), errno == EPERM ?
@@ -210,7 +254,14 @@ static void iommufd_close(struct vfio_backend *b)
 {
 	struct iommufd *t = (struct iommufd *)b;
 	struct iommu_destroy d = { .size = sizeof(d), .id = t->ioas };
+	struct iommu_destroy h = { .size = sizeof(h) };
+	int i;
 
+	for (i = 0; i < t->n_dirty; i++) {
+		h.id = t->dirty[i].hwpt;
+		if (ioctl(t->fd, IOMMU_DESTROY, &h) < 0)
+			pr_debug("vfio: IOMMU_DESTROY of HWPT %u: %s", h.id, strerror(errno));
+	}
 	if (t->ioas_live && ioctl(t->fd, IOMMU_DESTROY, &d) < 0)
 		pr_warn("vfio: IOMMU_DESTROY of IOAS %u: %s", t->ioas, strerror(errno));
 	if (!t->keep_fd)
@@ -226,6 +277,21 @@ static const struct vfio_backend_ops iommufd_ops = {
 	.unmap = iommufd_unmap,
 	.close = iommufd_close,
 };
+
+int vfio_iommufd_dirty_hwpt(struct vfio_backend *b, int fd, int *iommufd, uint32_t *hwpt)
+{
+	struct iommufd *t = (struct iommufd *)b;
+	int i;
+
+	if (!b || b->ops != &iommufd_ops)
+		return -1;
+	*iommufd = t->fd;
+	*hwpt = 0;
+	for (i = 0; i < t->n_dirty; i++)
+		if (t->dirty[i].dev_fd == fd)
+			*hwpt = t->dirty[i].hwpt;
+	return 0;
+}
 
 struct vfio_backend *vfio_iommufd_open(int iommufd, char *err, size_t errlen)
 {

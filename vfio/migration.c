@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include "../vmm/log.h"
 #include "helpers.h"
 #include "migration.h"
 
@@ -174,6 +175,8 @@ int vfio_mig_step(struct vfio_mig *m, const uint32_t *path, int n, char *err, si
 				 strerror(-ret));
 			return settle(m, err, errlen);
 		}
+		pr_info("%s: migration %s -> %s", m->name, vfio_mig_state_name(m->state),
+			 vfio_mig_state_name(path[i]));
 		track_session(m, path[i], data_fd);
 	}
 	return 0;

@@ -34,6 +34,26 @@ bool vfio_pci_mig_offers(const struct vfio_pci *v, uint32_t flag)
 	return v->mig_probed && (v->mig.flags & flag) == flag;
 }
 
+const char *vfio_pci_mig_name(const struct vfio_pci *v)
+{
+	return v->bdf;
+}
+
+int vfio_pci_mig_fd(const struct vfio_pci *v)
+{
+	return v->fd;
+}
+
+uint32_t vfio_pci_mig_state(const struct vfio_pci *v)
+{
+	return v->mig_probed ? v->mig.state : VFIO_MIG_UNKNOWN;
+}
+
+uint32_t vfio_pci_mig_flags(const struct vfio_pci *v)
+{
+	return v->mig_probed ? v->mig.flags : 0;
+}
+
 static int not_probed(struct vfio_pci *v, char *err, size_t errlen)
 {
 	if (v->mig_probed)

@@ -58,6 +58,13 @@ struct vfio_pci;
 int vfio_pci_mig_probe(struct vfio_pci *v, const char *driver, char *err, size_t errlen);
 /* Whether the probed device offers flag (VFIO_MIGRATION_P2P, ...). */
 bool vfio_pci_mig_offers(const struct vfio_pci *v, uint32_t flag);
+/* For the machine's live migration (vmm/machine_snapshot.c, which sees no
+ * struct vfio_pci): the device's name (BDF or mdev UUID), its VFIO device
+ * fd, its migration state as last set or read, and the flags it offers. */
+const char *vfio_pci_mig_name(const struct vfio_pci *v);
+int vfio_pci_mig_fd(const struct vfio_pci *v);
+uint32_t vfio_pci_mig_state(const struct vfio_pci *v);
+uint32_t vfio_pci_mig_flags(const struct vfio_pci *v);
 
 /* ---- source ---- */
 

@@ -27,6 +27,7 @@ static const struct option options[] = {
 	{ "restore",     required_argument, NULL, 'r' },
 	{ "paused",      no_argument,       NULL, 'P' },
 	{ "incoming",    required_argument, NULL, 'g' },
+	{ "incoming-timeout", required_argument, NULL, 'W' },
 	{ "verbose",     no_argument,       NULL, 'v' },
 	{ "help",        no_argument,       NULL, 'h' },
 	{ "version",     no_argument,       NULL, 'V' },
@@ -86,6 +87,8 @@ static void usage(FILE *f)
 "      --incoming URI      take a live migration (unix:PATH or tcp:HOST:PORT)\n"
 "                          from a conduit sending it with QMP migrate, given\n"
 "                          the same --memory, --cpus and devices\n"
+"      --incoming-timeout SECS  give up when the source sends nothing for\n"
+"                          SECS seconds (default %d)\n"
 "      --paused            with --restore or --incoming: wait for QMP cont\n"
 "  -v, --verbose           more log output (repeat for debug)\n"
 "  -h, --help              this text\n"
@@ -104,7 +107,7 @@ static void usage(FILE *f)
 "            (with --no-reboot),\n"
 "            4 guest crashed, 5 quit from the console, 6 a system call\n"
 "            outside the seccomp sandbox, 128+N signal N.\n",
-		SEABIOS_PATH, MAX_CPUS);
+		SEABIOS_PATH, MAX_CPUS, INCOMING_TIMEOUT_DEFAULT);
 }
 
 static int apply(struct vm_config *cfg, int opt, const char *arg)
@@ -177,6 +180,10 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg)
 	}
 	if (!cfg->kernel && !cfg->bios && !cfg->restore && !cfg->incoming) {
 		pr_err("no kernel given: use --kernel BZIMAGE or --bios FILE (see conduit --help)");
+		return CLI_EXIT_USAGE;
+	}
+	if (cfg->incoming_timeout && !cfg->incoming) {
+		pr_err("--incoming-timeout needs --incoming");
 		return CLI_EXIT_USAGE;
 	}
 	if (cfg->paused && !cfg->restore && !cfg->incoming) {

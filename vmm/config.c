@@ -107,6 +107,22 @@ static int parse_cpus(const char *value, int *out, char *err, size_t errlen)
 	return 0;
 }
 
+static int parse_timeout(const char *value, int *out, char *err, size_t errlen)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (errno || end == value || *end != '\0' || v < 1 || v > INCOMING_TIMEOUT_MAX) {
+		snprintf(err, errlen, "'%s' is not a number of seconds from 1 to %d", value,
+			 INCOMING_TIMEOUT_MAX);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
 static int parse_bool(const char *key, const char *value, bool *out,
 		      char *err, size_t errlen)
 {
@@ -210,9 +226,11 @@ int config_set(struct vm_config *cfg, const char *key, const char *value,
 		return parse_bool(key, value, &cfg->paused, err, errlen);
 	if (!strcmp(key, "incoming"))
 		return set_string(&cfg->incoming, value);
+	if (!strcmp(key, "incoming-timeout"))
+		return parse_timeout(value, &cfg->incoming_timeout, err, errlen);
 	snprintf(err, errlen, "unknown key '%s' (keys: kernel, initrd, cmdline, bios, bios-log, "
 		 "memory, cpus, console, hugepages, passthrough, vfio-backend, stats, no-reboot, "
-		 "no-seccomp, api-socket, restore, paused, incoming)", key);
+		 "no-seccomp, api-socket, restore, paused, incoming, incoming-timeout)", key);
 	return -1;
 }
 

@@ -38,6 +38,8 @@ struct vm_config {
 	char *restore;          /* --restore: a snapshot to resume */
 	bool paused;            /* --paused: a restored guest waits for cont */
 	char *incoming;         /* --incoming: a live migration's URI to take */
+	int incoming_timeout;   /* --incoming-timeout: seconds without a byte from
+				 * the source before giving up; 0: the default */
 	int verbose;
 	/* `conduit exec` (vmm/exec.c): the initramfs it built in memory (used
 	 * instead of --initrd) and its session; not owned by the config. */
@@ -45,6 +47,9 @@ struct vm_config {
 	size_t initrd_len;
 	struct exec_session *exec;
 };
+
+#define INCOMING_TIMEOUT_DEFAULT 60      /* seconds */
+#define INCOMING_TIMEOUT_MAX 3600
 
 /* Parse "512M", "1G", "4096K", "1073741824B"... A bare number is in units of
  * default_unit bytes. Returns 0 or -1 with a message in err. */

@@ -37,6 +37,7 @@
 #include "machine_internal.h"
 #include "machine_snapshot.h"
 #include "output.h"
+#include "clock.h"
 #include "ram.h"
 #include "seccomp.h"
 #include "terminal.h"
@@ -659,6 +660,7 @@ static int restore(struct machine *m, const struct vm_config *cfg)
 	struct machine_snapshot_stats st;
 	const char *opt = m->incoming ? "--incoming" : "--restore";
 	char err[ERRLEN];
+	int ret;
 
 	if (m->incoming) {
 		m->restore_fd = migrate_accept(&m->listener, 0, err, sizeof(err));
@@ -667,7 +669,10 @@ static int restore(struct machine *m, const struct vm_config *cfg)
 			return -1;
 		}
 	}
-	if (machine_snapshot_load(m, m->restore_fd, &st, err, sizeof(err))) {
+	ram_load_begin(&m->vm.mem, cfg->hugepages);
+	ret = machine_snapshot_load(m, m->restore_fd, &st, err, sizeof(err));
+	ram_load_end(&m->vm.mem, cfg->hugepages);
+	if (ret) {
 		pr_err("%s %s: %s", opt, m->restore, err);
 		return -1;
 	}
@@ -677,6 +682,11 @@ static int restore(struct machine *m, const struct vm_config *cfg)
 		"%.1f ms", m->restore, (unsigned long long)(st.ram_bytes >> 20),
 		(unsigned long long)(cfg->mem_size >> 20),
 		(unsigned long long)(st.device_bytes >> 10), (double)st.ns / 1e6);
+	if (st.data_bytes)
+		pr_info("%s: VFIO device data: %llu bytes in %u run%s between other records%s",
+			opt, (unsigned long long)st.data_bytes, st.data_runs,
+			st.data_runs == 1 ? "" : "s", st.data_runs > 1 ?
+			" (pre-copy: data came while the source's guest ran)" : "");
 	if (cfg->paused) {
 		vm_pause_at_start(&m->vm);
 		pr_info("paused (--paused): QMP cont runs the guest");
@@ -708,6 +718,8 @@ static int machine_boot(const struct vm_config *cfg, struct control *ctl,
 	m->exec = cfg->exec;
 	m->restore = restore_path;
 	m->incoming = restore_path && cfg->incoming && restore_path == cfg->incoming;
+	m->incoming_idle_ms = 1000 * (cfg->incoming_timeout ? cfg->incoming_timeout :
+				      INCOMING_TIMEOUT_DEFAULT);
 	m->restore_fd = -1;
 	m->listener.fd = -1;
 	if (validate(m, cfg, &bz, &lay, cmdline)) {
@@ -758,6 +770,9 @@ static int machine_boot(const struct vm_config *cfg, struct control *ctl,
 	}
 	if (setup_vcpus(m, &lay) || (m->restore && restore(m, cfg)) || sandbox(cfg) || start(m))
 		goto out;
+	if (m->incoming && !cfg->paused)
+		pr_info("--incoming: vCPUs started at %llu ns (CLOCK_REALTIME)",
+			(unsigned long long)clock_realtime_ns());
 	pr_info("guest started: %d vCPU(s), %llu MiB, console %s", m->vm.n_cpus,
 		(unsigned long long)(cfg->mem_size >> 20),
 		m->console == CONSOLE_VIRTIO ? "virtio" : "serial");

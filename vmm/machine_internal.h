@@ -64,6 +64,7 @@ struct machine {
 	const char *restore;            /* --restore's snapshot or --incoming's URI
 					 * (first boot only) */
 	bool incoming;                  /* restore is a migration URI */
+	int incoming_idle_ms;           /* --incoming-timeout, in ms */
 	struct migrate_listener listener;       /* --incoming: before the accept */
 	bool pt_stopped;                /* a save left the passed-through devices in STOP */
 	int restore_fd;

@@ -1,4 +1,7 @@
-/* Saving and loading a whole machine (see machine_snapshot.h). The stream
+/* Saving and loading a whole machine (see machine_snapshot.h), and sending
+ * a running one live (the end of this file), passed-through devices with
+ * it: their pre-copy data in the rounds, their DMA writes from
+ * vmm/live_dirty.c, the P2P switchover. The stream
  * holds, in this order: each passed-through device's own data (VFIO
  * migration v2: the vCPUs are paused, every device goes to RUNNING_P2P,
  * then each to STOP_COPY, drained, STOP, before guest RAM is read, so no
@@ -416,6 +419,7 @@ struct loader {
 	bool vm_loaded;
 	bool vcpu_loaded[MAX_CPUS];
 	bool resuming[SNAPSHOT_MAX_DEVICES];     /* a passed-through part in RESUMING */
+	bool in_data_run;               /* the last record was VFIO data */
 	struct machine_snapshot_stats *st;
 };
 
@@ -446,6 +450,10 @@ static int load_data(struct loader *l, const struct snapshot_record *rec, char *
 		return fail(err, errlen, "record %u: VFIO data for device %s, which is no "
 			    "passed-through device here", rec->seq, rec->dev->id);
 	l->st->device_bytes += rec->len;
+	l->st->data_bytes += rec->len;
+	if (!l->in_data_run)
+		l->st->data_runs++;
+	l->in_data_run = true;
 	return vfio_pci_mig_load_chunk(v, rec->data, rec->len, err, errlen);
 }
 
@@ -547,6 +555,8 @@ static int load_record(void *opaque, const struct snapshot_record *rec, char *er
 {
 	struct loader *l = opaque;
 
+	if (rec->type != SNAPSHOT_REC_DEVICE_DATA)
+		l->in_data_run = false;
 	switch (rec->type) {
 	case SNAPSHOT_REC_RAM:
 		return load_ram(l, rec, err, errlen);
@@ -608,6 +618,8 @@ int machine_snapshot_load(struct machine *m, int fd, struct machine_snapshot_sta
 
 	memset(st, 0, sizeof(*st));
 	snapshot_reader_init_fd(&r, fd);
+	if (m->incoming)
+		snapshot_reader_set_live(&r, m->incoming_idle_ms);
 	if (!l || !sh || !(l->ps = malloc(sizeof(*l->ps)))) {
 		fail(err, errlen, "out of memory");
 		goto out;
@@ -667,30 +679,66 @@ static int send_pages(struct snapshot_writer *w, const struct ram_region *r,
 	return ret;
 }
 
-/* What KVM logged and conduit itself wrote since the last sync, ORed into
- * each region's bitmap; the dirty bytes in all. */
-static int64_t sync_dirty(struct machine *m, struct dirty_log *dl, struct vfio_dirty_bitmap *b)
+struct live {
+	struct machine *m;
+	struct machine_live *ctl;
+	struct parts *ps;
+	struct machine_snapshot_stats *st;
+	struct snapshot_writer w;
+	struct dirty_log dl;
+	struct live_dirty ld;
+	bool devices_started;           /* some device left RUNNING */
+	struct vfio_dirty_bitmap b[MAX_RAM_REGIONS];
+	struct migrate_rounds r;
+	struct migrate_device_left left[MAX_PASSTHROUGH];
+	uint64_t sent;
+	uint8_t bounce[SNAPSHOT_RAM_CHUNK_MAX];
+};
+
+/* Conduit's own writes to region i since the last sync, taken. */
+static int take_host_dirty(struct machine *m, int i, struct vfio_dirty_bitmap *host)
 {
 	const struct guest_mem *gm = &m->vm.mem;
-	struct vfio_dirty_bitmap kvm;
-	uint64_t w, words, bytes = 0;
+	uint64_t w;
+
+	if (vfio_dirty_bitmap_init(host, gm->ram[i].gpa, gm->ram[i].size, PAGE))
+		return -ENOMEM;
+	for (w = 0; w < vfio_dirty_bitmap_words(host); w++)
+		host->bits[w] = __atomic_exchange_n(&gm->host_dirty[i][w], 0, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* What KVM logged, conduit itself wrote and the devices wrote by DMA since
+ * the last sync, ORed into each region's bitmap (counted per source in
+ * l->ld); the dirty bytes in all, or -errno with err saying what. */
+static int64_t sync_dirty(struct live *l, char *err, size_t errlen)
+{
+	struct machine *m = l->m;
+	const struct guest_mem *gm = &m->vm.mem;
+	struct vfio_dirty_bitmap kvm, host;
+	uint64_t bytes = 0;
 	int i;
 	int64_t n;
 
+	live_dirty_round(&l->ld);
 	for (i = 0; i < gm->n_ram; i++) {
-		if (dirty_log_bitmap_init(dl, i, &kvm))
+		if (dirty_log_bitmap_init(&l->dl, i, &kvm))
 			return -ENOMEM;
-		n = dirty_log_sync(dl, i, &kvm);
+		n = dirty_log_sync(&l->dl, i, &kvm);
 		if (n < 0) {
-			vfio_dirty_bitmap_free(&kvm);
-			return n;
+			snprintf(err, errlen, "reading KVM's dirty log: %s", strerror((int)-n));
+		} else if (take_host_dirty(m, i, &host)) {
+			n = -ENOMEM;
+			snprintf(err, errlen, "out of memory");
+		} else {
+			n = live_dirty_sync(&l->ld, &l->b[i], &kvm, &host, m->pt.dma_mapped,
+					    err, errlen);
+			vfio_dirty_bitmap_free(&host);
 		}
-		words = vfio_dirty_bitmap_words(&b[i]);
-		for (w = 0; w < words; w++)
-			b[i].bits[w] |= kvm.bits[w] |
-				__atomic_exchange_n(&gm->host_dirty[i][w], 0, __ATOMIC_RELAXED);
 		vfio_dirty_bitmap_free(&kvm);
-		bytes += vfio_dirty_bitmap_count(&b[i]) * PAGE;
+		if (n < 0)
+			return n;
+		bytes += (uint64_t)n * PAGE;
 	}
 	return (int64_t)bytes;
 }
@@ -731,17 +779,6 @@ static int host_dirty_set(struct machine *m, bool on)
 	return 0;
 }
 
-struct live {
-	struct machine *m;
-	struct machine_live *ctl;
-	struct snapshot_writer w;
-	struct dirty_log dl;
-	struct vfio_dirty_bitmap b[MAX_RAM_REGIONS];
-	struct migrate_rounds r;
-	uint64_t sent;
-	uint8_t bounce[SNAPSHOT_RAM_CHUNK_MAX];
-};
-
 /* A send that failed: a destination that hung up is named as such. */
 static int send_failed(char *err, size_t errlen, const char *what, int e)
 {
@@ -753,55 +790,245 @@ static int send_failed(char *err, size_t errlen, const char *what, int e)
 
 static void live_progress(struct live *l)
 {
+	struct machine_live_figures *x = &l->ctl->xfig;
+
 	pthread_mutex_lock(&l->ctl->lock);
 	migrate_rounds_figures(&l->r, clock_ns(), &l->ctl->fig);
+	memcpy(x->dirty_last, l->ld.round, sizeof(x->dirty_last));
+	memcpy(x->dirty_total, l->ld.total, sizeof(x->dirty_total));
 	pthread_mutex_unlock(&l->ctl->lock);
 }
 
-/* Rounds while the guest runs, until the planner switches over. */
-static int live_rounds(struct live *l, char *err, size_t errlen)
+/* "kvm 120, conduit 3, dma-logging 0, iommu 0, all-dma 0" */
+static void describe_sources(const uint64_t *pages, char *buf, size_t len)
 {
-	struct migrate_round round = { 0 };
-	char why[256];
+	size_t n = 0;
+	int k, r;
+
+	buf[0] = '\0';
+	for (k = 0; k < LIVE_DIRTY_NR && n < len; k++) {
+		r = snprintf(buf + n, len - n, "%s%s %llu", k ? ", " : "",
+			     live_dirty_src_name((enum live_dirty_src)k),
+			     (unsigned long long)pages[k]);
+		if (r < 0)
+			break;
+		n += (size_t)r;
+	}
+}
+
+static void log_sync(struct live *l, unsigned round)
+{
+	char buf[200];
+
+	describe_sources(l->ld.round, buf, sizeof(buf));
+	pr_info("migrate: dirty pages after round %u: %s", round, buf);
+}
+
+/* --- the passed-through devices while the guest runs --- */
+
+static void device_names(struct machine *m, const struct machine_live *ctl,
+			 struct live_dirty *ld)
+{
+	int i, iommufd;
+	uint32_t hwpt;
+
+	memset(ld, 0, sizeof(*ld));
+	ld->n = (unsigned)m->pt.n_dev;
+	ld->no_dma_logging = ctl->no_dma_logging;
+	for (i = 0; i < m->pt.n_dev; i++) {
+		struct live_dirty_dev *d = &ld->dev[i];
+
+		snprintf(d->name, sizeof(d->name), "%s", vfio_pci_mig_name(m->pt.dev[i]));
+		d->fd = vfio_pci_mig_fd(m->pt.dev[i]);
+		d->iommufd = -1;
+		if (vfio_iommufd_dirty_hwpt(m->pt.backend, d->fd, &iommufd, &hwpt) == 0) {
+			d->iommufd = iommufd;
+			d->hwpt = hwpt;
+		}
+		d->dma_logging = vfio_dma_logging_offered(d->fd);
+		d->dma_logging_off = ctl->no_dma_logging;
+	}
+}
+
+int machine_live_check(struct machine *m, const struct machine_live *ctl, char *err,
+		       size_t errlen)
+{
+	struct live_dirty *ld;
+	int ret;
+
+	if (machine_snapshot_check(m, err, errlen))
+		return -1;
+	if (!m->pt.n_dev)
+		return 0;
+	ld = malloc(sizeof(*ld));
+	if (!ld)
+		return fail(err, errlen, "out of memory");
+	device_names(m, ctl, ld);
+	ret = live_dirty_choose(ld->dev, ld->n, ctl->dirty_all_dma, err, errlen);
+	free(ld);
+	return ret;
+}
+
+/* Every device's tracking on, then every device RUNNING -> PRE_COPY where
+ * offered. */
+static int devices_start(struct live *l, char *err, size_t errlen)
+{
+	struct machine *m = l->m;
+	struct vfio_dirty_range ram[MAX_RAM_REGIONS];
+	int i;
+
+	device_names(m, l->ctl, &l->ld);
+	for (i = 0; i < m->vm.mem.n_ram; i++) {
+		ram[i].iova = m->vm.mem.ram[i].gpa;
+		ram[i].length = m->vm.mem.ram[i].size;
+	}
+	if (!m->pt.n_dev)
+		return 0;
+	if (live_dirty_start(&l->ld, ram, (unsigned)m->vm.mem.n_ram, l->ctl->dirty_all_dma,
+			     err, errlen))
+		return -1;
+	l->devices_started = true;
+	if (passthrough_mig_start(&m->pt, err, errlen))
+		return -1;
+	for (i = 0; i < m->pt.n_dev; i++) {
+		struct vfio_pci *v = m->pt.dev[i];
+
+		pr_info("migrate: %s: %s (it offers %s)", vfio_pci_mig_name(v),
+			vfio_mig_state_name(vfio_pci_mig_state(v)),
+			vfio_mig_flags_name(vfio_pci_mig_flags(v)));
+		if (vfio_pci_mig_state(v) == VFIO_DEVICE_STATE_PRE_COPY)
+			l->ctl->xfig.precopy_devices++;
+	}
+	return 0;
+}
+
+/* Each device's pre-copy data, as much as it has now, into the stream; what
+ * each still has (initial bytes, MIG_DATA_SIZE) into round for the planner. */
+static int devices_precopy(struct live *l, struct migrate_round *round, char *err,
+			   size_t errlen)
+{
+	struct data_sink s = { .w = &l->w, .st = l->st };
+	struct machine *m = l->m;
+	uint64_t before = l->st->device_bytes, initial, dirty, size;
+	int i, at;
+
+	for (i = 0; i < m->pt.n_dev; i++) {
+		struct vfio_pci *v = m->pt.dev[i];
+
+		at = part_of(m, l->ps, v);
+		if (at < 0)
+			return fail(err, errlen, "%s: not on the bus", vfio_pci_mig_name(v));
+		s.index = (unsigned)at;
+		if (vfio_pci_mig_precopy(v, 0, data_sink, &s, &initial, &dirty, err, errlen))
+			return -1;
+		if (vfio_pci_mig_data_size(v, &size, err, errlen))
+			return -1;
+		l->left[i].name = vfio_pci_mig_name(v);
+		l->left[i].initial_bytes = initial;
+		l->left[i].data_size = size;
+		pr_debug("migrate: %s: pre-copy initial %llu, dirty %llu, stop-copy %llu bytes",
+			 vfio_pci_mig_name(v), (unsigned long long)initial, (unsigned long long)dirty,
+			 (unsigned long long)size);
+	}
+	round->dev = l->left;
+	round->n_dev = (unsigned)m->pt.n_dev;
+	round->device_bytes = l->st->device_bytes - before;
+	round->sent_bytes += round->device_bytes;
+	pthread_mutex_lock(&l->ctl->lock);
+	l->ctl->xfig.precopy_bytes += round->device_bytes;
+	pthread_mutex_unlock(&l->ctl->lock);
+	return 0;
+}
+
+/* Cancel or failure: every device back to RUNNING, its tracking off. */
+static void devices_cancel(struct live *l, char *err, size_t errlen)
+{
+	struct machine *m = l->m;
+	char why[512];
+	int i, ret;
+
+	if (!l->devices_started)
+		return;
+	l->devices_started = false;
+	live_dirty_stop(&l->ld);
+	m->pt_stopped = false;
+	ret = passthrough_mig_cancel(&m->pt, why, sizeof(why));
+	for (i = 0; i < m->pt.n_dev; i++)
+		pr_info("migrate: %s: back in %s", vfio_pci_mig_name(m->pt.dev[i]),
+			vfio_mig_state_name(vfio_pci_mig_state(m->pt.dev[i])));
+	if (!ret)
+		return;
+	pr_err("migrate: %s", why);
+	strncat(err, "; ", errlen - strlen(err) - 1);
+	strncat(err, why, errlen - strlen(err) - 1);
+}
+
+/* Rounds while the guest runs, until the planner switches over. */
+static int live_rounds(struct live *l, struct migrate_round *round, char *err, size_t errlen)
+{
+	char why[320];
 	uint64_t t0;
 	int64_t dirty;
+	enum migrate_next next;
 
 	for (;;) {
 		if (atomic_load(&l->ctl->cancel))
 			return fail(err, errlen, "cancelled");
-		dirty = sync_dirty(l->m, &l->dl, l->b);
+		dirty = sync_dirty(l, err, errlen);
 		if (dirty < 0)
-			return fail(err, errlen, "reading the dirty log: %s", strerror((int)-dirty));
-		round.dirty_bytes = (uint64_t)dirty;
-		if (migrate_rounds_next(&l->r, &round, why, sizeof(why)) != MIGRATE_NEXT_ROUND) {
-			pr_info("migrate: %s", why);
+			return -1;
+		round->dirty_bytes = (uint64_t)dirty;
+		log_sync(l, (unsigned)l->r.fig.dirty_sync_count + 1);
+		next = migrate_rounds_next(&l->r, round, why, sizeof(why));
+		pr_info("migrate: %s", why);
+		if (next != MIGRATE_NEXT_ROUND)
 			return 0;
-		}
 		t0 = clock_ns();
-		round.sent_bytes = 0;
-		if (send_dirty(l->m, &l->w, l->b, l->bounce, &round.sent_bytes))
+		round->sent_bytes = 0;
+		if (send_dirty(l->m, &l->w, l->b, l->bounce, &round->sent_bytes))
 			return send_failed(err, errlen, "sending guest RAM", -l->w.err);
-		round.ns = clock_ns() - t0;
-		l->sent += round.sent_bytes;
+		if (devices_precopy(l, round, err, errlen))
+			return -1;
+		round->ns = clock_ns() - t0;
+		l->sent += round->sent_bytes;
 		live_progress(l);
 	}
 }
 
-/* The vCPUs paused and the devices held: the last dirty pages, then the
- * VM, the vCPUs and the devices, then the end. */
-static int live_switchover(struct live *l, struct parts *ps, struct machine_snapshot_stats *st,
-			   char *err, size_t errlen)
+/* The devices stopped: the last dirty pages. */
+static int last_pages(struct live *l, uint64_t *sent, char *err, size_t errlen)
 {
-	uint64_t sent = 0;
+	if (sync_dirty(l, err, errlen) < 0)
+		return -1;
+	log_sync(l, (unsigned)l->r.fig.dirty_sync_count + 1);
+	if (send_dirty(l->m, &l->w, l->b, l->bounce, sent))
+		return send_failed(err, errlen, "sending the last guest RAM",
+				   l->w.err ? -l->w.err : EIO);
+	return 0;
+}
+
+/* The vCPUs paused: every device quiesced and drained (STOP), then the
+ * last dirty pages (the devices' last DMA writes with them), the VM, the
+ * vCPUs and the devices, then the end. */
+static int live_switchover(struct live *l, char *err, size_t errlen)
+{
+	struct machine_snapshot_stats *st = l->st;
+	uint64_t sent = 0, dev0 = st->device_bytes;
 	int ret = -1, r;
 
 	vm_pause(&l->m->vm);
+	pr_info("migrate: vCPUs paused for the switchover at %llu ns (CLOCK_REALTIME)",
+		(unsigned long long)clock_realtime_ns());
 	migrate_rounds_switchover(&l->r, clock_ns());
 	pthread_mutex_lock(&devices_lock);
-	if (sync_dirty(l->m, &l->dl, l->b) < 0 || send_dirty(l->m, &l->w, l->b, l->bounce, &sent)) {
-		send_failed(err, errlen, "sending the last guest RAM", l->w.err ? -l->w.err : EIO);
+	r = write_device_data(l->m, l->ps, &l->w, st, err, errlen);
+	pthread_mutex_lock(&l->ctl->lock);
+	l->ctl->xfig.stop_copy_bytes = st->device_bytes - dev0;
+	pthread_mutex_unlock(&l->ctl->lock);
+	if (r || last_pages(l, &sent, err, errlen)) {
+		/* err says what; the caller takes the devices back to RUNNING */
 	} else if (!write_vm(l->m, &l->w, err, errlen) && !write_vcpus(l->m, &l->w, err, errlen) &&
-		   !write_devices(ps, &l->w, st, err, errlen)) {
+		   !write_devices(l->ps, &l->w, st, err, errlen)) {
 		r = snapshot_write_end(&l->w);
 		if (r)
 			send_failed(err, errlen, "sending the end", -r);
@@ -810,9 +1037,46 @@ static int live_switchover(struct live *l, struct parts *ps, struct machine_snap
 	}
 	pthread_mutex_unlock(&devices_lock);
 	l->sent += sent;
-	migrate_rounds_complete(&l->r, l->sent, st->device_bytes, clock_ns());
+	migrate_rounds_complete(&l->r, sent, st->device_bytes, clock_ns());
 	live_progress(l);
 	return ret;
+}
+
+/* Guest RAM's first pass and the devices' first pre-copy data, then the
+ * rounds and the switchover. */
+static int live_send(struct live *l, struct snapshot_shape *sh, int fd, char *err,
+		     size_t errlen)
+{
+	struct migrate_round round = { 0 };
+	struct machine *m = l->m;
+	uint64_t t0;
+	int i, r;
+
+	r = snapshot_writer_open(&l->w, fd, sh);
+	if (r)
+		return send_failed(err, errlen, "sending the header", -r);
+	if (l->ctl->throttle)
+		snapshot_writer_set_pace(&l->w, migrate_throttle_pace, l->ctl->throttle);
+	/* The logs from here on; everything not zero goes in the first round. */
+	if (sync_dirty(l, err, errlen) < 0)
+		return -1;
+	for (i = 0; i < m->vm.mem.n_ram; i++)
+		vfio_dirty_bitmap_clear(&l->b[i]);
+	memset(l->ld.total, 0, sizeof(l->ld.total));
+	migrate_rounds_setup_done(&l->r, clock_ns());
+	t0 = clock_ns();
+	if (write_ram(m, &l->w, l->st, l->bounce))
+		return send_failed(err, errlen, "sending guest RAM", l->w.err ? -l->w.err : EIO);
+	l->sent = l->st->ram_bytes;
+	if (devices_precopy(l, &round, err, errlen))
+		return -1;
+	/* the planner measures the link on the first pass too */
+	round.sent_bytes += l->st->ram_bytes;
+	round.ns = clock_ns() - t0;
+	live_progress(l);
+	if (live_rounds(l, &round, err, errlen) || live_switchover(l, err, errlen))
+		return -1;
+	return 0;
 }
 
 int machine_snapshot_send_live(struct machine *m, int fd, struct machine_live *ctl,
@@ -822,8 +1086,8 @@ int machine_snapshot_send_live(struct machine *m, int fd, struct machine_live *c
 	struct snapshot_shape *sh = malloc(sizeof(*sh));
 	struct parts *ps = malloc(sizeof(*ps));
 	uint64_t t0 = clock_ns();
-	char why[256];
-	int i, ret = -1, r;
+	char why[256], buf[200];
+	int i, ret = -1;
 
 	memset(st, 0, sizeof(*st));
 	if (!l || !sh || !ps) {
@@ -832,14 +1096,10 @@ int machine_snapshot_send_live(struct machine *m, int fd, struct machine_live *c
 	}
 	l->m = m;
 	l->ctl = ctl;
-	if (machine_snapshot_check(m, err, errlen))
+	l->ps = ps;
+	l->st = st;
+	if (machine_live_check(m, ctl, err, errlen))
 		goto out;
-	if (m->pt.n_dev) {
-		fail(err, errlen, "%s: live migration of a passed-through device is not in this "
-		     "conduit yet (stop the guest and migrate to file: to save it)",
-		     m->pt.ref[0].name);
-		goto out;
-	}
 	machine_parts(m, ps);
 	if (machine_shape(m, ps, sh, err, errlen))
 		goto out;
@@ -856,25 +1116,21 @@ int machine_snapshot_send_live(struct machine *m, int fd, struct machine_live *c
 		goto out_log;
 	}
 	migrate_rounds_start(&l->r, &ctl->limits, m->vm.mem.ram_size, t0);
-	r = snapshot_writer_open(&l->w, fd, sh);
-	/* The logs from here on; everything not zero goes in the first round. */
-	if (!r && sync_dirty(m, &l->dl, l->b) < 0)
-		r = -EIO;
-	for (i = 0; !r && i < m->vm.mem.n_ram; i++)
-		vfio_dirty_bitmap_clear(&l->b[i]);
-	migrate_rounds_setup_done(&l->r, clock_ns());
-	if (!r && write_ram(m, &l->w, st, l->bounce))
-		r = l->w.err ? l->w.err : -EIO;
-	if (r) {
-		send_failed(err, errlen, "sending guest RAM", -r);
-	} else {
-		l->sent = st->ram_bytes;
-		live_progress(l);
-		if (!live_rounds(l, err, errlen) && !live_switchover(l, ps, st, err, errlen))
-			ret = 0;
-	}
+	if (devices_start(l, err, errlen) == 0 && live_send(l, sh, fd, err, errlen) == 0)
+		ret = 0;
 	st->bytes = l->w.offset;
 	snapshot_writer_free(&l->w);
+	if (ret) {
+		devices_cancel(l, err, errlen);
+	} else if (l->devices_started) {
+		/* The devices wait in STOP: the guest runs on at the destination
+		 * (a QMP cont here takes them back to RUNNING). */
+		live_dirty_stop(&l->ld);
+	}
+	describe_sources(l->ld.total, buf, sizeof(buf));
+	pr_info("migrate: dirty pages in all: %s; device data %llu bytes in pre-copy, %llu in "
+		"stop-copy", buf, (unsigned long long)ctl->xfig.precopy_bytes,
+		(unsigned long long)ctl->xfig.stop_copy_bytes);
 out_log:
 	if (dirty_log_stop(&l->dl, why, sizeof(why)))
 		pr_warn("migrate: %s", why);

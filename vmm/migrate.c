@@ -5,7 +5,9 @@
  * unix: or tcp:, live, in a thread of its own (vmm/migrate_job.c).
  * MIGRATION events for each state as QEMU sends them; migrate_cancel,
  * migrate-set-parameters (downtime-limit, max-bandwidth,
- * x-conduit-max-rounds), query-migrate. */
+ * x-conduit-max-rounds, x-conduit-dirty-all-dma,
+ * x-conduit-device-dirty-tracking), query-migrate (QEMU's
+ * fields, and x-conduit-dirty-pages / x-conduit-device for a live one). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -48,13 +50,17 @@ static int failed(struct control *c, struct qmp_request *req, const char *fmt, .
 static int live(struct control *c, struct qmp_request *req, struct machine *m,
 		const struct migrate_uri *u)
 {
+	struct machine_live want = {
+		.dirty_all_dma = c->mig.dirty_all_dma, .no_dma_logging = c->mig.no_dma_logging,
+	};
 	char err[512];
 
 	if (c->mig.job) {
 		qmp_error(req, "GenericError", "a migration is running: migrate_cancel it first");
 		return -1;
 	}
-	if (machine_snapshot_check(m, err, sizeof(err))) {
+	if (machine_live_check(m, &want, err, sizeof(err))) {
+		pr_err("migrate: %s", err);
 		qmp_error(req, "GenericError", "%s", err);
 		return -1;
 	}
@@ -137,6 +143,38 @@ int migrate_cmd(void *opaque, struct qmp_request *req, json_t *args, json_t **re
 	return save(c, req, m, path);
 }
 
+/* The dirty pages per source, as {"kvm": N, ...}. */
+static json_t *sources(const uint64_t *pages)
+{
+	json_t *o = json_object();
+	int k;
+
+	for (k = 0; o && k < LIVE_DIRTY_NR; k++)
+		json_object_set_new(o, live_dirty_src_name((enum live_dirty_src)k),
+				    json_integer((json_int_t)pages[k]));
+	return o;
+}
+
+/* A live migration's x-conduit-* fields: where the dirty pages came from
+ * (the last sync and all of them), and the passed-through devices' data
+ * in pre-copy (guest running) and stop-copy (vCPUs paused). */
+static void add_xfigures(struct control *c, json_t *ret)
+{
+	struct machine_live_figures x = c->mig.xfig;
+
+	if (c->mig.job)
+		migrate_job_xfigures_of(c->mig.job, &x);
+	json_object_set_new(ret, "x-conduit-dirty-pages",
+			    json_pack("{s:o,s:o}", "last-sync", sources(x.dirty_last),
+				      "total", sources(x.dirty_total)));
+	json_object_set_new(ret, "x-conduit-device",
+			    json_pack("{s:I,s:I,s:I,s:I}",
+				      "transferred", (json_int_t)(x.precopy_bytes + x.stop_copy_bytes),
+				      "precopy-bytes", (json_int_t)x.precopy_bytes,
+				      "stop-copy-bytes", (json_int_t)x.stop_copy_bytes,
+				      "precopy-devices", (json_int_t)x.precopy_devices));
+}
+
 int migrate_query(void *opaque, struct qmp_request *req, json_t *args, json_t **ret)
 {
 	struct control *c = opaque;
@@ -163,6 +201,8 @@ int migrate_query(void *opaque, struct qmp_request *req, json_t *args, json_t **
 				 "mbps", (json_int_t)f.mbps);
 		if (*ret && strcmp(s->status, "completed") && strcmp(s->status, "active"))
 			json_object_set_new(*ret, "error-desc", json_string(s->error));
+		if (*ret)
+			add_xfigures(c, *ret);
 		return 0;
 	}
 	if (!strcmp(s->status, "failed")) {
@@ -189,12 +229,18 @@ int migrate_cancel_cmd(void *opaque, struct qmp_request *req, json_t *args, json
 }
 
 /* downtime-limit (ms), max-bandwidth (bytes per second),
- * x-conduit-max-rounds: for the next migration. */
+ * x-conduit-max-rounds, x-conduit-dirty-all-dma (bool: a passed-through
+ * device with neither DMA logging nor IOMMU dirty tracking has every
+ * DMA-mapped page counted dirty in every round, as QEMU's vfio-pci
+ * enable-migration=on does, instead of refusing the live migration),
+ * x-conduit-device-dirty-tracking (bool, default true; false: no device DMA
+ * logging, as QEMU's vfio-pci x-device-dirty-page-tracking=off): for the
+ * next migration. */
 int migrate_set_parameters(void *opaque, struct qmp_request *req, json_t *args, json_t **ret)
 {
 	struct control *c = opaque;
 	struct migrate_limits l = c->mig.limits;
-	json_t *v;
+	json_t *v, *v2;
 
 	v = json_object_get(args, "downtime-limit");
 	if (v && (!json_is_integer(v) || json_integer_value(v) < 1 ||
@@ -219,6 +265,20 @@ int migrate_set_parameters(void *opaque, struct qmp_request *req, json_t *args, 
 	}
 	if (v)
 		l.max_rounds = (unsigned)json_integer_value(v);
+	v = json_object_get(args, "x-conduit-dirty-all-dma");
+	if (v && !json_is_boolean(v)) {
+		qmp_error(req, "GenericError", "x-conduit-dirty-all-dma: true or false");
+		return -1;
+	}
+	v2 = json_object_get(args, "x-conduit-device-dirty-tracking");
+	if (v2 && !json_is_boolean(v2)) {
+		qmp_error(req, "GenericError", "x-conduit-device-dirty-tracking: true or false");
+		return -1;
+	}
+	if (v)
+		c->mig.dirty_all_dma = json_is_true(v);
+	if (v2)
+		c->mig.no_dma_logging = !json_is_true(v2);
 	c->mig.limits = l;
 	return 0;
 }

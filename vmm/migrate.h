@@ -4,8 +4,10 @@
 #ifndef CONDUIT_MIGRATE_H
 #define CONDUIT_MIGRATE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <jansson.h>
+#include "machine_snapshot.h"   /* struct machine_live_figures */
 #include "migrate_rounds.h"
 
 struct qmp_request;
@@ -19,8 +21,11 @@ struct migrate_status {
 	uint64_t total_ms;
 	uint64_t bytes, ram_bytes, ram_total, device_bytes;
 	struct migrate_figures fig;     /* a live migration's last figures */
+	struct machine_live_figures xfig;       /* and its x-conduit-* ones */
 	char error[512];
 	struct migrate_limits limits;   /* migrate-set-parameters */
+	bool dirty_all_dma;             /* x-conduit-dirty-all-dma */
+	bool no_dma_logging;            /* x-conduit-device-dirty-tracking=false */
 	struct migrate_job *job;        /* the live migration running, or NULL */
 };
 

@@ -30,6 +30,8 @@ static void *job_thread(void *arg)
 		j->ret = -1;
 	} else {
 		atomic_store(&j->fd, fd);
+		migrate_throttle_init(&j->throttle, j->live.limits.max_bandwidth, fd);
+		j->live.throttle = &j->throttle;
 		if (atomic_load(&j->live.cancel))
 			shutdown(fd, SHUT_RDWR);
 		j->ret = machine_snapshot_send_live(j->m, fd, &j->live, &j->st, j->err,
@@ -37,6 +39,8 @@ static void *job_thread(void *arg)
 		atomic_store(&j->fd, -1);
 		close(fd);
 	}
+	j->end_ns = clock_ns();
+	atomic_store(&j->finished, true);
 	if (write(j->efd, &one, sizeof(one)) < 0)
 		pr_debug("migrate: eventfd: %s", strerror(errno));
 	return NULL;
@@ -63,11 +67,15 @@ static void job_done(void *opaque, int fd)
 	event_loop_remove(&j->m->loop, j->efd);
 	c->mig.job = NULL;
 	migrate_job_figures_of(j, &s->fig);
+	migrate_job_xfigures_of(j, &s->xfig);
 	s->total_ms = s->fig.total_time;
 	s->bytes = j->st.bytes;
 	s->ram_bytes = s->fig.transferred;
 	s->ram_total = s->fig.total;
 	s->device_bytes = j->st.device_bytes;
+	/* over the whole migration once it is over, as QEMU has it */
+	if (s->fig.total_time)
+		s->fig.mbps = j->st.bytes * 8 / (s->fig.total_time * 1000);
 	if (!j->ret) {
 		s->status = "completed";
 		s->error[0] = '\0';
@@ -101,9 +109,13 @@ int migrate_job_start(struct control *c, const struct migrate_uri *u, char *err,
 	j->m = c->m;
 	j->uri = *u;
 	j->was_paused = vm_paused(&c->m->vm);
+	j->start_ns = clock_ns();
+	atomic_init(&j->finished, false);
 	atomic_init(&j->fd, -1);
 	atomic_init(&j->live.cancel, false);
 	j->live.limits = c->mig.limits;
+	j->live.dirty_all_dma = c->mig.dirty_all_dma;
+	j->live.no_dma_logging = c->mig.no_dma_logging;
 	pthread_mutex_init(&j->live.lock, NULL);
 	j->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (j->efd < 0 || event_loop_add(&c->m->loop, j->efd, job_done, c)) {
@@ -153,8 +165,34 @@ void migrate_job_abort(struct control *c)
 
 void migrate_job_figures_of(struct migrate_job *j, struct migrate_figures *f)
 {
+	uint64_t rate = migrate_throttle_rate(&j->throttle);
+	uint64_t sent = migrate_throttle_bytes(&j->throttle);
+
 	pthread_mutex_lock(&j->live.lock);
 	*f = j->live.fig;
+	pthread_mutex_unlock(&j->live.lock);
+	/* mbps: what the link carried in the last half second */
+	if (rate)
+		f->mbps = rate * 8 / 1000000;
+	/* ram.transferred: every byte sent so far, the round in progress
+	 * too (the planner counts a round once it is over) */
+	if (sent > f->transferred)
+		f->transferred = sent;
+	/* total-time runs on while it sends (the planner's figures are of
+	 * the last round) */
+	if (!atomic_load(&j->finished))
+		f->total_time = (clock_ns() - j->start_ns) / 1000000;
+	else if (!f->total_time)        /* it ended before the planner's end */
+		f->total_time = (j->end_ns - j->start_ns) / 1000000;
+	/* ram.total before the first round's figures */
+	if (!f->total)
+		f->total = j->m->vm.mem.ram_size;
+}
+
+void migrate_job_xfigures_of(struct migrate_job *j, struct machine_live_figures *f)
+{
+	pthread_mutex_lock(&j->live.lock);
+	*f = j->live.xfig;
 	pthread_mutex_unlock(&j->live.lock);
 }
 

@@ -25,6 +25,10 @@ struct migrate_job {
 	int efd;                        /* the thread is done */
 	atomic_int fd;                  /* the connection, -1 before and after */
 	struct machine_live live;
+	struct migrate_throttle throttle;   /* max-bandwidth, and the rate measured */
+	uint64_t start_ns;              /* migrate, on the monotonic clock */
+	uint64_t end_ns;                /* the thread done (set before finished) */
+	atomic_bool finished;           /* the thread is done sending */
 	struct machine_snapshot_stats st;
 	int ret;
 	char err[512];
@@ -40,5 +44,7 @@ void migrate_job_abort(struct control *c);
  * job j, under its lock. */
 void migrate_job_figures(struct control *c, struct migrate_figures *f);
 void migrate_job_figures_of(struct migrate_job *j, struct migrate_figures *f);
+/* Its x-conduit-* figures (dirty pages per source, device data). */
+void migrate_job_xfigures_of(struct migrate_job *j, struct machine_live_figures *f);
 
 #endif

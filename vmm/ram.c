@@ -115,6 +115,26 @@ static int alloc_anon(struct guest_mem *gm, enum ram_backing b, char *err, size_
 	return 0;
 }
 
+static void advise_all(struct guest_mem *gm, int advice)
+{
+	int i;
+
+	for (i = 0; i < gm->n_ram; i++)
+		madvise(gm->ram[i].hva, gm->ram[i].size, advice);
+}
+
+void ram_load_begin(struct guest_mem *gm, enum ram_backing b)
+{
+	if (b == RAM_THP)
+		advise_all(gm, MADV_NOHUGEPAGE);
+}
+
+void ram_load_end(struct guest_mem *gm, enum ram_backing b)
+{
+	if (b == RAM_THP)
+		advise_all(gm, MADV_HUGEPAGE);
+}
+
 static int alloc_hugetlb(struct guest_mem *gm, enum ram_backing b, char *err, size_t errlen)
 {
 	uint64_t page = ram_page_size(b), off = 0;

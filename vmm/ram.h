@@ -28,6 +28,15 @@ int ram_hugepages_check(const char *sysfs_root, uint64_t page, uint64_t bytes,
 int ram_alloc(struct guest_mem *gm, enum ram_backing b, char *err, size_t errlen);
 void ram_free(struct guest_mem *gm);
 
+/* A restore's RAM load writes pages scattered over all of guest RAM: with
+ * transparent hugepages each first write faults in and zeroes a whole
+ * 2 MiB page (1 GiB of zeroing under nested emulation for 80 MiB of
+ * snapshot, seconds). ram_load_begin() asks for 4 KiB pages while it
+ * loads, ram_load_end() for hugepages again (khugepaged may merge the
+ * loaded ones later). Nothing for the other backings. */
+void ram_load_begin(struct guest_mem *gm, enum ram_backing b);
+void ram_load_end(struct guest_mem *gm, enum ram_backing b);
+
 /* A prefault of all guest RAM, in 64 MiB pieces handed to its threads. */
 struct ram_prefault {
 	struct guest_mem *gm;

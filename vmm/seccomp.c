@@ -153,6 +153,9 @@ static const struct rule main_rules[] = {
 	ARGS2(socket, CHECK_SOCK_DOMAIN, 0, 0, CHECK_SOCK_STREAM, 1, 0),
 	ALLOW(connect),
 	ARGS1(setsockopt, CHECK_SOCKOPT, 1, 0),
+	/* its bandwidth cap sleeps on that socket, so migrate_cancel's
+	 * shutdown wakes it (vmm/migrate_throttle.c) */
+	ALLOW(ppoll),
 };
 
 static const struct rule vcpu_rules[] = {
@@ -175,7 +178,7 @@ static const struct { int nr; const char *name; } other_names[] = {
 	N(unlinkat), N(rename), N(renameat2), N(mkdir), N(mkdirat), N(chmod),
 	N(fchmod), N(chown), N(truncate), N(dup), N(dup2), N(dup3),
 	N(pipe2), N(wait4), N(pkey_mprotect), N(mremap), N(nanosleep),
-	N(clock_nanosleep), N(poll), N(ppoll), N(epoll_create1), N(getrandom),
+	N(clock_nanosleep), N(poll), N(epoll_create1), N(getrandom),
 	N(uname), N(sched_setaffinity),
 	N(lseek), N(fstat), N(statx), N(readv), N(writev), N(fcntl),
 	N(sched_yield), N(gettimeofday), N(readlinkat), N(faccessat),

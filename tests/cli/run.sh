@@ -593,4 +593,114 @@ else
 	skip "SeaBIOS on host KVM" "no usable /dev/kvm or no /usr/share/seabios/bios.bin"
 fi
 
+# --incoming's socket is untrusted: a small hostile source
+# (tests/cli/migrate_send.py) sends the snapshot of the spinning fake guest
+# (saved through QMP stop and migrate to file:) spoiled one way per row, or
+# nothing. Each row: conduit exits 1 with one error line naming what was
+# wrong, no guest ran (no 'restored from'), nothing is left running or
+# listening (the process is gone, its socket file removed). The control row
+# sends the stream whole: the guest is restored (-v says so) and runs until
+# SIGTERM (143).
+expect "--incoming-timeout without --incoming" 2 "--incoming-timeout needs --incoming" -- \
+	--kernel "$T/good" --incoming-timeout 5
+expect "--incoming-timeout bad value" 2 "'0' is not a number of seconds from 1 to 3600" -- \
+	--incoming unix:"$T/x.sock" --incoming-timeout 0
+
+# incoming_case NAME URI_KIND MODE EXIT PATTERN [DEST ARGS...]
+incoming_case() {
+	name=$1 kind=$2 mode=$3 want=$4 pattern=$5
+	shift 5
+	d=$T/in-$mode-$kind
+	mkdir -p "$d"
+	if [ "$kind" = tcp ]; then
+		port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+		uri=tcp:127.0.0.1:$port
+	else
+		uri=unix:$d/in.sock
+	fi
+	"$BIN" --incoming "$uri" --memory 64M --console serial --incoming-timeout 2 "$@" \
+		</dev/null >"$d/out" 2>"$d/err" &
+	dpid=$!
+	python3 "$(dirname "$0")/migrate_send.py" "$uri" "$mode" "$T/spin.snap" 2>"$d/send.err" &
+	spid=$!
+	why=
+	if [ "$want" = 143 ]; then
+		i=0
+		while [ $i -lt 100 ] && kill -0 $dpid 2>/dev/null && ! grep -q "restored from" "$d/err"; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -TERM $dpid 2>/dev/null
+	fi
+	wait_gone $dpid || why="still running after 10 s;"
+	wait $dpid
+	got=$?
+	kill $spid 2>/dev/null
+	wait $spid 2>/dev/null
+	[ "$got" -eq "$want" ] || why="$why exit $got, want $want;"
+	grep -q -- "$pattern" "$d/err" || why="$why no '$pattern';"
+	if [ "$want" != 143 ]; then
+		[ "$(wc -l <"$d/err")" -eq 1 ] || why="$why not one line;"
+		! grep -q "restored from" "$d/err" || why="$why the guest was restored;"
+	fi
+	[ ! -e "$d/in.sock" ] || why="$why the socket file is left;"
+	[ "$kind" != tcp ] || ! python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$port" 2>/dev/null ||
+		why="$why something still listens on port $port;"
+	if [ -z "$why" ]; then
+		echo "ok - --incoming $kind: $name"
+		pass=$((pass + 1))
+	else
+		echo "not ok - --incoming $kind: $name: $why stderr: $(head -c 500 "$d/err"); sender: $(head -c 200 "$d/send.err")"
+		fail=$((fail + 1))
+	fi
+}
+
+if ! command -v python3 > /dev/null; then
+	skip "--incoming hostile sources" "no python3"
+elif [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+	skip "--incoming hostile sources" "no usable /dev/kvm"
+else
+	"$BIN" --kernel "$T/spin" --memory 64M --console serial --api-socket "$T/snap.sock" \
+		</dev/null >"$T/snap.out" 2>"$T/snap.err" &
+	vpid=$!
+	i=0
+	while [ $i -lt 100 ] && [ ! -S "$T/snap.sock" ]; do sleep 0.1; i=$((i + 1)); done
+	"$BIN" ctl "$T/snap.sock" stop >/dev/null 2>&1
+	"$BIN" ctl "$T/snap.sock" migrate uri=file:"$T/spin.snap" >/dev/null 2>&1
+	"$BIN" ctl "$T/snap.sock" quit >/dev/null 2>&1
+	wait_gone $vpid
+	wait $vpid
+	if [ ! -s "$T/spin.snap" ]; then
+		echo "not ok - --incoming hostile sources: no snapshot of the fake guest: $(head -c 300 "$T/snap.err")"
+		fail=$((fail + 1))
+	else
+		incoming_case "the whole stream loads (control)" unix whole 143 "restored from unix:" -v
+		incoming_case "the whole stream loads (control)" tcp whole 143 "restored from tcp:" -v
+		incoming_case "truncated: the source hung up" unix truncate 1 \
+			"the source closed the connection (cancelled or failed there) at byte [0-9]*, inside record [0-9]* (ram)"
+		incoming_case "corrupted: bad checksum" unix crc 1 "the snapshot is corrupted: its end record's checksum is"
+		incoming_case "corrupted: bad checksum" tcp crc 1 "the snapshot is corrupted: its end record's checksum is"
+		incoming_case "another format version" unix version 1 \
+			"the snapshot has format version 99; this conduit reads version 1"
+		incoming_case "a record of the wrong size" unix recsize 1 \
+			"record 1 (ram) at byte [0-9]* has 2147483648 bytes; ram records have 9 to 1048584"
+		incoming_case "a device's state one byte too long" unix devsize 1 \
+			"device serial0 (serial) state has 1 bytes more than its fields"
+		incoming_case "a record for a device that is not there" unix devindex 1 \
+			"(device-state) at byte [0-9]* is for device 200; the snapshot's header has 4 devices"
+		incoming_case "a record of an unknown type" unix rectype 1 "record 1 at byte [0-9]* has an unknown type 99"
+		incoming_case "a device the destination has and the source not" unix whole 1 \
+			"this machine has device 00:01.0 (virtio-pci 1af4:1043 at slot 1), the snapshot has none" \
+			--console virtio
+		incoming_case "other --memory" unix whole 1 \
+			"the snapshot's guest has 64 MiB of RAM, this machine 128 MiB (--memory)" --memory 128M
+		incoming_case "connects and hangs up" unix hangup 1 "the source closed the connection before sending anything"
+		incoming_case "connects and hangs up" tcp hangup 1 "the source closed the connection before sending anything"
+		incoming_case "connects and never sends" unix silent 1 \
+			"nothing came from the source for 2 s (at byte 0): it hangs or is gone"
+		incoming_case "connects and never sends" tcp silent 1 \
+			"nothing came from the source for 2 s (at byte 0): it hangs or is gone"
+	fi
+fi
+
 summary cli

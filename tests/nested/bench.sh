@@ -14,7 +14,8 @@
 # exec`'s boot to command against QEMU q35 and microvm and conduit's plain
 # boot on the same kernel and initramfs (a fourth L1: suites/bench-exec),
 # and snapshot save and restore-to-running against QEMU's migrate to a file
-# and -incoming (a fifth L1: suites/bench-snapshot).
+# and -incoming (a fifth L1: suites/bench-snapshot), and live migration
+# against QEMU's -incoming (a sixth L1: suites/bench-migrate).
 # Absolute figures under TCG mean little; the ratios measured in the same L1
 # run are the figures.
 set -u
@@ -35,11 +36,17 @@ fi
 # BENCH_SUITE=bench-exec: only `conduit exec`'s boot to command (below),
 # 5 rounds unless BENCH_RUNS says otherwise.
 [ "$NESTED_SUITE" != bench-exec ] || export BENCH_RUNS=${BENCH_RUNS:-5}
+# BENCH_SUITE=bench-migrate: only live migration (below), 1 round unless
+# BENCH_RUNS says otherwise.
+[ "$NESTED_SUITE" != bench-migrate ] || export BENCH_RUNS=${BENCH_RUNS:-1}
 export INCLUDE_QEMU=1 NESTED_SUITE BENCH_RUNS=${BENCH_RUNS:-3}
 # BENCH_SUITE=bench-iommufd: only the IOMMU backends (below), on the project kernel;
 # BENCH_SUITE=bench-qmp: only the QMP hotplug figures (below), the same.
-# BENCH_SUITE=bench-exec: the same; BENCH_SUITE=bench-snapshot: the same.
-case $NESTED_SUITE in bench-iommufd | bench-qmp | bench-exec | bench-snapshot) export NESTED_L1_KERNEL=project ;; esac
+# BENCH_SUITE=bench-exec: the same; BENCH_SUITE=bench-snapshot and
+# bench-migrate: the same.
+case $NESTED_SUITE in bench-iommufd | bench-qmp | bench-exec | bench-snapshot | bench-migrate)
+	export NESTED_L1_KERNEL=project ;;
+esac
 # The passthrough part pins up to 4 GiB of guest RAM in L1 (and reserves 4 GiB
 # of 2M pages) for the DMA-map figures, each taking tens of seconds under
 # TCG: L1 gets 6 GiB and more time.
@@ -253,6 +260,61 @@ snapshot_report() {
 }
 if [ "$NESTED_SUITE" = bench-snapshot ]; then
 	snapshot_report "$log"
+	exit $rc
+fi
+
+# migrate_report LOG: live migration, conduit against QEMU 7.2
+# (cases-bench-migrate.sh): each turn, then per VMM and load the medians
+# and the ratios conduit / QEMU of downtime and total time.
+migrate_report() {
+	local L1_LOG src
+	L1_LOG=$(sed -n 's/^# booting L1 (log: \(.*\))$/\1/p' "$1" | tail -n 1)
+	src=${L1_LOG:-$1}
+	[ -f "$src" ] || src=$1
+	tr -d '\r' <"$src" | awk "$AWK_MED"'
+	function add(key, v) { if (v == "none" || v == "" || v == "-") return; val[key, ++cnt[key]] = v }
+	function f0(v) { return v == "none" ? "-" : sprintf("%.0f", v) }
+	function r(a, b) { return (a != "none" && b != "none" && b > 0) ? sprintf("%.2f", a / b) : "n/a" }
+	$1 == "BENCH-MIG-INFO" { rounds = $2; mib = $3; wset = $4; rate = $5 }
+	/^# bench-migrate [a-z]* [a-z]* round [0-9]*:/ { sub(/^# /, "  "); rl[++nr] = $0 }
+	$1 == "BENCH-MIG" && NF >= 11 {
+		v = $2; l = $3; k = v SUBSEP l
+		if (!(l in seenl)) { seenl[l] = 1; loads[++nl] = l }
+		runs[k]++; if ($5 != "none") ok[k]++
+		add("tt" SUBSEP k, $5); add("dt" SUBSEP k, $6); add("e2e" SUBSEP k, $7)
+		add("rounds" SUBSEP k, $8); if ($9 != "none") add("mib" SUBSEP k, $9 / 1048576)
+		add("setup" SUBSEP k, $10); add("dev" SUBSEP k, $11)
+	}
+	END {
+		print "live migration: conduit (QMP migrate uri=unix:PATH to conduit --incoming unix:PATH) against"
+		print "QEMU 7.2 q35 (migrate to -incoming unix:PATH, max-bandwidth 100 GiB/s: 7.2 caps at 32 MiB/s"
+		printf "by default), both downtime-limit 300 ms, a %s MiB guest (1 vCPU, no passthrough), idle (the\n", mib
+		printf "counter) and with a writer (mempattern: %s MiB rewritten at %s MiB/s), same L1, %s round(s):\n", wset, rate, rounds
+		for (i = 1; i <= nr; i++) print rl[i]
+		if (!nl) { print "  no figures (see the L1 log)"; exit }
+		print "  downtime = query-migrate'"'"'s field at the source for both: vCPUs paused at the source to the"
+		print "  source'"'"'s end of the migration (the last bytes sent); conduit'"'"'s end to end = paused at the"
+		print "  source to vCPUs started at the destination (CLOCK_REALTIME in both logs, one L1); medians"
+		printf "  %-7s %-6s %6s | %9s %8s %11s | %6s %8s %8s %8s\n", "vmm", "load", "ok", "total ms", "downtime",
+			"end to end", "rounds", "MiB sent", "setup ms", "dev data"
+		for (j = 1; j <= nl; j++) for (i = 1; i <= 2; i++) {
+			v = (i == 1 ? "conduit" : "qemu"); l = loads[j]; k = v SUBSEP l
+			if (!runs[k]) continue
+			t[k] = med("tt" SUBSEP k); d[k] = med("dt" SUBSEP k); mb = med("mib" SUBSEP k)
+			printf "  %-7s %-6s %3d/%-2d | %9s %8s %11s | %6s %8s %8s %8s\n", v, l, ok[k], runs[k],
+				f0(t[k]), f0(d[k]), f0(med("e2e" SUBSEP k)), f0(med("rounds" SUBSEP k)),
+				mb == "none" ? "-" : sprintf("%.1f", mb), f0(med("setup" SUBSEP k)), f0(med("dev" SUBSEP k))
+		}
+		for (j = 1; j <= nl; j++) {
+			l = loads[j]; c = "conduit" SUBSEP l; q = "qemu" SUBSEP l
+			printf "  %s: conduit / QEMU: downtime %s, total time %s (target: at or below 1)\n", l,
+				r(d[c], d[q]), r(t[c], t[q])
+		}
+	}'
+	grep -E '^nested:' "$1"
+}
+if [ "$NESTED_SUITE" = bench-migrate ]; then
+	migrate_report "$log"
 	exit $rc
 fi
 
@@ -479,8 +541,22 @@ if [ "${BENCH_SNAPSHOT:-1}" != 0 ]; then
 	rc5=$?
 	snapshot_report "$log5"
 fi
+# Live migration against QEMU's -incoming (cases-bench-migrate.sh): a sixth
+# L1 on the project kernel with QEMU and python3 (BENCH_MIGRATE=0 leaves
+# it out; BENCH_SUITE=bench-migrate runs only it), BENCH_MIGRATE_RUNS
+# rounds (1).
+rc6=0
+if [ "${BENCH_MIGRATE:-1}" != 0 ]; then
+	log6=$(mktemp)
+	trap 'rm -f "$log" "${log2:-}" "${log3:-}" "${log4:-}" "${log5:-}" "$log6"' EXIT
+	NESTED_SUITE=bench-migrate NESTED_L1_KERNEL=project BENCH_RUNS=${BENCH_MIGRATE_RUNS:-1} \
+		bash "$NESTED_DIR/run.sh" >"$log6" 2>&1
+	rc6=$?
+	migrate_report "$log6"
+fi
 [ "$rc" = 0 ] || exit $rc
 [ "$rc2" = 0 ] || exit $rc2
 [ "$rc3" = 0 ] || exit $rc3
 [ "$rc4" = 0 ] || exit $rc4
-exit $rc5
+[ "$rc5" = 0 ] || exit $rc5
+exit $rc6

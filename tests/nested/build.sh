@@ -38,6 +38,10 @@ build_l2() {
 	install_modules "$root" $L2_MODULES
 	cp "$NESTED_DIR/l2-init.sh" "$root/init"
 	chmod 755 "$root/init"
+	# the live migration cases' memory-pattern agent (l2-init.sh's mempattern)
+	mkdir -p "$root/bin"
+	${CC:-gcc} -static -O2 -o "$root/bin/mempattern" "$NESTED_DIR/mempattern.c" ||
+		die "cannot build tests/nested/mempattern.c (gcc with static glibc)"
 	# busybox acpid runs /etc/acpi/PWRF/00000080 at a power-button press
 	# (its built-in tables; the QMP cases' system_powerdown).
 	mkdir -p "$root/etc/acpi/PWRF"

@@ -66,7 +66,25 @@
 #                mdev, conduit.hpid=4348:3253) conduit.pattern=P through its
 #                loopback (L2-HP-MTTY-READ gen=N P, L2-HP-MTTY-IRQS gen=N C);
 #                L2-TICK n every second, forever
-#   counter, mtty-snap, powerbtn and hotplug load the virtio, button and evdev modules
+#   mtty-live    (live migration with the mtty mdev) conduit.pattern=P (8
+#                hex digits): 64 files of 1 MiB in RAM (rootfs), file i of
+#                generation g all 16-byte lines "P" + i (3 digits) + g (4
+#                digits), L2-MEM-FILLED; then a writer rewriting one file
+#                after another with the next generation (a new file renamed
+#                over the old), a checker reading every file again and
+#                again (every line the one its first line says, 1 MiB
+#                long: L2-MEMCHECK pass=N ok files=64, or
+#                L2-MEMCHECK-BAD pass=N file=I ...), and every 0.1 s
+#                L2-COUNT n on the console and L2-HVC n on /dev/hvc0, every
+#                10th count "m" + n through mtty's loopback on the first
+#                port of the first mtty device, held open
+#                (L2-MTTY-LOOP n=N ok, or bad got=...)
+#   mempattern   (live migration) /bin/mempattern (tests/nested/mempattern.c):
+#                conduit.mpsize=MiB (default 64) filled with a pattern seeded
+#                by conduit.mpseed=HEX, rewritten at conduit.mprate=MiB/s
+#                (default 4), verified pass after pass: L2-MEMPATTERN pass=N
+#                pages=P bad=B rewritten=R seed=HEX
+#   counter, mtty-snap, mtty-live, mempattern, powerbtn and hotplug load the virtio, button and evdev modules
 #   and start acpid first (L2-ACPID-READY inputs=NAMES), so the power button
 #   ends each of them.
 # Markers go to /dev/console (ttyS0 with console=ttyS0) and always start a line.
@@ -167,6 +185,70 @@ mtty_loop() {
 	printf '%s' "$1" >&4
 	wait "$ml"
 	cat /tmp/mtty.loop
+}
+
+# mtty_tty: the tty of the first port of the first mtty device (4348:3253)
+# in tty, or fail.
+mtty_tty() {
+	tty=''
+	for t in /sys/class/tty/ttyS*; do
+		d=$(readlink -f "$t/device" 2>/dev/null)
+		[ -n "$d" ] && [ -f "$d/vendor" ] || continue
+		[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x4348:0x3253 ] || continue
+		[ -n "$tty" ] || tty=/dev/${t##*/}
+	done
+	[ -n "$tty" ] || fail "no tty of the mtty device (4348:3253)"
+}
+
+# mem_line SEED I G: the 16-byte line (newline included) of file I, generation G.
+mem_line() {
+	printf '%s%03d%04d' "$1" "$2" "$3"
+}
+
+# mem_write SEED I G: file I of generation G, written aside and renamed in.
+mem_write() {
+	yes "$(mem_line "$1" "$2" "$3")" | head -c 1048576 >/tmp/mem/.new
+	mv /tmp/mem/.new "/tmp/mem/$2"
+}
+
+# mem_writer SEED: file (g * 7) % 64 rewritten with generation g, g = 1...,
+# until /tmp/mem.stop appears.
+mem_writer() {
+	g=0
+	while [ ! -e /tmp/mem.stop ]; do
+		g=$((g % 9999 + 1))
+		mem_write "$1" $(((g * 7) % 64)) "$g"
+	done
+}
+
+# mem_checker SEED: every file checked, again and again: 1 MiB long, every
+# line the line of the seed, its number and the generation its first line
+# says.
+mem_checker() {
+	p=0
+	while :; do
+		p=$((p + 1))
+		bad=0
+		i=0
+		while [ $i -lt 64 ]; do
+			# a link to the file as it is now: the writer renames a
+			# new one over the name, never changes this one
+			f=/tmp/mem.check
+			rm -f "$f"
+			ln "/tmp/mem/$i" "$f"
+			first=$(head -n 1 "$f")
+			case $first in
+			"$(printf '%s%03d' "$1" $i)"????) ;;
+			*) echo "L2-MEMCHECK-BAD pass=$p file=$i first line '$first'"; bad=1 ;;
+			esac
+			n=$(grep -c -v -x -F "$first" "$f")
+			len=$(wc -c <"$f")
+			[ "$n" = 0 ] && [ "$len" = 1048576 ] ||
+				{ echo "L2-MEMCHECK-BAD pass=$p file=$i lines not '$first': $n, bytes $len"; bad=1; }
+			i=$((i + 1))
+		done
+		[ $bad = 1 ] || echo "L2-MEMCHECK pass=$p ok files=64"
+	done
 }
 
 hp_reader() {
@@ -499,6 +581,40 @@ mtty-snap)
 		sleep 0.1
 	done
 	;;
+mtty-live)
+	agent_start
+	PAT=$(sed -n 's/.*conduit.pattern=\([0-9a-f]\{8\}\).*/\1/p' /proc/cmdline)
+	[ -n "$PAT" ] || fail "no conduit.pattern= of 8 hex digits"
+	mtty_tty
+	stty -F "$tty" raw -echo 115200 || echo "L2-WARN: stty on $tty failed"
+	exec 4<>"$tty"
+	wait_dev /dev/hvc0 || fail "no /dev/hvc0"
+	exec 5>/dev/hvc0
+	mkdir -p /tmp/mem
+	i=0
+	while [ $i -lt 64 ]; do
+		mem_write "$PAT" $i 0
+		i=$((i + 1))
+	done
+	echo "L2-MEM-FILLED files=64"
+	mem_writer "$PAT" &
+	mem_checker "$PAT" &
+	n=0
+	while :; do
+		n=$((n + 1))
+		echo "L2-COUNT $n"
+		echo "L2-HVC $n" >&5
+		if [ $((n % 10)) = 0 ]; then
+			got=$(mtty_loop "m$n")
+			if [ "$got" = "m$n" ]; then
+				echo "L2-MTTY-LOOP n=$n ok"
+			else
+				echo "L2-MTTY-LOOP n=$n bad got='$got'"
+			fi
+		fi
+		sleep 0.1
+	done
+	;;
 counter)
 	agent_start
 	n=0
@@ -507,6 +623,12 @@ counter)
 		echo "L2-COUNT $n"
 		sleep 0.1
 	done
+	;;
+mempattern)
+	agent_start
+	arg() { sed -n "s/.*conduit.$1=\([0-9a-f]*\).*/\1/p" /proc/cmdline; }
+	size=$(arg mpsize) rate=$(arg mprate) seed=$(arg mpseed)
+	exec /bin/mempattern "${size:-64}" "${rate:-4}" "${seed:-5eed}"
 	;;
 powerbtn)
 	agent_start

@@ -186,14 +186,15 @@ run_nested() {
 	case ${1:-} in --shell) mode=shell ;; --demo) mode=demo ;; esac
 	mkdir -p "$OUT_DIR"
 	[ "$CONDUIT_VMM" = qemu ] && export INCLUDE_QEMU=1
-	# The QMP cases (cases-qmp.sh, cases-bench-qmp.sh) and the snapshot
-	# benchmark (cases-bench-snapshot.sh) need python3 and QEMU's QMP client
-	# in L1; the QEMU peer of those benchmarks, QEMU.
+	# The QMP cases (cases-qmp.sh, cases-bench-qmp.sh) and the snapshot and
+	# live migration benchmarks (cases-bench-snapshot.sh,
+	# cases-bench-migrate.sh) need python3 and QEMU's QMP client in L1; the
+	# QEMU peer of those benchmarks, QEMU.
 	case "$NESTED_SUITE ${NESTED_CASES:-}" in
-	*qmp* | *bench-snapshot*) export INCLUDE_PYTHON=1 ;;
+	*qmp* | *bench-snapshot* | *bench-migrate*) export INCLUDE_PYTHON=1 ;;
 	esac
 	case "$NESTED_SUITE ${NESTED_CASES:-}" in
-	*bench-qmp* | *bench-exec* | *bench-snapshot* | *qmp-standin*) export INCLUDE_QEMU=1 ;;
+	*bench-qmp* | *bench-exec* | *bench-snapshot* | *bench-migrate* | *qmp-standin*) export INCLUDE_QEMU=1 ;;
 	esac
 	if [ "$CONDUIT_VMM" = conduit ] && [ ! -f "$CONDUIT_BIN" ] && [ "$mode" != shell ]; then
 		echo "not ok 1 - conduit binary: $CONDUIT_BIN not found (build it: make STATIC=1)"

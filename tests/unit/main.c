@@ -23,7 +23,8 @@ int main(void)
 		vfio_migration_suite, vfio_dirty_suite, vfio_state_suite,
 		vcpu_save_suite, vm_save_suite,
 		device_state_suite,
-		dirty_log_suite, migrate_rounds_suite, migrate_socket_suite,
+		dirty_log_suite, live_dirty_suite, migrate_rounds_suite, migrate_socket_suite,
+		migrate_throttle_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	size_t i;

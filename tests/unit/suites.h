@@ -47,7 +47,9 @@ Suite *vcpu_save_suite(void);
 Suite *vm_save_suite(void);
 Suite *device_state_suite(void);
 Suite *dirty_log_suite(void);
+Suite *live_dirty_suite(void);
 Suite *migrate_rounds_suite(void);
 Suite *migrate_socket_suite(void);
+Suite *migrate_throttle_suite(void);
 
 #endif

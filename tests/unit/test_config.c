@@ -146,6 +146,29 @@ START_TEST(set_memory)
 }
 END_TEST
 
+START_TEST(set_incoming_timeout)
+{
+	static const char *const bad[] = { "0", "3601", "5s", "", "-1", "99999999999999999999" };
+	struct vm_config cfg;
+	size_t i;
+
+	config_init(&cfg);
+	ck_assert_int_eq(cfg.incoming_timeout, 0);
+	ck_assert_int_eq(config_set(&cfg, "incoming-timeout", "1", err, sizeof(err)), 0);
+	ck_assert_int_eq(cfg.incoming_timeout, 1);
+	ck_assert_int_eq(config_set(&cfg, "incoming-timeout", "3600", err, sizeof(err)), 0);
+	ck_assert_int_eq(cfg.incoming_timeout, 3600);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		ck_assert_msg(config_set(&cfg, "incoming-timeout", bad[i], err, sizeof(err)) == -1,
+			      "incoming-timeout '%s' accepted", bad[i]);
+		ck_assert_ptr_nonnull(strstr(err, "is not a number of seconds from 1 to 3600"));
+		ck_assert_int_eq(cfg.incoming_timeout, 3600);
+	}
+	config_free(&cfg);
+}
+END_TEST
+
 START_TEST(set_cpus)
 {
 	static const char *const bad[] = { "0", "65", "2x", "", "-2",
@@ -401,6 +424,7 @@ Suite *config_suite(void)
 	tcase_add_test(tc, parse_text_bad_value);
 	tcase_add_test(tc, parse_text_quotes);
 	tcase_add_test(tc, api_socket_key);
+	tcase_add_test(tc, set_incoming_timeout);
 	suite_add_tcase(s, tc);
 	return s;
 }

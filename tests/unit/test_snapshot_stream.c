@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <zlib.h>
 #include "suites.h"
@@ -632,6 +633,27 @@ static void write_devices(struct snapshot_writer *w)
 	ck_assert_int_eq(snapshot_write_record(w, SNAPSHOT_REC_DEVICE_DATA, 2, "mtty", 4), 0);
 }
 
+/* A pace for the sample's writer (NULL: none), and what it was asked. */
+static snapshot_pace_fn sample_pace;
+static size_t paced_bytes, paced_calls;
+
+/* At most 1000 bytes at a time, as a slow link's throttle grants them. */
+static ssize_t pace_1000(void *opaque, size_t len)
+{
+	ck_assert_ptr_null(opaque);
+	ck_assert_uint_gt(len, 0);
+	paced_calls++;
+	len = len < 1000 ? len : 1000;
+	paced_bytes += len;
+	return (ssize_t)len;
+}
+
+static ssize_t pace_reset(void *opaque, size_t len)
+{
+	paced_calls++;
+	return -ECONNRESET;
+}
+
 /* The sample stream: all of RAM when big (the low 2 MiB cut into two
  * records), else 16 bytes at 0x1000 and 8 at 4 GiB. */
 static void write_sample(int fd, const struct snapshot_shape *s, const uint8_t *ram, bool big)
@@ -640,6 +662,8 @@ static void write_sample(int fd, const struct snapshot_shape *s, const uint8_t *
 	struct snapshot_writer w;
 
 	ck_assert_int_eq(snapshot_writer_open(&w, fd, s), 0);
+	if (sample_pace)
+		snapshot_writer_set_pace(&w, sample_pace, NULL);
 	write_vcpu(&w, 0);
 	write_vcpu(&w, 1);
 	ck_assert_int_eq(snapshot_write_record(&w, SNAPSHOT_REC_IRQCHIP, 0, irq, sizeof(irq)), 0);
@@ -758,6 +782,103 @@ START_TEST(test_stream_round_trip_file)
 	close(fd);
 	free(c.ram);
 	free(ram);
+}
+END_TEST
+
+/* A paced writer writes no more than each grant, and the stream is whole. */
+START_TEST(test_stream_paced)
+{
+	struct snapshot_shape s;
+	uint8_t *ram = sample_ram();
+	struct collect c;
+	int fd = memfd_create("snap", 0);
+	off_t len;
+
+	ck_assert_int_ge(fd, 0);
+	sample_shape(&s);
+	sample_pace = pace_1000;
+	paced_bytes = paced_calls = 0;
+	write_sample(fd, &s, ram, true);
+	sample_pace = NULL;
+	len = lseek(fd, 0, SEEK_CUR);
+	ck_assert_uint_eq(paced_bytes, (size_t)len);
+	ck_assert_uint_ge(paced_calls, (size_t)len / 1000);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	collect_init(&c);
+	ck_assert_msg(load_fd(fd, &s, &c) == 0, "%s", err);
+	check_collected(&c, ram, true);
+	close(fd);
+	free(c.ram);
+	free(ram);
+}
+END_TEST
+
+/* A pace that fails (a cancel's shutdown woke it) fails the writer for good. */
+START_TEST(test_stream_pace_fails)
+{
+	struct snapshot_writer w;
+	struct snapshot_shape s;
+	uint8_t *ram = sample_ram();
+	int fd = memfd_create("snap", 0);
+
+	ck_assert_int_ge(fd, 0);
+	sample_shape(&s);
+	paced_calls = 0;
+	ck_assert_int_eq(snapshot_writer_open(&w, fd, &s), 0);
+	snapshot_writer_set_pace(&w, pace_reset, NULL);
+	ck_assert_int_eq(snapshot_write_ram(&w, 0, ram, LOW_RAM), -ECONNRESET);
+	ck_assert_int_eq(snapshot_write_end(&w), -ECONNRESET);
+	ck_assert_uint_eq(paced_calls, 1);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_CUR), 0);
+	snapshot_writer_free(&w);
+	close(fd);
+	free(ram);
+}
+END_TEST
+
+/* A live reader on a socket: the source hanging up midway and before
+ * anything are named as such, and a source that sends nothing for the idle
+ * time is an error, not a hang. */
+static int live_read(const void *buf, size_t len, bool hang_up, char *e, size_t elen)
+{
+	struct snapshot_reader r;
+	struct snapshot_record rec;
+	int sv[2], ret;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(write(sv[1], buf, len), (ssize_t)len);
+	if (hang_up)
+		close(sv[1]);
+	snapshot_reader_init_fd(&r, sv[0]);
+	snapshot_reader_set_live(&r, 150);
+	ret = snapshot_read_header(&r, e, elen);
+	while (!ret && (ret = snapshot_read_record(&r, &rec, e, elen)) == 1)
+		ret = 0;
+	snapshot_reader_free(&r);
+	close(sv[0]);
+	if (!hang_up)
+		close(sv[1]);
+	return ret;
+}
+
+START_TEST(test_stream_live_source)
+{
+	size_t len;
+	uint8_t *b = sample_bytes(false, &len);
+	char e[SNAPSHOT_ERR_LEN];
+
+	ck_assert_int_eq(live_read(b, len - 20, true, e, sizeof(e)), -1);
+	ck_assert_msg(strstr(e, "the source closed the connection (cancelled or failed there) "
+			     "at byte ") != NULL, "%s", e);
+	ck_assert_int_eq(live_read(b, 0, true, e, sizeof(e)), -1);
+	ck_assert_str_eq(e, "the source closed the connection before sending anything");
+	ck_assert_int_eq(live_read(b, 100, false, e, sizeof(e)), -1);
+	ck_assert_str_eq(e, "nothing came from the source for 150 ms (at byte 16): it hangs "
+			 "or is gone");
+	/* (the byte named is where the piece it waited for starts: the shape) */
+	/* the whole stream reads to its end */
+	ck_assert_int_eq(live_read(b, len, true, e, sizeof(e)), 0);
+	free(b);
 }
 END_TEST
 
@@ -1354,6 +1475,9 @@ Suite *snapshot_stream_suite(void)
 	tc = tcase_create("stream");
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_stream_round_trip_file);
+	tcase_add_test(tc, test_stream_paced);
+	tcase_add_test(tc, test_stream_pace_fails);
+	tcase_add_test(tc, test_stream_live_source);
 	tcase_add_test(tc, test_stream_layout);
 	tcase_add_test(tc, test_stream_round_trip_pipe);
 	tcase_add_test(tc, test_stream_round_trip_memory);

@@ -34,6 +34,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "shape.h"
 
 #define SNAPSHOT_MAGIC          "CONDSNAP"
@@ -67,6 +68,12 @@ void snapshot_rec_len_range(unsigned type, size_t *min, size_t *max);
  * devices, 0 nothing (the index must be 0). */
 char snapshot_rec_index_kind(unsigned type);
 
+/* A writer's pace: called before each write() with the bytes about to go,
+ * it returns how many may go now (1 to len; it may sleep first), or a
+ * negative errno that fails the writer (a live migration's bandwidth cap,
+ * vmm/migrate_throttle.h). */
+typedef ssize_t (*snapshot_pace_fn)(void *opaque, size_t len);
+
 /* Writer: the stream to a file or a socket, buffered; short writes, EINTR
  * and EAGAIN (it waits in poll()) are handled. Every function returns 0 or
  * a negative errno, and after a failure keeps returning it: -EINVAL for a
@@ -83,10 +90,14 @@ struct snapshot_writer {
 	unsigned records;
 	int err;
 	bool ended;
+	snapshot_pace_fn pace;          /* NULL: as fast as the fd takes it */
+	void *pace_opaque;
 };
 
 /* Starts the stream: magic, version and shape (buffered). */
 int snapshot_writer_open(struct snapshot_writer *w, int fd, const struct snapshot_shape *shape);
+/* Every write() from here on asks pace first. */
+void snapshot_writer_set_pace(struct snapshot_writer *w, snapshot_pace_fn pace, void *opaque);
 /* A vcpu, irqchip, clock, device-state or device-data record. */
 int snapshot_write_record(struct snapshot_writer *w, enum snapshot_rec_type type,
 			  unsigned index, const void *data, size_t len);
@@ -130,11 +141,17 @@ struct snapshot_reader {
 	uint8_t *payload;
 	size_t payload_cap;
 	unsigned records;
+	bool live;                      /* a live migration's socket */
+	int idle_ms;                    /* live: how long a read may wait; 0: for ever */
 	enum snapshot_reader_state state;
 	struct snapshot_shape shape;    /* the snapshot's, once the header is read */
 };
 
 void snapshot_reader_init_fd(struct snapshot_reader *r, int fd);
+/* The fd is a live migration's socket: a stream cut short is the source
+ * closing the connection (so the errors say), and no byte for idle_ms
+ * (0: no limit) is an error too (a source that hangs). */
+void snapshot_reader_set_live(struct snapshot_reader *r, int idle_ms);
 void snapshot_reader_init_mem(struct snapshot_reader *r, const void *buf, size_t len);
 void snapshot_reader_free(struct snapshot_reader *r);
 

@@ -33,6 +33,12 @@ void snapshot_reader_init_fd(struct snapshot_reader *r, int fd)
 	r->fd = fd;
 }
 
+void snapshot_reader_set_live(struct snapshot_reader *r, int idle_ms)
+{
+	r->live = true;
+	r->idle_ms = idle_ms;
+}
+
 void snapshot_reader_init_mem(struct snapshot_reader *r, const void *buf, size_t len)
 {
 	reader_init(r);
@@ -49,18 +55,39 @@ void snapshot_reader_free(struct snapshot_reader *r)
 	r->payload_cap = 0;
 }
 
+/* What a stream that stops short is. */
+static const char *cut(const struct snapshot_reader *r)
+{
+	return r->live ? "the source closed the connection (cancelled or failed there)" :
+			 "the snapshot is truncated";
+}
+
 static int fail(struct snapshot_reader *r)
 {
 	r->state = SNAPSHOT_READ_FAILED;
 	return -1;
 }
 
-/* One read(2) of at most len bytes: how many, 0 at the end, or -errno. */
-static ssize_t read_some(int fd, uint8_t *p, size_t len)
+/* Until fd is readable, at most ms (0: for ever): 0, -ETIMEDOUT, -errno. */
+static int wait_in(int fd, int ms)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	ssize_t n;
+	int ret = poll(&pfd, 1, ms ? ms : -1);
 
+	if (ret > 0 || (ret < 0 && errno == EINTR))
+		return 0;
+	return ret ? -errno : -ETIMEDOUT;
+}
+
+/* One read(2) of at most len bytes: how many, 0 at the end, or -errno;
+ * -ETIMEDOUT when nothing came for idle_ms (0: no limit). */
+static ssize_t read_some(int fd, uint8_t *p, size_t len, int idle_ms)
+{
+	ssize_t n;
+	int ret;
+
+	if (idle_ms && (ret = wait_in(fd, idle_ms)))
+		return ret;
 	for (;;) {
 		n = read(fd, p, len);
 		if (n >= 0)
@@ -69,8 +96,9 @@ static ssize_t read_some(int fd, uint8_t *p, size_t len)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return -errno;
-		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
-			return -errno;
+		ret = wait_in(fd, idle_ms);
+		if (ret)
+			return ret;
 	}
 }
 
@@ -89,14 +117,14 @@ static ssize_t take_fd(struct snapshot_reader *r, uint8_t *dst, size_t n)
 	}
 	while (got < n) {
 		if (r->rpos == r->rlen && n - got >= RBUF_SIZE) {
-			m = read_some(r->fd, dst + got, n - got);
+			m = read_some(r->fd, dst + got, n - got, r->idle_ms);
 			if (m <= 0)
 				return m < 0 ? m : (ssize_t)got;
 			got += (size_t)m;
 			continue;
 		}
 		if (r->rpos == r->rlen) {
-			m = read_some(r->fd, r->rbuf, RBUF_SIZE);
+			m = read_some(r->fd, r->rbuf, RBUF_SIZE, r->idle_ms);
 			if (m <= 0)
 				return m < 0 ? m : (ssize_t)got;
 			r->rpos = 0;
@@ -130,6 +158,13 @@ static enum take_result take(struct snapshot_reader *r, void *dst, size_t n,
 		got = (ssize_t)take_mem(r, dst, n);
 	} else {
 		got = take_fd(r, dst, n);
+		if (got == -ETIMEDOUT && r->live) {
+			snprintf(err, errlen, "nothing came from the source for %d %s (at byte %"
+				 PRIu64 "): it hangs or is gone",
+				 r->idle_ms % 1000 ? r->idle_ms : r->idle_ms / 1000,
+				 r->idle_ms % 1000 ? "ms" : "s", r->offset);
+			return TAKE_ERROR;
+		}
 		if (got < 0) {
 			snprintf(err, errlen, "reading the snapshot at byte %" PRIu64 ": %s",
 				 r->offset, strerror((int)-got));
@@ -174,13 +209,15 @@ static uint64_t le64(const uint8_t *p)
 static int header_short(struct snapshot_reader *r, const uint8_t *magic,
 			char *err, size_t errlen)
 {
-	if (r->offset == 0)
+	if (r->offset == 0 && r->live)
+		snprintf(err, errlen, "the source closed the connection before sending anything");
+	else if (r->offset == 0)
 		snprintf(err, errlen, "the snapshot is empty");
 	else if (r->offset < SNAPSHOT_MAGIC_LEN && memcmp(magic, SNAPSHOT_MAGIC, r->offset))
 		snprintf(err, errlen, "not a conduit snapshot");
 	else
-		snprintf(err, errlen, "the snapshot is truncated at byte %" PRIu64
-			 ", inside its header", r->offset);
+		snprintf(err, errlen, "%s at byte %" PRIu64
+			 ", inside its header", cut(r), r->offset);
 	return fail(r);
 }
 
@@ -241,8 +278,8 @@ int snapshot_read_header(struct snapshot_reader *r, char *err, size_t errlen)
 	case TAKE_ERROR:
 		return fail(r);
 	case TAKE_SHORT:
-		snprintf(err, errlen, "the snapshot is truncated at byte %" PRIu64
-			 ", inside its header (bytes 0 to %" PRIu32 ")", r->offset,
+		snprintf(err, errlen, "%s at byte %" PRIu64
+			 ", inside its header (bytes 0 to %" PRIu32 ")", cut(r), r->offset,
 			 HDR_FIXED + len - 1);
 		return fail(r);
 	case TAKE_ALL:
@@ -325,9 +362,15 @@ static int read_rec_hdr(struct snapshot_reader *r, struct snapshot_record *rec,
 		return fail(r);
 	case TAKE_SHORT:
 		if (r->offset != rec->offset)
-			snprintf(err, errlen, "the snapshot is truncated at byte %" PRIu64
+			snprintf(err, errlen, "%s at byte %" PRIu64
 				 ", inside the header of record %u at byte %" PRIu64,
-				 r->offset, rec->seq, rec->offset);
+				 cut(r), r->offset, rec->seq, rec->offset);
+		else if (r->live && r->records)
+			snprintf(err, errlen, "%s at byte %" PRIu64 ", after record %u, before "
+				 "the end record", cut(r), r->offset, r->records);
+		else if (r->live)
+			snprintf(err, errlen, "%s at byte %" PRIu64 ", after the header",
+				 cut(r), r->offset);
 		else if (r->records)
 			snprintf(err, errlen, "the snapshot has no end record: it stops at byte %"
 				 PRIu64 ", after record %u", r->offset, r->records);
@@ -363,8 +406,8 @@ static int read_payload(struct snapshot_reader *r, struct snapshot_record *rec,
 		return fail(r);
 	case TAKE_SHORT:
 		where(w, sizeof(w), rec);
-		snprintf(err, errlen, "the snapshot is truncated at byte %" PRIu64
-			 ", inside %s, which has %zu bytes", r->offset, w, rec->len);
+		snprintf(err, errlen, "%s at byte %" PRIu64
+			 ", inside %s, which has %zu bytes", cut(r), r->offset, w, rec->len);
 		return fail(r);
 	case TAKE_ALL:
 		break;

@@ -12,13 +12,26 @@
 
 #define WBUF_SIZE (64U << 10)
 
-static int write_all(int fd, const uint8_t *p, size_t len)
+/* How much of len may go now: all of it, or what the pace allows. */
+static ssize_t paced(struct snapshot_writer *w, size_t len)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	return w->pace ? w->pace(w->pace_opaque, len) : (ssize_t)len;
+}
+
+static int write_all(struct snapshot_writer *w, const uint8_t *p, size_t len)
+{
+	struct pollfd pfd = { .fd = w->fd, .events = POLLOUT };
+	size_t allowed = 0;
 	ssize_t n;
 
 	while (len) {
-		n = write(fd, p, len);
+		if (!allowed) {
+			n = paced(w, len);
+			if (n <= 0)
+				return n < 0 ? (int)n : -EIO;
+			allowed = (size_t)n < len ? (size_t)n : len;
+		}
+		n = write(w->fd, p, allowed);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -32,6 +45,7 @@ static int write_all(int fd, const uint8_t *p, size_t len)
 			return -EIO;
 		p += n;
 		len -= (size_t)n;
+		allowed -= (size_t)n;
 	}
 	return 0;
 }
@@ -42,7 +56,7 @@ static int flush(struct snapshot_writer *w)
 
 	if (w->err)
 		return w->err;
-	ret = write_all(w->fd, w->buf, w->len);
+	ret = write_all(w, w->buf, w->len);
 	w->len = 0;
 	if (ret)
 		w->err = ret;
@@ -71,7 +85,7 @@ static int emit(struct snapshot_writer *w, const void *p, size_t len)
 		w->len = len;
 		return 0;
 	}
-	ret = write_all(w->fd, p, len);
+	ret = write_all(w, p, len);
 	if (ret)
 		w->err = ret;
 	return ret;
@@ -134,6 +148,12 @@ int snapshot_writer_open(struct snapshot_writer *w, int fd, const struct snapsho
 	ret = emit(w, o.buf, o.len);
 	snap_out_free(&o);
 	return ret;
+}
+
+void snapshot_writer_set_pace(struct snapshot_writer *w, snapshot_pace_fn pace, void *opaque)
+{
+	w->pace = pace;
+	w->pace_opaque = opaque;
 }
 
 static int check_index(const struct snapshot_writer *w, unsigned type, unsigned index)

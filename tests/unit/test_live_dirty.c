@@ -1,0 +1,285 @@
+/* Unit tests for live migration's device dirty tracking (vmm/live_dirty.h):
+ * the choice for each device and the refusal, the start and stop on the
+ * fake vfio device (DMA logging) and the fake /dev/iommu (a HWPT with dirty
+ * tracking), and a sync merging KVM's, conduit's and the devices' pages with
+ * a count per source. */
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/iommufd.h>
+#include "../../vmm/live_dirty.h"
+#include "suites.h"
+#include "../support/fake_ioctl.h"
+#include "../support/fake_iommufd.h"
+#include "../support/fake_vfio.h"
+
+#define PAGE 4096ULL
+#define MIB  (1ULL << 20)
+
+static char err[512];
+
+static void misuse(const char *what)
+{
+	ck_abort_msg("%s", what);
+}
+
+static void dev(struct live_dirty_dev *d, const char *name, int iommufd, uint32_t hwpt,
+		bool logging)
+{
+	memset(d, 0, sizeof(*d));
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	d->fd = -1;
+	d->iommufd = iommufd;
+	d->hwpt = hwpt;
+	d->dma_logging = logging;
+}
+
+/* ---- the choice ---- */
+
+START_TEST(choose_each_device)
+{
+	struct live_dirty_dev d[3];
+
+	dev(&d[0], "a", 5, 7, true);            /* both: the IOMMU's */
+	dev(&d[1], "b", 5, 0, true);            /* DMA logging */
+	dev(&d[2], "c", -1, 0, false);          /* nothing: all-dma, when asked */
+	ck_assert_int_eq(live_dirty_choose(d, 2, false, err, sizeof(err)), 0);
+	ck_assert_int_eq(d[0].how, LIVE_TRACK_IOMMU);
+	ck_assert_int_eq(d[1].how, LIVE_TRACK_DMA_LOGGING);
+	ck_assert_int_eq(live_dirty_choose(d, 3, true, err, sizeof(err)), 0);
+	ck_assert_int_eq(d[2].how, LIVE_TRACK_ALL_DMA);
+	ck_assert_str_eq(live_dirty_how_name(d[2].how), "all-dma");
+	ck_assert_str_eq(live_dirty_src_name(LIVE_DIRTY_DMA_LOGGING), "dma-logging");
+	ck_assert_str_eq(live_dirty_src_name(LIVE_DIRTY_NR), "unknown");
+}
+END_TEST
+
+START_TEST(choose_refuses_naming_the_device)
+{
+	struct live_dirty_dev d[2];
+
+	dev(&d[0], "0000:00:03.0", -1, 0, true);
+	dev(&d[1], "83b8f4f2-509f-382f-3c1e-e6bfe0fa1001", -1, 0, false);
+	ck_assert_int_eq(live_dirty_choose(d, 2, false, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "83b8f4f2-509f-382f-3c1e-e6bfe0fa1001: live migration cannot see the guest RAM it writes by DMA: its driver offers no DMA logging (VFIO_DEVICE_FEATURE_DMA_LOGGING) and the legacy backend has no IOMMU dirty tracking (--vfio-backend iommufd, on an IOMMU that tracks dirty pages); migrate-set-parameters x-conduit-dirty-all-dma=true counts every DMA-mapped page dirty in every round instead");
+	d[1].iommufd = 4;
+	ck_assert_int_eq(live_dirty_choose(d, 2, false, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "and its IOMMU no dirty tracking (IOMMU_HW_CAP_DIRTY_TRACKING); migrate-set-parameters x-conduit-dirty-all-dma=true"));
+	ck_assert_int_eq(live_dirty_choose(d, 2, true, err, sizeof(err)), 0);
+	/* DMA logging offered but turned off by the user */
+	d[0].dma_logging_off = true;
+	ck_assert_int_eq(live_dirty_choose(d, 1, false, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "0000:00:03.0: live migration cannot see the guest RAM it writes by DMA: its DMA logging is off (x-conduit-device-dirty-tracking=false) and the legacy backend has no IOMMU dirty tracking (--vfio-backend iommufd, on an IOMMU that tracks dirty pages); migrate-set-parameters x-conduit-dirty-all-dma=true counts every DMA-mapped page dirty in every round instead");
+	d[0].hwpt = 9;                          /* the IOMMU's needs no DMA logging */
+	ck_assert_int_eq(live_dirty_choose(d, 1, false, err, sizeof(err)), 0);
+	ck_assert_int_eq(d[0].how, LIVE_TRACK_IOMMU);
+}
+END_TEST
+
+/* ---- on the fakes ---- */
+
+static void setup(void)
+{
+	fake_vfio_reset(NULL, -1);
+	fake_vfio.misuse = misuse;
+	fake_vfio.fd = memfd_create("fake-vfio-device", MFD_CLOEXEC);
+	ck_assert_int_ge(fake_vfio.fd, 0);
+	fake_iommufd_reset();
+	fake_iommufd.misuse = misuse;
+	fake_iommufd.fd = memfd_create("fake-iommufd", MFD_CLOEXEC);
+	ck_assert_int_ge(fake_iommufd.fd, 0);
+	fake_iommufd.dev_id = 3;
+	fake_iommufd.ioas = 2;
+	fake_ioctl_reset(0);
+	err[0] = 0;
+}
+
+static void teardown(void)
+{
+	close(fake_vfio.fd);
+	fake_vfio.fd = -1;
+	fake_vfio.misuse = NULL;
+	close(fake_iommufd.fd);
+	fake_iommufd_reset();
+	ck_assert_uint_eq(fake_ioctl.strays, 0);
+}
+
+static const struct vfio_dirty_range ram[2] = { { 0, 2 * MIB }, { 4 * MIB, MIB } };
+
+static void region(struct vfio_dirty_bitmap *b, unsigned i)
+{
+	ck_assert_int_eq(vfio_dirty_bitmap_init(b, ram[i].iova, ram[i].length, PAGE), 0);
+}
+
+/* A device without DMA logging and no parameter: refused before anything
+ * starts. */
+START_TEST(start_refused)
+{
+	struct live_dirty l = { .n = 1 };
+
+	dev(&l.dev[0], "mdev", -1, 0, true);    /* what the caller thought: probed again */
+	l.dev[0].fd = fake_vfio.fd;
+	ck_assert_int_eq(live_dirty_start(&l, ram, 2, false, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "mdev: live migration cannot see"));
+	ck_assert_uint_eq(fake_vfio.mig.log_starts, 0);
+	ck_assert(!l.dev[0].started);
+	/* offered, but x-conduit-device-dirty-tracking=false */
+	fake_vfio.mig.dma_logging = true;
+	l.no_dma_logging = true;
+	ck_assert_int_eq(live_dirty_start(&l, ram, 2, false, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "mdev: live migration cannot see the guest RAM it writes by DMA: its DMA logging is off"));
+	ck_assert_uint_eq(fake_vfio.mig.log_starts, 0);
+	ck_assert_int_eq(live_dirty_start(&l, ram, 2, true, err, sizeof(err)), 0);
+	ck_assert_int_eq(l.dev[0].how, LIVE_TRACK_ALL_DMA);
+	ck_assert_uint_eq(fake_vfio.mig.log_starts, 0);
+	live_dirty_stop(&l);
+}
+END_TEST
+
+/* DMA logging over the RAM ranges, reported into each region's sync with
+ * KVM's and conduit's pages; each source counted; STOP at the end. */
+START_TEST(sync_dma_logging)
+{
+	struct live_dirty l = { .n = 1 };
+	struct vfio_dirty_bitmap dst, kvm, host;
+	int64_t n;
+
+	fake_vfio.mig.dma_logging = true;
+	dev(&l.dev[0], "0000:00:03.0", -1, 0, false);
+	l.dev[0].fd = fake_vfio.fd;
+	ck_assert_int_eq(live_dirty_start(&l, ram, 2, false, err, sizeof(err)), 0);
+	ck_assert_int_eq(l.dev[0].how, LIVE_TRACK_DMA_LOGGING);
+	ck_assert(fake_vfio.mig.logging);
+	ck_assert_uint_eq(fake_vfio.mig.n_log_ranges, 2);
+	ck_assert_uint_eq(fake_vfio.mig.log_range[1].iova, 4 * MIB);
+	region(&dst, 0);
+	region(&kvm, 0);
+	region(&host, 0);
+	vfio_dirty_bitmap_set(&kvm, 0);
+	vfio_dirty_bitmap_set(&kvm, 5 * PAGE);
+	vfio_dirty_bitmap_set(&host, 5 * PAGE);
+	vfio_dirty_bitmap_set(&dst, 9 * PAGE);          /* already dirty: kept */
+	fake_vfio.mig.dma_dirty[0] = 7 * PAGE + 12;
+	fake_vfio.mig.dma_dirty[1] = 4 * MIB + 3 * PAGE; /* the other region */
+	fake_vfio.mig.n_dma_dirty = 2;
+	live_dirty_round(&l);
+	n = live_dirty_sync(&l, &dst, &kvm, &host, true, err, sizeof(err));
+	ck_assert_msg(n == 4, "%lld: %s", (long long)n, err);
+	ck_assert(vfio_dirty_bitmap_test(&dst, 7 * PAGE));
+	ck_assert(vfio_dirty_bitmap_test(&dst, 9 * PAGE));
+	ck_assert_uint_eq(l.round[LIVE_DIRTY_KVM], 2);
+	ck_assert_uint_eq(l.round[LIVE_DIRTY_CONDUIT], 1);
+	ck_assert_uint_eq(l.round[LIVE_DIRTY_DMA_LOGGING], 1);
+	ck_assert_uint_eq(l.round[LIVE_DIRTY_IOMMU], 0);
+	/* the second region: only the device's page; the round adds up */
+	vfio_dirty_bitmap_free(&dst);
+	region(&dst, 1);
+	n = live_dirty_sync(&l, &dst, NULL, NULL, true, err, sizeof(err));
+	ck_assert_int_eq(n, 1);
+	ck_assert(vfio_dirty_bitmap_test(&dst, 4 * MIB + 3 * PAGE));
+	ck_assert_uint_eq(l.round[LIVE_DIRTY_DMA_LOGGING], 2);
+	ck_assert_uint_eq(l.total[LIVE_DIRTY_DMA_LOGGING], 2);
+	/* reported once: the device's log was cleared */
+	live_dirty_round(&l);
+	vfio_dirty_bitmap_clear(&dst);
+	ck_assert_int_eq(live_dirty_sync(&l, &dst, NULL, NULL, true, err, sizeof(err)), 0);
+	ck_assert_uint_eq(l.round[LIVE_DIRTY_DMA_LOGGING], 0);
+	ck_assert_uint_eq(l.total[LIVE_DIRTY_DMA_LOGGING], 2);
+	live_dirty_stop(&l);
+	ck_assert(!fake_vfio.mig.logging);
+	ck_assert(!l.dev[0].started);
+	vfio_dirty_bitmap_free(&dst);
+	vfio_dirty_bitmap_free(&kvm);
+	vfio_dirty_bitmap_free(&host);
+}
+END_TEST
+
+/* A device logging in larger pages than 4 KiB: each of its dirty pages
+ * marks every 4 KiB page inside it. */
+START_TEST(sync_coarse_log)
+{
+	struct live_dirty l = { .n = 1 };
+	struct vfio_dirty_bitmap dst;
+
+	fake_vfio.mig.dma_logging = true;
+	fake_vfio.mig.dma_page_size = 4 * PAGE;
+	dev(&l.dev[0], "dev", -1, 0, false);
+	l.dev[0].fd = fake_vfio.fd;
+	ck_assert_int_eq(live_dirty_start(&l, ram, 2, false, err, sizeof(err)), 0);
+	ck_assert_uint_eq(l.dev[0].page_size, 4 * PAGE);
+	fake_vfio.mig.dma_dirty[0] = 4 * MIB + 5 * PAGE;
+	fake_vfio.mig.n_dma_dirty = 1;
+	region(&dst, 1);
+	ck_assert_int_eq(live_dirty_sync(&l, &dst, NULL, NULL, true, err, sizeof(err)), 4);
+	ck_assert(vfio_dirty_bitmap_test(&dst, 4 * MIB + 4 * PAGE));
+	ck_assert(vfio_dirty_bitmap_test(&dst, 4 * MIB + 7 * PAGE));
+	ck_assert(!vfio_dirty_bitmap_test(&dst, 4 * MIB + 8 * PAGE));
+	ck_assert_uint_eq(l.round[LIVE_DIRTY_DMA_LOGGING], 4);
+	live_dirty_stop(&l);
+	vfio_dirty_bitmap_free(&dst);
+}
+END_TEST
+
+/* The IOMMU's dirty tracking on the device's HWPT: on at the start (what it
+ * held before cleared), its bitmap in each sync, off at the stop. With a
+ * second device on all-dma, every page of a DMA-mapped region is dirty,
+ * and none of one that is not mapped. */
+START_TEST(sync_iommu_and_all_dma)
+{
+	struct live_dirty l = { .n = 2 };
+	struct vfio_dirty_bitmap dst;
+	uint32_t hwpt;
+
+	fake_iommufd.caps = IOMMU_HW_CAP_DIRTY_TRACKING;
+	ck_assert_int_eq(vfio_iommufd_hwpt_alloc_dirty(fake_iommufd.fd, 3, 2, &hwpt), 0);
+	fake_iommufd.dirty[0] = 3 * PAGE;               /* before the start: no news */
+	fake_iommufd.n_dirty = 1;
+	dev(&l.dev[0], "nic", fake_iommufd.fd, hwpt, false);
+	l.dev[0].fd = fake_vfio.fd;
+	dev(&l.dev[1], "mtty", fake_iommufd.fd, 0, false);
+	l.dev[1].fd = fake_vfio.fd;
+	ck_assert_int_eq(live_dirty_start(&l, ram, 2, false, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "mtty: live migration cannot see"));
+	ck_assert(!fake_iommufd.tracking);
+	ck_assert_int_eq(live_dirty_start(&l, ram, 2, true, err, sizeof(err)), 0);
+	ck_assert(fake_iommufd.tracking);
+	ck_assert_int_eq(l.dev[0].how, LIVE_TRACK_IOMMU);
+	ck_assert_int_eq(l.dev[1].how, LIVE_TRACK_ALL_DMA);
+	ck_assert(live_dirty_all_dma(&l));
+	fake_iommufd.dirty[0] = PAGE;
+	fake_iommufd.n_dirty = 1;
+	region(&dst, 0);
+	ck_assert_int_eq(live_dirty_sync(&l, &dst, NULL, NULL, false, err, sizeof(err)), 1);
+	ck_assert(vfio_dirty_bitmap_test(&dst, PAGE));
+	ck_assert(!vfio_dirty_bitmap_test(&dst, 3 * PAGE));
+	ck_assert_uint_eq(l.round[LIVE_DIRTY_IOMMU], 1);
+	ck_assert_uint_eq(l.round[LIVE_DIRTY_ALL_DMA], 0);
+	live_dirty_round(&l);
+	ck_assert_int_eq(live_dirty_sync(&l, &dst, NULL, NULL, true, err, sizeof(err)), 512);
+	ck_assert_uint_eq(l.round[LIVE_DIRTY_ALL_DMA], 512);
+	ck_assert_uint_eq(l.total[LIVE_DIRTY_IOMMU], 1);
+	live_dirty_stop(&l);
+	ck_assert(!fake_iommufd.tracking);
+	vfio_dirty_bitmap_free(&dst);
+}
+END_TEST
+
+Suite *live_dirty_suite(void)
+{
+	Suite *s = suite_create("live_dirty");
+	TCase *tc = tcase_create("choose");
+	TCase *tf = tcase_create("fakes");
+
+	tcase_add_test(tc, choose_each_device);
+	tcase_add_test(tc, choose_refuses_naming_the_device);
+	suite_add_tcase(s, tc);
+	tcase_add_checked_fixture(tf, setup, teardown);
+	tcase_add_test(tf, start_refused);
+	tcase_add_test(tf, sync_dma_logging);
+	tcase_add_test(tf, sync_coarse_log);
+	tcase_add_test(tf, sync_iommu_and_all_dma);
+	suite_add_tcase(s, tf);
+	return s;
+}
