@@ -23,7 +23,6 @@
 #include "arch.h"
 #include "cli.h"
 #include "config.h"
-#include "arch.h"
 #include "exec.h"
 #include "exec_session.h"
 #include "log.h"
