@@ -52,5 +52,6 @@ Suite *migrate_socket_suite(void);
 Suite *arm64_image_suite(void);
 Suite *arm64_layout_suite(void);
 Suite *arm64_fdt_suite(void);
+Suite *arm64_boot_suite(void);
 
 #endif

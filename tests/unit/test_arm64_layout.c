@@ -31,6 +31,13 @@ static void expect_err(int ret, const char *what)
 	ck_assert_msg(!strchr(err, '\n'), "not one line: '%s'", err);
 }
 
+static void expect_code(int ret, int code, const char *what)
+{
+	ck_assert_int_eq(ret, code);
+	ck_assert_msg(strstr(err, what), "expected '%s' in '%s'", what, err);
+	ck_assert_msg(!strchr(err, '\n'), "not one line: '%s'", err);
+}
+
 START_TEST(map_fixed)
 {
 	struct arm64_layout l;
@@ -252,11 +259,14 @@ START_TEST(plan_refused)
 	expect_err(arm64_boot_plan(&l, 2 * MiB, 1 * MiB, 0, &p, err, sizeof(err)), "the kernel needs");
 	/* 40 MiB of kernel leaves 22 MiB for the initrd. */
 	ck_assert_int_eq(arm64_boot_plan(&l, 0, 40 * MiB, 22 * MiB, &p, err, sizeof(err)), 0);
-	expect_err(arm64_boot_plan(&l, 0, 40 * MiB, 22 * MiB + 1, &p, err, sizeof(err)),
+	expect_code(arm64_boot_plan(&l, 0, 40 * MiB, 22 * MiB + 1, &p, err, sizeof(err)),
+		    ARM64_PLAN_ERR_INITRD,
 		   "initrd of 23 MiB does not fit in guest RAM between the kernel and the device tree (22 MiB free): raise --memory");
-	expect_err(arm64_boot_plan(&l, 0, 40 * MiB, UINT64_MAX, &p, err, sizeof(err)), "does not fit");
+	expect_code(arm64_boot_plan(&l, 0, 40 * MiB, UINT64_MAX, &p, err, sizeof(err)),
+		    ARM64_PLAN_ERR_INITRD, "does not fit");
 	/* A kernel that fills RAM to the DTB leaves nothing. */
-	expect_err(arm64_boot_plan(&l, 0, 62 * MiB, 1, &p, err, sizeof(err)), "(0 MiB free)");
+	expect_code(arm64_boot_plan(&l, 0, 62 * MiB, 1, &p, err, sizeof(err)),
+		    ARM64_PLAN_ERR_INITRD, "(0 MiB free)");
 }
 END_TEST
 
