@@ -63,10 +63,12 @@ static void prepare_bad(const uint8_t *k, size_t klen, uint64_t ilen, uint64_t m
 
 static uint64_t chosen_u64(const void *fdt, const char *name)
 {
-	const fdt64_t *v = fdt_getprop(fdt, fdt_path_offset(fdt, "/chosen"), name, NULL);
+	const void *p = fdt_getprop(fdt, fdt_path_offset(fdt, "/chosen"), name, NULL);
+	fdt64_t v;
 
-	ck_assert_ptr_nonnull(v);
-	return fdt64_to_cpu(*v);
+	ck_assert_ptr_nonnull(p);
+	memcpy(&v, p, 8);               /* only 4-byte aligned in a blob */
+	return fdt64_to_cpu(v);
 }
 
 START_TEST(boot_prepare)
