@@ -82,6 +82,13 @@ ROM_OBJ  := $(B)/boot/exec_blobs.o
 ROM_CC   := $(CC)
 endif
 
+# The arm64 port's pure logic (the Image header, the memory map, the device
+# tree): not in the x86 binary, built and unit-tested on x86 all the same.
+# The device tree is written with libfdt (libfdt-dev).
+ARM64_SRCS := $(wildcard boot/arm64/*.c) vmm/arm64/layout.c
+ARM64_OBJS := $(ARM64_SRCS:%.c=build/%.o)
+FDT_LIBS   := $(shell pkg-config --libs libfdt 2>/dev/null || echo -lfdt)
+
 # Shared test support (tests/support/): fake vfio device, fake KVM vm fd,
 # the ioctl() override that reaches them, fake sysfs trees. All of it goes
 # into the unit tests; a fuzzer gets the objects it lists in FUZZ_SUPPORT_x.
@@ -139,8 +146,8 @@ build-arm64/boot/exec_report:
 $(B)/boot/exec_blobs.o: boot/exec_blobs.S $(B)/boot/exec_report boot/exec_init.sh
 	$(ROM_CC) -c -Wa,-I,$(B)/boot -Wa,-I,boot -o $@ $<
 
-build/unit-tests: $(TEST_OBJS) $(LIB_OBJS) $(ROM_OBJ)
-	$(CC) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+build/unit-tests: $(TEST_OBJS) $(LIB_OBJS) $(ARM64_OBJS) $(ROM_OBJ)
+	$(CC) -o $@ $^ $(CHECK_LIBS) $(FDT_LIBS) $(LDLIBS)
 
 check: conduit build/unit-tests
 	./build/unit-tests
@@ -271,8 +278,9 @@ build/san/%.o: %.c | $(UAPI_HDR)
 build/san/conduit: $(SAN_OBJS) $(ROM_OBJ)
 	$(SAN_CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
 
-build/san/unit-tests: $(SAN_TEST_OBJS) $(filter-out build/san/vmm/main.o,$(SAN_OBJS)) $(ROM_OBJ)
-	$(SAN_CC) $(SAN_FLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+build/san/unit-tests: $(SAN_TEST_OBJS) $(filter-out build/san/vmm/main.o,$(SAN_OBJS)) \
+		$(ARM64_OBJS:build/%=build/san/%) $(ROM_OBJ)
+	$(SAN_CC) $(SAN_FLAGS) -o $@ $^ $(CHECK_LIBS) $(FDT_LIBS) $(LDLIBS)
 
 check-sanitize: build/san/conduit build/san/unit-tests
 	rm -rf build/san/reports && mkdir -p build/san/reports
@@ -287,5 +295,5 @@ clean:
 	rm -rf build build-arm64 conduit
 
 .PHONY: all check kvm-save-check e2e e2e-sanitize test demo bench bench-exec bench-snapshot clean fuzz fuzz-build check-sanitize
--include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(ARM64_OBJS:.o=.d)
 -include $(wildcard build/fuzz/*/*.d build/fuzz/*/*/*.d build/san/*/*.d build/san/*/*/*.d)
