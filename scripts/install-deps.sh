@@ -14,10 +14,12 @@ SUDO=""
 # liblzma-dev, libzstd-dev and zlib1g-dev decompress kernel modules
 # (boot/module_read.c), shared and static; zstd compresses the unit tests'
 # fake modules.
+# libc6-dev-arm64-cross brings linux-libc-dev-arm64-cross: the arm64 uAPI
+# (asm/kvm.h) that vmm/arm64/ is built against in the x86 unit tests.
 PKGS="build-essential pkg-config liburing-dev libjansson-dev check clang libclang-rt-14-dev \
       qemu-system-x86 qemu-utils busybox-static cpio kmod seabios ipxe-qemu gzip xz-utils \
       util-linux flex bison bc libelf-dev libssl-dev debian-archive-keyring python3 \
-      acpica-tools liblzma-dev libzstd-dev zlib1g-dev zstd"
+      acpica-tools liblzma-dev libzstd-dev zlib1g-dev zstd libc6-dev-arm64-cross"
 missing=""
 for p in $PKGS; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
