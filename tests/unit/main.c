@@ -24,6 +24,7 @@ int main(void)
 		vcpu_save_suite, vm_save_suite,
 		device_state_suite,
 		dirty_log_suite, migrate_rounds_suite, migrate_socket_suite,
+		arm64_kvm_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	size_t i;
