@@ -122,6 +122,15 @@ build/kvm-save-check: tests/kvm/save_roundtrip.c $(X86_SAVE_OBJS) | $(UAPI_HDR)
 kvm-save-check: build/kvm-save-check
 	./build/kvm-save-check
 
+# A static arm64 program that checks vmm/arm64/ against a real arm64 KVM
+# (tests/kvm/arm64_probe.c: GICv3 + ITS, two vCPUs, PSCI, MMIO, routes,
+# a tiny guest); cross-built here, run in the nested arm64 L1.
+ARM64_CC ?= aarch64-linux-gnu-gcc
+ARM64_PROBE_SRCS := tests/kvm/arm64_probe.c tests/kvm/arm64_probe_guest.S $(ARM64_HOSTED_SRCS)
+build/arm64-probe: $(ARM64_PROBE_SRCS) $(wildcard vmm/arm64/*.h)
+	@mkdir -p $(dir $@)
+	$(ARM64_CC) -static $(filter-out -MMD -MP,$(CFLAGS)) -o $@ $(ARM64_PROBE_SRCS) -lpthread
+
 # The nested harness copies a static conduit into its L1 initramfs.
 build/conduit-static: $(OBJS) $(ROM_OBJ)
 	$(CC) -static -o $@ $^ $(LDLIBS)

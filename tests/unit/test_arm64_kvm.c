@@ -224,7 +224,7 @@ END_TEST
 
 START_TEST(system_events)
 {
-	uint64_t reset2 = 1, d[20];
+	__u64 reset2 = 1, d[20];
 	char msg[256];
 	int i;
 
@@ -245,7 +245,7 @@ START_TEST(system_events)
 	/* ndata from the guest side of the ABI: at most 16 words read, and a
 	 * NULL data is no data */
 	for (i = 0; i < 20; i++)
-		d[i] = (uint64_t)i;
+		d[i] = (__u64)i;
 	ck_assert_int_eq(arm64_system_event(9, 20, d, 0, msg, sizeof(msg)), ARM64_EVENT_UNKNOWN);
 	ck_assert_ptr_nonnull(strstr(msg, " 0xf"));
 	ck_assert_ptr_null(strstr(msg, "0x10"));
@@ -256,7 +256,7 @@ END_TEST
 
 START_TEST(system_event_message_cut)
 {
-	uint64_t d[16];
+	__u64 d[16];
 	char msg[40];
 	int i;
 

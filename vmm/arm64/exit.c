@@ -6,7 +6,7 @@
 
 #define DATA_MAX 16
 
-static void reset_message(uint32_t ndata, const uint64_t *data, int id, char *msg,
+static void reset_message(uint32_t ndata, const __u64 *data, int id, char *msg,
 			  size_t len)
 {
 	if (ndata >= 1 && (data[0] & KVM_SYSTEM_EVENT_RESET_FLAG_PSCI_RESET2))
@@ -15,7 +15,7 @@ static void reset_message(uint32_t ndata, const uint64_t *data, int id, char *ms
 		snprintf(msg, len, "vCPU %d: PSCI SYSTEM_RESET", id);
 }
 
-static void data_message(uint32_t type, uint32_t ndata, const uint64_t *data, int id,
+static void data_message(uint32_t type, uint32_t ndata, const __u64 *data, int id,
 			 const char *what, char *msg, size_t len)
 {
 	size_t used;
@@ -37,7 +37,7 @@ static void data_message(uint32_t type, uint32_t ndata, const uint64_t *data, in
 	}
 }
 
-enum arm64_event arm64_system_event(uint32_t type, uint32_t ndata, const uint64_t *data,
+enum arm64_event arm64_system_event(uint32_t type, uint32_t ndata, const __u64 *data,
 				    int id, char *msg, size_t len)
 {
 	if (!data)

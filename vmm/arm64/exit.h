@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/types.h>
 
 enum arm64_event {
 	ARM64_EVENT_POWEROFF,   /* the guest powered off: exit 0 */
@@ -17,9 +18,10 @@ enum arm64_event {
 };
 
 /* A KVM_EXIT_SYSTEM_EVENT of vCPU id: type, and its ndata words of data
- * (at most 16 are read; data may be NULL when ndata is 0). msg says what
+ * (at most 16 are read; data may be NULL when ndata is 0; __u64 as in
+ * struct kvm_run). msg says what
  * happened in one line. */
-enum arm64_event arm64_system_event(uint32_t type, uint32_t ndata, const uint64_t *data,
+enum arm64_event arm64_system_event(uint32_t type, uint32_t ndata, const __u64 *data,
 				    int id, char *msg, size_t len);
 
 /* The one-line report of KVM_EXIT_ARM_NISV: a data abort on an address
