@@ -42,21 +42,27 @@ LIB_OBJS := $(filter-out build/vmm/main.o,$(OBJS))
 ROM_OBJ  := build/boot/linuxboot_blob.o build/boot/exec_blobs.o
 ROM_CC   ?= gcc
 
-# Shared test support (tests/support/): fake vfio device, fake KVM vm fd,
-# the ioctl() override that reaches them, fake sysfs trees. All of it goes
-# into the unit tests; a fuzzer gets the objects it lists in FUZZ_SUPPORT_x.
-SUPPORT_SRCS := $(wildcard tests/support/*.c)
-# vmm/arm64/ is built into the x86 unit tests too (its pure logic is tested
-# there): against the arm64 uAPI's asm/kvm.h and the three asm headers it
-# includes, copied from libc6-dev-arm64-cross's tree into build/arm64-uapi/
-# and searched before the host's asm/. Only plain types and the
-# architecture-neutral parts of linux/kvm.h cross vmm/arm64/'s headers, so
-# x86 and arm64 struct layouts never meet.
+# The arm64 port's pure logic (the Image header, the memory map, the device
+# tree, the KVM side in vmm/arm64/): not in the x86 binary, built and
+# unit-tested on x86 all the same. The device tree is written with libfdt
+# (libfdt-dev). vmm/arm64/ is built against the arm64 uAPI's asm/kvm.h and
+# the three asm headers it includes, copied from libc6-dev-arm64-cross's
+# tree into build/arm64-uapi/ and searched before the host's asm/. Only
+# plain types and the architecture-neutral parts of linux/kvm.h cross
+# vmm/arm64/'s headers, so x86 and arm64 struct layouts never meet.
+ARM64_SRCS := $(wildcard boot/arm64/*.c vmm/arm64/*.c)
+ARM64_OBJS := $(ARM64_SRCS:%.c=build/%.o)
+FDT_LIBS   := $(shell pkg-config --libs libfdt 2>/dev/null || echo -lfdt)
 ARM64_ASM_DIR := /usr/aarch64-linux-gnu/include/asm
 ARM64_UAPI    := build/arm64-uapi
 ARM64_UAPI_HDRS := $(addprefix $(ARM64_UAPI)/asm/,kvm.h ptrace.h sve_context.h hwcap.h)
 ARM64_HOSTED_SRCS := $(wildcard vmm/arm64/*.c)
-TEST_SRCS := $(wildcard tests/unit/*.c) $(SUPPORT_SRCS) $(ARM64_HOSTED_SRCS)
+
+# Shared test support (tests/support/): fake vfio device, fake KVM vm fd,
+# the ioctl() override that reaches them, fake sysfs trees. All of it goes
+# into the unit tests; a fuzzer gets the objects it lists in FUZZ_SUPPORT_x.
+SUPPORT_SRCS := $(wildcard tests/support/*.c)
+TEST_SRCS := $(wildcard tests/unit/*.c) $(SUPPORT_SRCS)
 TEST_OBJS := $(TEST_SRCS:%.c=build/%.o)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 
@@ -103,8 +109,8 @@ $(ARM64_UAPI)/asm/%.h: $(ARM64_ASM_DIR)/%.h
 $(ARM64_HOSTED_SRCS:%.c=build/%.o): CFLAGS += -I$(ARM64_UAPI)
 $(ARM64_HOSTED_SRCS:%.c=build/%.o): | $(ARM64_UAPI_HDRS)
 
-build/unit-tests: $(TEST_OBJS) $(LIB_OBJS) $(ROM_OBJ)
-	$(CC) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+build/unit-tests: $(TEST_OBJS) $(LIB_OBJS) $(ARM64_OBJS) $(ROM_OBJ)
+	$(CC) -o $@ $^ $(CHECK_LIBS) $(FDT_LIBS) $(LDLIBS)
 
 check: conduit build/unit-tests
 	./build/unit-tests
@@ -247,8 +253,9 @@ $(ARM64_HOSTED_SRCS:%.c=build/san/%.o): | $(ARM64_UAPI_HDRS)
 build/san/conduit: $(SAN_OBJS) $(ROM_OBJ)
 	$(SAN_CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
 
-build/san/unit-tests: $(SAN_TEST_OBJS) $(filter-out build/san/vmm/main.o,$(SAN_OBJS)) $(ROM_OBJ)
-	$(SAN_CC) $(SAN_FLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+build/san/unit-tests: $(SAN_TEST_OBJS) $(filter-out build/san/vmm/main.o,$(SAN_OBJS)) \
+		$(ARM64_OBJS:build/%=build/san/%) $(ROM_OBJ)
+	$(SAN_CC) $(SAN_FLAGS) -o $@ $^ $(CHECK_LIBS) $(FDT_LIBS) $(LDLIBS)
 
 check-sanitize: build/san/conduit build/san/unit-tests
 	rm -rf build/san/reports && mkdir -p build/san/reports
@@ -263,5 +270,5 @@ clean:
 	rm -rf build conduit
 
 .PHONY: all check kvm-save-check e2e e2e-sanitize test demo bench bench-exec bench-snapshot clean fuzz fuzz-build check-sanitize
--include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(ARM64_OBJS:.o=.d)
 -include $(wildcard build/fuzz/*/*.d build/fuzz/*/*/*.d build/san/*/*.d build/san/*/*/*.d)

@@ -28,22 +28,17 @@
 #include "../../vmm/arm64/exit.h"
 #include "../../vmm/arm64/gic.h"
 #include "../../vmm/arm64/irq_route.h"
+#include "../../vmm/arm64/layout.h"
 #include "../../vmm/arm64/regs.h"
 #include "../../vmm/arm64/vcpu_init.h"
 #include "../../vmm/arm64/vm_caps.h"
 
-/* The guest memory map of the arm64 port (vmm/arm64/layout.h). */
-#define GIC_DIST        0x08000000ULL
-#define GIC_ITS         0x08080000ULL
-#define GIC_REDIST      0x080a0000ULL
-#define UART_BASE       0x09000000ULL
-#define UART_SPI        1
-#define INTX_SPI_BASE   3
-#define RAM_BASE        0x40000000ULL
-#define RAM_SIZE        0x200000ULL
-#define MAP_TOP         0x10000000000ULL        /* end of the 64-bit PCI window */
+/* The guest memory map of the arm64 port (vmm/arm64/layout.h), for
+ * ARM64_RAM_MIN bytes of RAM; the guest code's addresses are these. */
+#define RAM_SIZE        ARM64_RAM_MIN
+#define MAP_TOP         (ARM64_PCI_MMIO64_BASE + ARM64_PCI_MMIO64_SIZE)
 #define NR_SPIS         64
-#define DTB_ADDR        (RAM_BASE + 0x100000)   /* X0: the guest only reports it */
+#define DTB_ADDR        (ARM64_RAM_BASE + 0x100000)     /* X0: the guest only reports it */
 
 /* The report area the guest stores to (arm64_probe_guest.S). */
 #define REPORT_BASE     0x09000100ULL
@@ -66,6 +61,7 @@
 extern const unsigned char probe_guest_start[], probe_guest_end[];
 
 struct probe {
+	struct arm64_layout l;
 	int kvm_fd, vm_fd;
 	int vcpu_fd[NVCPUS];
 	struct kvm_run *run[NVCPUS];
@@ -124,7 +120,7 @@ static void mmio(struct probe *p, int id, struct kvm_run *run)
 	pthread_mutex_lock(&p->lock);
 	if (run->mmio.is_write) {
 		memcpy(&val, run->mmio.data, len);
-		if (addr == UART_BASE && len == 1 && p->uart_len + 1 < sizeof(p->uart)) {
+		if (addr == p->l.uart_base && len == 1 && p->uart_len + 1 < sizeof(p->uart)) {
 			p->uart[p->uart_len++] = (char)val;
 		} else if (addr >= REPORT_BASE && addr < REPORT_BASE + REP_SLOTS * 8 &&
 			   len == 8 && !(addr & 7)) {
@@ -135,7 +131,7 @@ static void mmio(struct probe *p, int id, struct kvm_run *run)
 			note_unexpected(p, id, "MMIO write at", addr);
 			return;
 		}
-	} else if (addr == UART_BASE + 5 && len == 1) {
+	} else if (addr == p->l.uart_base + 5 && len == 1) {
 		val = LSR_VALUE;
 		memcpy(run->mmio.data, &val, len);
 	} else {
@@ -234,6 +230,8 @@ static int setup_vm(struct probe *p, void **ram)
 	char err[256] = "";
 	long type;
 
+	check(arm64_layout_init(&p->l, RAM_SIZE, NVCPUS, err, sizeof(err)) == 0,
+	      "layout for %llu MiB and %d vCPUs %s", RAM_SIZE >> 20, NVCPUS, err);
 	p->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	check(p->kvm_fd >= 0, "open /dev/kvm");
 	if (p->kvm_fd < 0)
@@ -254,15 +252,17 @@ static int setup_vm(struct probe *p, void **ram)
 	if (*ram == MAP_FAILED)
 		return -1;
 	memcpy(*ram, probe_guest_start, (size_t)(probe_guest_end - probe_guest_start));
-	mr = (struct kvm_userspace_memory_region){ .slot = 0, .guest_phys_addr = RAM_BASE,
-		.memory_size = RAM_SIZE, .userspace_addr = (uint64_t)(uintptr_t)*ram };
-	check(ioctl(p->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) == 0, "RAM at 0x%llx", RAM_BASE);
+	mr = (struct kvm_userspace_memory_region){ .slot = 0, .guest_phys_addr = p->l.ram_base,
+		.memory_size = p->l.ram_size, .userspace_addr = (uint64_t)(uintptr_t)*ram };
+	check(ioctl(p->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) == 0, "RAM at 0x%llx",
+	      (unsigned long long)p->l.ram_base);
 	return 0;
 }
 
 static int setup_gic_and_vcpus(struct probe *p)
 {
-	struct arm64_gic_addrs a = { .dist = GIC_DIST, .redist = GIC_REDIST, .its = GIC_ITS };
+	struct arm64_gic_addrs a = { .dist = p->l.gicd_base, .redist = p->l.gicr_base,
+				     .its = p->l.its_base };
 	struct kvm_mp_state mp;
 	char err[256] = "";
 	uint64_t mpidr;
@@ -286,10 +286,10 @@ static int setup_gic_and_vcpus(struct probe *p)
 		check(ret == 0, "vCPU %d KVM_ARM_VCPU_INIT with PSCI 0.2 %s", i, err);
 		if (ret)
 			return -1;
-		ret = arm64_vcpu_mpidr(p->vcpu_fd[i], &mpidr);
-		check(ret == 0 && mpidr == arm64_mpidr_of((unsigned)i),
-		      "vCPU %d MPIDR 0x%llx, expected 0x%llx", i, (unsigned long long)mpidr,
-		      (unsigned long long)arm64_mpidr_of((unsigned)i));
+		ret = arm64_vcpu_read_mpidr(p->vcpu_fd[i], &mpidr);
+		check(ret == 0 && arm64_mpidr_affinity(mpidr) == arm64_vcpu_mpidr((unsigned)i),
+		      "vCPU %d MPIDR 0x%llx, affinity expected 0x%llx", i,
+		      (unsigned long long)mpidr, (unsigned long long)arm64_vcpu_mpidr((unsigned)i));
 		ret = ioctl(p->vcpu_fd[i], KVM_GET_MP_STATE, &mp);
 		check(ret == 0 && mp.mp_state == (i ? KVM_MP_STATE_STOPPED : KVM_MP_STATE_RUNNABLE),
 		      "vCPU %d starts %s (mp_state %u)", i, i ? "powered off" : "runnable",
@@ -321,10 +321,10 @@ static int commit(int vm_fd, const struct kvm_irq_routing_entry *e, int n)
 static int setup_irqs(struct probe *p)
 {
 	struct kvm_irq_routing_entry e[NR_SPIS + 1];
-	uint64_t bell = arm64_its_doorbell(GIC_ITS), one = 1;
+	uint64_t bell = arm64_its_doorbell(p->l.its_base), one = 1;
 	uint32_t devid = arm64_pci_devid(0, 2, 0);
-	uint32_t intx = arm64_intx_spi(INTX_SPI_BASE, 0, 0);
-	struct kvm_irq_level line = { .irq = arm64_irq_line_spi(UART_SPI), .level = 1 };
+	uint32_t intx = arm64_pci_intx_spi(&p->l, 0, 1);
+	struct kvm_irq_level line = { .irq = arm64_irq_line_spi(p->l.uart_spi), .level = 1 };
 	struct kvm_irqfd fd = { .gsi = intx, .flags = KVM_IRQFD_FLAG_RESAMPLE };
 	int n = arm64_default_routes(e, NR_SPIS), ret;
 	int efd = eventfd(0, EFD_CLOEXEC), rfd = eventfd(0, EFD_CLOEXEC);
@@ -338,7 +338,7 @@ static int setup_irqs(struct probe *p)
 	check(ret == 0, "%d SPI routes and an MSI route with device id 0x%x committed: %s", n,
 	      devid, strerror(-ret));
 	ret = ioctl(p->vm_fd, KVM_IRQ_LINE, &line);
-	check(ret == 0, "KVM_IRQ_LINE 0x%x (SPI %d) raised", line.irq, UART_SPI);
+	check(ret == 0, "KVM_IRQ_LINE 0x%x (SPI %u) raised", line.irq, p->l.uart_spi);
 	fd.fd = (uint32_t)efd;
 	fd.resamplefd = (uint32_t)rfd;
 	ret = efd < 0 || rfd < 0 ? -1 : ioctl(p->vm_fd, KVM_IRQFD, &fd);
@@ -351,7 +351,8 @@ static int setup_irqs(struct probe *p)
 static void check_run(struct probe *p)
 {
 	uint64_t *r = p->report;
-	uint64_t want_pending = 1ULL << UART_SPI | 1ULL << arm64_intx_spi(INTX_SPI_BASE, 0, 0);
+	unsigned intx = arm64_pci_intx_spi(&p->l, 0, 1);
+	uint64_t want_pending = 1ULL << p->l.uart_spi | 1ULL << intx;
 
 	check(!p->unexpected[0], "no unexpected exit %s", p->unexpected);
 	check(p->uart_len == 3 && !memcmp(p->uart, "OKS", 3), "UART output '%.*s' (want 'OKS')",
@@ -365,15 +366,15 @@ static void check_run(struct probe *p)
 	check(p->reported[REP_LSR] && r[REP_LSR] == LSR_VALUE, "MMIO read answered: 0x%llx",
 	      (unsigned long long)r[REP_LSR]);
 	check(p->reported[REP_PENDING] && r[REP_PENDING] == want_pending,
-	      "GICD_ISPENDR1 0x%llx (want 0x%llx: SPIs %d and %u pending)",
-	      (unsigned long long)r[REP_PENDING], (unsigned long long)want_pending, UART_SPI,
-	      arm64_intx_spi(INTX_SPI_BASE, 0, 0));
+	      "GICD_ISPENDR1 0x%llx (want 0x%llx: SPIs %u and %u pending)",
+	      (unsigned long long)r[REP_PENDING], (unsigned long long)want_pending,
+	      p->l.uart_spi, intx);
 	check(p->reported[REP_CPU_ON] && r[REP_CPU_ON] == 0, "PSCI CPU_ON returned %lld",
 	      (long long)r[REP_CPU_ON]);
 	check(p->reported[REP_CONTEXT] && r[REP_CONTEXT] == 0x5ec0,
 	      "vCPU 1 started with its context id 0x%llx", (unsigned long long)r[REP_CONTEXT]);
 	check(p->reported[REP_MPIDR1] &&
-	      arm64_mpidr_affinity(r[REP_MPIDR1]) == arm64_mpidr_affinity(arm64_mpidr_of(1)),
+	      arm64_mpidr_affinity(r[REP_MPIDR1]) == arm64_vcpu_mpidr(1),
 	      "vCPU 1 sees MPIDR 0x%llx", (unsigned long long)r[REP_MPIDR1]);
 	check(p->reported[REP_FLAG] && r[REP_FLAG] == 1, "vCPU 0 saw vCPU 1's flag in RAM");
 	check(p->nisv_exits == 1 && p->nisv_ipa == NISV_ADDR,
@@ -400,7 +401,7 @@ int main(void)
 	sigaction(SIGUSR1, &sa, NULL);
 	if (setup_vm(&p, &ram) || setup_gic_and_vcpus(&p) || setup_irqs(&p))
 		goto out;
-	ret = arm64_vcpu_set_boot(p.vcpu_fd[0], RAM_BASE, DTB_ADDR, err, sizeof(err));
+	ret = arm64_vcpu_set_boot(p.vcpu_fd[0], p.l.ram_base, DTB_ADDR, err, sizeof(err));
 	check(ret == 0, "boot registers of vCPU 0 %s", err);
 	if (ret)
 		goto out;

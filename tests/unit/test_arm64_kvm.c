@@ -1,7 +1,7 @@
 /* Unit tests of vmm/arm64/'s pure logic, run on x86: the KVM_SET_ONE_REG
- * ids and boot register values, the MPIDR KVM gives a vCPU, the GICv3/ITS
+ * ids and boot register values, MPIDR affinity, the GICv3/ITS
  * attribute values and frame checks, MSI routes with device ids and SPI
- * routes, the KVM_IRQ_LINE encoding and INTx swizzle, the KVM_CREATE_VM
+ * routes, the KVM_IRQ_LINE encoding, the KVM_CREATE_VM
  * IPA type, and what a system event means. The expected ids and values are
  * written out as numbers (from the arm64 KVM API documentation), not taken
  * from the headers the code uses, so a wrong header or offset fails. */
@@ -53,15 +53,11 @@ START_TEST(boot_registers)
 }
 END_TEST
 
-START_TEST(mpidr_of_vcpu)
+START_TEST(mpidr_affinity)
 {
-	ck_assert_uint_eq(arm64_mpidr_of(0), 0x80000000ULL);
-	ck_assert_uint_eq(arm64_mpidr_of(1), 0x80000001ULL);
-	ck_assert_uint_eq(arm64_mpidr_of(15), 0x8000000fULL);
-	ck_assert_uint_eq(arm64_mpidr_of(16), 0x80000100ULL);   /* Aff1 from id[11:4] */
-	ck_assert_uint_eq(arm64_mpidr_of(63), 0x8000030fULL);
-	ck_assert_uint_eq(arm64_mpidr_of(0x1234), 0x80012304ULL);
+	ck_assert_uint_eq(arm64_mpidr_affinity(0x80000000ULL), 0);
 	ck_assert_uint_eq(arm64_mpidr_affinity(0x8000030fULL), 0x30f);
+	ck_assert_uint_eq(arm64_mpidr_affinity(0xc1000001ULL), 1);      /* U, MT bits off */
 	ck_assert_uint_eq(arm64_mpidr_affinity(0xff81abcdefULL), 0xff00abcdefULL);
 }
 END_TEST
@@ -187,20 +183,12 @@ START_TEST(spi_routes)
 }
 END_TEST
 
-START_TEST(irq_line_and_intx)
+START_TEST(irq_line)
 {
 	/* type SPI (1) << 24 | intid */
 	ck_assert_uint_eq(arm64_irq_line_spi(1), 0x01000021);   /* the UART, intid 33 */
 	ck_assert_uint_eq(arm64_irq_line_spi(3), 0x01000023);
 	ck_assert_uint_eq(arm64_irq_line_spi(95), 0x0100007f);
-	/* INTA of slot 0 on SPI 3; swizzled by slot */
-	ck_assert_uint_eq(arm64_intx_spi(3, 0, 0), 3);
-	ck_assert_uint_eq(arm64_intx_spi(3, 0, 3), 6);
-	ck_assert_uint_eq(arm64_intx_spi(3, 1, 0), 4);
-	ck_assert_uint_eq(arm64_intx_spi(3, 2, 0), 5);
-	ck_assert_uint_eq(arm64_intx_spi(3, 2, 3), 4);
-	ck_assert_uint_eq(arm64_intx_spi(3, 4, 1), 4);
-	ck_assert_uint_eq(arm64_intx_spi(3, 31, 3), 5);
 }
 END_TEST
 
@@ -296,7 +284,7 @@ START_TEST(no_kvm_errors)
 	ck_assert_str_eq(err, "KVM_ARM_PREFERRED_TARGET: Bad file descriptor");
 	ck_assert_int_eq(arm64_vcpu_set_regs(-1, &r, 1, err, sizeof(err)), -1);
 	ck_assert_str_eq(err, "KVM_SET_ONE_REG 0x6030000000100040: Bad file descriptor");
-	ck_assert_int_eq(arm64_vcpu_mpidr(-1, &v), -EBADF);
+	ck_assert_int_eq(arm64_vcpu_read_mpidr(-1, &v), -EBADF);
 	ck_assert_int_eq(arm64_gic_init(&g, 2000, err, sizeof(err)), -1);
 	ck_assert_str_eq(err, "GICv3: 2000 SPIs are more than it has");
 }
@@ -309,14 +297,14 @@ Suite *arm64_kvm_suite(void)
 
 	tcase_add_test(tc, core_register_ids);
 	tcase_add_test(tc, boot_registers);
-	tcase_add_test(tc, mpidr_of_vcpu);
+	tcase_add_test(tc, mpidr_affinity);
 	tcase_add_test(tc, gic_attributes);
 	tcase_add_test(tc, gic_nr_irqs);
 	tcase_add_test(tc, gic_frames_checked);
 	tcase_add_test(tc, msi_route_carries_devid);
 	tcase_add_test(tc, msi_route_refuses_other_addresses);
 	tcase_add_test(tc, spi_routes);
-	tcase_add_test(tc, irq_line_and_intx);
+	tcase_add_test(tc, irq_line);
 	tcase_add_test(tc, vm_ipa_type);
 	tcase_add_test(tc, system_events);
 	tcase_add_test(tc, system_event_message_cut);

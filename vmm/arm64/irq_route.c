@@ -48,8 +48,3 @@ uint32_t arm64_irq_line_spi(uint32_t spi)
 	return (uint32_t)KVM_ARM_IRQ_TYPE_SPI << KVM_ARM_IRQ_TYPE_SHIFT |
 	       ((32 + spi) & KVM_ARM_IRQ_NUM_MASK) << KVM_ARM_IRQ_NUM_SHIFT;
 }
-
-uint32_t arm64_intx_spi(uint32_t spi_base, unsigned slot, unsigned pin)
-{
-	return spi_base + (slot + pin) % 4;
-}

@@ -3,7 +3,9 @@
  * requires one once an ITS exists) and must name the ITS doorbell
  * (GITS_TRANSLATER); a shared line (SPI) is an irqchip route whose pin is
  * the SPI number (GIC intid - 32), the same numbering irqfd and INTx
- * resample use. KVM_SET_GSI_ROUTING replaces KVM's default table (GSI n ->
+ * resample use (the SPI of a slot's INTx: arm64_pci_intx_spi() of
+ * layout.h, the swizzle the device tree's interrupt-map has).
+ * KVM_SET_GSI_ROUTING replaces KVM's default table (GSI n ->
  * SPI n), so the table conduit commits starts with those SPI routes and
  * puts the MSI GSIs after them. Pure: fills the architecture-neutral
  * struct kvm_irq_routing_entry of linux/kvm.h; unit-tested on x86. */
@@ -30,9 +32,5 @@ int arm64_default_routes(struct kvm_irq_routing_entry *e, uint32_t nr_spis);
 
 /* The irq field of KVM_IRQ_LINE for SPI spi (type SPI, intid 32 + spi). */
 uint32_t arm64_irq_line_spi(uint32_t spi);
-/* The SPI of INTx pin (0 = INTA .. 3 = INTD) of a device in slot on bus 0,
- * with the swizzle the device tree's interrupt-map has:
- * spi_base + (slot + pin) % 4. */
-uint32_t arm64_intx_spi(uint32_t spi_base, unsigned slot, unsigned pin);
 
 #endif

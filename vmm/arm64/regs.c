@@ -61,12 +61,6 @@ int arm64_boot_regs(uint64_t entry, uint64_t dtb, struct arm64_reg *out)
 	return n;
 }
 
-uint64_t arm64_mpidr_of(unsigned id)
-{
-	return 1ULL << 31 | (uint64_t)(id & 0xf) | (uint64_t)((id >> 4) & 0xff) << 8 |
-	       (uint64_t)((id >> 12) & 0xff) << 16;
-}
-
 /* Aff3 (bits 39:32) and Aff2-Aff0 (bits 23:0). */
 uint64_t arm64_mpidr_affinity(uint64_t mpidr)
 {

@@ -36,10 +36,9 @@ uint64_t arm64_boot_pstate(void);
  * above. out holds ARM64_BOOT_REGS entries; returns how many it filled. */
 int arm64_boot_regs(uint64_t entry, uint64_t dtb, struct arm64_reg *out);
 
-/* The MPIDR_EL1 KVM gives vCPU id (its reset value: Aff0 = id[3:0],
- * Aff1 = id[11:4], Aff2 = id[19:12], bit 31 RES1), and the affinity bits
- * of it that a device tree's cpu@ reg carries. */
-uint64_t arm64_mpidr_of(unsigned id);
+/* The affinity bits of an MPIDR_EL1 value (Aff3, Aff2-Aff0): what a
+ * device tree's cpu@ reg and PSCI CPU_ON's target carry. KVM gives vCPU i
+ * the affinity arm64_vcpu_mpidr(i) of vmm/arm64/layout.h. */
 uint64_t arm64_mpidr_affinity(uint64_t mpidr);
 
 #endif

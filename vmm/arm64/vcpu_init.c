@@ -60,7 +60,7 @@ static int get_reg(int vcpu_fd, uint64_t id, uint64_t *val)
 	return ioctl(vcpu_fd, KVM_GET_ONE_REG, &r) < 0 ? -errno : 0;
 }
 
-int arm64_vcpu_mpidr(int vcpu_fd, uint64_t *mpidr)
+int arm64_vcpu_read_mpidr(int vcpu_fd, uint64_t *mpidr)
 {
 	return get_reg(vcpu_fd, arm64_reg_mpidr(), mpidr);
 }

@@ -20,7 +20,7 @@ int arm64_vcpu_set_regs(int vcpu_fd, const struct arm64_reg *regs, int n, char *
 /* The boot vCPU's registers for Linux: PC = entry, X0 = dtb (regs.h). */
 int arm64_vcpu_set_boot(int vcpu_fd, uint64_t entry, uint64_t dtb, char *err, size_t errlen);
 /* MPIDR_EL1 of an initialised vCPU. Returns 0 or -errno. */
-int arm64_vcpu_mpidr(int vcpu_fd, uint64_t *mpidr);
+int arm64_vcpu_read_mpidr(int vcpu_fd, uint64_t *mpidr);
 /* PC of a vCPU (for an error report). Returns 0 or -errno. */
 int arm64_vcpu_pc(int vcpu_fd, uint64_t *pc);
 
