@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <linux/pci_regs.h>
+#include "../vmm/arch.h"
 #include "../vmm/io_bus.h"
 
 #define PCI_CFG_SIZE      4096
@@ -21,12 +22,12 @@
 #define PCI_ROM_BAR       PCI_NUM_BARS  /* bar[] index of the expansion ROM */
 #define PCI_LOAD_WHY_LEN  160
 
-/* The INTx GSI of slot/pin (pin 0 = INTA): the bus owns INTx routing, and
- * the ACPI tables (_PRT) describe what it says. */
-#define PCI_INTX_GSI_BASE 16
+/* The INTx GSI of slot/pin (pin 0 = INTA): the architecture routes INTx
+ * (vmm/arch.h), and its firmware tables (x86's _PRT, arm64's
+ * interrupt-map) describe what it says. */
 static inline unsigned pci_intx_gsi(unsigned slot, unsigned pin)
 {
-	return PCI_INTX_GSI_BASE + ((slot + pin) & 7);
+	return arch_intx_gsi(slot, pin);
 }
 
 struct pci_device;
@@ -91,6 +92,13 @@ struct pci_device {
 	 * pointer to it until the loader reports it. */
 	char load_why[PCI_LOAD_WHY_LEN];
 };
+
+/* A bus-0 device's PCI requester id (bus << 8 | slot << 3 | function 0):
+ * the device id its MSIs carry (arm64's ITS tells devices apart by it). */
+static inline uint32_t pci_requester_id(const struct pci_device *d)
+{
+	return (uint32_t)d->slot << 3;
+}
 
 #define PCI_MAX_RESERVED 16
 

@@ -5,7 +5,7 @@
 #include <string.h>
 #include "cli.h"
 #include "log.h"
-#include "../boot/firmware.h"
+#include "../boot/x86/firmware.h"
 
 static const struct option options[] = {
 	{ "kernel",      required_argument, NULL, 'k' },

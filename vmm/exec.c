@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
-#include "../boot/bzimage.h"
+#include "../boot/x86/bzimage.h"
 #include "../boot/exec_rootfs.h"
 #include "../boot/initramfs.h"
 #include "../boot/modules.h"

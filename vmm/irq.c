@@ -7,8 +7,8 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include "arch.h"
 #include "irq.h"
-#include "memmap.h"
 
 static void add_irqchip(struct irq_router *r, uint32_t gsi, uint32_t chip,
 			uint32_t pin)
@@ -92,12 +92,14 @@ static struct kvm_irq_routing_entry *find_msi(struct irq_router *r, uint32_t gsi
 	return NULL;
 }
 
-int irq_msi_set(struct irq_router *r, uint32_t gsi, uint64_t addr, uint32_t data)
+int irq_msi_set(struct irq_router *r, uint32_t gsi, uint64_t addr, uint32_t data,
+		uint32_t devid)
 {
-	struct kvm_irq_routing_entry *e;
+	struct kvm_irq_routing_entry *e, route;
 	int ret;
 
-	if (addr < MEM_LAPIC_START || addr >= MEM_LAPIC_START + MEM_MSI_SIZE) {
+	memset(&route, 0, sizeof(route));
+	if (arch_msi_route(&route, addr, data, devid)) {
 		irq_msi_clear(r, gsi);
 		return -EINVAL;
 	}
@@ -110,12 +112,8 @@ int irq_msi_set(struct irq_router *r, uint32_t gsi, uint64_t addr, uint32_t data
 		}
 		e = &r->e[r->n++];
 	}
-	memset(e, 0, sizeof(*e));
+	*e = route;
 	e->gsi = gsi;
-	e->type = KVM_IRQ_ROUTING_MSI;
-	e->u.msi.address_lo = (uint32_t)addr;
-	e->u.msi.address_hi = (uint32_t)(addr >> 32);
-	e->u.msi.data = data;
 	ret = commit(r);
 	pthread_mutex_unlock(&r->lock);
 	return ret;
@@ -138,7 +136,7 @@ int irq_msi_clear(struct irq_router *r, uint32_t gsi)
 
 int irq_line(int vm_fd, uint32_t gsi, int level)
 {
-	struct kvm_irq_level l = { .irq = gsi, .level = level };
+	struct kvm_irq_level l = { .irq = arch_irq_line(gsi), .level = level };
 
 	return ioctl(vm_fd, KVM_IRQ_LINE, &l) < 0 ? -errno : 0;
 }
