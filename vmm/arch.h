@@ -24,8 +24,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct arch_restore;
 struct kvm_irq_routing_entry;
 struct machine;
+struct snapshot_writer;
 struct vcpu;
 struct vm;
 struct vm_config;
@@ -79,6 +81,11 @@ int arch_msi_route(struct kvm_irq_routing_entry *e, uint64_t addr, uint32_t data
 		   uint32_t devid);
 /* The GSI (irqfd number) of INTx pin (0 = INTA) of a bus-0 slot. */
 unsigned arch_intx_gsi(unsigned slot, unsigned pin);
+/* The routing table's fixed part, what KVM's default table holds (x86:
+ * the PIC and IOAPIC pins; arm64: GSI n -> SPI n), into e (room for max);
+ * returns how many, and sets *first_msi_gsi to the first GSI MSIs may take. */
+unsigned arch_irq_default_routes(struct kvm_irq_routing_entry *e, unsigned max,
+				 uint32_t *first_msi_gsi);
 /* KVM_IRQ_LINE's irq field for a GSI (x86: the GSI; arm64: an SPI). */
 uint32_t arch_irq_line(uint32_t gsi);
 
@@ -108,5 +115,24 @@ int arch_machine_boot_regs(struct machine *m);
 /* What arch_machine_check and arch_machine_devices kept (safe twice,
  * and on a machine arch_machine_check never saw). */
 void arch_machine_teardown(struct machine *m);
+
+/* --- snapshots and migration (vmm/machine_snapshot.c) --- */
+
+/* The VM's in-kernel state as one SNAPSHOT_REC_IRQCHIP record, and each
+ * vCPU's as a SNAPSHOT_REC_VCPU record (index = vCPU id), of a paused
+ * machine. 0, or -1 with a one-line err. */
+int arch_snapshot_write_vm(struct machine *m, struct snapshot_writer *w, char *err,
+			   size_t errlen);
+int arch_snapshot_write_vcpus(struct machine *m, struct snapshot_writer *w, char *err,
+			      size_t errlen);
+/* A restore into m: begin (NULL with err when this host cannot take the
+ * state), then each record's bytes (untrusted: decoded and checked), then
+ * end (safe on NULL). */
+struct arch_restore *arch_restore_begin(struct machine *m, char *err, size_t errlen);
+int arch_restore_vm(struct arch_restore *r, struct vm *vm, const uint8_t *data, size_t len,
+		    char *err, size_t errlen);
+int arch_restore_vcpu(struct arch_restore *r, int vcpu_fd, int id, const uint8_t *data,
+		      size_t len, char *err, size_t errlen);
+void arch_restore_end(struct arch_restore *r);
 
 #endif

@@ -10,18 +10,6 @@
 #include "arch.h"
 #include "irq.h"
 
-static void add_irqchip(struct irq_router *r, uint32_t gsi, uint32_t chip,
-			uint32_t pin)
-{
-	struct kvm_irq_routing_entry *e = &r->e[r->n++];
-
-	memset(e, 0, sizeof(*e));
-	e->gsi = gsi;
-	e->type = KVM_IRQ_ROUTING_IRQCHIP;
-	e->u.irqchip.irqchip = chip;
-	e->u.irqchip.pin = pin;
-}
-
 static int commit(struct irq_router *r)
 {
 	/* Aligned for the header and its 8-byte-aligned entries. */
@@ -38,19 +26,10 @@ static int commit(struct irq_router *r)
 
 int irq_router_init(struct irq_router *r, int vm_fd)
 {
-	uint32_t i;
-
 	memset(r, 0, sizeof(*r));
 	pthread_mutex_init(&r->lock, NULL);
 	r->vm_fd = vm_fd;
-	for (i = 0; i < 16; i++) {
-		if (i < 8)
-			add_irqchip(r, i, KVM_IRQCHIP_PIC_MASTER, i);
-		else
-			add_irqchip(r, i, KVM_IRQCHIP_PIC_SLAVE, i - 8);
-	}
-	for (i = 0; i < IRQ_IOAPIC_PINS; i++)
-		add_irqchip(r, i, KVM_IRQCHIP_IOAPIC, i);
+	r->n = (int)arch_irq_default_routes(r->e, IRQ_MAX_ROUTES, &r->first_msi_gsi);
 	return commit(r);
 }
 
@@ -60,7 +39,7 @@ int irq_msi_alloc(struct irq_router *r, uint32_t *gsi)
 	int ret = -ENOSPC;
 
 	pthread_mutex_lock(&r->lock);
-	for (g = IRQ_IOAPIC_PINS; g < IRQ_MAX_ROUTES; g++) {
+	for (g = r->first_msi_gsi; g < IRQ_MAX_ROUTES; g++) {
 		if (!(r->gsi_used[g / 64] & (1ULL << (g % 64)))) {
 			r->gsi_used[g / 64] |= 1ULL << (g % 64);
 			*gsi = g;
@@ -74,7 +53,7 @@ int irq_msi_alloc(struct irq_router *r, uint32_t *gsi)
 
 void irq_msi_free(struct irq_router *r, uint32_t gsi)
 {
-	if (gsi < IRQ_IOAPIC_PINS || gsi >= IRQ_MAX_ROUTES)
+	if (gsi < r->first_msi_gsi || gsi >= IRQ_MAX_ROUTES)
 		return;
 	irq_msi_clear(r, gsi);
 	pthread_mutex_lock(&r->lock);

@@ -7,7 +7,6 @@
 #include <stdint.h>
 #include <linux/kvm.h>
 
-#define IRQ_IOAPIC_PINS 24
 #define IRQ_MAX_ROUTES 1024
 
 struct irq_router {
@@ -15,6 +14,7 @@ struct irq_router {
 	pthread_mutex_t lock;
 	struct kvm_irq_routing_entry e[IRQ_MAX_ROUTES];
 	int n;
+	uint32_t first_msi_gsi;         /* below: the architecture's lines */
 	uint64_t gsi_used[IRQ_MAX_ROUTES / 64];  /* MSI GSIs handed out */
 };
 
