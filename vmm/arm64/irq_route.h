@@ -1,6 +1,8 @@
 /* arm64 interrupt routes for the GICv3 and its ITS. An MSI route carries
- * the PCI requester id as its ITS device id (KVM_MSI_VALID_DEVID: KVM
- * requires one once an ITS exists) and must name the ITS doorbell
+ * the PCI requester id as its ITS device id (KVM_MSI_VALID_DEVID; KVM
+ * reports KVM_CAP_MSI_DEVID once an ITS exists, yet 6.1 still takes a
+ * route without one, which the ITS then reads as device 0: another
+ * device, so conduit always sets it) and must name the ITS doorbell
  * (GITS_TRANSLATER); a shared line (SPI) is an irqchip route whose pin is
  * the SPI number (GIC intid - 32), the same numbering irqfd and INTx
  * resample use (the SPI of a slot's INTx: arm64_pci_intx_spi() of
