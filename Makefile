@@ -64,6 +64,11 @@ JANSSON_LIBS ?= $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 COMPRESS_LIBS ?= $(shell pkg-config --libs liblzma libzstd zlib 2>/dev/null || \
                    echo -llzma -lzstd -lz)
 LDLIBS  += $(JANSSON_LIBS) $(COMPRESS_LIBS) -luring -lpthread
+# libfdt writes the arm64 guest's device tree (boot/arm64/fdt.c).
+FDT_LIBS   := $(if $(CROSS),-lfdt,$(shell pkg-config --libs libfdt 2>/dev/null || echo -lfdt))
+ifeq ($(ARCH),arm64)
+LDLIBS  += $(FDT_LIBS)
+endif
 ifeq ($(STATIC),1)
 LDFLAGS += -static
 endif
@@ -83,11 +88,23 @@ ROM_CC   := $(CC)
 endif
 
 # The arm64 port's pure logic (the Image header, the memory map, the device
-# tree): not in the x86 binary, built and unit-tested on x86 all the same.
-# The device tree is written with libfdt (libfdt-dev).
-ARM64_SRCS := $(wildcard boot/arm64/*.c) vmm/arm64/layout.c
+# tree, the KVM side in vmm/arm64/): not in the x86 binary, built and
+# unit-tested on x86 all the same. The device tree is written with libfdt
+# (libfdt-dev). vmm/arm64/ is built against the arm64 uAPI's asm/kvm.h and
+# the three asm headers it includes, copied from libc6-dev-arm64-cross's
+# tree into build/arm64-uapi/ and searched before the host's asm/. Only
+# plain types and the architecture-neutral parts of linux/kvm.h cross
+# vmm/arm64/'s headers, so x86 and arm64 struct layouts never meet.
+# vmm/arm64/'s arch_*.c and seccomp_arch.c are the arm64 implementation of
+# vmm/arch.h and vmm/seccomp_arch.h: only in the arm64 binary (they define
+# what vmm/x86/'s do).
+ARM64_IMPL_SRCS := $(wildcard vmm/arm64/arch_*.c) vmm/arm64/seccomp_arch.c
+ARM64_SRCS := $(filter-out $(ARM64_IMPL_SRCS),$(wildcard boot/arm64/*.c vmm/arm64/*.c))
 ARM64_OBJS := $(ARM64_SRCS:%.c=build/%.o)
-FDT_LIBS   := $(shell pkg-config --libs libfdt 2>/dev/null || echo -lfdt)
+ARM64_ASM_DIR := /usr/aarch64-linux-gnu/include/asm
+ARM64_UAPI    := build/arm64-uapi
+ARM64_UAPI_HDRS := $(addprefix $(ARM64_UAPI)/asm/,kvm.h ptrace.h sve_context.h hwcap.h)
+ARM64_HOSTED_SRCS := $(filter-out $(ARM64_IMPL_SRCS),$(wildcard vmm/arm64/*.c))
 
 # Shared test support (tests/support/): fake vfio device, fake KVM vm fd,
 # the ioctl() override that reaches them, fake sysfs trees. All of it goes
@@ -146,6 +163,13 @@ build-arm64/boot/exec_report:
 $(B)/boot/exec_blobs.o: boot/exec_blobs.S $(B)/boot/exec_report boot/exec_init.sh
 	$(ROM_CC) -c -Wa,-I,$(B)/boot -Wa,-I,boot -o $@ $<
 
+$(ARM64_UAPI)/asm/%.h: $(ARM64_ASM_DIR)/%.h
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(ARM64_HOSTED_SRCS:%.c=build/%.o): CFLAGS += -I$(ARM64_UAPI)
+$(ARM64_HOSTED_SRCS:%.c=build/%.o): | $(ARM64_UAPI_HDRS)
+
 build/unit-tests: $(TEST_OBJS) $(LIB_OBJS) $(ARM64_OBJS) $(ROM_OBJ)
 	$(CC) -o $@ $^ $(CHECK_LIBS) $(FDT_LIBS) $(LDLIBS)
 
@@ -164,6 +188,15 @@ build/kvm-save-check: tests/kvm/save_roundtrip.c $(X86_SAVE_OBJS) | $(UAPI_HDR)
 
 kvm-save-check: build/kvm-save-check
 	./build/kvm-save-check
+
+# A static arm64 program that checks vmm/arm64/ against a real arm64 KVM
+# (tests/kvm/arm64_probe.c: GICv3 + ITS, two vCPUs, PSCI, MMIO, routes,
+# a tiny guest); cross-built here, run in the nested arm64 L1.
+ARM64_CC ?= aarch64-linux-gnu-gcc
+ARM64_PROBE_SRCS := tests/kvm/arm64_probe.c tests/kvm/arm64_probe_guest.S $(ARM64_HOSTED_SRCS)
+build/arm64-probe: $(ARM64_PROBE_SRCS) $(wildcard vmm/arm64/*.h)
+	@mkdir -p $(dir $@)
+	$(ARM64_CC) -static $(filter-out -MMD -MP,$(CFLAGS)) -o $@ $(ARM64_PROBE_SRCS) -lpthread
 
 # The nested harness copies a static conduit into its L1 initramfs.
 build/conduit-static: $(OBJS) $(ROM_OBJ)
@@ -274,6 +307,9 @@ SAN_ENV      := ASAN_OPTIONS=log_path=$(CURDIR)/build/san/reports/asan:detect_le
 build/san/%.o: %.c | $(UAPI_HDR)
 	@mkdir -p $(dir $@)
 	$(SAN_CC) $(SAN_CFLAGS) -c -o $@ $<
+
+$(ARM64_HOSTED_SRCS:%.c=build/san/%.o): SAN_CFLAGS += -I$(ARM64_UAPI)
+$(ARM64_HOSTED_SRCS:%.c=build/san/%.o): | $(ARM64_UAPI_HDRS)
 
 build/san/conduit: $(SAN_OBJS) $(ROM_OBJ)
 	$(SAN_CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
