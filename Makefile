@@ -90,13 +90,14 @@ endif
 # tree into build/arm64-uapi/ and searched before the host's asm/. Only
 # plain types and the architecture-neutral parts of linux/kvm.h cross
 # vmm/arm64/'s headers, so x86 and arm64 struct layouts never meet.
-ARM64_SRCS := $(wildcard boot/arm64/*.c vmm/arm64/*.c)
+# vmm/arm64/arch_*.c implement vmm/arch.h, as vmm/x86/'s do: ARCH=arm64 only.
+ARM64_SRCS := $(filter-out vmm/arm64/arch_%.c,$(wildcard boot/arm64/*.c vmm/arm64/*.c))
 ARM64_OBJS := $(ARM64_SRCS:%.c=build/%.o)
 FDT_LIBS   := $(shell pkg-config --libs libfdt 2>/dev/null || echo -lfdt)
 ARM64_ASM_DIR := /usr/aarch64-linux-gnu/include/asm
 ARM64_UAPI    := build/arm64-uapi
 ARM64_UAPI_HDRS := $(addprefix $(ARM64_UAPI)/asm/,kvm.h ptrace.h sve_context.h hwcap.h)
-ARM64_HOSTED_SRCS := $(wildcard vmm/arm64/*.c)
+ARM64_HOSTED_SRCS := $(filter vmm/arm64/%,$(ARM64_SRCS))
 
 # Shared test support (tests/support/): fake vfio device, fake KVM vm fd,
 # the ioctl() override that reaches them, fake sysfs trees. All of it goes
