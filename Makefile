@@ -90,8 +90,10 @@ endif
 # tree into build/arm64-uapi/ and searched before the host's asm/. Only
 # plain types and the architecture-neutral parts of linux/kvm.h cross
 # vmm/arm64/'s headers, so x86 and arm64 struct layouts never meet.
-# vmm/arm64/arch_*.c implement vmm/arch.h, as vmm/x86/'s do: ARCH=arm64 only.
-ARM64_SRCS := $(filter-out vmm/arm64/arch_%.c,$(wildcard boot/arm64/*.c vmm/arm64/*.c))
+# vmm/arm64/arch_*.c and *_arch.c implement vmm/arch.h and
+# vmm/seccomp_arch.h, as vmm/x86/'s do: ARCH=arm64 only.
+ARM64_SRCS := $(filter-out vmm/arm64/arch_%.c vmm/arm64/%_arch.c,\
+                $(wildcard boot/arm64/*.c vmm/arm64/*.c))
 ARM64_OBJS := $(ARM64_SRCS:%.c=build/%.o)
 FDT_LIBS   := $(shell pkg-config --libs libfdt 2>/dev/null || echo -lfdt)
 ARM64_ASM_DIR := /usr/aarch64-linux-gnu/include/asm

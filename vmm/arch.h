@@ -91,6 +91,10 @@ uint32_t arch_irq_line(uint32_t gsi);
 
 /* --- the machine (vmm/machine.c) --- */
 
+/* The kernel's release ("6.1.0-57-amd64") from its file's header, for
+ * conduit exec's modules: 0, or -1 when the header names none (any bytes
+ * in: checked). */
+int arch_kernel_release(const uint8_t *data, size_t len, char *out, size_t cap);
 /* The kernel command line when the user gives none. */
 const char *arch_default_cmdline(void);
 /* Before any KVM object exists: the firmware (x86 --bios) and the

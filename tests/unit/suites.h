@@ -50,5 +50,9 @@ Suite *device_state_suite(void);
 Suite *dirty_log_suite(void);
 Suite *migrate_rounds_suite(void);
 Suite *migrate_socket_suite(void);
+Suite *arm64_image_suite(void);
+Suite *arm64_layout_suite(void);
+Suite *arm64_fdt_suite(void);
+Suite *arm64_boot_suite(void);
 
 #endif

@@ -150,7 +150,7 @@ int arm64_boot_plan(const struct arm64_layout *l, uint64_t text_offset,
 	if (l->ram_size < ARM64_DTB_MAX || ram_end - ARM64_DTB_MAX < base) {
 		snprintf(err, errlen, "RAM of %llu MiB has no room for the device tree",
 			 (unsigned long long)(l->ram_size / MiB));
-		return -1;
+		return ARM64_PLAN_ERR_KERNEL;
 	}
 	p->dtb_addr = align_down(ram_end - ARM64_DTB_MAX, ARM64_DTB_MAX);
 	if (text_offset >= ARM64_KERNEL_ALIGN || kernel_size > p->dtb_addr - base ||
@@ -158,7 +158,7 @@ int arm64_boot_plan(const struct arm64_layout *l, uint64_t text_offset,
 		snprintf(err, errlen, "the kernel needs %llu MiB of RAM, the guest has %llu MiB below the device tree: raise --memory",
 			 (unsigned long long)((text_offset + kernel_size + MiB - 1) / MiB),
 			 (unsigned long long)((p->dtb_addr - base) / MiB));
-		return -1;
+		return ARM64_PLAN_ERR_KERNEL;
 	}
 	p->kernel_addr = base + text_offset;
 	p->kernel_size = kernel_size;
@@ -172,7 +172,7 @@ int arm64_boot_plan(const struct arm64_layout *l, uint64_t text_offset,
 		snprintf(err, errlen, "initrd of %llu MiB does not fit in guest RAM between the kernel and the device tree (%llu MiB free): raise --memory",
 			 (unsigned long long)((initrd_size + MiB - 1) / MiB),
 			 (unsigned long long)(top > kend ? (top - kend) / MiB : 0));
-		return -1;
+		return ARM64_PLAN_ERR_INITRD;
 	}
 	p->initrd_addr = align_down(top - initrd_size, INITRD_ALIGN);
 	p->initrd_size = initrd_size;

@@ -120,7 +120,9 @@ struct arm64_boot_plan {
 /* Plan a boot: the kernel at the RAM base (2 MiB aligned) + text_offset,
  * owning kernel_size bytes; the device tree in the top 2 MiB of RAM; the
  * initrd just below it (64 KiB aligned), inside the 32 GiB window from the
- * RAM base. -1 with a one-line err when something does not fit. */
+ * RAM base. 0, or ARM64_PLAN_ERR_KERNEL (the kernel or the device tree
+ * does not fit) / ARM64_PLAN_ERR_INITRD with a one-line err. */
+enum { ARM64_PLAN_ERR_KERNEL = -1, ARM64_PLAN_ERR_INITRD = -2 };
 int arm64_boot_plan(const struct arm64_layout *l, uint64_t text_offset,
 		    uint64_t kernel_size, uint64_t initrd_size,
 		    struct arm64_boot_plan *p, char *err, size_t errlen);

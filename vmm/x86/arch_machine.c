@@ -30,6 +30,11 @@ struct arch_boot {
 	struct boot_layout lay;
 };
 
+int arch_kernel_release(const uint8_t *data, size_t len, char *out, size_t cap)
+{
+	return bzimage_release(data, len, out, cap);
+}
+
 const char *arch_default_cmdline(void)
 {
 	return "console=ttyS0";
