@@ -24,7 +24,9 @@ START_TEST(core_register_ids)
 	ck_assert_uint_eq(arm64_reg_x(31), 0);          /* no X31: SP is apart */
 	ck_assert_uint_eq(arm64_reg_pc(), 0x6030000000100040ULL);
 	ck_assert_uint_eq(arm64_reg_pstate(), 0x6030000000100042ULL);
+	ck_assert_uint_eq(arm64_reg_sp(), 0x603000000010003eULL);
 	ck_assert_uint_eq(arm64_reg_sp_el1(), 0x6030000000100044ULL);
+	ck_assert_uint_eq(arm64_reg_elr_el1(), 0x6030000000100046ULL);
 	/* MPIDR_EL1: sysreg op0 3, op1 0, CRn 0, CRm 0, op2 5 */
 	ck_assert_uint_eq(arm64_reg_mpidr(), 0x603000000013c005ULL);
 }

@@ -29,6 +29,16 @@ uint64_t arm64_reg_pstate(void)
 	return core_reg(offsetof(struct kvm_regs, regs.pstate));
 }
 
+uint64_t arm64_reg_sp(void)
+{
+	return core_reg(offsetof(struct kvm_regs, regs.sp));
+}
+
+uint64_t arm64_reg_elr_el1(void)
+{
+	return core_reg(offsetof(struct kvm_regs, elr_el1));
+}
+
 uint64_t arm64_reg_sp_el1(void)
 {
 	return core_reg(offsetof(struct kvm_regs, sp_el1));

@@ -24,7 +24,9 @@ struct arm64_reg {
 uint64_t arm64_reg_x(unsigned n);       /* X0-X30; n > 30: 0 */
 uint64_t arm64_reg_pc(void);
 uint64_t arm64_reg_pstate(void);
+uint64_t arm64_reg_sp(void);            /* SP_EL0 */
 uint64_t arm64_reg_sp_el1(void);
+uint64_t arm64_reg_elr_el1(void);
 /* The id of MPIDR_EL1 (a system register), read to name the vCPU in the
  * device tree. */
 uint64_t arm64_reg_mpidr(void);
