@@ -17,7 +17,7 @@ A64_DIR=$(cd "$(dirname "$0")" && pwd)
 
 # virtio_pci + virtio_console: conduit's virtio-console (hvc0); nvme: the
 # passed-through disk. All are modules in Debian's arm64 kernel.
-A64_L2_MODULES="virtio_pci virtio_console nvme"
+A64_L2_MODULES="virtio_pci virtio_console"
 # KVM, the SMMUv3 and the GICv3 ITS are built in; VFIO is modules.
 A64_L1_MODULES="vfio vfio_iommu_type1 vfio_virqfd vfio-pci-core vfio-pci"
 
@@ -26,6 +26,10 @@ build_l2() {
 	rm -rf "$root"
 	mkdir -p "$root"
 	a64_install_busybox "$root"
+	# nvme and its dependencies load first in every L2 (/lib/modules/early,
+	# ../l2-init.sh); the virtio ones when a test asks (/lib/modules/order).
+	install_modules "$root" nvme
+	mv "$root/lib/modules/order" "$root/lib/modules/early"
 	install_modules "$root" $A64_L2_MODULES
 	cp "$NESTED_DIR/l2-init.sh" "$root/init"
 	chmod 755 "$root/init"

@@ -193,7 +193,7 @@ run_suite() {
 	plan=$#
 	tr -d '\r' <"$all_log" | awk "$TAP_AWK"'
 		name != "" { if (!(name in line)) order[++n] = name; line[name] = $0; next }
-		/^# time |^# phase |^# bench|^L1-(ERROR|UPTIME|VFIO)|^BENCH/ { print }
+		/^# time |^# phase |^# bench|^L1-(ERROR|UPTIME|VFIO|KVM)|^BENCH/ { print }
 		END { for (i = 1; i <= n; i++) print line[order[i]] }' >"$A64_OUT/results.log"
 	cat "$A64_OUT/results.log"
 	pass=$(grep -cE '^ok [0-9]+ - ' "$A64_OUT/results.log")
