@@ -111,3 +111,13 @@ case_a64_no_device() {
 	a64_fails 1 "there is no PCI device 0000:00:1f.0" --kernel "$L2_KERNEL" \
 		--initrd "$L2_INITRD" --memory "${L2_MEMORY}M" --passthrough 0000:00:1f.0
 }
+
+# For testing the harness itself (in no suite): the first L1 panics here on
+# purpose; run.sh must boot a new L1, count the retry and go on.
+case_a64_debug_l1_panic() {
+	[ -z "${NESTED_RESUMED:-}" ] || return 0
+	echo "# a64-debug-l1-panic: crashing L1 on purpose"
+	echo c >/proc/sysrq-trigger
+	sleep 30
+	fail "L1 still alive 30 s after sysrq c"
+}
