@@ -94,6 +94,7 @@ check: conduit build/unit-tests
 	./build/unit-tests
 	sh tests/cli/run.sh ./conduit
 	sh tests/cli/host_pci.sh ./conduit
+	bash tests/nested/arm64/selftest.sh
 
 # The x86 state save and restore (vmm/x86/) against this host's /dev/kvm:
 # two VMs with recognisable state captured, encoded, decoded, restored into

@@ -21,23 +21,13 @@ log=$(mktemp)
 bash "$A64_DIR/run.sh" | tee "$log"
 rc=${PIPESTATUS[0]}
 
-# median VMM: the median launch-to-init (ms) of VMM's BENCH lines.
-median() {
-	tr -d '\r' <"$log" | awk -v v="$1" '$1 == "BENCH" && $2 == v && $3 ~ /^[0-9]+$/ { print $3 }' |
-		sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print "none" }'
-}
-# peak KIND VMM: the largest value of KIND's lines for VMM (KiB).
-peak() {
-	tr -d '\r' <"$log" | awk -v k="$1" -v v="$2" '$1 == k && (v == "" || $2 == v) { x = $NF } $1 == k && (v == "" || $2 == v) && x ~ /^[0-9]+$/ && x > m { m = x } END { print (m ? m : "none") }'
-}
-c=$(median conduit)
-q=$(median qemu-virt)
+. "$A64_DIR/results.sh"
+c=$(a64_median "$log" conduit)
+q=$(a64_median "$log" qemu-virt)
 echo "bench-arm64: boot to init, median of $BENCH_RUNS (ms): conduit $c, QEMU -M virt $q"
-if [ "$c" != none ] && [ "$q" != none ]; then
-	echo "bench-arm64: ratio conduit/QEMU $(awk -v a="$c" -v b="$q" 'BEGIN { printf "%.2f", a / b }')"
-fi
-echo "bench-arm64: peak RSS (VmHWM, KiB): conduit $(peak BENCH-HWM-KIB conduit), QEMU $(peak BENCH-HWM-KIB qemu-virt)"
-echo "bench-arm64: conduit's own memory (peak RSS minus guest RAM, KiB): $(peak BENCH-OWN-KIB '')"
+echo "bench-arm64: ratio conduit/QEMU $(a64_ratio "$c" "$q")"
+echo "bench-arm64: peak RSS (VmHWM, KiB): conduit $(a64_peak "$log" BENCH-HWM-KIB conduit), QEMU $(a64_peak "$log" BENCH-HWM-KIB qemu-virt)"
+echo "bench-arm64: conduit's own memory (peak RSS minus guest RAM, KiB): $(a64_peak "$log" BENCH-OWN-KIB)"
 tr -d '\r' <"$log" | grep -a '^# phase l1-launch-to-init' | sed 's/^# phase /bench-arm64: L1 /'
 rm -f "$log"
 [ -z "$missing" ] || exit 1
