@@ -8,7 +8,8 @@
 #   build.sh all      both (default)
 # Environment: CONDUIT_BIN_ARM64 (a static arm64 conduit; none: L1 has none),
 # A64_EXEC=FILE and A64_EXEC_ARGS="..." (a static arm64 program L1 runs in
-# exec mode), INCLUDE_QEMU=1 (Debian's arm64 QEMU and its libraries in L1:
+# exec mode; A64_EXEC_FILES="F1 F2" more files it needs, put beside it in
+# /nested/exec/), INCLUDE_QEMU=1 (Debian's arm64 QEMU and its libraries in L1:
 # the bench's peer and the cases' stand-in), CONDUIT_CACHE.
 # Prints the paths it made as NAME=PATH lines on stdout.
 set -eu
@@ -72,6 +73,10 @@ build_l1() {
 		cp "$A64_EXEC" "$root/nested/exec/prog"
 		chmod 755 "$root/nested/exec/prog"
 		printf '%s\n' "${A64_EXEC_ARGS:-}" >"$root/nested/exec/args"
+		for f in ${A64_EXEC_FILES:-}; do
+			[ -f "$f" ] || die "A64_EXEC_FILES: no file $f"
+			cp "$f" "$root/nested/exec/"
+		done
 	fi
 	[ "${INCLUDE_QEMU:-0}" = 0 ] || install_qemu_a64 "$root"
 	A64_L1_INITRD=$A64_BUILD/l1.cpio.gz

@@ -11,7 +11,9 @@
 #                             (...)" and "nested-arm64: N passed, N failed"
 #   run.sh --exec BIN [ARGS]  run the static arm64 program BIN with ARGS in L1
 #                             (the NVMe on vfio-pci, /dev/kvm there), print L1's
-#                             console, exit with BIN's exit code
+#                             console, exit with BIN's exit code; it runs in
+#                             /nested/exec/, beside A64_EXEC_FILES="F1 F2" (copied
+#                             there); the L2 Image and initramfs are in /nested/l2/
 #   run.sh --shell            a shell in L1
 # Environment:
 #   CONDUIT_BIN_ARM64   the static arm64 conduit (make ARCH=arm64 STATIC=1)
