@@ -530,7 +530,7 @@ static int machine_boot(const struct vm_config *cfg, struct control *ctl,
 	}
 	/* The kernel is copied in (and its file unmapped) before passthrough
 	 * pins all guest RAM, so the file never adds to the peak footprint. */
-	if (setup_devices(m) || create_vcpus(m) ||
+	if (create_vcpus(m) || setup_devices(m) ||
 	    (!m->restore && load_guest(m, cmdline)))
 		goto out;
 	/* BARs are placed before guest RAM is pinned: a machine that cannot
