@@ -38,8 +38,14 @@ for p in $PKGS; do
 done
 if [ -z "$missing" ]; then
 	echo "install-deps: all packages present"
-	exit 0
+else
+	echo "install-deps: installing$missing"
+	$SUDO apt-get update -q
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing
 fi
-echo "install-deps: installing$missing"
-$SUDO apt-get update -q
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing
+# `make ARCH=arm64` (a static arm64 conduit, cross-built) links Debian's
+# arm64 liburing, libfdt, libjansson, liblzma, libzstd and zlib: their
+# arm64 -dev packages unpacked into .cache/arm64-sysroot, never installed.
+# The Makefile fetches them itself when missing; done here too so that a
+# fresh machine has everything after this script.
+bash "$(dirname "$0")/fetch-arm64-sysroot.sh" "$(dirname "$0")/../.cache/arm64-sysroot"
