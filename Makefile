@@ -153,13 +153,15 @@ build/boot/x86/linuxboot_blob.o: boot/x86/linuxboot_blob.S build/boot/x86/linuxb
 # port, so arm64 has none yet: an empty one, which conduit exec refuses)
 # and the init script (boot/exec_init.sh), embedded as data by
 # boot/exec_blobs.S.
-build/boot/exec_report: boot/x86/exec_report.S
+ifeq ($(ARCH),x86)
+$(B)/boot/exec_report: boot/x86/exec_report.S
 	@mkdir -p $(dir $@)
 	$(ROM_CC) -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-n -s -o $@ $<
-
-build-arm64/boot/exec_report:
+else
+$(B)/boot/exec_report:
 	@mkdir -p $(dir $@)
 	: > $@
+endif
 
 $(B)/boot/exec_blobs.o: boot/exec_blobs.S $(B)/boot/exec_report boot/exec_init.sh
 	$(ROM_CC) -c -Wa,-I,$(B)/boot -Wa,-I,boot -o $@ $<

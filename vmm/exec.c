@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#include "../boot/exec_blobs.h"
 #include "../boot/exec_rootfs.h"
 #include "../boot/initramfs.h"
 #include "../boot/modules.h"
@@ -673,6 +674,12 @@ int exec_main(int argc, char **argv)
 	}
 	if (o.cfg.verbose)
 		log_verbosity = o.cfg.verbose > 1 ? LOG_DEBUG : LOG_INFO;
+	/* The report helper is built per architecture; arm64 has none yet. */
+	if (exec_report_end - exec_report == 0) {
+		pr_err("conduit exec is not available on this architecture yet "
+		       "(its report helper speaks x86 port I/O)");
+		goto out;
+	}
 	if (plan(&o, &p) || build_rootfs(&o, &p, &ir))
 		goto out;
 	plan_free(&p);
