@@ -170,8 +170,11 @@ $(ARM64_UAPI)/asm/%.h: $(ARM64_ASM_DIR)/%.h
 	@mkdir -p $(dir $@)
 	cp $< $@
 
+ifeq ($(ARCH),x86)
+# (on an arm64 machine they build against its own asm/ headers)
 $(ARM64_HOSTED_SRCS:%.c=build/%.o): CFLAGS += -I$(ARM64_UAPI)
 $(ARM64_HOSTED_SRCS:%.c=build/%.o): | $(ARM64_UAPI_HDRS)
+endif
 
 build/unit-tests: $(TEST_OBJS) $(LIB_OBJS) $(ARM64_OBJS) $(ROM_OBJ)
 	$(CC) -o $@ $^ $(CHECK_LIBS) $(FDT_LIBS) $(LDLIBS)
@@ -330,8 +333,10 @@ build/san/%.o: %.c | $(UAPI_HDR)
 	@mkdir -p $(dir $@)
 	$(SAN_CC) $(SAN_CFLAGS) -c -o $@ $<
 
+ifeq ($(ARCH),x86)
 $(ARM64_HOSTED_SRCS:%.c=build/san/%.o): SAN_CFLAGS += -I$(ARM64_UAPI)
 $(ARM64_HOSTED_SRCS:%.c=build/san/%.o): | $(ARM64_UAPI_HDRS)
+endif
 
 build/san/conduit: $(SAN_OBJS) $(ROM_OBJ)
 	$(SAN_CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
