@@ -112,6 +112,28 @@ case_a64_no_device() {
 		--initrd "$L2_INITRD" --memory "${L2_MEMORY}M" --passthrough 0000:00:1f.0
 }
 
+# --dump-dtb: the guest's device tree written for this command line, no VM
+# started: exit 0, nothing on the output, a blob with the FDT magic that
+# carries the command line and the PCI host bridge.
+case_a64_dump_dtb() {
+	[ "$CONDUIT_VMM" = conduit ] || { skip "conduit's own option (stand-in run)"; return; }
+	OUT=$RUNNER_WORK/$CASE_NAME.out
+	dtb=$RUNNER_WORK/$CASE_NAME.dtb
+	rm -f "$dtb"
+	"$CONDUIT_BIN" --kernel "$L2_KERNEL" --initrd "$L2_INITRD" --memory "${L2_MEMORY}M" \
+		--cpus 2 --cmdline "console=ttyS0 a64-dtb-marker" --dump-dtb "$dtb" \
+		>"$OUT" 2>&1 </dev/null
+	RC=$?
+	expect_rc 0
+	[ ! -s "$OUT" ] || fail "output: $(head -c 200 "$OUT")"
+	[ -s "$dtb" ] || { fail "no device tree written"; return; }
+	magic=$(od -An -tx1 -N4 "$dtb" | tr -d ' ')
+	[ "$magic" = d00dfeed ] || fail "not a device tree: magic $magic"
+	grep -q a64-dtb-marker "$dtb" || fail "the command line is not in the blob"
+	grep -q pci-host-ecam-generic "$dtb" || fail "no pci-host-ecam-generic in the blob"
+	echo "# a64-dump-dtb: $(wc -c <"$dtb") bytes"
+}
+
 # For testing the harness itself (in no suite): the first L1 panics here on
 # purpose; run.sh must boot a new L1, count the retry and go on.
 case_a64_debug_l1_panic() {
