@@ -2,7 +2,8 @@
 # tests/nested/arm64/bench.sh - `make bench-arm64`: in one arm64 L1 (run.sh),
 # the same L2 (Debian's arm64 Image, 2 vCPUs, L2_MEMORY MiB, a quiet console)
 # booted BENCH_RUNS times (3) under conduit and under Debian's arm64 QEMU
-# (-M virt,gic-version=3 -accel kvm -cpu host), suites/bench-arm64. Prints per
+# (-M virt,gic-version=3 -accel kvm -cpu host), one of each a round, taking
+# turns which goes first (suites/bench-arm64). Prints per
 # VMM the launch-to-init times and their median, the VMM's peak RSS (VmHWM),
 # conduit's own memory (peak RSS minus resident guest RAM) and the ratio
 # conduit/QEMU of the medians. Without CONDUIT_BIN_ARM64 only QEMU is measured

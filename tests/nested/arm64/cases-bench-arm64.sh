@@ -2,8 +2,8 @@
 # (suites/bench-arm64, bench.sh beside this file), sourced by ../runner.sh in
 # the arm64 L1.
 # Each case boots the same L2 (Debian's arm64 Image, the agent's init test:
-# the marker, then power-off) BENCH_RUNS times with one VMM, 2 vCPUs and
-# L2_MEMORY MiB, and prints per boot
+# the marker, then power-off) BENCH_RUNS times with one VMM (a64-bench: with
+# each, in turns), 2 vCPUs and L2_MEMORY MiB, and prints per boot
 #   BENCH <vmm> <launch-to-init ms> <total ms>
 #   BENCH-HWM-KIB <vmm> <the VMM process's peak RSS, VmHWM, KiB>
 # and for conduit also BENCH-OWN-KIB <its own memory: peak RSS minus the
@@ -84,4 +84,23 @@ case_a64_bench_conduit() {
 case_a64_bench_qemu() {
 	command -v qemu-system-aarch64 >/dev/null || { fail "no QEMU in L1 (INCLUDE_QEMU=1)"; return; }
 	a64_bench_loop a64_qemu_once
+}
+
+# Both VMMs in BENCH_RUNS rounds, one boot each a round, taking turns which
+# goes first, so that the machine's changing load falls on both alike
+# (suites/bench-arm64).
+case_a64_bench() {
+	[ -x "$CONDUIT_BIN" ] || { fail "no conduit in L1 (CONDUIT_BIN_ARM64)"; return; }
+	command -v qemu-system-aarch64 >/dev/null || { fail "no QEMU in L1 (INCLUDE_QEMU=1)"; return; }
+	r=0
+	while [ $r -lt "${BENCH_RUNS:-3}" ]; do
+		if [ $((r % 2)) = 0 ]; then
+			a64_conduit_once
+			a64_qemu_once
+		else
+			a64_qemu_once
+			a64_conduit_once
+		fi
+		r=$((r + 1))
+	done
 }
