@@ -14,6 +14,7 @@
 #   make test       check + check-sanitize + fuzz + e2e + e2e-sanitize (what CI runs)
 #   make demo       boot the default guest (nested under QEMU where needed)
 #   make bench      boot-time and memory benchmark against QEMU
+#   make e2e-arm64 / bench-arm64   the nested arm64 cases / boot bench (CONDUIT_BIN_ARM64)
 
 # The architecture: x86 or arm64, this machine's unless ARCH says. Its
 # code is in vmm/$(ARCH)/ and boot/$(ARCH)/ behind vmm/arch.h; the rest is
@@ -64,6 +65,11 @@ JANSSON_LIBS ?= $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 COMPRESS_LIBS ?= $(shell pkg-config --libs liblzma libzstd zlib 2>/dev/null || \
                    echo -llzma -lzstd -lz)
 LDLIBS  += $(JANSSON_LIBS) $(COMPRESS_LIBS) -luring -lpthread
+# libfdt writes the arm64 guest's device tree (boot/arm64/fdt.c).
+FDT_LIBS   := $(if $(CROSS),-lfdt,$(shell pkg-config --libs libfdt 2>/dev/null || echo -lfdt))
+ifeq ($(ARCH),arm64)
+LDLIBS  += $(FDT_LIBS)
+endif
 ifeq ($(STATIC),1)
 LDFLAGS += -static
 endif
@@ -90,16 +96,16 @@ endif
 # tree into build/arm64-uapi/ and searched before the host's asm/. Only
 # plain types and the architecture-neutral parts of linux/kvm.h cross
 # vmm/arm64/'s headers, so x86 and arm64 struct layouts never meet.
-# vmm/arm64/arch_*.c and *_arch.c implement vmm/arch.h and
-# vmm/seccomp_arch.h, as vmm/x86/'s do: ARCH=arm64 only.
-ARM64_SRCS := $(filter-out vmm/arm64/arch_%.c vmm/arm64/%_arch.c,\
-                $(wildcard boot/arm64/*.c vmm/arm64/*.c))
+# vmm/arm64/'s arch_*.c and seccomp_arch.c are the arm64 implementation of
+# vmm/arch.h and vmm/seccomp_arch.h: only in the arm64 binary (they define
+# what vmm/x86/'s do).
+ARM64_IMPL_SRCS := $(wildcard vmm/arm64/arch_*.c) vmm/arm64/seccomp_arch.c
+ARM64_SRCS := $(filter-out $(ARM64_IMPL_SRCS),$(wildcard boot/arm64/*.c vmm/arm64/*.c))
 ARM64_OBJS := $(ARM64_SRCS:%.c=build/%.o)
-FDT_LIBS   := $(shell pkg-config --libs libfdt 2>/dev/null || echo -lfdt)
 ARM64_ASM_DIR := /usr/aarch64-linux-gnu/include/asm
 ARM64_UAPI    := build/arm64-uapi
 ARM64_UAPI_HDRS := $(addprefix $(ARM64_UAPI)/asm/,kvm.h ptrace.h sve_context.h hwcap.h)
-ARM64_HOSTED_SRCS := $(filter vmm/arm64/%,$(ARM64_SRCS))
+ARM64_HOSTED_SRCS := $(filter-out $(ARM64_IMPL_SRCS),$(wildcard vmm/arm64/*.c))
 
 # Shared test support (tests/support/): fake vfio device, fake KVM vm fd,
 # the ioctl() override that reaches them, fake sysfs trees. All of it goes
@@ -172,6 +178,7 @@ check: conduit build/unit-tests
 	./build/unit-tests
 	sh tests/cli/run.sh ./conduit
 	sh tests/cli/host_pci.sh ./conduit
+	bash tests/nested/arm64/selftest.sh
 
 # The x86 state save and restore (vmm/x86/) against this host's /dev/kvm:
 # two VMs with recognisable state captured, encoded, decoded, restored into
@@ -247,6 +254,22 @@ bench-exec: build/conduit-static
 # it out there).
 bench-snapshot: build/conduit-static
 	CONDUIT_BIN=$(CURDIR)/build/conduit-static BENCH_SUITE=bench-snapshot bash tests/nested/bench.sh
+
+# The arm64 port's nested tests (tests/nested/arm64/): a static arm64 conduit
+# in an arm64 L1 under QEMU's TCG (shared/NESTED-ARM64.md). e2e-arm64 is not
+# in e2e yet: it joins once conduit runs on arm64 and the suite passes.
+# The binary is `make ARCH=arm64`'s (build-arm64/conduit, static) unless
+# CONDUIT_BIN_ARM64 names another.
+CONDUIT_BIN_ARM64 ?= $(CURDIR)/build-arm64/conduit
+arm64-conduit:
+	$(MAKE) ARCH=arm64
+
+e2e-arm64: arm64-conduit
+	CONDUIT_BIN_ARM64=$(CONDUIT_BIN_ARM64) bash tests/nested/arm64/run.sh
+
+# arm64 boot to init, conduit against Debian's arm64 QEMU -M virt, in one L1.
+bench-arm64: arm64-conduit
+	CONDUIT_BIN_ARM64=$(CONDUIT_BIN_ARM64) bash tests/nested/arm64/bench.sh
 
 # Fuzzers (tests/fuzz/fuzz_*.c): libFuzzer with ASan and UBSan, linked
 # against the project's objects built by clang in build/fuzz/.
@@ -325,6 +348,6 @@ check-sanitize: build/san/conduit build/san/unit-tests
 clean:
 	rm -rf build build-arm64 conduit
 
-.PHONY: all check kvm-save-check e2e e2e-sanitize test demo bench bench-exec bench-snapshot clean fuzz fuzz-build check-sanitize
+.PHONY: all check kvm-save-check e2e e2e-sanitize e2e-arm64 bench-arm64 arm64-conduit test demo bench bench-exec bench-snapshot clean fuzz fuzz-build check-sanitize
 -include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(ARM64_OBJS:.o=.d)
 -include $(wildcard build/fuzz/*/*.d build/fuzz/*/*/*.d build/san/*/*.d build/san/*/*/*.d)

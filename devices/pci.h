@@ -121,6 +121,11 @@ struct pci_bus {
 int pci_bus_init(struct pci_bus *bus, struct io_bus *pio, struct io_bus *mmio,
 		 uint64_t ecam_base, uint64_t mem32_base, uint64_t mem32_size,
 		 uint64_t mem64_base, uint64_t mem64_size);
+/* The same without mechanism #1 (arm64: config space by ECAM only), its
+ * ECAM buses buses long (1 MiB each). */
+int pci_bus_init_ecam(struct pci_bus *bus, struct io_bus *pio, struct io_bus *mmio,
+		      uint64_t ecam_base, unsigned buses, uint64_t mem32_base,
+		      uint64_t mem32_size, uint64_t mem64_base, uint64_t mem64_size);
 /* Reserve [base, base + len) against memory BARs. Returns 0, or -1 when
  * the table is full. */
 int pci_bus_reserve(struct pci_bus *bus, uint64_t base, uint64_t len);

@@ -315,7 +315,10 @@ static int load_guest(struct machine *m, const char *cmdline)
 	return 0;
 }
 
-static int setup_vcpus(struct machine *m)
+/* Every vCPU, before any device assigns an irqfd: arm64's GIC is
+ * initialised once they all exist (arch_vm_vcpus_created), and KVM takes
+ * no irqfd before that. */
+static int create_vcpus(struct machine *m)
 {
 	char err[ERRLEN];
 	int i;
@@ -332,6 +335,11 @@ static int setup_vcpus(struct machine *m)
 		pr_err("%s", err);
 		return -1;
 	}
+	return 0;
+}
+
+static int boot_regs(struct machine *m)
+{
 	if (m->bios || m->restore)
 		return 0;       /* KVM's reset state, or the snapshot's */
 	return arch_machine_boot_regs(m);
@@ -492,12 +500,14 @@ static int machine_boot(const struct vm_config *cfg, struct control *ctl,
 	m->incoming = restore_path && cfg->incoming && restore_path == cfg->incoming;
 	m->restore_fd = -1;
 	m->listener.fd = -1;
-	if (validate(m, cfg, cmdline)) {
+	if (validate(m, cfg, cmdline) || cfg->dump_dtb) {
+		/* --dump-dtb: the plan wrote the device tree; nothing runs */
+		code = cfg->dump_dtb && m->dumped ? EXIT_POWEROFF : EXIT_ERROR;
 		unmap_file(&m->kernel);
 		unmap_file(&m->initrd);
 		arch_machine_teardown(m);
 		free(m);
-		return EXIT_ERROR;
+		return code;
 	}
 	hotplug_boot_devices(ctl, m);
 	if (event_loop_init(&m->loop)) {
@@ -520,7 +530,7 @@ static int machine_boot(const struct vm_config *cfg, struct control *ctl,
 	}
 	/* The kernel is copied in (and its file unmapped) before passthrough
 	 * pins all guest RAM, so the file never adds to the peak footprint. */
-	if (setup_devices(m) ||
+	if (create_vcpus(m) || setup_devices(m) ||
 	    (!m->restore && load_guest(m, cmdline)))
 		goto out;
 	/* BARs are placed before guest RAM is pinned: a machine that cannot
@@ -536,7 +546,7 @@ static int machine_boot(const struct vm_config *cfg, struct control *ctl,
 		pr_err("control socket setup failed");
 		goto out;
 	}
-	if (setup_vcpus(m) || (m->restore && restore(m, cfg)) || sandbox(cfg) || start(m))
+	if (boot_regs(m) || (m->restore && restore(m, cfg)) || sandbox(cfg) || start(m))
 		goto out;
 	pr_info("guest started: %d vCPU(s), %llu MiB, console %s", m->vm.n_cpus,
 		(unsigned long long)(cfg->mem_size >> 20),

@@ -38,7 +38,8 @@ struct machine {
 	struct event_loop loop;
 	struct pci_bus pci;
 	struct serial serial;
-	struct acpi_pm pm;
+	struct acpi_pm pm;              /* x86's ACPI power button and SCI */
+	bool acpi;                      /* pm and hp are live (x86, not arm64) */
 	struct virtio_console *vcon;
 	enum console_kind console;
 	struct escape_state esc;
@@ -46,6 +47,7 @@ struct machine {
 	struct file_map kernel, initrd;
 	const char *kernel_path;
 	struct arch_boot *boot;         /* the architecture's (vmm/arch.h) */
+	bool dumped;                    /* --dump-dtb's file is written */
 	/* x86's --bios: the firmware and what only it needs */
 	bool bios;
 	struct firmware fw;

@@ -70,6 +70,11 @@ int arch_machine_check(struct machine *m, const struct vm_config *cfg)
 		pr_err("out of memory");
 		return -1;
 	}
+	if (cfg->dump_dtb) {
+		pr_err("--dump-dtb %s: an x86 guest has ACPI tables, not a device tree "
+		       "(--dump-dtb is for arm64)", cfg->dump_dtb);
+		return -1;
+	}
 	if (cfg->bios && check_bios(m, cfg))
 		return -1;
 	if (m->kernel.data &&
@@ -196,6 +201,7 @@ int arch_machine_devices(struct machine *m)
 		pr_err("legacy device setup failed");
 		return -1;
 	}
+	m->acpi = true;
 	if (m->bios && setup_firmware_devices(m))
 		return -1;
 	return 0;

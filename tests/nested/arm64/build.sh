@@ -8,7 +8,8 @@
 #   build.sh all      both (default)
 # Environment: CONDUIT_BIN_ARM64 (a static arm64 conduit; none: L1 has none),
 # A64_EXEC=FILE and A64_EXEC_ARGS="..." (a static arm64 program L1 runs in
-# exec mode), INCLUDE_QEMU=1 (Debian's arm64 QEMU and its libraries in L1:
+# exec mode; A64_EXEC_FILES="F1 F2" more files it needs, put beside it in
+# /nested/exec/), INCLUDE_QEMU=1 (Debian's arm64 QEMU and its libraries in L1:
 # the bench's peer and the cases' stand-in), CONDUIT_CACHE.
 # Prints the paths it made as NAME=PATH lines on stdout.
 set -eu
@@ -17,7 +18,7 @@ A64_DIR=$(cd "$(dirname "$0")" && pwd)
 
 # virtio_pci + virtio_console: conduit's virtio-console (hvc0); nvme: the
 # passed-through disk. All are modules in Debian's arm64 kernel.
-A64_L2_MODULES="virtio_pci virtio_console nvme"
+A64_L2_MODULES="virtio_pci virtio_console"
 # KVM, the SMMUv3 and the GICv3 ITS are built in; VFIO is modules.
 A64_L1_MODULES="vfio vfio_iommu_type1 vfio_virqfd vfio-pci-core vfio-pci"
 
@@ -26,6 +27,10 @@ build_l2() {
 	rm -rf "$root"
 	mkdir -p "$root"
 	a64_install_busybox "$root"
+	# nvme and its dependencies load first in every L2 (/lib/modules/early,
+	# ../l2-init.sh); the virtio ones when a test asks (/lib/modules/order).
+	install_modules "$root" nvme
+	mv "$root/lib/modules/order" "$root/lib/modules/early"
 	install_modules "$root" $A64_L2_MODULES
 	cp "$NESTED_DIR/l2-init.sh" "$root/init"
 	chmod 755 "$root/init"
@@ -68,6 +73,10 @@ build_l1() {
 		cp "$A64_EXEC" "$root/nested/exec/prog"
 		chmod 755 "$root/nested/exec/prog"
 		printf '%s\n' "${A64_EXEC_ARGS:-}" >"$root/nested/exec/args"
+		for f in ${A64_EXEC_FILES:-}; do
+			[ -f "$f" ] || die "A64_EXEC_FILES: no file $f"
+			cp "$f" "$root/nested/exec/"
+		done
 	fi
 	[ "${INCLUDE_QEMU:-0}" = 0 ] || install_qemu_a64 "$root"
 	A64_L1_INITRD=$A64_BUILD/l1.cpio.gz

@@ -68,7 +68,7 @@ exec)
 	echo "L1-EXEC: $(ls /dev/vfio 2>&1 | tr '\n' ' ')"
 	echo "L1-EXEC: running /nested/exec/prog $(cat /nested/exec/args)"
 	# shellcheck disable=SC2046
-	/nested/exec/prog $(cat /nested/exec/args)
+	(cd /nested/exec && ./prog $(cat args))
 	echo "L1-EXEC-EXIT=$?"
 	;;
 test)

@@ -21,8 +21,8 @@ A64_CACHE=$CACHE_DIR/arm64
 A64_BUILD=$A64_CACHE/build
 A64_OUT=$A64_CACHE/out
 A64_KERNEL_META=${NESTED_A64_KERNEL_META:-linux-image-arm64}
-# Guest-visible address of the NVMe in L1 (addr=0x2 on L0's command line).
-A64_NVME_BDF=0000:00:02.0
+# In L1: the NVMe at 0000:00:02.0 (vfio-pci) and a pci-serial card at
+# 0000:00:03.0 (8250_pci's "serial" driver, for the non-vfio error case).
 # One L1 run at most (s), and L1's console silent this long means it hung.
 A64_TIMEOUT=${NESTED_A64_TIMEOUT:-1500}
 A64_STALL=${NESTED_A64_STALL:-180}
@@ -133,6 +133,7 @@ a64_boot_l1() {
 		-nodefaults -nographic -no-reboot -serial stdio -nic none \
 		-drive "file=$A64_DISK,if=none,id=d0,format=raw" \
 		-device nvme,drive=d0,serial=conduit-a64,addr=0x2 \
+		-chardev null,id=ps0 -device pci-serial,chardev=ps0,addr=0x3 \
 		-kernel "$A64_IMAGE" -initrd "$initrd" \
 		-append "console=ttyAMA0 panic=-1 quiet $extra${NESTED_A64_L1_APPEND:+ $NESTED_A64_L1_APPEND}"
 	if [ -n "$interactive" ]; then

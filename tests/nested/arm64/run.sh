@@ -11,7 +11,9 @@
 #                             (...)" and "nested-arm64: N passed, N failed"
 #   run.sh --exec BIN [ARGS]  run the static arm64 program BIN with ARGS in L1
 #                             (the NVMe on vfio-pci, /dev/kvm there), print L1's
-#                             console, exit with BIN's exit code
+#                             console, exit with BIN's exit code; it runs in
+#                             /nested/exec/, beside A64_EXEC_FILES="F1 F2" (copied
+#                             there); the L2 Image and initramfs are in /nested/l2/
 #   run.sh --shell            a shell in L1
 # Environment:
 #   CONDUIT_BIN_ARM64   the static arm64 conduit (make ARCH=arm64 STATIC=1)
@@ -25,6 +27,7 @@
 set -u
 A64_DIR=$(cd "$(dirname "$0")" && pwd)
 . "$A64_DIR/lib.sh"
+. "$A64_DIR/results.sh"
 
 NESTED_SUITE=${NESTED_SUITE:-arm64}
 CONDUIT_VMM=${CONDUIT_VMM:-conduit}
@@ -105,18 +108,6 @@ l1_death() {
 	fi
 }
 
-TAP_AWK='{ name = "" } /^(not )?ok [0-9]+ - / { name = $0; sub(/^(not )?ok [0-9]+ - /, "", name); sub(/[: ].*/, "", name) }'
-
-# unreported LOG CASES...: the CASES with no result line in LOG, in order.
-unreported() {
-	local log=$1
-	shift
-	tr -d '\r' <"$log" | awk "$TAP_AWK"' name != "" { print name }' >"$A64_OUT/done.list"
-	for c in "$@"; do
-		grep -qx -- "$c" "$A64_OUT/done.list" || printf '%s ' "$c"
-	done
-}
-
 run_exec() {
 	local bin=$1 rc
 	shift
@@ -136,7 +127,7 @@ run_exec() {
 }
 
 run_suite() {
-	local args cases todo tries=0 why all_log plan pass fail skip
+	local args cases todo tries=0 why all_log plan pass fail skip got
 	if [ "$CONDUIT_VMM" = conduit ]; then
 		[ -n "${CONDUIT_BIN_ARM64:-}" ] && [ -f "$CONDUIT_BIN_ARM64" ] || {
 			echo "not ok 1 - conduit arm64 binary: CONDUIT_BIN_ARM64='${CONDUIT_BIN_ARM64:-}' not found (make ARCH=arm64 STATIC=1)"
@@ -171,7 +162,7 @@ run_suite() {
 		why=$(l1_death)
 		[ -n "$why" ] || break
 		# shellcheck disable=SC2086
-		todo=$(unreported "$all_log" $cases)
+		todo=$(a64_unreported "$all_log" $cases)
 		echo "# L1 died: $why (log kept in $A64_OUT/l1-console.attempt$((tries + 1)).log)"
 		cp "$L1_LOG" "$A64_OUT/l1-console.attempt$((tries + 1)).log"
 		tr -d '\r' <"$L1_LOG" | grep -aE 'Kernel panic|BUG:|Oops|^not ok' | head -n 5 | sed 's/^/#   | /'
@@ -191,19 +182,11 @@ run_suite() {
 	# shellcheck disable=SC2086
 	set -- $cases
 	plan=$#
-	tr -d '\r' <"$all_log" | awk "$TAP_AWK"'
-		name != "" { if (!(name in line)) order[++n] = name; line[name] = $0; next }
-		/^# time |^# phase |^# bench|^L1-(ERROR|UPTIME|VFIO)|^BENCH/ { print }
-		END { for (i = 1; i <= n; i++) print line[order[i]] }' >"$A64_OUT/results.log"
+	a64_compose "$all_log" >"$A64_OUT/results.log"
 	cat "$A64_OUT/results.log"
-	pass=$(grep -cE '^ok [0-9]+ - ' "$A64_OUT/results.log")
-	skip=$(grep -cE '^ok [0-9]+ - .* # SKIP' "$A64_OUT/results.log")
-	fail=$(grep -cE '^not ok [0-9]+ - ' "$A64_OUT/results.log")
-	pass=$((pass - skip))
-	if [ $((pass + skip + fail)) -lt "$plan" ]; then
-		echo "not ok - $((plan - pass - skip - fail)) case(s) never reported (see $all_log)"
-		fail=$((fail + plan - pass - skip - fail))
-	fi
+	read -r pass fail skip <<<"$(a64_counts "$A64_OUT/results.log" "$plan")"
+	got=$(grep -cE '^(not )?ok [0-9]+ - ' "$A64_OUT/results.log")
+	[ "$got" -ge "$plan" ] || echo "not ok - $((plan - got)) case(s) never reported (see $all_log)"
 	if [ "$skip" -gt 0 ] && [ "${CI:-}" = true ]; then
 		echo "not ok - $skip case(s) skipped, and CI=true allows none"
 		fail=$((fail + skip))
