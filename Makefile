@@ -6,6 +6,7 @@
 #                   fetches the arm64 libraries into .cache/arm64-sysroot)
 #   make check      unit tests (Check) and command-line tests; no KVM needed
 #   make kvm-save-check  the x86 vCPU and VM state save against /dev/kvm
+#   make kvm-arm64-check  vmm/arm64/ against a real arm64 KVM (tests/kvm/arm64_probe.c in the nested arm64 L1)
 #   make e2e        end-to-end tests: nested under QEMU, or native on a dev box
 #   make fuzz       build the libFuzzer fuzzers (clang) and run each for
 #                   FUZZ_SECONDS; fails on any crash or sanitizer report
@@ -205,6 +206,11 @@ build/arm64-probe: $(ARM64_PROBE_SRCS) $(wildcard vmm/arm64/*.h)
 	@mkdir -p $(dir $@)
 	$(ARM64_CC) -static $(filter-out -MMD -MP,$(CFLAGS)) -o $@ $(ARM64_PROBE_SRCS) -lpthread
 
+# The probe in the nested arm64 L1 (about a minute; needs no conduit):
+# fails unless every one of its checks passes.
+kvm-arm64-check: build/arm64-probe
+	bash tests/nested/arm64/run.sh --exec $(CURDIR)/build/arm64-probe
+
 # The nested harness copies a static conduit into its L1 initramfs.
 build/conduit-static: $(OBJS) $(ROM_OBJ)
 	$(CC) -static -o $@ $^ $(LDLIBS)
@@ -357,6 +363,6 @@ check-sanitize: build/san/conduit build/san/unit-tests
 clean:
 	rm -rf build build-arm64 conduit
 
-.PHONY: all check kvm-save-check e2e e2e-sanitize e2e-arm64 bench-arm64 arm64-conduit test demo bench bench-exec bench-snapshot clean fuzz fuzz-build check-sanitize
+.PHONY: all check kvm-save-check kvm-arm64-check e2e e2e-sanitize e2e-arm64 bench-arm64 arm64-conduit test demo bench bench-exec bench-snapshot clean fuzz fuzz-build check-sanitize
 -include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(ARM64_OBJS:.o=.d)
 -include $(wildcard build/fuzz/*/*.d build/fuzz/*/*/*.d build/san/*/*.d build/san/*/*/*.d)
