@@ -96,6 +96,16 @@ build/boot/exec_blobs.o: boot/exec_blobs.S build/boot/exec_report boot/exec_init
 build/unit-tests: $(TEST_OBJS) $(LIB_OBJS) $(ARM64_OBJS) $(ROM_OBJ)
 	$(CC) -o $@ $^ $(CHECK_LIBS) $(FDT_LIBS) $(LDLIBS)
 
+# The arm64 guest's device tree for a given Image, RAM, vCPUs, initrd and
+# command line, written by the same code conduit uses (tests/arm64/dtb_tool.c);
+# arm64-dtb-check boots Debian's arm64 kernel under QEMU TCG on it (no KVM;
+# needs qemu-system-arm and the arm64 kernel the nested arm64 harness fetches).
+build/arm64-dtb-tool: tests/arm64/dtb_tool.c $(ARM64_OBJS) build/vmm/memmap.o | $(UAPI_HDR)
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -o $@ $^ $(FDT_LIBS)
+
+arm64-dtb-check: build/arm64-dtb-tool
+	bash tests/arm64/dtb-qemu.sh
+
 check: conduit build/unit-tests
 	./build/unit-tests
 	sh tests/cli/run.sh ./conduit
@@ -241,6 +251,6 @@ check-sanitize: build/san/conduit build/san/unit-tests
 clean:
 	rm -rf build conduit
 
-.PHONY: all check kvm-save-check e2e e2e-sanitize test demo bench bench-exec bench-snapshot clean fuzz fuzz-build check-sanitize
+.PHONY: all check arm64-dtb-check kvm-save-check e2e e2e-sanitize test demo bench bench-exec bench-snapshot clean fuzz fuzz-build check-sanitize
 -include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(ARM64_OBJS:.o=.d)
 -include $(wildcard build/fuzz/*/*.d build/fuzz/*/*/*.d build/san/*/*.d build/san/*/*/*.d)
