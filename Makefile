@@ -186,7 +186,7 @@ SAN_FLAGS    := -fsanitize=address,undefined -fno-sanitize-recover=all \
 FUZZ_CFLAGS  := $(filter-out -O% -g,$(CFLAGS)) -O1 -g $(SAN_FLAGS) \
                 -fsanitize=fuzzer-no-link
 FUZZERS      := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_LIB_OBJS := $(LIB_OBJS:build/%=build/fuzz/%)
+FUZZ_LIB_OBJS := $(LIB_OBJS:build/%=build/fuzz/%) $(ARM64_OBJS:build/%=build/fuzz/%)
 
 build/fuzz/%.o: %.c | $(UAPI_HDR)
 	@mkdir -p $(dir $@)
@@ -197,7 +197,7 @@ build/fuzz/libconduit.a: $(FUZZ_LIB_OBJS) $(ROM_OBJ)
 	$(AR) rcs $@ $^
 
 build/fuzz/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o build/fuzz/libconduit.a
-	$(FUZZ_CC) $(SAN_FLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+	$(FUZZ_CC) $(SAN_FLAGS) -fsanitize=fuzzer -o $@ $^ $(FDT_LIBS) $(LDLIBS)
 
 # Fuzzers that drive vfio/ through the fakes, ioctl() override included;
 # the others never link it (they would lose their real ioctl()).
