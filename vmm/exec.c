@@ -14,13 +14,13 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
-#include "../boot/bzimage.h"
 #include "../boot/exec_rootfs.h"
 #include "../boot/initramfs.h"
 #include "../boot/modules.h"
 #include "../devices/virtio_console.h"
 #include "../devices/virtio_pci.h"
 #include "../vfio/host/host_pci.h"
+#include "arch.h"
 #include "cli.h"
 #include "config.h"
 #include "exec.h"
@@ -268,7 +268,7 @@ static int kernel_release(const char *kernel, bool given, char *out, size_t cap)
 		return -1;
 	n = (ssize_t)fread(head, 1, sizeof(head), f);
 	fclose(f);
-	return n > 0 ? bzimage_release(head, (size_t)n, out, cap) : -1;
+	return n > 0 ? arch_kernel_release(head, (size_t)n, out, cap) : -1;
 }
 
 static int choose_kernel(struct exec_opts *o, struct exec_plan *p)

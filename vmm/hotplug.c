@@ -270,6 +270,11 @@ int hotplug_device_add(void *opaque, struct qmp_request *req, json_t *args, json
 		qmp_error(req, "GenericError", "the guest is not running (it is shutting down or rebooting)");
 		return -1;
 	}
+	if (!m->acpi) {
+		qmp_error(req, "GenericError", "device_add: this machine has no ACPI hotplug "
+			  "controller (arm64 has none yet)");
+		return -1;
+	}
 	if (strcmp(driver, "vfio-pci")) {
 		qmp_error(req, "GenericError", "driver '%s' cannot be added: conduit hot-adds vfio-pci devices only", driver);
 		return -1;
@@ -376,6 +381,11 @@ int hotplug_device_del(void *opaque, struct qmp_request *req, json_t *args, json
 	}
 	if (!m || atomic_load(&m->vm.stopping)) {
 		qmp_error(req, "GenericError", "the guest is not running (it is shutting down or rebooting)");
+		return -1;
+	}
+	if (!m->acpi) {
+		qmp_error(req, "GenericError", "device_del: this machine has no ACPI hotplug "
+			  "controller (arm64 has none yet)");
 		return -1;
 	}
 	if (h->unplug_pending) {

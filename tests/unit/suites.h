@@ -27,6 +27,7 @@ Suite *fw_linux_suite(void);
 Suite *firmware_suite(void);
 Suite *vfio_backend_suite(void);
 Suite *vcpu_exit_suite(void);
+Suite *arm64_kvm_suite(void);
 Suite *vcpu_state_suite(void);
 Suite *vm_suite(void);
 Suite *dma_suite(void);

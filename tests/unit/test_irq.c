@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
+#include "../../vmm/arch.h"
 #include "../../vmm/irq.h"
 #include "suites.h"
 
@@ -15,6 +16,7 @@ static void router_up(void)
 	memset(&r, 0, sizeof(r));
 	pthread_mutex_init(&r.lock, NULL);
 	r.vm_fd = -1;
+	r.n = (int)arch_irq_default_routes(r.e, IRQ_MAX_ROUTES, &r.first_msi_gsi);
 }
 
 START_TEST(gsi_alloc_runs_out)
@@ -23,18 +25,19 @@ START_TEST(gsi_alloc_runs_out)
 	int n = 0;
 
 	router_up();
+	ck_assert_uint_eq(r.first_msi_gsi, 24);         /* x86: past the IOAPIC's pins */
 	while (irq_msi_alloc(&r, &gsi) == 0) {
-		ck_assert_uint_ge(gsi, IRQ_IOAPIC_PINS);
+		ck_assert_uint_ge(gsi, r.first_msi_gsi);
 		if (n++)
 			ck_assert_uint_eq(gsi, last + 1);
 		last = gsi;
 	}
-	ck_assert_int_eq(n, IRQ_MAX_ROUTES - IRQ_IOAPIC_PINS);
+	ck_assert_int_eq(n, IRQ_MAX_ROUTES - (int)r.first_msi_gsi);
 	ck_assert_int_eq(irq_msi_alloc(&r, &gsi), -ENOSPC);
 	ck_assert_uint_eq(last, IRQ_MAX_ROUTES - 1);
-	irq_msi_free(&r, IRQ_IOAPIC_PINS + 5);
+	irq_msi_free(&r, r.first_msi_gsi + 5);
 	ck_assert_int_eq(irq_msi_alloc(&r, &gsi), 0);   /* a freed GSI comes back */
-	ck_assert_uint_eq(gsi, IRQ_IOAPIC_PINS + 5);
+	ck_assert_uint_eq(gsi, r.first_msi_gsi + 5);
 }
 END_TEST
 
@@ -47,8 +50,8 @@ START_TEST(vector_signals_wait_while_detached)
 	ck_assert_int_eq(irq_vector_init(&r, &v), 0);
 	ck_assert_int_eq(irq_vector_init(&r, &w), 0);
 	ck_assert_int_ge(v.efd, 0);
-	ck_assert_uint_eq(v.gsi, IRQ_IOAPIC_PINS);
-	ck_assert_uint_eq(w.gsi, IRQ_IOAPIC_PINS + 1);
+	ck_assert_uint_eq(v.gsi, r.first_msi_gsi);
+	ck_assert_uint_eq(w.gsi, r.first_msi_gsi + 1);
 	ck_assert(!v.live);
 	ck_assert(!irq_vector_take_signal(&v));         /* nothing yet */
 	ck_assert_int_eq(irq_vector_signal(&v), 0);
@@ -64,7 +67,7 @@ START_TEST(vector_signals_wait_while_detached)
 	irq_vector_release(&r, &v);                     /* twice: harmless */
 	/* v's GSI is free again and the lowest: the next vector takes it */
 	ck_assert_int_eq(irq_vector_init(&r, &v), 0);
-	ck_assert_uint_eq(v.gsi, IRQ_IOAPIC_PINS);
+	ck_assert_uint_eq(v.gsi, r.first_msi_gsi);
 	irq_vector_release(&r, &v);
 	irq_vector_release(&r, &w);
 }
