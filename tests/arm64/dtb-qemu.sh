@@ -12,18 +12,24 @@
 # alone (--qemu-ecam). The UART is a PL011 in QEMU: the kernel's messages
 # come through earlycon, the console is the pci-serial card.
 #
-# Inputs (defaults: the nested arm64 harness's cache, tests/nested/arm64):
+# Inputs (by default the nested arm64 harness's: Debian's arm64 kernel
+# package and busybox-static, fetched once into its cache by
+# tests/nested/arm64/lib.sh, apt-get download + dpkg -x):
 #   A64_KERNEL   an arm64 Image           A64_BUSYBOX  a static arm64 busybox
 #   A64_MODULES  lib/modules/VERSION/kernel of that kernel (virtio_pci, virtio-rng)
 set -u
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
-CACHE=${CONDUIT_CACHE:-$REPO/.cache}/nested/arm64
-first() { for f in "$@"; do [ -e "$f" ] && { echo "$f"; return; }; done; }
-A64_KERNEL=${A64_KERNEL:-$(first "$CACHE"/deb/linux-image-*-arm64_*/root/boot/vmlinuz-*)}
-A64_BUSYBOX=${A64_BUSYBOX:-$(first "$CACHE"/deb/busybox-static_*/root/bin/busybox)}
-A64_MODULES=${A64_MODULES:-$(first "$CACHE"/deb/linux-image-*-arm64_*/root/lib/modules/*/kernel)}
 QEMU=${QEMU:-qemu-system-aarch64}
 TIMEOUT=${DTB_QEMU_TIMEOUT:-300}
+if [ -z "${A64_KERNEL:-}" ] || [ -z "${A64_BUSYBOX:-}" ] || [ -z "${A64_MODULES:-}" ]; then
+	# shellcheck source=SCRIPTDIR/../nested/arm64/lib.sh
+	. "$REPO/tests/nested/arm64/lib.sh"
+	a64_apt_ready
+	a64_kernel
+	A64_KERNEL=${A64_KERNEL:-$A64_IMAGE}
+	A64_MODULES=${A64_MODULES:-$MODULES_DIR/kernel}
+	A64_BUSYBOX=${A64_BUSYBOX:-$(a64_deb busybox-static)/root/bin/busybox}
+fi
 
 die() { echo "dtb-qemu: error: $*" >&2; exit 1; }
 [ -f "$A64_KERNEL" ] || die "no arm64 kernel (set A64_KERNEL)"
