@@ -103,6 +103,9 @@ endif
 ARM64_IMPL_SRCS := $(wildcard vmm/arm64/arch_*.c) vmm/arm64/seccomp_arch.c
 ARM64_SRCS := $(filter-out $(ARM64_IMPL_SRCS),$(wildcard boot/arm64/*.c vmm/arm64/*.c))
 ARM64_OBJS := $(ARM64_SRCS:%.c=build/%.o)
+# The boot side alone (Image, memory map, device tree): no KVM header, so
+# the fuzzers and build/arm64-dtb-tool take it as it is.
+ARM64_BOOT_OBJS := $(patsubst %.c,build/%.o,$(wildcard boot/arm64/*.c) vmm/arm64/layout.c)
 ARM64_ASM_DIR := /usr/aarch64-linux-gnu/include/asm
 ARM64_UAPI    := build/arm64-uapi
 ARM64_UAPI_HDRS := $(addprefix $(ARM64_UAPI)/asm/,kvm.h ptrace.h sve_context.h hwcap.h)
@@ -179,6 +182,16 @@ endif
 
 build/unit-tests: $(TEST_OBJS) $(LIB_OBJS) $(ARM64_OBJS) $(ROM_OBJ)
 	$(CC) -o $@ $^ $(CHECK_LIBS) $(FDT_LIBS) $(LDLIBS)
+
+# The arm64 guest's device tree for a given Image, RAM, vCPUs, initrd and
+# command line, written by the same code conduit uses (tests/arm64/dtb_tool.c);
+# arm64-dtb-check boots Debian's arm64 kernel under QEMU TCG on it (no KVM;
+# needs qemu-system-arm and the arm64 kernel the nested arm64 harness fetches).
+build/arm64-dtb-tool: tests/arm64/dtb_tool.c $(ARM64_BOOT_OBJS) build/vmm/memmap.o | $(UAPI_HDR)
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -o $@ $^ $(FDT_LIBS)
+
+arm64-dtb-check: build/arm64-dtb-tool
+	bash tests/arm64/dtb-qemu.sh
 
 check: conduit build/unit-tests
 	./build/unit-tests
@@ -293,7 +306,7 @@ SAN_FLAGS    := -fsanitize=address,undefined -fno-sanitize-recover=all \
 FUZZ_CFLAGS  := $(filter-out -O% -g,$(CFLAGS)) -O1 -g $(SAN_FLAGS) \
                 -fsanitize=fuzzer-no-link
 FUZZERS      := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_LIB_OBJS := $(LIB_OBJS:build/%=build/fuzz/%)
+FUZZ_LIB_OBJS := $(LIB_OBJS:build/%=build/fuzz/%) $(ARM64_BOOT_OBJS:build/%=build/fuzz/%)
 
 build/fuzz/%.o: %.c | $(UAPI_HDR)
 	@mkdir -p $(dir $@)
@@ -304,7 +317,7 @@ build/fuzz/libconduit.a: $(FUZZ_LIB_OBJS) $(ROM_OBJ)
 	$(AR) rcs $@ $^
 
 build/fuzz/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o build/fuzz/libconduit.a
-	$(FUZZ_CC) $(SAN_FLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+	$(FUZZ_CC) $(SAN_FLAGS) -fsanitize=fuzzer -o $@ $^ $(FDT_LIBS) $(LDLIBS)
 
 # Fuzzers that drive vfio/ through the fakes, ioctl() override included;
 # the others never link it (they would lose their real ioctl()).
@@ -363,6 +376,6 @@ check-sanitize: build/san/conduit build/san/unit-tests
 clean:
 	rm -rf build build-arm64 conduit
 
-.PHONY: all check kvm-save-check kvm-arm64-check e2e e2e-sanitize e2e-arm64 bench-arm64 arm64-conduit test demo bench bench-exec bench-snapshot clean fuzz fuzz-build check-sanitize
+.PHONY: all check arm64-dtb-check kvm-save-check kvm-arm64-check e2e e2e-sanitize e2e-arm64 bench-arm64 arm64-conduit test demo bench bench-exec bench-snapshot clean fuzz fuzz-build check-sanitize
 -include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(ARM64_OBJS:.o=.d)
 -include $(wildcard build/fuzz/*/*.d build/fuzz/*/*/*.d build/san/*/*.d build/san/*/*/*.d)
