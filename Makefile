@@ -203,7 +203,8 @@ check: conduit build/unit-tests
 # two VMs with recognisable state captured, encoded, decoded, restored into
 # fresh VMs and compared field by field. Not part of make check (it needs
 # KVM); see tests/kvm/save_roundtrip.c.
-X86_SAVE_OBJS := $(filter build/vmm/x86/%,$(LIB_OBJS))
+X86_SAVE_OBJS := $(filter build/vmm/x86/vcpu_save% build/vmm/x86/vm_save% \
+                   build/vmm/snapshot/cursor.o build/vmm/snapshot/section.o,$(LIB_OBJS))
 build/kvm-save-check: tests/kvm/save_roundtrip.c $(X86_SAVE_OBJS) | $(UAPI_HDR)
 	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -o $@ $< $(X86_SAVE_OBJS)
 
