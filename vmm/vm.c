@@ -137,7 +137,11 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
 		snprintf(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
 		return -1;
 	}
-	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, arch_vm_type(vm->kvm_fd));
+	/* A signal (a vCPU kick still pending after a guest reboot, say) makes
+	 * KVM_CREATE_VM fail with EINTR on arm64: it is only asked again. */
+	do
+		vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, arch_vm_type(vm->kvm_fd));
+	while (vm->vm_fd < 0 && errno == EINTR);
 	if (vm->vm_fd < 0) {
 		snprintf(err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
 		return -1;
