@@ -9,7 +9,8 @@
 # Environment: CONDUIT_BIN_ARM64 (a static arm64 conduit; none: L1 has none),
 # A64_EXEC=FILE and A64_EXEC_ARGS="..." (a static arm64 program L1 runs in
 # exec mode; A64_EXEC_FILES="F1 F2" more files it needs, put beside it in
-# /nested/exec/), INCLUDE_QEMU=1 (Debian's arm64 QEMU and its libraries in L1:
+# /nested/exec/), NESTED_A64_L1_KERNEL=project (L1 on the project's arm64
+# test kernel: no modules to load), INCLUDE_QEMU=1 (Debian's arm64 QEMU and its libraries in L1:
 # the bench's peer and the cases' stand-in), CONDUIT_CACHE.
 # Prints the paths it made as NAME=PATH lines on stdout.
 set -eu
@@ -50,7 +51,13 @@ build_l1() {
 	rm -rf "$root"
 	mkdir -p "$root/nested/l2" "$root/nested/suites" "$root/nested/exec"
 	a64_install_busybox "$root"
-	install_modules "$root" $A64_L1_MODULES
+	if [ "${NESTED_A64_L1_KERNEL:-debian}" = project ]; then
+		# The project's arm64 test kernel has everything built in.
+		mkdir -p "$root/lib/modules"
+		: >"$root/lib/modules/order"
+	else
+		install_modules "$root" $A64_L1_MODULES
+	fi
 	cp "$A64_DIR/l1-init.sh" "$root/init"
 	cp "$NESTED_DIR/runner.sh" "$A64_DIR"/cases-*.sh "$root/nested/"
 	cp "$A64_DIR"/suites/* "$root/nested/suites/" 2>/dev/null || true

@@ -11,6 +11,7 @@
 #   conduit.vmm=conduit|qemu   the VMM the runner drives (qemu = stand-in)
 #   conduit.diskmd5=MD5 the NVMe image's md5 on L0
 #   conduit.verbose=1   the runner prints every case's whole VMM output
+#   conduit.backend=iommufd|legacy  every conduit run gets --vfio-backend (runner.sh)
 
 echo CONDUIT-L1-INIT
 PATH=/bin:/sbin:/usr/bin:/usr/sbin
@@ -28,7 +29,7 @@ for m in $(cat /lib/modules/order); do
 	insmod "/lib/modules/$m" || echo "L1-ERROR: insmod $m failed"
 done
 [ -c /dev/kvm ] || echo "L1-ERROR: no /dev/kvm"
-dmesg | grep -m 1 -E 'kvm.*(VHE|Hyp) mode' | sed 's/^\[[ 0-9.]*\] */L1-KVM: /'
+dmesg | grep -m 1 -E 'kvm.*(VHE|Hyp) mode' | sed -e 's/^\[[ 0-9.]*\] *//' -e 's/^/L1-KVM: /'
 
 NVME=0000:00:02.0
 # vfio_bind BDF: driver_override, unbind from any driver, probe again.
@@ -43,6 +44,7 @@ vfio_bind() {
 	echo "L1-VFIO: $1 on vfio-pci, IOMMU group $(basename "$(readlink "$d/iommu_group")")"
 }
 vfio_bind "$NVME"
+[ ! -c /dev/iommu ] || echo "L1-IOMMUFD: /dev/iommu $(ls /dev/vfio/devices 2>/dev/null | tr '\n' ' ')"
 echo "L1-UPTIME-READY=$(cut -d' ' -f1 /proc/uptime)"
 
 MODE=test SUITE=arm64 CASES='' VMM=conduit
@@ -56,6 +58,7 @@ for w in $(cat /proc/cmdline); do
 	conduit.verbose=*) export RUNNER_VERBOSE=${w#*=} ;;
 	conduit.diskmd5=*) export DISK_MD5=${w#*=} ;;
 	conduit.benchruns=*) export BENCH_RUNS=${w#*=} ;;
+	conduit.backend=*) export CONDUIT_VFIO_BACKEND=${w#*=} ;;
 	esac
 done
 

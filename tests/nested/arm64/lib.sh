@@ -122,7 +122,7 @@ a64_disk_image() {
 }
 
 # a64_boot_l1 INITRD APPEND [interactive]: L0 QEMU/TCG booting L1 on the arm64
-# Image. Non-interactive: call with '&'; it leads its own process group, its
+# Image (A64_L1_IMAGE when set: the project's test kernel, run.sh). Non-interactive: call with '&'; it leads its own process group, its
 # console goes to $L1_LOG and it is killed after $A64_TIMEOUT s (rc 124).
 a64_boot_l1() {
 	local initrd=$1 extra=$2 interactive=${3:-}
@@ -134,7 +134,7 @@ a64_boot_l1() {
 		-drive "file=$A64_DISK,if=none,id=d0,format=raw" \
 		-device nvme,drive=d0,serial=conduit-a64,addr=0x2 \
 		-chardev null,id=ps0 -device pci-serial,chardev=ps0,addr=0x3 \
-		-kernel "$A64_IMAGE" -initrd "$initrd" \
+		-kernel "${A64_L1_IMAGE:-$A64_IMAGE}" -initrd "$initrd" \
 		-append "console=ttyAMA0 panic=-1 quiet $extra${NESTED_A64_L1_APPEND:+ $NESTED_A64_L1_APPEND}"
 	if [ -n "$interactive" ]; then
 		"$@"

@@ -22,7 +22,7 @@ a64_unreported() {
 a64_compose() {
 	tr -d '\r' <"$1" | awk "$A64_TAP_AWK"'
 		name != "" { if (!(name in line)) order[++n] = name; line[name] = $0; next }
-		/^# time |^# phase |^L1-(ERROR|UPTIME|VFIO|KVM)|^BENCH/ { print }
+		/^# time |^# phase |^L1-(ERROR|UPTIME|VFIO|KVM|IOMMUFD)|^BENCH/ { print }
 		END { for (i = 1; i <= n; i++) print line[order[i]] }'
 }
 

@@ -23,6 +23,9 @@
 #   NESTED_RETRIES (3)  new L1s booted after an L1 death before giving up
 #   NESTED_A64_TIMEOUT (1500 s) / NESTED_A64_STALL (180 s)   whole run / silent console
 #   NESTED_A64_L1_CPUS (2) / NESTED_A64_L1_MEM (2048) / NESTED_A64_L1_APPEND
+#   NESTED_A64_L1_KERNEL=project  L1 on the project's arm64 6.12 test kernel
+#                       (KERNEL_ARCH=arm64 ../kernel.sh: IOMMUFD, the VFIO cdev; cached)
+#   NESTED_VFIO_BACKEND=iommufd|legacy  every conduit run in L1 gets --vfio-backend
 #   CONDUIT_CACHE       cache root (default <repo>/.cache); logs in nested/arm64/out/
 set -u
 A64_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -37,10 +40,19 @@ phase() {
 	echo "# phase $1: $(($(now_ms) - $2)) ms"
 }
 
-# build WHAT: build.sh into $A64_OUT/build.log; sets A64_IMAGE, A64_L1_INITRD.
+# build WHAT: build.sh into $A64_OUT/build.log; sets A64_IMAGE, A64_L1_INITRD
+# (and A64_L1_IMAGE, the project's test kernel, with NESTED_A64_L1_KERNEL=project).
 build() {
 	local t
 	t=$(now_ms)
+	if [ "${NESTED_A64_L1_KERNEL:-debian}" = project ]; then
+		KERNEL_ARCH=arm64 bash "$NESTED_DIR/kernel.sh" >"$A64_OUT/kernel.log" 2>&1 ||
+			{ cat "$A64_OUT/kernel.log"; exit 2; }
+		grep '^nested:' "$A64_OUT/kernel.log" >&2
+		A64_L1_IMAGE=$(sed -n 's/^L1_KERNEL=//p' "$A64_OUT/kernel.log")
+		export A64_L1_IMAGE
+		phase kernel "$t"
+	fi
 	bash "$A64_DIR/build.sh" all >"$A64_OUT/build.log" 2>&1 || { cat "$A64_OUT/build.log"; exit 2; }
 	grep '^nested-arm64:' "$A64_OUT/build.log" >&2
 	eval "$(grep -E '^(A64_IMAGE|A64_L1_INITRD)=' "$A64_OUT/build.log")"
@@ -151,6 +163,7 @@ run_suite() {
 	args="$args conduit.diskmd5=$(cat "$A64_DISK.md5")"
 	[ -z "${NESTED_SHOW_OUTPUT:-}" ] || args="$args conduit.verbose=1"
 	[ -z "${BENCH_RUNS:-}" ] || args="$args conduit.benchruns=$BENCH_RUNS"
+	[ -z "${NESTED_VFIO_BACKEND:-}" ] || args="$args conduit.backend=$NESTED_VFIO_BACKEND"
 	L1_LOG=$A64_OUT/l1-console.log
 	all_log=$A64_OUT/l1-all.log
 	: >"$all_log"
