@@ -6,6 +6,7 @@
 #                   fetches the arm64 libraries into .cache/arm64-sysroot)
 #   make check      unit tests (Check) and command-line tests; no KVM needed
 #   make kvm-save-check  the x86 vCPU and VM state save against /dev/kvm
+#   make kvm-arm64-check  vmm/arm64/ against a real arm64 KVM (tests/kvm/arm64_probe.c in the nested arm64 L1)
 #   make e2e        end-to-end tests: nested under QEMU, or native on a dev box
 #   make fuzz       build the libFuzzer fuzzers (clang) and run each for
 #                   FUZZ_SECONDS; fails on any crash or sanitizer report
@@ -102,6 +103,9 @@ endif
 ARM64_IMPL_SRCS := $(wildcard vmm/arm64/arch_*.c) vmm/arm64/seccomp_arch.c
 ARM64_SRCS := $(filter-out $(ARM64_IMPL_SRCS),$(wildcard boot/arm64/*.c vmm/arm64/*.c))
 ARM64_OBJS := $(ARM64_SRCS:%.c=build/%.o)
+# The boot side alone (Image, memory map, device tree): no KVM header, so
+# the fuzzers and build/arm64-dtb-tool take it as it is.
+ARM64_BOOT_OBJS := $(patsubst %.c,build/%.o,$(wildcard boot/arm64/*.c) vmm/arm64/layout.c)
 ARM64_ASM_DIR := /usr/aarch64-linux-gnu/include/asm
 ARM64_UAPI    := build/arm64-uapi
 ARM64_UAPI_HDRS := $(addprefix $(ARM64_UAPI)/asm/,kvm.h ptrace.h sve_context.h hwcap.h)
@@ -179,6 +183,16 @@ endif
 build/unit-tests: $(TEST_OBJS) $(LIB_OBJS) $(ARM64_OBJS) $(ROM_OBJ)
 	$(CC) -o $@ $^ $(CHECK_LIBS) $(FDT_LIBS) $(LDLIBS)
 
+# The arm64 guest's device tree for a given Image, RAM, vCPUs, initrd and
+# command line, written by the same code conduit uses (tests/arm64/dtb_tool.c);
+# arm64-dtb-check boots Debian's arm64 kernel under QEMU TCG on it (no KVM;
+# needs qemu-system-arm and the arm64 kernel the nested arm64 harness fetches).
+build/arm64-dtb-tool: tests/arm64/dtb_tool.c $(ARM64_BOOT_OBJS) build/vmm/memmap.o | $(UAPI_HDR)
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -o $@ $^ $(FDT_LIBS)
+
+arm64-dtb-check: build/arm64-dtb-tool
+	bash tests/arm64/dtb-qemu.sh
+
 check: conduit build/unit-tests
 	./build/unit-tests
 	sh tests/cli/run.sh ./conduit
@@ -189,7 +203,8 @@ check: conduit build/unit-tests
 # two VMs with recognisable state captured, encoded, decoded, restored into
 # fresh VMs and compared field by field. Not part of make check (it needs
 # KVM); see tests/kvm/save_roundtrip.c.
-X86_SAVE_OBJS := $(filter build/vmm/x86/%,$(LIB_OBJS))
+X86_SAVE_OBJS := $(filter build/vmm/x86/vcpu_save% build/vmm/x86/vm_save% \
+                   build/vmm/snapshot/cursor.o build/vmm/snapshot/section.o,$(LIB_OBJS))
 build/kvm-save-check: tests/kvm/save_roundtrip.c $(X86_SAVE_OBJS) | $(UAPI_HDR)
 	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -o $@ $< $(X86_SAVE_OBJS)
 
@@ -204,6 +219,11 @@ ARM64_PROBE_SRCS := tests/kvm/arm64_probe.c tests/kvm/arm64_probe_guest.S $(ARM6
 build/arm64-probe: $(ARM64_PROBE_SRCS) $(wildcard vmm/arm64/*.h)
 	@mkdir -p $(dir $@)
 	$(ARM64_CC) -static $(filter-out -MMD -MP,$(CFLAGS)) -o $@ $(ARM64_PROBE_SRCS) -lpthread
+
+# The probe in the nested arm64 L1 (about a minute; needs no conduit):
+# fails unless every one of its checks passes.
+kvm-arm64-check: build/arm64-probe
+	bash tests/nested/arm64/run.sh --exec $(CURDIR)/build/arm64-probe
 
 # The nested harness copies a static conduit into its L1 initramfs.
 build/conduit-static: $(OBJS) $(ROM_OBJ)
@@ -295,7 +315,7 @@ SAN_FLAGS    := -fsanitize=address,undefined -fno-sanitize-recover=all \
 FUZZ_CFLAGS  := $(filter-out -O% -g,$(CFLAGS)) -O1 -g $(SAN_FLAGS) \
                 -fsanitize=fuzzer-no-link
 FUZZERS      := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_LIB_OBJS := $(LIB_OBJS:build/%=build/fuzz/%)
+FUZZ_LIB_OBJS := $(LIB_OBJS:build/%=build/fuzz/%) $(ARM64_BOOT_OBJS:build/%=build/fuzz/%)
 
 build/fuzz/%.o: %.c | $(UAPI_HDR)
 	@mkdir -p $(dir $@)
@@ -306,7 +326,7 @@ build/fuzz/libconduit.a: $(FUZZ_LIB_OBJS) $(ROM_OBJ)
 	$(AR) rcs $@ $^
 
 build/fuzz/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o build/fuzz/libconduit.a
-	$(FUZZ_CC) $(SAN_FLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+	$(FUZZ_CC) $(SAN_FLAGS) -fsanitize=fuzzer -o $@ $^ $(FDT_LIBS) $(LDLIBS)
 
 # Fuzzers that drive vfio/ through the fakes, ioctl() override included;
 # the others never link it (they would lose their real ioctl()).
@@ -365,6 +385,6 @@ check-sanitize: build/san/conduit build/san/unit-tests
 clean:
 	rm -rf build build-arm64 conduit
 
-.PHONY: all check kvm-save-check e2e e2e-sanitize e2e-arm64 bench-arm64 arm64-conduit test demo bench bench-exec bench-snapshot clean fuzz fuzz-build check-sanitize
+.PHONY: all check arm64-dtb-check kvm-save-check kvm-arm64-check e2e e2e-sanitize e2e-arm64 bench-arm64 arm64-conduit test demo bench bench-exec bench-snapshot clean fuzz fuzz-build check-sanitize
 -include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(ARM64_OBJS:.o=.d)
 -include $(wildcard build/fuzz/*/*.d build/fuzz/*/*/*.d build/san/*/*.d build/san/*/*/*.d)

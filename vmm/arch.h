@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 struct arch_restore;
+struct iova_range;
 struct kvm_irq_routing_entry;
 struct machine;
 struct snapshot_writer;
@@ -52,6 +53,13 @@ int arch_vm_memmap(struct vm *vm, uint64_t size, char *err, size_t errlen);
 int arch_vm_vcpus_created(struct vm *vm, char *err, size_t errlen);
 /* Frees vm->arch (safe on a VM arch_vm_init never reached). */
 void arch_vm_destroy(struct vm *vm);
+
+/* Whether all guest RAM is usable IOVA for a passed-through device's
+ * IOMMU (r: n ranges, inclusive; n < 0: the IOMMU does not say). 0, or -1
+ * with a one-line err naming the RAM range (arm64: and the reserved window
+ * it hits, e.g. the SMMU's MSI doorbells). */
+int arch_check_iova(const struct vm *vm, const struct iova_range *r, int n, char *err,
+		    size_t errlen);
 
 /* --- vCPUs (vmm/vcpu.c) --- */
 

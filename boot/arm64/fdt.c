@@ -37,9 +37,11 @@
 
 static int prop_cells(void *fdt, const char *name, const uint32_t *cells, int n)
 {
-	fdt32_t be[MAP_CELLS * 16];
+	fdt32_t be[MAP_CELLS * 16];     /* the largest: the interrupt-map */
 	int i;
 
+	if (n < 0 || n > (int)(sizeof(be) / sizeof(be[0])))
+		return -FDT_ERR_INTERNAL;
 	for (i = 0; i < n; i++)
 		be[i] = cpu_to_fdt32(cells[i]);
 	return fdt_property(fdt, name, be, n * (int)sizeof(fdt32_t));

@@ -40,14 +40,48 @@ static const char *other_kind(const uint8_t *d, size_t len)
 	return NULL;
 }
 
+static uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+/* An EFI stub kernel ("MZ", res5 = the PE header's offset): the end of
+ * its sections' raw data, which the file must reach. 0 when there is no
+ * arm64 PE header to read; -1 when the file ends before that header. */
+static int pe_raw_end(const uint8_t *d, size_t len, uint64_t *end)
+{
+	uint32_t pe = rd32(d + 0x3c);
+	uint64_t sec;
+	unsigned i, nsec;
+
+	*end = 0;
+	if (d[0] != 'M' || d[1] != 'Z' || !pe)
+		return 0;
+	if (pe > len || len - pe < 24)
+		return -1;
+	if (memcmp(d + pe, "PE\0\0", 4) || rd16(d + pe + 4) != 0xaa64)
+		return 0;
+	nsec = rd16(d + pe + 6);
+	sec = (uint64_t)pe + 24 + rd16(d + pe + 20);        /* past the optional header */
+	for (i = 0; i < nsec; i++, sec += 40) {
+		uint64_t raw_end;
+
+		if (sec + 40 > len)
+			return -1;
+		raw_end = (uint64_t)rd32(d + sec + 20) + rd32(d + sec + 16);
+		if (raw_end > *end)
+			*end = raw_end;
+	}
+	return 0;
+}
+
 static const unsigned page_kib[4] = { 0, 4, 16, 64 };
 
 int arm64_image_parse(const uint8_t *data, size_t len, struct arm64_image *img,
 		      char *err, size_t errlen)
 {
 	const char *kind;
-	uint64_t flags;
-	uint32_t pe;
+	uint64_t flags, raw_end;
 
 	memset(img, 0, sizeof(*img));
 	if (len < ARM64_IMAGE_HDR_SIZE || rd32(data + MAGIC_OFF) != ARM64_IMAGE_MAGIC) {
@@ -61,11 +95,14 @@ int arm64_image_parse(const uint8_t *data, size_t len, struct arm64_image *img,
 			snprintf(err, errlen, "not an arm64 Linux Image (no \"ARM\\x64\" magic at offset 0x38)");
 		return -1;
 	}
-	/* An EFI stub kernel ("MZ") points at its PE header from res5. */
-	pe = rd32(data + 0x3c);
-	if (data[0] == 'M' && data[1] == 'Z' && pe && (pe > len || len - pe < 4)) {
-		snprintf(err, errlen, "truncated: the PE header is at 0x%x, the file has %zu bytes",
-			 pe, len);
+	if (pe_raw_end(data, len, &raw_end)) {
+		snprintf(err, errlen, "truncated: the file (%zu bytes) ends before the end of its PE header at 0x%x",
+			 len, rd32(data + 0x3c));
+		return -1;
+	}
+	if (raw_end > len) {
+		snprintf(err, errlen, "truncated: the PE header says %llu bytes, the file has %zu",
+			 (unsigned long long)raw_end, len);
 		return -1;
 	}
 	flags = rd64(data + 0x18);

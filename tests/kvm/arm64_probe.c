@@ -7,8 +7,10 @@
  * arm64_probe_guest.S, checking every exit: the UART writes, an MMIO read
  * answered, the boot registers as the guest sees them, the pending SPIs in
  * the distributor, PSCI CPU_ON and the second vCPU's context id and MPIDR,
- * an undecodable MMIO store (KVM_EXIT_ARM_NISV) and PSCI SYSTEM_OFF as a
- * poweroff. Prints one line per check and "arm64-probe: N of M checks
+ * the INTx SPI acknowledged and its EOI signalling the resample fd, the
+ * ITS set up by the guest and an MSI route with device id raising its
+ * LPI (an MSI from an unmapped device id dropped), an undecodable MMIO
+ * store (KVM_EXIT_ARM_NISV) and PSCI SYSTEM_OFF as a poweroff. Prints one line per check and "arm64-probe: N of M checks
  * passed"; exits 0 only when all passed. Static, no arguments. */
 #include <errno.h>
 #include <fcntl.h>
@@ -52,8 +54,16 @@
 #define REP_CONTEXT     7
 #define REP_MPIDR1      8
 #define REP_AFTER_OFF   9
-#define REP_SLOTS       16
-#define NISV_ADDR       (REPORT_BASE + 128)
+#define REP_IAR_SPI     10
+#define REP_IAR_AFTER   11
+#define REP_CREADR      12
+#define REP_ITS_READY   13
+#define REP_IAR_LPI     14
+#define REP_EOI_EXIT    15
+#define REP_SLOTS       32
+#define NISV_ADDR       (REPORT_BASE + 256)
+#define ITS_DEVID       0x10            /* 00:02.0, as the guest's MAPD says */
+#define LPI_FIRST       8192
 #define LSR_VALUE       0x60
 
 #define NVCPUS 2
@@ -72,6 +82,11 @@ struct probe {
 	size_t uart_len;
 	uint64_t report[REP_SLOTS];
 	bool reported[REP_SLOTS];
+	int msi_efd, resample_fd;       /* the MSI route's irqfd, INTx's resample */
+	int signal_wrong_devid;         /* KVM_SIGNAL_MSI of an unmapped device */
+	int its_ready;
+	uint64_t resampled_at_exit;     /* the resample fd's count at the EOI's exit */
+	int resample_errno;
 	int nisv_exits;
 	uint64_t nisv_ipa;
 	enum arm64_event event;
@@ -108,6 +123,29 @@ static void note_unexpected(struct probe *p, int id, const char *what, uint64_t 
 	pthread_mutex_unlock(&p->lock);
 }
 
+/* The guest has the ITS set up: an MSI from a device it did not map is
+ * dropped (KVM_SIGNAL_MSI says 0), then the route with device id 0x10
+ * fires through its irqfd. */
+static void its_ready(struct probe *p)
+{
+	struct kvm_msi msi = { .address_lo = (uint32_t)arm64_its_doorbell(p->l.its_base),
+			       .data = 0, .flags = KVM_MSI_VALID_DEVID, .devid = ITS_DEVID + 1 };
+	uint64_t one = 1;
+
+	p->signal_wrong_devid = ioctl(p->vm_fd, KVM_SIGNAL_MSI, &msi);
+	p->its_ready++;
+	if (write(p->msi_efd, &one, sizeof(one)) != sizeof(one))
+		p->its_ready = -1000;
+}
+
+/* The exit right after the guest's EOI of the INTx: KVM has folded it by
+ * now, so the resample fd has fired. */
+static void eoi_exit(struct probe *p)
+{
+	if (read(p->resample_fd, &p->resampled_at_exit, sizeof(p->resampled_at_exit)) < 0)
+		p->resample_errno = errno;
+}
+
 static void mmio(struct probe *p, int id, struct kvm_run *run)
 {
 	uint64_t addr = run->mmio.phys_addr, val = 0;
@@ -126,6 +164,10 @@ static void mmio(struct probe *p, int id, struct kvm_run *run)
 			   len == 8 && !(addr & 7)) {
 			p->report[(addr - REPORT_BASE) / 8] = val;
 			p->reported[(addr - REPORT_BASE) / 8] = true;
+			if ((addr - REPORT_BASE) / 8 == REP_ITS_READY)
+				its_ready(p);
+			if ((addr - REPORT_BASE) / 8 == REP_EOI_EXIT)
+				eoi_exit(p);
 		} else {
 			pthread_mutex_unlock(&p->lock);
 			note_unexpected(p, id, "MMIO write at", addr);
@@ -322,12 +364,13 @@ static int setup_irqs(struct probe *p)
 {
 	struct kvm_irq_routing_entry e[NR_SPIS + 1];
 	uint64_t bell = arm64_its_doorbell(p->l.its_base), one = 1;
-	uint32_t devid = arm64_pci_devid(0, 2, 0);
+	uint32_t devid = arm64_pci_devid(0, 2, 0);      /* ITS_DEVID */
 	uint32_t intx = arm64_pci_intx_spi(&p->l, 0, 1);
 	struct kvm_irq_level line = { .irq = arm64_irq_line_spi(p->l.uart_spi), .level = 1 };
 	struct kvm_irqfd fd = { .gsi = intx, .flags = KVM_IRQFD_FLAG_RESAMPLE };
 	int n = arm64_default_routes(e, NR_SPIS), ret;
-	int efd = eventfd(0, EFD_CLOEXEC), rfd = eventfd(0, EFD_CLOEXEC);
+	int efd = eventfd(0, EFD_CLOEXEC), rfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	struct kvm_irqfd mfd = { .gsi = NR_SPIS };
 
 	/* KVM 6.1 takes a route without KVM_MSI_VALID_DEVID too (the ITS
 	 * then sees device id 0, another device): nothing to check there. */
@@ -343,6 +386,11 @@ static int setup_irqs(struct probe *p)
 	check(ret == 0, "irqfd with resample on GSI %u (INTA, SPI %u)", intx, intx);
 	if (ret == 0)
 		check(write(efd, &one, sizeof(one)) == sizeof(one), "irqfd signalled");
+	p->resample_fd = rfd;
+	p->msi_efd = eventfd(0, EFD_CLOEXEC);
+	mfd.fd = (uint32_t)p->msi_efd;
+	ret = p->msi_efd < 0 ? -1 : ioctl(p->vm_fd, KVM_IRQFD, &mfd);
+	check(ret == 0, "irqfd on the MSI route's GSI %u", mfd.gsi);
 	return 0;
 }
 
@@ -350,6 +398,9 @@ static void check_run(struct probe *p)
 {
 	uint64_t *r = p->report;
 	unsigned intx = arm64_pci_intx_spi(&p->l, 0, 1);
+	struct kvm_msi msi = { .address_lo = (uint32_t)arm64_its_doorbell(p->l.its_base),
+			       .flags = KVM_MSI_VALID_DEVID };
+	uint64_t resampled = 0;
 	uint64_t want_pending = 1ULL << p->l.uart_spi | 1ULL << intx;
 
 	check(!p->unexpected[0], "no unexpected exit %s", p->unexpected);
@@ -375,6 +426,30 @@ static void check_run(struct probe *p)
 	      arm64_mpidr_affinity(r[REP_MPIDR1]) == arm64_vcpu_mpidr(1),
 	      "vCPU 1 sees MPIDR 0x%llx", (unsigned long long)r[REP_MPIDR1]);
 	check(p->reported[REP_FLAG] && r[REP_FLAG] == 1, "vCPU 0 saw vCPU 1's flag in RAM");
+	check(p->reported[REP_IAR_SPI] && r[REP_IAR_SPI] == 32 + intx,
+	      "the guest acknowledged intid %llu (INTx, SPI %u, want intid %u)",
+	      (unsigned long long)r[REP_IAR_SPI], intx, 32 + intx);
+	if (read(p->resample_fd, &resampled, sizeof(resampled)) != sizeof(resampled))
+		resampled = 0;
+	check(p->resampled_at_exit == 1 && !resampled,
+	      "its EOI signalled the resample fd once (count %llu at the next exit%s%s, %llu later)",
+	      (unsigned long long)p->resampled_at_exit, p->resample_errno ? ": " : "",
+	      p->resample_errno ? strerror(p->resample_errno) : "", (unsigned long long)resampled);
+	check(p->reported[REP_IAR_AFTER] && r[REP_IAR_AFTER] == 1023,
+	      "after the EOI the line is low: IAR %llu (1023: nothing pending)",
+	      (unsigned long long)r[REP_IAR_AFTER]);
+	check(p->reported[REP_CREADR] && r[REP_CREADR] == 96,
+	      "the ITS took MAPD, MAPC, MAPTI (GITS_CREADR 0x%llx)",
+	      (unsigned long long)r[REP_CREADR]);
+	check(p->its_ready == 1 && p->signal_wrong_devid == 0,
+	      "an MSI from device 0x%x (unmapped) dropped: KVM_SIGNAL_MSI %d", ITS_DEVID + 1,
+	      p->signal_wrong_devid);
+	check(p->reported[REP_IAR_LPI] && r[REP_IAR_LPI] == LPI_FIRST,
+	      "the MSI route with device id 0x%x raised LPI %llu (want %u) through the ITS",
+	      ITS_DEVID, (unsigned long long)r[REP_IAR_LPI], LPI_FIRST);
+	msi.devid = ITS_DEVID;
+	check(ioctl(p->vm_fd, KVM_SIGNAL_MSI, &msi) == 1,
+	      "KVM_SIGNAL_MSI from device 0x%x delivered", ITS_DEVID);
 	check(p->nisv_exits == 1 && p->nisv_ipa == NISV_ADDR,
 	      "one KVM_EXIT_ARM_NISV at 0x%llx (want 0x%llx)", (unsigned long long)p->nisv_ipa,
 	      NISV_ADDR);

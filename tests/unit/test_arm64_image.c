@@ -12,6 +12,12 @@
 static uint8_t img[IMG_LEN];
 static char err[256];
 
+static void w16(size_t off, uint16_t v)
+{
+	img[off] = (uint8_t)v;
+	img[off + 1] = (uint8_t)(v >> 8);
+}
+
 static void w32(size_t off, uint32_t v)
 {
 	img[off] = (uint8_t)v;
@@ -26,8 +32,9 @@ static void w64(size_t off, uint64_t v)
 	w32(off + 4, (uint32_t)(v >> 32));
 }
 
-/* A 64-byte header as booting.rst documents it, then IMG_LEN - 64 bytes
- * of recognisable "code". */
+/* A 64-byte header as booting.rst documents it, the EFI stub's PE header
+ * at 0x40 (two sections whose raw data ends at IMG_LEN, as a real Image's
+ * .data ends near its file's end), then recognisable "code". */
 static void make_image(uint64_t text_offset, uint64_t image_size, uint64_t flags)
 {
 	size_t i;
@@ -43,6 +50,15 @@ static void make_image(uint64_t text_offset, uint64_t image_size, uint64_t flags
 	memcpy(img + 0x40, "PE\0\0", 4);
 	for (i = 0x44; i < IMG_LEN; i++)
 		img[i] = (uint8_t)(i * 13 + 5);
+	w16(0x44, 0xaa64);              /* COFF: machine arm64 */
+	w16(0x46, 2);                   /* two sections */
+	w16(0x54, 0xa0);                /* optional header size */
+	memcpy(img + 0xf8, ".text\0\0\0", 8);
+	w32(0xf8 + 16, 0x800);          /* raw size */
+	w32(0xf8 + 20, 0x1000);         /* raw offset */
+	memcpy(img + 0x120, ".data\0\0\0", 8);
+	w32(0x120 + 16, 0x800);
+	w32(0x120 + 20, 0x1800);        /* ends at 0x2000 = IMG_LEN */
 }
 
 static void parse_ok(size_t len, struct arm64_image *im)
@@ -145,15 +161,26 @@ START_TEST(image_too_small)
 }
 END_TEST
 
-/* An EFI stub Image cut short before its PE header. */
+/* An EFI stub Image cut short: before its PE header, in its section
+ * table, or before the end of its sections' raw data. */
 START_TEST(image_truncated)
 {
 	make_image(0, 20 * MiB, 2);
+	parse_bad(IMG_LEN - 1, "truncated: the PE header says 8192 bytes, the file has 8191");
+	parse_bad(0x1000, "truncated: the PE header says 8192 bytes");
+	parse_bad(0x130, "truncated: the file (304 bytes) ends before the end of its PE header at 0x40");
 	w32(0x3c, 0x1000);
-	parse_bad(0x800, "truncated: the PE header is at 0x1000, the file has 2048 bytes");
-	parse_bad(0x1002, "truncated");
+	parse_bad(0x800, "truncated: the file (2048 bytes) ends before the end of its PE header at 0x1000");
 	w32(0x3c, 0xffffffff);
 	parse_bad(IMG_LEN, "truncated");
+	/* A PE header that is not arm64's is not read: no check. */
+	make_image(0, 20 * MiB, 2);
+	w16(0x44, 0x8664);
+	{
+		struct arm64_image im;
+
+		parse_ok(0x1000, &im);
+	}
 }
 END_TEST
 

@@ -244,6 +244,17 @@ START_TEST(system_events)
 }
 END_TEST
 
+/* What each event ends conduit with: the exit codes README documents. */
+START_TEST(system_event_exit_codes)
+{
+	ck_assert_int_eq(arm64_event_exit_code(ARM64_EVENT_POWEROFF), 0);
+	ck_assert_int_eq(arm64_event_exit_code(ARM64_EVENT_REBOOT), 3);
+	ck_assert_int_eq(arm64_event_exit_code(ARM64_EVENT_CRASH), 4);
+	ck_assert_int_eq(arm64_event_exit_code(ARM64_EVENT_UNKNOWN), 1);
+	ck_assert_int_eq(arm64_event_exit_code((enum arm64_event)99), 1);
+}
+END_TEST
+
 START_TEST(system_event_message_cut)
 {
 	__u64 d[16];
@@ -309,6 +320,7 @@ Suite *arm64_kvm_suite(void)
 	tcase_add_test(tc, irq_line);
 	tcase_add_test(tc, vm_ipa_type);
 	tcase_add_test(tc, system_events);
+	tcase_add_test(tc, system_event_exit_codes);
 	tcase_add_test(tc, system_event_message_cut);
 	tcase_add_test(tc, nisv_report);
 	tcase_add_test(tc, no_kvm_errors);

@@ -52,6 +52,11 @@ int arch_machine_check(struct machine *m, const struct vm_config *cfg)
 		       "Image directly", cfg->bios);
 		return -1;
 	}
+	if (cfg->dump_dtb && (cfg->restore || cfg->incoming)) {
+		pr_err("--dump-dtb %s: a restored guest keeps the device tree it booted "
+		       "with; give --kernel without --restore or --incoming", cfg->dump_dtb);
+		return -1;
+	}
 	if (cfg->dump_dtb && !m->kernel.data) {
 		pr_err("--dump-dtb %s needs --kernel (the device tree names where the "
 		       "initrd goes)", cfg->dump_dtb);

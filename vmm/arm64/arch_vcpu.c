@@ -21,21 +21,6 @@ int arch_vcpu_init(struct vcpu *v, char *err, size_t errlen)
 	return arm64_vcpu_init(v->vm->vm_fd, v->fd, v->id, err, errlen);
 }
 
-static int event_exit_code(enum arm64_event e)
-{
-	switch (e) {
-	case ARM64_EVENT_POWEROFF:
-		return EXIT_POWEROFF;
-	case ARM64_EVENT_REBOOT:
-		return EXIT_REBOOT;
-	case ARM64_EVENT_CRASH:
-		return EXIT_CRASH;
-	case ARM64_EVENT_UNKNOWN:
-		break;
-	}
-	return EXIT_ERROR;
-}
-
 static enum arch_exit system_event(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
@@ -47,7 +32,7 @@ static enum arch_exit system_event(struct vcpu *v)
 		pr_debug("%s", msg);
 	else
 		pr_err("%s", msg);
-	vm_request_exit(v->vm, event_exit_code(e));
+	vm_request_exit(v->vm, arm64_event_exit_code(e));
 	return ARCH_EXIT_STOP;
 }
 

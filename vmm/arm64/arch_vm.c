@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include "../../vfio/backend.h"
+#include "../../vfio/dma.h"
 #include "../arch.h"
 #include "../log.h"
 #include "../vm.h"
@@ -84,6 +86,16 @@ int arch_vm_memmap(struct vm *vm, uint64_t size, char *err, size_t errlen)
 	vm->mem.pci64_base = l->mmio64_base;
 	vm->mem.pci64_size = l->mmio64_size;
 	return 0;
+}
+
+/* The layout's own check first: it names the reserved window RAM would
+ * hit (the SMMU's MSI doorbells); then the generic one. */
+int arch_check_iova(const struct vm *vm, const struct iova_range *r, int n, char *err,
+		    size_t errlen)
+{
+	if (arm64_layout_check_iova(&vm->arch->layout, r, n, err, errlen))
+		return -1;
+	return dma_check_layout(&vm->mem, r, n, err, errlen);
 }
 
 int arch_vm_vcpus_created(struct vm *vm, char *err, size_t errlen)

@@ -2,6 +2,7 @@
  * and the PSCI reset2 flag come from the arm64 uAPI headers. */
 #include <stdio.h>
 #include <linux/kvm.h>
+#include "../vm.h"
 #include "exit.h"
 
 #define DATA_MAX 16
@@ -55,6 +56,21 @@ enum arm64_event arm64_system_event(uint32_t type, uint32_t ndata, const __u64 *
 	}
 	data_message(type, ndata, data, id, "unexpected system event", msg, len);
 	return ARM64_EVENT_UNKNOWN;
+}
+
+int arm64_event_exit_code(enum arm64_event e)
+{
+	switch (e) {
+	case ARM64_EVENT_POWEROFF:
+		return EXIT_POWEROFF;
+	case ARM64_EVENT_REBOOT:
+		return EXIT_REBOOT;
+	case ARM64_EVENT_CRASH:
+		return EXIT_CRASH;
+	case ARM64_EVENT_UNKNOWN:
+		break;
+	}
+	return EXIT_ERROR;
 }
 
 void arm64_nisv_report(uint64_t esr_iss, uint64_t fault_ipa, int id, char *msg, size_t len)

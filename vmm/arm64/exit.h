@@ -24,6 +24,10 @@ enum arm64_event {
 enum arm64_event arm64_system_event(uint32_t type, uint32_t ndata, const __u64 *data,
 				    int id, char *msg, size_t len);
 
+/* conduit's exit code for an event (vm.h): poweroff 0, reboot 3, crash 4,
+ * an unknown event 1 (an error). */
+int arm64_event_exit_code(enum arm64_event e);
+
 /* The one-line report of KVM_EXIT_ARM_NISV: a data abort on an address
  * outside RAM by an instruction whose syndrome KVM cannot decode (a load
  * or store pair, a writeback, ...), which conduit cannot emulate. */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include "../../vfio/dma.h"
 #include "../arch.h"
 #include "../vm.h"
 #include "arch_x86.h"
@@ -98,6 +99,12 @@ int arch_vm_memmap(struct vm *vm, uint64_t size, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+int arch_check_iova(const struct vm *vm, const struct iova_range *r, int n, char *err,
+		    size_t errlen)
+{
+	return dma_check_layout(&vm->mem, r, n, err, errlen);
 }
 
 int arch_vm_vcpus_created(struct vm *vm, char *err, size_t errlen)
