@@ -1,6 +1,6 @@
 /* What `conduit exec` puts in every guest's initramfs besides busybox
  * and the command: the init script (boot/exec_init.sh) and the report
- * helper (build/boot/exec_report, assembled from boot/exec_report.S), as
+ * helper (build/boot/exec_report, assembled from boot/x86/exec_report.S), as
  * read-only data between exec_init / exec_init_end and exec_report /
  * exec_report_end. The Makefile puts boot and build/boot on the
  * assembler's include path. */

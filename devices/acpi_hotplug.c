@@ -18,7 +18,7 @@
  * again). The SCI is shared with PM1 (devices/acpi_pm.c owns the line):
  * level = (pm1_sts & pm1_en) | (gpe_sts & gpe_en).
  *
- * The DSDT (boot/acpi.c) has, under \_SB.PCI0, a Device Sxx per hotpluggable
+ * The DSDT (boot/x86/acpi.c) has, under \_SB.PCI0, a Device Sxx per hotpluggable
  * slot (xx the slot in hex) with _ADR slot << 16, _SUN slot and _EJ0, which
  * writes the slot's bit to EJ; \_SB.PCI0.PCNT reads INS and REM, writes
  * what it read back (acknowledging exactly those bits) and does Notify(Sxx,

@@ -341,9 +341,9 @@ static void ecam_write(void *opaque, uint64_t off, unsigned size, uint64_t v)
 		pci_guest_cfg_write(d, reg, size, (uint32_t)v);
 }
 
-int pci_bus_init(struct pci_bus *bus, struct io_bus *pio, struct io_bus *mmio,
-		 uint64_t ecam_base, uint64_t mem32_base, uint64_t mem32_size,
-		 uint64_t mem64_base, uint64_t mem64_size)
+static void bus_init(struct pci_bus *bus, struct io_bus *pio, struct io_bus *mmio,
+		     uint64_t mem32_base, uint64_t mem32_size, uint64_t mem64_base,
+		     uint64_t mem64_size)
 {
 	memset(bus, 0, sizeof(*bus));
 	bus->pio = pio;
@@ -358,13 +358,34 @@ int pci_bus_init(struct pci_bus *bus, struct io_bus *pio, struct io_bus *mmio,
 	memset(bus->host.wmask, 0, sizeof(bus->host.wmask));
 	bus->host.bus = bus;
 	bus->slot[0] = &bus->host;
-	pci_bus_reserve(bus, ecam_base, 256ULL << ECAM_BUS_SHIFT);
+}
+
+static int attach_ecam(struct pci_bus *bus, uint64_t ecam_base, unsigned buses)
+{
+	uint64_t len = (uint64_t)buses << ECAM_BUS_SHIFT;
+
+	pci_bus_reserve(bus, ecam_base, len);
+	return io_bus_add(bus->mmio, ecam_base, len, ecam_read, ecam_write, bus, "PCI ECAM");
+}
+
+int pci_bus_init(struct pci_bus *bus, struct io_bus *pio, struct io_bus *mmio,
+		 uint64_t ecam_base, uint64_t mem32_base, uint64_t mem32_size,
+		 uint64_t mem64_base, uint64_t mem64_size)
+{
+	bus_init(bus, pio, mmio, mem32_base, mem32_size, mem64_base, mem64_size);
 	if (io_bus_add(pio, 0xcf8, 2, cf8_read, cf8_write, bus, "PCI config address") ||
 	    io_bus_add(pio, 0xcfc, 4, cfc_read, cfc_write, bus, "PCI config data") ||
-	    io_bus_add(mmio, ecam_base, 256ULL << ECAM_BUS_SHIFT, ecam_read,
-		       ecam_write, bus, "PCI ECAM"))
+	    attach_ecam(bus, ecam_base, 256))
 		return -1;
 	return 0;
+}
+
+int pci_bus_init_ecam(struct pci_bus *bus, struct io_bus *pio, struct io_bus *mmio,
+		      uint64_t ecam_base, unsigned buses, uint64_t mem32_base,
+		      uint64_t mem32_size, uint64_t mem64_base, uint64_t mem64_size)
+{
+	bus_init(bus, pio, mmio, mem32_base, mem32_size, mem64_base, mem64_size);
+	return buses < 1 || buses > 256 || attach_ecam(bus, ecam_base, buses) ? -1 : 0;
 }
 
 int pci_bus_reserve(struct pci_bus *bus, uint64_t base, uint64_t len)

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <linux/pci_regs.h>
+#include "../vmm/arch.h"
 #include "../vmm/io_bus.h"
 
 #define PCI_CFG_SIZE      4096
@@ -21,12 +22,12 @@
 #define PCI_ROM_BAR       PCI_NUM_BARS  /* bar[] index of the expansion ROM */
 #define PCI_LOAD_WHY_LEN  160
 
-/* The INTx GSI of slot/pin (pin 0 = INTA): the bus owns INTx routing, and
- * the ACPI tables (_PRT) describe what it says. */
-#define PCI_INTX_GSI_BASE 16
+/* The INTx GSI of slot/pin (pin 0 = INTA): the architecture routes INTx
+ * (vmm/arch.h), and its firmware tables (x86's _PRT, arm64's
+ * interrupt-map) describe what it says. */
 static inline unsigned pci_intx_gsi(unsigned slot, unsigned pin)
 {
-	return PCI_INTX_GSI_BASE + ((slot + pin) & 7);
+	return arch_intx_gsi(slot, pin);
 }
 
 struct pci_device;
@@ -92,6 +93,13 @@ struct pci_device {
 	char load_why[PCI_LOAD_WHY_LEN];
 };
 
+/* A bus-0 device's PCI requester id (bus << 8 | slot << 3 | function 0):
+ * the device id its MSIs carry (arm64's ITS tells devices apart by it). */
+static inline uint32_t pci_requester_id(const struct pci_device *d)
+{
+	return (uint32_t)d->slot << 3;
+}
+
 #define PCI_MAX_RESERVED 16
 
 struct pci_bus {
@@ -113,6 +121,11 @@ struct pci_bus {
 int pci_bus_init(struct pci_bus *bus, struct io_bus *pio, struct io_bus *mmio,
 		 uint64_t ecam_base, uint64_t mem32_base, uint64_t mem32_size,
 		 uint64_t mem64_base, uint64_t mem64_size);
+/* The same without mechanism #1 (arm64: config space by ECAM only), its
+ * ECAM buses buses long (1 MiB each). */
+int pci_bus_init_ecam(struct pci_bus *bus, struct io_bus *pio, struct io_bus *mmio,
+		      uint64_t ecam_base, unsigned buses, uint64_t mem32_base,
+		      uint64_t mem32_size, uint64_t mem64_base, uint64_t mem64_size);
 /* Reserve [base, base + len) against memory BARs. Returns 0, or -1 when
  * the table is full. */
 int pci_bus_reserve(struct pci_bus *bus, uint64_t base, uint64_t len);

@@ -283,7 +283,7 @@ static void vector_changed(struct msix *m, unsigned vec)
 	if (!msix_enabled(m) || msix_masked(m, vec))
 		return;
 	if (irq_msi_set(&vp->vm->irq, vp->vec[vec].gsi, msix_address(m, vec),
-			m->table[vec].data))
+			m->table[vec].data, pci_requester_id(&vp->pci)))
 		pr_debug("%s: vector %u has no valid MSI address", vp->ops->name, vec);
 	if (msix_take_pending(m, vec) && irq_vector_signal(&vp->vec[vec]))
 		pr_debug("%s: irqfd write: %s", vp->ops->name, strerror(errno));

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include "../vmm/arch.h"
 #include "../vmm/clock.h"
 #include "../vmm/log.h"
 #include "../vmm/vm.h"
@@ -206,7 +207,7 @@ struct vfio_pci *vfio_pci_attach(struct vm *vm, struct pci_bus *bus, struct vfio
 		v->keep_fd = true;
 	}
 	n = b->ops->iova_ranges(b, &r);
-	ret = dma_check_layout(&vm->mem, r, n, err, errlen);
+	ret = arch_check_iova(vm, r, n, err, errlen);
 	free(r);
 	if (ret)
 		goto fail;

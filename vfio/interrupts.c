@@ -157,7 +157,7 @@ static void vector_update(struct vfio_pci *v, unsigned n, struct irq_vector *vec
 			  uint64_t addr, uint32_t data, bool (*take_pending)(void *, unsigned),
 			  void *state)
 {
-	if (live && irq_msi_set(&v->vm->irq, vec->gsi, addr, data)) {
+	if (live && irq_msi_set(&v->vm->irq, vec->gsi, addr, data, pci_requester_id(&v->pci))) {
 		vdev_pr(LOG_DEBUG, v, "vector %u has no valid MSI address", n);
 		live = false;
 	}

@@ -5,7 +5,7 @@
 #include <string.h>
 #include "cli.h"
 #include "log.h"
-#include "../boot/firmware.h"
+#include "../boot/x86/firmware.h"
 
 static const struct option options[] = {
 	{ "kernel",      required_argument, NULL, 'k' },
@@ -13,6 +13,7 @@ static const struct option options[] = {
 	{ "cmdline",     required_argument, NULL, 'a' },
 	{ "bios",        required_argument, NULL, 'B' },
 	{ "bios-log",    required_argument, NULL, 'L' },
+	{ "dump-dtb",    required_argument, NULL, 'D' },
 	{ "memory",      required_argument, NULL, 'm' },
 	{ "cpus",        required_argument, NULL, 'c' },
 	{ "console",     required_argument, NULL, 'C' },
@@ -52,6 +53,8 @@ static void usage(FILE *f)
 "                          option ROM of conduit's loads it); without, the\n"
 "                          firmware boots what it finds. Default: direct boot\n"
 "      --bios-log FILE     write the firmware's debug output (port 0x402) there\n"
+"      --dump-dtb FILE     arm64: write the guest's device tree there and stop\n"
+"                          (no VM is started; x86 guests get ACPI tables)\n"
 "  -m, --memory SIZE       guest RAM, e.g. 512M, 2G; a bare number is MiB\n"
 "                          (default 256M)\n"
 "  -c, --cpus N            virtual CPUs, 1-%d (default 1)\n"

@@ -25,6 +25,7 @@ void config_free(struct vm_config *cfg)
 	free(cfg->cmdline);
 	free(cfg->bios);
 	free(cfg->bios_log);
+	free(cfg->dump_dtb);
 	free(cfg->api_socket);
 	free(cfg->restore);
 	free(cfg->incoming);
@@ -150,6 +151,8 @@ int config_set(struct vm_config *cfg, const char *key, const char *value,
 		return set_string(&cfg->bios, value);
 	if (!strcmp(key, "bios-log"))
 		return set_string(&cfg->bios_log, value);
+	if (!strcmp(key, "dump-dtb"))
+		return set_string(&cfg->dump_dtb, value);
 	if (!strcmp(key, "memory")) {
 		uint64_t size;
 
@@ -229,7 +232,7 @@ int config_set(struct vm_config *cfg, const char *key, const char *value,
 	if (!strcmp(key, "incoming-timeout"))
 		return parse_timeout(value, &cfg->incoming_timeout, err, errlen);
 	snprintf(err, errlen, "unknown key '%s' (keys: kernel, initrd, cmdline, bios, bios-log, "
-		 "memory, cpus, console, hugepages, passthrough, vfio-backend, stats, no-reboot, "
+		 "dump-dtb, memory, cpus, console, hugepages, passthrough, vfio-backend, stats, no-reboot, "
 		 "no-seccomp, api-socket, restore, paused, incoming, incoming-timeout)", key);
 	return -1;
 }
@@ -254,6 +257,7 @@ static int anchor_path(const char *key, const char *value, const char *path,
 
 	bool file = !strcmp(key, "kernel") || !strcmp(key, "initrd") ||
 		    !strcmp(key, "bios-log") || !strcmp(key, "api-socket") ||
+		    !strcmp(key, "dump-dtb") ||
 		    !strcmp(key, "restore") ||
 		    (!strcmp(key, "bios") && strcmp(value, "seabios"));
 

@@ -24,6 +24,7 @@ struct vm_config {
 	char *cmdline;
 	char *bios;             /* firmware image, or "seabios"; NULL: direct boot */
 	char *bios_log;         /* where the firmware's debug port output goes */
+	char *dump_dtb;         /* --dump-dtb: write the arm64 device tree there, stop */
 	uint64_t mem_size;
 	int cpus;
 	enum console_kind console;

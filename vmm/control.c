@@ -101,6 +101,11 @@ static int cmd_system_powerdown(void *opaque, struct qmp_request *req, json_t *a
 
 	if (!m)
 		return -1;
+	if (!m->acpi) {
+		qmp_error(req, "GenericError", "system_powerdown: this machine has no ACPI power "
+			  "button (arm64 has none yet)");
+		return -1;
+	}
 	pthread_mutex_lock(&devices_lock);
 	acpi_pm_power_button(&m->pm);
 	pthread_mutex_unlock(&devices_lock);

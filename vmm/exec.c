@@ -14,13 +14,14 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
-#include "../boot/bzimage.h"
+#include "../boot/exec_blobs.h"
 #include "../boot/exec_rootfs.h"
 #include "../boot/initramfs.h"
 #include "../boot/modules.h"
 #include "../devices/virtio_console.h"
 #include "../devices/virtio_pci.h"
 #include "../vfio/host/host_pci.h"
+#include "arch.h"
 #include "cli.h"
 #include "config.h"
 #include "exec.h"
@@ -268,7 +269,7 @@ static int kernel_release(const char *kernel, bool given, char *out, size_t cap)
 		return -1;
 	n = (ssize_t)fread(head, 1, sizeof(head), f);
 	fclose(f);
-	return n > 0 ? bzimage_release(head, (size_t)n, out, cap) : -1;
+	return n > 0 ? arch_kernel_release(head, (size_t)n, out, cap) : -1;
 }
 
 static int choose_kernel(struct exec_opts *o, struct exec_plan *p)
@@ -673,6 +674,12 @@ int exec_main(int argc, char **argv)
 	}
 	if (o.cfg.verbose)
 		log_verbosity = o.cfg.verbose > 1 ? LOG_DEBUG : LOG_INFO;
+	/* The report helper is built per architecture; arm64 has none yet. */
+	if (exec_report_end - exec_report == 0) {
+		pr_err("conduit exec is not available on this architecture yet "
+		       "(its report helper speaks x86 port I/O)");
+		goto out;
+	}
 	if (plan(&o, &p) || build_rootfs(&o, &p, &ir))
 		goto out;
 	plan_free(&p);

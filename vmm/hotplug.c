@@ -270,6 +270,11 @@ int hotplug_device_add(void *opaque, struct qmp_request *req, json_t *args, json
 		qmp_error(req, "GenericError", "the guest is not running (it is shutting down or rebooting)");
 		return -1;
 	}
+	if (!m->acpi) {
+		qmp_error(req, "GenericError", "device_add: this machine has no ACPI hotplug "
+			  "controller (arm64 has none yet)");
+		return -1;
+	}
 	if (c->mig.job) {
 		qmp_error(req, "GenericError", "a live migration is running (it sends the devices "
 			  "there are now): migrate_cancel it or wait for its end");
@@ -381,6 +386,11 @@ int hotplug_device_del(void *opaque, struct qmp_request *req, json_t *args, json
 	}
 	if (!m || atomic_load(&m->vm.stopping)) {
 		qmp_error(req, "GenericError", "the guest is not running (it is shutting down or rebooting)");
+		return -1;
+	}
+	if (!m->acpi) {
+		qmp_error(req, "GenericError", "device_del: this machine has no ACPI hotplug "
+			  "controller (arm64 has none yet)");
 		return -1;
 	}
 	if (c->mig.job) {

@@ -7,20 +7,8 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include "arch.h"
 #include "irq.h"
-#include "memmap.h"
-
-static void add_irqchip(struct irq_router *r, uint32_t gsi, uint32_t chip,
-			uint32_t pin)
-{
-	struct kvm_irq_routing_entry *e = &r->e[r->n++];
-
-	memset(e, 0, sizeof(*e));
-	e->gsi = gsi;
-	e->type = KVM_IRQ_ROUTING_IRQCHIP;
-	e->u.irqchip.irqchip = chip;
-	e->u.irqchip.pin = pin;
-}
 
 static int commit(struct irq_router *r)
 {
@@ -38,19 +26,10 @@ static int commit(struct irq_router *r)
 
 int irq_router_init(struct irq_router *r, int vm_fd)
 {
-	uint32_t i;
-
 	memset(r, 0, sizeof(*r));
 	pthread_mutex_init(&r->lock, NULL);
 	r->vm_fd = vm_fd;
-	for (i = 0; i < 16; i++) {
-		if (i < 8)
-			add_irqchip(r, i, KVM_IRQCHIP_PIC_MASTER, i);
-		else
-			add_irqchip(r, i, KVM_IRQCHIP_PIC_SLAVE, i - 8);
-	}
-	for (i = 0; i < IRQ_IOAPIC_PINS; i++)
-		add_irqchip(r, i, KVM_IRQCHIP_IOAPIC, i);
+	r->n = (int)arch_irq_default_routes(r->e, IRQ_MAX_ROUTES, &r->first_msi_gsi);
 	return commit(r);
 }
 
@@ -60,7 +39,7 @@ int irq_msi_alloc(struct irq_router *r, uint32_t *gsi)
 	int ret = -ENOSPC;
 
 	pthread_mutex_lock(&r->lock);
-	for (g = IRQ_IOAPIC_PINS; g < IRQ_MAX_ROUTES; g++) {
+	for (g = r->first_msi_gsi; g < IRQ_MAX_ROUTES; g++) {
 		if (!(r->gsi_used[g / 64] & (1ULL << (g % 64)))) {
 			r->gsi_used[g / 64] |= 1ULL << (g % 64);
 			*gsi = g;
@@ -74,7 +53,7 @@ int irq_msi_alloc(struct irq_router *r, uint32_t *gsi)
 
 void irq_msi_free(struct irq_router *r, uint32_t gsi)
 {
-	if (gsi < IRQ_IOAPIC_PINS || gsi >= IRQ_MAX_ROUTES)
+	if (gsi < r->first_msi_gsi || gsi >= IRQ_MAX_ROUTES)
 		return;
 	irq_msi_clear(r, gsi);
 	pthread_mutex_lock(&r->lock);
@@ -92,12 +71,14 @@ static struct kvm_irq_routing_entry *find_msi(struct irq_router *r, uint32_t gsi
 	return NULL;
 }
 
-int irq_msi_set(struct irq_router *r, uint32_t gsi, uint64_t addr, uint32_t data)
+int irq_msi_set(struct irq_router *r, uint32_t gsi, uint64_t addr, uint32_t data,
+		uint32_t devid)
 {
-	struct kvm_irq_routing_entry *e;
+	struct kvm_irq_routing_entry *e, route;
 	int ret;
 
-	if (addr < MEM_LAPIC_START || addr >= MEM_LAPIC_START + MEM_MSI_SIZE) {
+	memset(&route, 0, sizeof(route));
+	if (arch_msi_route(&route, addr, data, devid)) {
 		irq_msi_clear(r, gsi);
 		return -EINVAL;
 	}
@@ -110,12 +91,8 @@ int irq_msi_set(struct irq_router *r, uint32_t gsi, uint64_t addr, uint32_t data
 		}
 		e = &r->e[r->n++];
 	}
-	memset(e, 0, sizeof(*e));
+	*e = route;
 	e->gsi = gsi;
-	e->type = KVM_IRQ_ROUTING_MSI;
-	e->u.msi.address_lo = (uint32_t)addr;
-	e->u.msi.address_hi = (uint32_t)(addr >> 32);
-	e->u.msi.data = data;
 	ret = commit(r);
 	pthread_mutex_unlock(&r->lock);
 	return ret;
@@ -138,7 +115,7 @@ int irq_msi_clear(struct irq_router *r, uint32_t gsi)
 
 int irq_line(int vm_fd, uint32_t gsi, int level)
 {
-	struct kvm_irq_level l = { .irq = gsi, .level = level };
+	struct kvm_irq_level l = { .irq = arch_irq_line(gsi), .level = level };
 
 	return ioctl(vm_fd, KVM_IRQ_LINE, &l) < 0 ? -errno : 0;
 }

@@ -7,7 +7,6 @@
 #include <stdint.h>
 #include <linux/kvm.h>
 
-#define IRQ_IOAPIC_PINS 24
 #define IRQ_MAX_ROUTES 1024
 
 struct irq_router {
@@ -15,6 +14,7 @@ struct irq_router {
 	pthread_mutex_t lock;
 	struct kvm_irq_routing_entry e[IRQ_MAX_ROUTES];
 	int n;
+	uint32_t first_msi_gsi;         /* below: the architecture's lines */
 	uint64_t gsi_used[IRQ_MAX_ROUTES / 64];  /* MSI GSIs handed out */
 };
 
@@ -35,10 +35,14 @@ int irq_router_init(struct irq_router *r, int vm_fd);
 int irq_msi_alloc(struct irq_router *r, uint32_t *gsi);
 /* Give a GSI back: its route is cleared. */
 void irq_msi_free(struct irq_router *r, uint32_t gsi);
-/* Point the GSI at an MSI address/data pair; an address outside the
- * 0xfee00000 window is refused with -EINVAL and leaves no route. */
-int irq_msi_set(struct irq_router *r, uint32_t gsi, uint64_t addr, uint32_t data);
+/* Point the GSI at an MSI address/data pair from the device whose PCI
+ * requester id is devid (arm64's ITS needs it; x86 ignores it); an
+ * address the architecture's MSI controller does not decode (x86: outside
+ * the 0xfee00000 window) is refused with -EINVAL and leaves no route. */
+int irq_msi_set(struct irq_router *r, uint32_t gsi, uint64_t addr, uint32_t data,
+		uint32_t devid);
 int irq_msi_clear(struct irq_router *r, uint32_t gsi);
+/* Drive a GSI's line (the architecture says what KVM_IRQ_LINE calls it). */
 int irq_line(int vm_fd, uint32_t gsi, int level);
 int irqfd_assign(int vm_fd, int efd, uint32_t gsi, bool assign);
 

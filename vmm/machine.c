@@ -1,7 +1,8 @@
 /* The machine: validate the user's files before touching KVM, then build
- * the VM (RAM, ACPI tables, kernel, PCI bus, serial, virtio-console, vCPUs),
- * run the event loop until the guest or the user ends it, and tear
- * everything down on every path. */
+ * the VM (RAM, the architecture's devices and firmware tables, kernel, PCI
+ * bus, serial, virtio-console, vCPUs), run the event loop until the guest
+ * or the user ends it, and tear everything down on every path. What
+ * differs per architecture is behind vmm/arch.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -13,21 +14,11 @@
 #include <sys/stat.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
-#include "../boot/acpi.h"
-#include "../boot/bzimage.h"
-#include "../boot/cpu_state.h"
-#include "../boot/firmware.h"
-#include "../boot/firmware_cfg.h"
-#include "../boot/fw_linux.h"
-#include "../devices/acpi_hotplug.h"
-#include "../devices/acpi_pm.h"
-#include "../devices/cmos.h"
-#include "../devices/debugcon.h"
-#include "../devices/fw_cfg.h"
 #include "../devices/pci.h"
 #include "../devices/serial.h"
 #include "../devices/virtio_console.h"
 #include "../vfio/passthrough.h"
+#include "arch.h"
 #include "event_loop.h"
 #include "log.h"
 #include "control.h"
@@ -44,7 +35,6 @@
 #include "vcpu.h"
 #include "vm.h"
 
-#define DEFAULT_CMDLINE "console=ttyS0"
 #define ERRLEN 512
 
 static int map_file(const char *path, const char *what, struct file_map *f)
@@ -101,27 +91,6 @@ static int check_host_memory(uint64_t want)
 	return 0;
 }
 
-/* --bios: the image, and the log file, opened now so a bad path fails
- * before any VM exists. */
-static int validate_bios(struct machine *m, const struct vm_config *cfg)
-{
-	char err[ERRLEN];
-
-	m->bios = true;
-	if (firmware_load(cfg->bios, &m->fw, err, sizeof(err))) {
-		pr_err("%s", err);
-		return -1;
-	}
-	if (!cfg->bios_log)
-		return 0;
-	m->bios_log_fd = open(cfg->bios_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (m->bios_log_fd < 0) {
-		pr_err("--bios-log %s: %s", cfg->bios_log, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 /* --incoming: listen now, so a source can connect once conduit says so;
  * the accept comes when the machine is built. */
 static int listen_incoming(struct machine *m)
@@ -141,14 +110,10 @@ static int listen_incoming(struct machine *m)
 }
 
 /* Everything about the user's input that can be checked without KVM. */
-static int validate(struct machine *m, const struct vm_config *cfg,
-		    struct bzimage *bz, struct boot_layout *lay, const char *cmdline)
+static int validate(struct machine *m, const struct vm_config *cfg, const char *cmdline)
 {
 	char err[ERRLEN];
-	struct guest_mem gm;
 
-	if (cfg->bios && validate_bios(m, cfg))
-		return -1;
 	if (!cfg->kernel && cfg->initrd) {
 		pr_err("--initrd %s needs --kernel", cfg->initrd);
 		return -1;
@@ -156,10 +121,8 @@ static int validate(struct machine *m, const struct vm_config *cfg,
 	m->kernel_path = cfg->kernel;
 	if (cfg->kernel && map_file(cfg->kernel, "kernel", &m->kernel))
 		return -1;
-	if (cfg->kernel && bzimage_parse(m->kernel.data, m->kernel.len, bz, err, sizeof(err))) {
-		pr_err("kernel %s: %s", cfg->kernel, err);
+	if (arch_machine_check(m, cfg))
 		return -1;
-	}
 	if (cfg->initrd && map_file(cfg->initrd, "initrd", &m->initrd))
 		return -1;
 	if (cfg->initrd_data) {
@@ -197,23 +160,7 @@ static int validate(struct machine *m, const struct vm_config *cfg,
 		}
 		return 0;       /* RAM, registers and devices come from the snapshot */
 	}
-	if (m->bios)
-		return 0;       /* the firmware loads the kernel: fw_linux_setup checks it */
-	memmap_layout(&gm, cfg->mem_size);
-	switch (bzimage_plan(bz, &gm, m->initrd.len, strlen(cmdline), lay, err, sizeof(err))) {
-	case 0:
-		break;
-	case BOOT_ERR_INITRD:
-		pr_err("initrd %s: %s", cfg->initrd ? cfg->initrd : "(conduit exec's)", err);
-		return -1;
-	case BOOT_ERR_CMDLINE:
-		pr_err("--cmdline: %s", err);
-		return -1;
-	default:
-		pr_err("kernel %s: %s", cfg->kernel, err);
-		return -1;
-	}
-	return 0;
+	return arch_machine_plan(m, cfg, cmdline);
 }
 
 static void console_output(void *opaque, const uint8_t *buf, size_t len)
@@ -229,26 +176,6 @@ static void serial_tx(void *opaque, uint8_t b)
 		exec_session_console(m->exec, b);
 	else
 		output_byte(&m->out, b);
-}
-
-static void serial_irq(void *opaque, int level)
-{
-	struct machine *m = opaque;
-
-	irq_line(m->vm.vm_fd, SERIAL_IRQ, level);
-}
-
-/* The ACPI SCI (PM1 events, GPE0), level-triggered on GSI 9. */
-static void acpi_sci(void *opaque, int level)
-{
-	struct vm *vm = opaque;
-
-	irq_line(vm->vm_fd, ACPI_SCI_IRQ, level);
-}
-
-static void guest_poweroff(void *opaque)
-{
-	vm_request_exit(opaque, EXIT_POWEROFF);
 }
 
 static void guest_reset(void *opaque)
@@ -346,46 +273,6 @@ static int setup_signals(struct machine *m)
 	return event_loop_add(&m->loop, m->sig_fd, signal_ready, m);
 }
 
-static void *fw_cfg_gpa(void *opaque, uint64_t gpa, uint64_t len)
-{
-	return gpa_to_hva(opaque, gpa, len);
-}
-
-/* CMOS, fw_cfg and the debug port: what the firmware talks to. */
-static int setup_firmware_devices(struct machine *m)
-{
-	struct vm *vm = &m->vm;
-
-	m->fwcfg = calloc(1, sizeof(*m->fwcfg));
-	if (!m->fwcfg || fw_cfg_init(m->fwcfg, fw_cfg_gpa, &vm->mem) ||
-	    fw_cfg_attach(m->fwcfg, &vm->pio) ||
-	    cmos_init(&m->cmos, &vm->mem, vm->n_cpus) || cmos_attach(&m->cmos, &vm->pio) ||
-	    debugcon_init(&m->dbg, m->bios_log_fd, &vm->pio)) {
-		pr_err("firmware device setup failed");
-		return -1;
-	}
-	m->bios_log_fd = -1;    /* the debug port owns it now */
-	return 0;
-}
-
-/* What no memory BAR may decode over: guest RAM, the IOAPIC, the LAPIC
- * and MSI window, KVM's identity map and TSS pages, and the firmware image
- * (ECAM the bus reserves itself). */
-static int reserve_fixed_ranges(struct machine *m)
-{
-	const struct guest_mem *gm = &m->vm.mem;
-	int i, ret = 0;
-
-	for (i = 0; i < gm->n_ram; i++)
-		ret |= pci_bus_reserve(&m->pci, gm->ram[i].gpa, gm->ram[i].size);
-	ret |= pci_bus_reserve(&m->pci, MEM_IOAPIC_START, 0x1000);
-	ret |= pci_bus_reserve(&m->pci, MEM_LAPIC_START, MEM_MSI_SIZE);
-	ret |= pci_bus_reserve(&m->pci, MEM_KVM_IDMAP, 0x4000);  /* + the 3 TSS pages */
-	if (m->bios)
-		ret |= pci_bus_reserve(&m->pci, MEM_4G - m->fw.size, m->fw.size);
-	return ret;
-}
-
 static int setup_devices(struct machine *m)
 {
 	struct vm *vm = &m->vm;
@@ -395,37 +282,13 @@ static int setup_devices(struct machine *m)
 		pr_err("terminal output setup failed: %s", strerror(errno));
 		return -1;
 	}
-	if (pci_bus_init(&m->pci, &vm->pio, &vm->mmio, MEM_ECAM_START,
-			 m->bios ? FIRMWARE_PCI32_START : MEM_PCI32_START,
-			 m->bios ? FIRMWARE_PCI32_SIZE : MEM_PCI32_SIZE,
-			 vm->mem.pci64_base, vm->mem.pci64_size)) {
-		pr_err("PCI bus setup failed");
-		return -1;
-	}
-	if (reserve_fixed_ranges(m)) {
-		pr_err("PCI bus setup failed: too many reserved ranges");
-		return -1;
-	}
-	m->pci.reset_request = guest_reset;
-	m->pci.reset_opaque = vm;
-
 	serial_init(&m->serial);
 	m->serial.tx = serial_tx;
-	m->serial.set_irq = serial_irq;
 	m->serial.opaque = m;
-	m->pm.poweroff = guest_poweroff;
-	m->pm.reset = guest_reset;
-	m->pm.set_sci = acpi_sci;
-	m->pm.opaque = vm;
-	if (io_bus_add(&vm->pio, SERIAL_PORT, 8, serial_read, serial_write, &m->serial,
-		       "serial") || acpi_pm_init(&m->pm, &vm->pio) ||
-	    acpi_hotplug_init(&m->hp, &vm->pio, &m->pm, ACPI_HOTPLUG_SLOTS_ALL,
-			      hotplug_guest_ejected, m->ctl)) {
-		pr_err("legacy device setup failed");
+	if (arch_machine_devices(m))
 		return -1;
-	}
-	if (m->bios && setup_firmware_devices(m))
-		return -1;
+	m->pci.reset_request = guest_reset;
+	m->pci.reset_opaque = vm;
 	if (m->exec && exec_session_attach(m->exec, vm, &vm->pio, &m->loop)) {
 		pr_err("conduit exec's devices: %s", strerror(errno));
 		return -1;
@@ -442,91 +305,24 @@ static int setup_devices(struct machine *m)
 	return 0;
 }
 
-/* --bios: ACPI tables at the top of low RAM (handed over through the
- * table loader), the fw_cfg items, the image itself. */
-static int load_firmware(struct machine *m, const struct bzimage *bz, const char *cmdline)
+/* The kernel and firmware tables (or --bios's firmware) into RAM; the
+ * guest has its copies then, so conduit's own footprint stays small. */
+static int load_guest(struct machine *m, const char *cmdline)
 {
-	struct vm *vm = &m->vm;
-	uint64_t base = firmware_acpi_base(&vm->mem);
-	struct acpi_params ap = {
-		.n_cpus = vm->n_cpus,
-		.ecam_base = MEM_ECAM_START, .ecam_size = PCI_ECAM_BUS_SIZE,
-		.pci32_base = FIRMWARE_PCI32_START, .pci32_size = FIRMWARE_PCI32_SIZE,
-		.pci64_base = vm->mem.pci64_base, .pci64_size = vm->mem.pci64_size,
-		.hotplug_slots = ACPI_HOTPLUG_SLOTS_ALL,
-	};
-	uint8_t *acpi = gpa_to_hva(&vm->mem, base, FIRMWARE_ACPI_SIZE);
-	uint8_t *rsdp;
-	char err[ERRLEN];
-	uint64_t at;
-
-	at = acpi ? acpi_build(&ap, acpi, base, FIRMWARE_ACPI_SIZE) : 0;
-	if (!at) {
-		pr_err("ACPI tables do not fit at 0x%llx", (unsigned long long)base);
+	if (arch_machine_load(m, cmdline))
 		return -1;
-	}
-	rsdp = acpi + (at - base);
-	if (firmware_cfg_fill(m->fwcfg, &vm->mem, vm->n_cpus, rsdp, 36)) {
-		pr_err("firmware configuration does not fit in fw_cfg");
-		return -1;
-	}
-	if (firmware_install(&m->fw, vm->vm_fd, memslot_alloc(&vm->slots), &vm->mem, err, sizeof(err))) {
-		pr_err("%s", err);
-		return -1;
-	}
-	if (m->kernel.data && fw_linux_setup(m->fwcfg, bz, m->initrd.data, m->initrd.len, cmdline,
-					     base, err, sizeof(err))) {
-		pr_err("kernel %s through the firmware: %s", m->kernel_path, err);
-		return -1;
-	}
-	/* The firmware boots conduit's option ROM first. */
-	if (m->kernel.data && fw_cfg_add_file(m->fwcfg, "bootorder", FW_LINUX_BOOTORDER "\n",
-					      strlen(FW_LINUX_BOOTORDER "\n"))) {
-		pr_err("firmware configuration does not fit in fw_cfg");
-		return -1;
-	}
-	pr_info("firmware %s (%zu KiB) at 0x%llx", m->fw.path, m->fw.size >> 10,
-		(unsigned long long)(MEM_4G - m->fw.size));
 	unmap_file(&m->kernel);
 	unmap_file(&m->initrd);
 	return 0;
 }
 
-static int load_guest(struct machine *m, const struct bzimage *bz,
-		      const struct boot_layout *lay, const char *cmdline)
-{
-	struct vm *vm = &m->vm;
-	struct acpi_params ap = {
-		.n_cpus = vm->n_cpus,
-		.ecam_base = MEM_ECAM_START, .ecam_size = PCI_ECAM_BUS_SIZE,  /* bus 0 only */
-		.pci32_base = MEM_PCI32_START, .pci32_size = MEM_PCI32_SIZE,
-		.pci64_base = vm->mem.pci64_base, .pci64_size = vm->mem.pci64_size,
-		.hotplug_slots = ACPI_HOTPLUG_SLOTS_ALL,
-	};
-	uint8_t *acpi = gpa_to_hva(&vm->mem, MEM_ACPI_START, MEM_ACPI_SIZE);
-	char err[ERRLEN];
-	uint64_t rsdp;
-
-	rsdp = acpi ? acpi_build(&ap, acpi, MEM_ACPI_START, MEM_ACPI_SIZE) : 0;
-	if (!rsdp) {
-		pr_err("ACPI tables do not fit below 1 MiB");
-		return -1;
-	}
-	if (boot_write_tables(&vm->mem, vm_has_la57(vm)) ||
-	    bzimage_load(bz, &vm->mem, lay, m->initrd.data, cmdline, rsdp, err, sizeof(err))) {
-		pr_err("loading the kernel: %s", err);
-		return -1;
-	}
-	/* The guest has its copies now; keep conduit's own footprint small. */
-	unmap_file(&m->kernel);
-	unmap_file(&m->initrd);
-	return 0;
-}
-
-static int setup_vcpus(struct machine *m, const struct boot_layout *lay)
+/* Every vCPU, before any device assigns an irqfd: arm64's GIC is
+ * initialised once they all exist (arch_vm_vcpus_created), and KVM takes
+ * no irqfd before that. */
+static int create_vcpus(struct machine *m)
 {
 	char err[ERRLEN];
-	int i, ret;
+	int i;
 
 	for (i = 0; i < m->vm.n_cpus; i++) {
 		if (vcpu_create(&m->vm, &m->vcpus[i], i, err, sizeof(err))) {
@@ -536,15 +332,18 @@ static int setup_vcpus(struct machine *m, const struct boot_layout *lay)
 		m->n_vcpus++;
 	}
 	m->vm.vcpus = m->vcpus;
-	if (m->bios || m->restore)
-		return 0;       /* KVM's reset state, or the snapshot's */
-	ret = boot_set_regs(m->vcpus[0].fd, lay->entry, lay->zero_page_addr,
-			    vm_has_la57(&m->vm));
-	if (ret) {
-		pr_err("setting boot registers: %s", strerror(-ret));
+	if (arch_vm_vcpus_created(&m->vm, err, sizeof(err))) {
+		pr_err("%s", err);
 		return -1;
 	}
 	return 0;
+}
+
+static int boot_regs(struct machine *m)
+{
+	if (m->bios || m->restore)
+		return 0;       /* KVM's reset state, or the snapshot's */
+	return arch_machine_boot_regs(m);
 }
 
 /* Peak RSS minus the guest RAM that is resident: conduit's own memory.
@@ -598,17 +397,10 @@ static void teardown(struct machine *m)
 	vm_destroy(&m->vm);
 	unmap_file(&m->kernel);
 	unmap_file(&m->initrd);
-	if (m->fwcfg) {
-		debugcon_close(&m->dbg);
-		fw_cfg_destroy(m->fwcfg);
-		free(m->fwcfg);
-	}
-	if (m->bios_log_fd >= 0)
-		close(m->bios_log_fd);
+	arch_machine_teardown(m);
 	if (m->restore_fd >= 0)
 		close(m->restore_fd);
 	migrate_listener_close(&m->listener);
-	firmware_free(&m->fw);
 }
 
 static int start(struct machine *m)
@@ -698,10 +490,8 @@ static int restore(struct machine *m, const struct vm_config *cfg)
 static int machine_boot(const struct vm_config *cfg, struct control *ctl,
 			const char *restore_path)
 {
-	const char *cmdline = cfg->cmdline ? cfg->cmdline : DEFAULT_CMDLINE;
+	const char *cmdline = cfg->cmdline ? cfg->cmdline : arch_default_cmdline();
 	struct machine *m = calloc(1, sizeof(*m));
-	struct boot_layout lay;
-	struct bzimage bz;
 	char err[ERRLEN];
 	int code = EXIT_ERROR, ret;
 
@@ -722,14 +512,14 @@ static int machine_boot(const struct vm_config *cfg, struct control *ctl,
 				      INCOMING_TIMEOUT_DEFAULT);
 	m->restore_fd = -1;
 	m->listener.fd = -1;
-	if (validate(m, cfg, &bz, &lay, cmdline)) {
+	if (validate(m, cfg, cmdline) || cfg->dump_dtb) {
+		/* --dump-dtb: the plan wrote the device tree; nothing runs */
+		code = cfg->dump_dtb && m->dumped ? EXIT_POWEROFF : EXIT_ERROR;
 		unmap_file(&m->kernel);
 		unmap_file(&m->initrd);
-		firmware_free(&m->fw);
-		if (m->bios_log_fd >= 0)
-			close(m->bios_log_fd);
+		arch_machine_teardown(m);
 		free(m);
-		return EXIT_ERROR;
+		return code;
 	}
 	hotplug_boot_devices(ctl, m);
 	if (event_loop_init(&m->loop)) {
@@ -737,6 +527,7 @@ static int machine_boot(const struct vm_config *cfg, struct control *ctl,
 		       strerror(errno));
 		unmap_file(&m->kernel);
 		unmap_file(&m->initrd);
+		arch_machine_teardown(m);
 		free(m);
 		return EXIT_ERROR;
 	}
@@ -751,9 +542,8 @@ static int machine_boot(const struct vm_config *cfg, struct control *ctl,
 	}
 	/* The kernel is copied in (and its file unmapped) before passthrough
 	 * pins all guest RAM, so the file never adds to the peak footprint. */
-	if (setup_devices(m) ||
-	    (!m->restore && (m->bios ? load_firmware(m, &bz, cmdline) :
-			     load_guest(m, &bz, &lay, cmdline))))
+	if (create_vcpus(m) || setup_devices(m) ||
+	    (!m->restore && load_guest(m, cmdline)))
 		goto out;
 	/* BARs are placed before guest RAM is pinned: a machine that cannot
 	 * be built fails at once, its prefault stopped short. */
@@ -768,7 +558,7 @@ static int machine_boot(const struct vm_config *cfg, struct control *ctl,
 		pr_err("control socket setup failed");
 		goto out;
 	}
-	if (setup_vcpus(m, &lay) || (m->restore && restore(m, cfg)) || sandbox(cfg) || start(m))
+	if (boot_regs(m) || (m->restore && restore(m, cfg)) || sandbox(cfg) || start(m))
 		goto out;
 	if (m->incoming && !cfg->paused)
 		pr_info("--incoming: vCPUs started at %llu ns (CLOCK_REALTIME)",

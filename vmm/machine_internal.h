@@ -6,7 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "../boot/firmware.h"
+#include "../boot/x86/firmware.h"
 #include "../devices/acpi_hotplug.h"
 #include "../devices/acpi_pm.h"
 #include "../devices/cmos.h"
@@ -23,6 +23,7 @@
 #include "vcpu.h"
 #include "vm.h"
 
+struct arch_boot;
 struct control;
 struct exec_session;
 
@@ -37,14 +38,17 @@ struct machine {
 	struct event_loop loop;
 	struct pci_bus pci;
 	struct serial serial;
-	struct acpi_pm pm;
+	struct acpi_pm pm;              /* x86's ACPI power button and SCI */
+	bool acpi;                      /* pm and hp are live (x86, not arm64) */
 	struct virtio_console *vcon;
 	enum console_kind console;
 	struct escape_state esc;
 	int sig_fd;
 	struct file_map kernel, initrd;
 	const char *kernel_path;
-	/* --bios: the firmware and what only it needs */
+	struct arch_boot *boot;         /* the architecture's (vmm/arch.h) */
+	bool dumped;                    /* --dump-dtb's file is written */
+	/* x86's --bios: the firmware and what only it needs */
 	bool bios;
 	struct firmware fw;
 	struct fw_cfg *fwcfg;

@@ -6,9 +6,9 @@
  * migration v2: the vCPUs are paused, every device goes to RUNNING_P2P,
  * then each to STOP_COPY, drained, STOP, before guest RAM is read, so no
  * device writes RAM behind the copy), guest RAM (pages that are not all zero: a restored
- * machine's RAM starts zeroed), the VM's in-kernel state (PIC, IOAPIC, PIT
- * and the KVM clock, in the irqchip record), each vCPU, then each device's
- * state. RAM goes first so the kvmclock pages the vCPUs' MSRs point at
+ * machine's RAM starts zeroed), the VM's in-kernel state (x86: PIC, IOAPIC,
+ * PIT and the KVM clock, in the irqchip record), each vCPU (both written and
+ * loaded by the architecture, vmm/arch.h), then each device's state. RAM goes first so the kvmclock pages the vCPUs' MSRs point at
  * hold the snapshot's bytes before KVM writes them again.
  *
  * Every part of the machine with state is a device of the shape: the
@@ -30,6 +30,7 @@
 #include "../devices/virtio_pci.h"
 #include "../vfio/passthrough.h"
 #include "../vfio/pci_migrate.h"
+#include "arch.h"
 #include "clock.h"
 #include "dirty_log.h"
 #include "vm_pause.h"
@@ -38,8 +39,6 @@
 #include "machine_snapshot.h"
 #include "snapshot/cursor.h"
 #include "snapshot/stream.h"
-#include "x86/vcpu_save.h"
-#include "x86/vm_save.h"
 
 #define PAGE 4096UL
 
@@ -286,54 +285,6 @@ static int write_ram(struct machine *m, struct snapshot_writer *w,
 	return ret;
 }
 
-static int write_vm(struct machine *m, struct snapshot_writer *w, char *err, size_t errlen)
-{
-	struct vm_save s;
-	uint8_t *buf;
-	size_t len;
-	int ret;
-
-	if (vm_save_capture(m->vm.vm_fd, &s, err, errlen))
-		return -1;
-	/* The clock as it was at the pause, not as it ran on since. */
-	if (m->vm.pause.clock_saved)
-		s.clock.clock = m->vm.pause.clock;
-	if (vm_save_encode(&s, &buf, &len))
-		return fail(err, errlen, "out of memory");
-	ret = snapshot_write_record(w, SNAPSHOT_REC_IRQCHIP, 0, buf, len);
-	free(buf);
-	return ret ? fail(err, errlen, "writing the VM's state: %s", strerror(-ret)) : 0;
-}
-
-static int write_vcpus(struct machine *m, struct snapshot_writer *w, char *err, size_t errlen)
-{
-	struct vcpu_save_host h;
-	struct vcpu_save s = { 0 };
-	uint8_t *buf;
-	size_t len;
-	int i, ret = 0;
-
-	if (vcpu_save_probe(m->vm.kvm_fd, m->vm.vm_fd, &h, err, errlen))
-		return -1;
-	for (i = 0; i < m->n_vcpus && !ret; i++) {
-		if (vcpu_save_capture(m->vcpus[i].fd, i, &h, &s, err, errlen)) {
-			ret = -1;
-			break;
-		}
-		if (vcpu_save_encode(&s, &buf, &len)) {
-			ret = fail(err, errlen, "out of memory");
-			break;
-		}
-		ret = snapshot_write_record(w, SNAPSHOT_REC_VCPU, (unsigned)i, buf, len);
-		free(buf);
-		if (ret)
-			fail(err, errlen, "writing vCPU %d's state: %s", i, strerror(-ret));
-	}
-	vcpu_save_free(&s);
-	vcpu_save_host_free(&h);
-	return ret ? -1 : 0;
-}
-
 static int write_devices(struct parts *ps, struct snapshot_writer *w,
 			 struct machine_snapshot_stats *st, char *err, size_t errlen)
 {
@@ -385,7 +336,8 @@ int machine_snapshot_save(struct machine *m, int fd, struct machine_snapshot_sta
 		/* err says what; the devices go back to RUNNING below */
 	} else if (write_ram(m, &w, st, NULL)) {
 		fail(err, errlen, "writing guest RAM: %s", strerror(w.err ? -w.err : EIO));
-	} else if (!write_vm(m, &w, err, errlen) && !write_vcpus(m, &w, err, errlen) &&
+	} else if (!arch_snapshot_write_vm(m, &w, err, errlen) &&
+		   !arch_snapshot_write_vcpus(m, &w, err, errlen) &&
 		   !write_devices(ps, &w, st, err, errlen)) {
 		r = snapshot_write_end(&w);
 		if (r)
@@ -414,8 +366,7 @@ out:
 struct loader {
 	struct machine *m;
 	struct parts *ps;
-	struct vcpu_save_host host;
-	struct vcpu_save vcpu;
+	struct arch_restore *arch;      /* the architecture's, vmm/arch.h */
 	bool vm_loaded;
 	bool vcpu_loaded[MAX_CPUS];
 	bool resuming[SNAPSHOT_MAX_DEVICES];     /* a passed-through part in RESUMING */
@@ -488,18 +439,10 @@ static int load_ram(struct loader *l, const struct snapshot_record *rec, char *e
 
 static int load_vm(struct loader *l, const struct snapshot_record *rec, char *err, size_t errlen)
 {
-	struct vm *vm = &l->m->vm;
-	struct vm_save s;
-	uint64_t advance;
-
 	if (l->vm_loaded)
 		return fail(err, errlen, "record %u: the VM's state a second time", rec->seq);
-	if (vm_save_decode(rec->data, rec->len, &s, err, errlen) ||
-	    vm_save_restore(vm->vm_fd, &s, VM_SAVE_CLOCK_FREEZE, &advance, err, errlen))
+	if (arch_restore_vm(l->arch, &l->m->vm, rec->data, rec->len, err, errlen))
 		return -1;
-	/* A --paused restore holds this clock until cont, as a stop does. */
-	vm->pause.clock = s.clock.clock;
-	vm->pause.clock_saved = true;
 	l->vm_loaded = true;
 	return 0;
 }
@@ -513,8 +456,8 @@ static int load_vcpu(struct loader *l, const struct snapshot_record *rec, char *
 		return fail(err, errlen, "record %u: vCPU %u's state %s", rec->seq, i,
 			    i >= (unsigned)l->m->n_vcpus ? "for a vCPU this machine lacks" :
 			    "a second time");
-	if (vcpu_save_decode(rec->data, rec->len, &l->vcpu, err, errlen) ||
-	    vcpu_save_restore(l->m->vcpus[i].fd, (int)i, &l->host, &l->vcpu, 0, err, errlen))
+	if (arch_restore_vcpu(l->arch, l->m->vcpus[i].fd, (int)i, rec->data, rec->len,
+			      err, errlen))
 		return -1;
 	l->vcpu_loaded[i] = true;
 	return 0;
@@ -630,7 +573,7 @@ int machine_snapshot_load(struct machine *m, int fd, struct machine_snapshot_sta
 		goto out;
 	machine_parts(m, l->ps);
 	if (machine_shape(m, l->ps, sh, err, errlen) ||
-	    vcpu_save_probe(m->vm.kvm_fd, m->vm.vm_fd, &l->host, err, errlen))
+	    !(l->arch = arch_restore_begin(m, err, errlen)))
 		goto out;
 	ret = resume_all(l, err, errlen);
 	if (!ret)
@@ -644,8 +587,7 @@ int machine_snapshot_load(struct machine *m, int fd, struct machine_snapshot_sta
 	if (!ret && m->pt.n_dev)
 		ret = passthrough_mig_running_p2p(&m->pt, err, errlen) ||
 		      passthrough_mig_running(&m->pt, err, errlen) ? -1 : 0;
-	vcpu_save_free(&l->vcpu);
-	vcpu_save_host_free(&l->host);
+	arch_restore_end(l->arch);
 	st->bytes = r.offset;
 out:
 	st->ns = clock_ns() - t0;
@@ -1027,7 +969,8 @@ static int live_switchover(struct live *l, char *err, size_t errlen)
 	pthread_mutex_unlock(&l->ctl->lock);
 	if (r || last_pages(l, &sent, err, errlen)) {
 		/* err says what; the caller takes the devices back to RUNNING */
-	} else if (!write_vm(l->m, &l->w, err, errlen) && !write_vcpus(l->m, &l->w, err, errlen) &&
+	} else if (!arch_snapshot_write_vm(l->m, &l->w, err, errlen) &&
+		   !arch_snapshot_write_vcpus(l->m, &l->w, err, errlen) &&
 		   !write_devices(l->ps, &l->w, st, err, errlen)) {
 		r = snapshot_write_end(&l->w);
 		if (r)

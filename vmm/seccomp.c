@@ -1,7 +1,8 @@
 /* The seccomp sandbox. Once the machine is set up, the main thread installs
  * a classic-BPF allow-list (with no_new_privs); every vCPU thread, created
  * afterwards, inherits it and stacks a tighter one of its own. A call
- * outside the lists (or from another ABI: i386, x32) traps: the SIGSYS
+ * outside the lists (or from another ABI: i386 or x32 on x86, arm32 on
+ * arm64) traps: the SIGSYS
  * handler puts the terminal back, writes one line naming the call and
  * _exits with EXIT_SECCOMP. --no-seccomp leaves all of it off.
  *
@@ -32,7 +33,12 @@
  * SIGTERM, SIGUSR2 (the vCPU states: KVM ioctls and write) and Ctrl-A x,
  * plus what the SIGSYS handler itself needs. A call
  * made while every signal is blocked (inside pthread_create, say) cannot
- * reach the handler: the kernel kills conduit with SIGSYS (status 159). */
+ * reach the handler: the kernel kills conduit with SIGSYS (status 159).
+ *
+ * What differs per architecture (the audit arch, the calls arm64 only has
+ * in their *at form, the register holding ioctl's request) is in
+ * vmm/seccomp_arch.h, which also says why this is hand-written BPF and not
+ * libseccomp. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -43,7 +49,6 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
-#include <ucontext.h>
 #include <unistd.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -53,55 +58,16 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include "seccomp.h"
+#include "seccomp_arch.h"
 #include "terminal.h"
 #include "vm.h"
 
 #define MAX_INSNS 512
-#define X32_BIT 0x40000000U
 #define O_TMPFILE_BIT 020000000U        /* __O_TMPFILE, without O_DIRECTORY */
 #define KVM_IOCTL_TYPE  0xAE            /* KVMIO */
 #define VFIO_IOCTL_TYPE ';'             /* VFIO_TYPE */
 
 enum thread_kind { THREAD_OTHER, THREAD_MAIN, THREAD_VCPU };
-
-/* How a rule decides. */
-enum rule_kind {
-	RULE_ALLOW,             /* always */
-	RULE_ARGS,              /* when both checks pass */
-	RULE_IOCTL,             /* KVM and VFIO ioctls, and the terminal ones */
-	RULE_ENOSYS,            /* fail with ENOSYS (clone3: glibc falls back) */
-};
-
-enum check_kind {
-	CHECK_NONE,
-	CHECK_CLEAR,            /* (arg & val) == 0 */
-	CHECK_SET,              /* (arg & val) != 0 */
-	CHECK_EQ,               /* arg == val */
-	CHECK_PID,              /* arg == this process's pid */
-	CHECK_CREAT_EXCL,       /* O_CREAT only with O_EXCL: a new file, none clobbered */
-	CHECK_SOCK_DOMAIN,      /* AF_UNIX, AF_INET or AF_INET6 */
-	CHECK_SOCK_STREAM,      /* SOCK_STREAM, with SOCK_CLOEXEC or SOCK_NONBLOCK or not */
-	CHECK_SOCKOPT,          /* arg and the next: SOL_SOCKET's SO_SNDTIMEO, or
-				 * IPPROTO_TCP's TCP_NODELAY */
-};
-
-struct check {
-	uint8_t kind;
-	uint8_t arg;
-	uint32_t val;
-};
-
-struct rule {
-	int nr;
-	const char *name;
-	uint8_t kind;
-	struct check c[2];
-};
-
-#define ALLOW(n)                { __NR_##n, #n, RULE_ALLOW, { { 0 } } }
-#define ARGS1(n, k, a, v)       { __NR_##n, #n, RULE_ARGS, { { k, a, v } } }
-#define ARGS2(n, k, a, v, k2, a2, v2) \
-	{ __NR_##n, #n, RULE_ARGS, { { k, a, v }, { k2, a2, v2 } } }
 
 /* Both thread kinds: device fds and eventfds (read, write, pread, pwrite:
  * trapped BARs, config space, irqfds), KVM_RUN and the other KVM/VFIO
@@ -132,7 +98,7 @@ static const struct rule main_rules[] = {
 	 * prefault threads, the memlock error's getrlimit) and starts vCPU
 	 * threads, which begin under this filter */
 	ARGS2(openat, CHECK_CLEAR, 2, O_TRUNC | O_TMPFILE_BIT, CHECK_CREAT_EXCL, 2, 0),
-	ALLOW(getdents64), ALLOW(readlink), ALLOW(access), ALLOW(sysinfo),
+	ALLOW(getdents64), ALLOW(sysinfo),        /* + readlink, access: the arch's */
 	ARGS1(memfd_create, CHECK_SET, 1, MFD_HUGETLB), ALLOW(ftruncate),
 	ARGS1(prlimit64, CHECK_EQ, 0, 0),
 	ALLOW(eventfd2), ALLOW(signalfd4), ALLOW(timerfd_create),
@@ -165,23 +131,23 @@ static const struct rule vcpu_rules[] = {
 };
 
 /* Names for the message of calls that are in neither list. */
-static const struct { int nr; const char *name; } other_names[] = {
+static const struct syscall_name other_names[] = {
 #define N(n) { __NR_##n, #n }
-	N(open), N(creat), N(execve), N(execveat), N(fork), N(vfork), N(socket),
+	N(execve), N(execveat), N(socket),
 	N(socketpair), N(connect), N(bind), N(listen), N(accept), N(accept4),
 	N(sendto), N(recvfrom), N(sendmsg), N(recvmsg), N(ptrace), N(kill),
 	N(tkill), N(mount), N(umount2), N(chroot), N(pivot_root), N(unshare),
 	N(setns), N(setuid), N(setgid), N(bpf), N(perf_event_open),
 	N(init_module), N(finit_module), N(delete_module), N(kexec_load),
 	N(reboot), N(process_vm_readv), N(process_vm_writev),
-	N(userfaultfd), N(keyctl), N(add_key), N(personality), N(unlink),
-	N(unlinkat), N(rename), N(renameat2), N(mkdir), N(mkdirat), N(chmod),
-	N(fchmod), N(chown), N(truncate), N(dup), N(dup2), N(dup3),
+	N(userfaultfd), N(keyctl), N(add_key), N(personality),
+	N(unlinkat), N(renameat2), N(mkdirat),
+	N(fchmod), N(truncate), N(dup), N(dup3),
 	N(pipe2), N(wait4), N(pkey_mprotect), N(mremap), N(nanosleep),
-	N(clock_nanosleep), N(poll), N(epoll_create1), N(getrandom),
+	N(clock_nanosleep), N(epoll_create1), N(getrandom),
 	N(uname), N(sched_setaffinity),
 	N(lseek), N(fstat), N(statx), N(readv), N(writev), N(fcntl),
-	N(sched_yield), N(gettimeofday), N(readlinkat), N(faccessat),
+	N(sched_yield), N(gettimeofday),
 #undef N
 };
 
@@ -338,31 +304,39 @@ static void rule(struct prog *p, const struct rule *r)
 		p->insn[at].jf = (uint8_t)(p->n - at - 1);
 }
 
-static int build(struct prog *p, const struct rule *rules, size_t n)
+/* Calls of this architecture's native ABI only, then the rules of each
+ * list (extra: the architecture's, or NULL). */
+static int build(struct prog *p, const struct rule *rules, size_t n,
+		 const struct rule *extra, size_t n_extra)
 {
 	size_t i;
 
 	p->n = 0;
 	p->overflow = false;
 	load(p, offsetof(struct seccomp_data, arch));
-	emit(p, BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
+	emit(p, BPF_JMP | BPF_JEQ | BPF_K, seccomp_arch.audit_arch, 1, 0);
 	emit_ret(p, SECCOMP_RET_TRAP);
 	load(p, offsetof(struct seccomp_data, nr));
-	emit(p, BPF_JMP | BPF_JSET | BPF_K, X32_BIT, 0, 1);
-	emit_ret(p, SECCOMP_RET_TRAP);
+	if (seccomp_arch.foreign_nr_bit) {
+		emit(p, BPF_JMP | BPF_JSET | BPF_K, seccomp_arch.foreign_nr_bit, 0, 1);
+		emit_ret(p, SECCOMP_RET_TRAP);
+	}
 	for (i = 0; i < n; i++)
 		rule(p, &rules[i]);
+	for (i = 0; i < n_extra; i++)
+		rule(p, &extra[i]);
 	emit_ret(p, SECCOMP_RET_TRAP);
 	return p->overflow ? -E2BIG : 0;
 }
 
-static int install(const struct rule *rules, size_t n)
+static int install(const struct rule *rules, size_t n, const struct rule *extra,
+		   size_t n_extra)
 {
 	struct prog p;                  /* 4 KiB of stack, per thread */
 	struct sock_fprog fprog;
 	int ret;
 
-	ret = build(&p, rules, n);
+	ret = build(&p, rules, n, extra, n_extra);
 	if (ret)
 		return ret;
 	fprog.len = (unsigned short)p.n;
@@ -383,9 +357,15 @@ static const char *syscall_name(int nr)
 	for (i = 0; i < sizeof(main_rules) / sizeof(main_rules[0]); i++)
 		if (main_rules[i].nr == nr)
 			return main_rules[i].name;
+	for (i = 0; i < seccomp_arch.n_main_rules; i++)
+		if (seccomp_arch.main_rules[i].nr == nr)
+			return seccomp_arch.main_rules[i].name;
 	for (i = 0; i < sizeof(other_names) / sizeof(other_names[0]); i++)
 		if (other_names[i].nr == nr)
 			return other_names[i].name;
+	for (i = 0; i < seccomp_arch.n_names; i++)
+		if (seccomp_arch.names[i].nr == nr)
+			return seccomp_arch.names[i].name;
 	return NULL;
 }
 
@@ -414,9 +394,9 @@ static size_t put_num(char *buf, size_t n, size_t size, unsigned long v, unsigne
 
 static void on_sigsys(int sig, siginfo_t *si, void *ucontext)
 {
-	const ucontext_t *uc = ucontext;
 	const char *name = NULL;
-	bool foreign = si->si_arch != AUDIT_ARCH_X86_64 || (si->si_syscall & X32_BIT);
+	bool foreign = si->si_arch != seccomp_arch.audit_arch ||
+		       (si->si_syscall & seccomp_arch.foreign_nr_bit);
 	char buf[320];
 	size_t n;
 
@@ -432,12 +412,12 @@ static void on_sigsys(int sig, siginfo_t *si, void *ucontext)
 		if (si->si_syscall == __NR_ioctl) {
 			n = put(buf, n, sizeof(buf), " ");
 			n = put_num(buf, n, sizeof(buf),
-				    (uint32_t)uc->uc_mcontext.gregs[REG_RSI], 16);
+				    (uint32_t)seccomp_arch_ioctl_request(ucontext), 16);
 		}
 		n = put(buf, n, sizeof(buf), ")");
 	}
 	if (foreign)
-		n = put(buf, n, sizeof(buf), " of a foreign ABI (i386 or x32)");
+		n = put(buf, n, sizeof(buf), seccomp_arch.foreign);
 	n = put(buf, n, sizeof(buf), " is not allowed");
 	if (thread_kind != THREAD_OTHER)
 		n = put(buf, n, sizeof(buf), thread_kind == THREAD_VCPU ?
@@ -460,7 +440,8 @@ int seccomp_start_main(void)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGSYS, &sa, NULL))
 		return -errno;
-	ret = install(main_rules, sizeof(main_rules) / sizeof(main_rules[0]));
+	ret = install(main_rules, sizeof(main_rules) / sizeof(main_rules[0]),
+		      seccomp_arch.main_rules, seccomp_arch.n_main_rules);
 	if (ret)
 		return ret;
 	thread_kind = THREAD_MAIN;
@@ -474,7 +455,7 @@ int seccomp_start_vcpu(void)
 
 	if (!main_on)
 		return 0;
-	ret = install(vcpu_rules, sizeof(vcpu_rules) / sizeof(vcpu_rules[0]));
+	ret = install(vcpu_rules, sizeof(vcpu_rules) / sizeof(vcpu_rules[0]), NULL, 0);
 	if (!ret)
 		thread_kind = THREAD_VCPU;
 	return ret;

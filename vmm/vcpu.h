@@ -23,7 +23,7 @@ int vcpu_create(struct vm *vm, struct vcpu *v, int id, char *err, size_t errlen)
 int vcpu_start(struct vcpu *v);
 /* Make a running vCPU leave KVM_RUN promptly and its thread end. */
 void vcpu_kick(struct vcpu *v);
-/* Make a running vCPU print its state (vmm/vcpu_state.c) and go on. */
+/* Make a running vCPU print its state (vmm/x86/vcpu_state.c) and go on. */
 void vcpu_request_state(struct vcpu *v);
 void vcpu_join(struct vcpu *v);
 void vcpu_destroy(struct vcpu *v);

@@ -1,6 +1,7 @@
-/* The KVM VM: open /dev/kvm, create the VM with its in-kernel IOAPIC, PIC
- * and PIT, allocate guest RAM and install it as memory slots (vmm/memslot.c
- * hands out their numbers). */
+/* The KVM VM: open /dev/kvm, create the VM with the architecture's
+ * in-kernel interrupt controllers and clocks (vmm/arch.h), allocate guest
+ * RAM on the architecture's memory map and install it as memory slots
+ * (vmm/memslot.c hands out their numbers). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include "arch.h"
 #include "log.h"
 #include "memslot.h"
 #include "ram.h"
@@ -25,10 +27,8 @@ static int check_caps(struct vm *vm, char *err, size_t errlen)
 		{ KVM_CAP_IRQ_ROUTING, "KVM_CAP_IRQ_ROUTING" },
 		{ KVM_CAP_IRQFD, "KVM_CAP_IRQFD" },
 		{ KVM_CAP_IOEVENTFD, "KVM_CAP_IOEVENTFD" },
-		{ KVM_CAP_PIT2, "KVM_CAP_PIT2" },
 		{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY" },
 		{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
-		{ KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID" },
 	};
 	size_t i;
 
@@ -39,28 +39,7 @@ static int check_caps(struct vm *vm, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	return 0;
-}
-
-static int get_cpuid(struct vm *vm, char *err, size_t errlen)
-{
-	int n = 256;
-
-	for (;;) {
-		vm->cpuid = calloc(1, sizeof(*vm->cpuid) + n * sizeof(vm->cpuid->entries[0]));
-		if (!vm->cpuid)
-			break;
-		vm->cpuid->nent = n;
-		if (!ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, vm->cpuid))
-			return 0;
-		free(vm->cpuid);
-		vm->cpuid = NULL;
-		if (errno != E2BIG || n >= 4096)
-			break;
-		n *= 2;
-	}
-	snprintf(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
-	return -1;
+	return arch_vm_check_caps(vm->kvm_fd, err, errlen);
 }
 
 static int setup_ram(struct vm *vm, uint64_t size, enum ram_backing backing,
@@ -68,16 +47,8 @@ static int setup_ram(struct vm *vm, uint64_t size, enum ram_backing backing,
 {
 	int i;
 
-	if (memmap_layout(&vm->mem, size)) {
-		snprintf(err, errlen, "memory size %llu is too small", (unsigned long long)size);
+	if (arch_vm_memmap(vm, size, err, errlen))
 		return -1;
-	}
-	if (memmap_set_pci64(&vm->mem, vm_phys_bits(vm))) {
-		snprintf(err, errlen, "--memory %llu MiB leaves no room for PCI BARs below the "
-			 "guest's %u-bit physical address limit", (unsigned long long)(size >> 20),
-			 vm_phys_bits(vm));
-		return -1;
-	}
 	if (ram_alloc(&vm->mem, backing, err, errlen))
 		return -1;
 	for (i = 0; i < vm->mem.n_ram; i++) {
@@ -97,21 +68,8 @@ static int setup_ram(struct vm *vm, uint64_t size, enum ram_backing backing,
 
 static int setup_irqchip(struct vm *vm, char *err, size_t errlen)
 {
-	struct kvm_pit_config pit = { .flags = 0 };
-
-	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, MEM_KVM_TSS) < 0 ||
-	    ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &(uint64_t){ MEM_KVM_IDMAP }) < 0) {
-		snprintf(err, errlen, "KVM_SET_TSS_ADDR: %s", strerror(errno));
+	if (arch_vm_init(vm, err, errlen))
 		return -1;
-	}
-	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP) < 0) {
-		snprintf(err, errlen, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
-		return -1;
-	}
-	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
-		snprintf(err, errlen, "KVM_CREATE_PIT2: %s", strerror(errno));
-		return -1;
-	}
 	if (irq_router_init(&vm->irq, vm->vm_fd)) {
 		snprintf(err, errlen, "KVM_SET_GSI_ROUTING: %s", strerror(errno));
 		return -1;
@@ -145,7 +103,7 @@ int vm_check_cpus(int cpus, int max_vcpus, int nr_vcpus, char *err, size_t errle
 
 int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errlen)
 {
-	int ver;
+	int ver, tries;
 
 	memset(vm, 0, sizeof(*vm));
 	vm->kvm_fd = vm->vm_fd = vm->stop_efd = -1;
@@ -179,9 +137,13 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, char *err, size_t errl
 		snprintf(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
 		return -1;
 	}
-	if (get_cpuid(vm, err, errlen))
-		return -1;
-	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	/* KVM_CREATE_VM can fail with EINTR (seen on arm64 at a guest reboot):
+	 * it is asked again, a bounded number of times. */
+	for (tries = 0; tries < 100; tries++) {
+		vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, arch_vm_type(vm->kvm_fd));
+		if (vm->vm_fd >= 0 || errno != EINTR)
+			break;
+	}
 	if (vm->vm_fd < 0) {
 		snprintf(err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
 		return -1;
@@ -213,7 +175,7 @@ void vm_request_exit(struct vm *vm, int code)
 void vm_destroy(struct vm *vm)
 {
 	ram_free(&vm->mem);
-	free(vm->cpuid);
+	arch_vm_destroy(vm);
 	vm_pause_destroy(&vm->pause);
 	if (vm->stop_efd >= 0)
 		close(vm->stop_efd);
@@ -243,27 +205,4 @@ uint64_t vm_guest_resident(const struct vm *vm)
 		free(vec);
 	}
 	return total;
-}
-
-unsigned vm_phys_bits(const struct vm *vm)
-{
-	uint32_t i;
-
-	for (i = 0; vm->cpuid && i < vm->cpuid->nent; i++)
-		if (vm->cpuid->entries[i].function == 0x80000008)
-			return vm->cpuid->entries[i].eax & 0xff;
-	return 36;      /* what a CPU without the leaf has */
-}
-
-bool vm_has_la57(const struct vm *vm)
-{
-	uint32_t i;
-
-	for (i = 0; vm->cpuid && i < vm->cpuid->nent; i++) {
-		const struct kvm_cpuid_entry2 *e = &vm->cpuid->entries[i];
-
-		if (e->function == 7 && e->index == 0)
-			return e->ecx & (1U << 16);
-	}
-	return false;
 }

@@ -29,6 +29,7 @@ enum exit_code {
 	EXIT_SIGNAL_BASE = 128, /* 128 + signal number (SIGINT, SIGTERM, SIGHUP) */
 };
 
+struct arch_vm;
 struct vcpu;
 struct event_loop;
 
@@ -41,7 +42,7 @@ struct vm {
 	int ram_slot[MAX_RAM_REGIONS];  /* the slot of each mem.ram[i] */
 	int n_cpus;
 	struct vcpu *vcpus;
-	struct kvm_cpuid2 *cpuid;
+	struct arch_vm *arch;           /* the architecture's (vmm/arch.h) */
 	struct io_bus pio;
 	struct io_bus mmio;
 	struct irq_router irq;
@@ -61,11 +62,6 @@ void vm_destroy(struct vm *vm);
  * KVM_CAP_NR_VCPUS, else 4. Returns 0, or -1 with a one-line err naming
  * the limit. */
 int vm_check_cpus(int cpus, int max_vcpus, int nr_vcpus, char *err, size_t errlen);
-
-/* Whether the guest's CPUID offers 5-level paging (LA57). */
-bool vm_has_la57(const struct vm *vm);
-/* The guest's physical address width (CPUID 0x80000008 EAX[7:0]). */
-unsigned vm_phys_bits(const struct vm *vm);
 
 /* Bytes of guest RAM currently resident in host memory. */
 uint64_t vm_guest_resident(const struct vm *vm);

@@ -58,6 +58,7 @@ expect "memory below minimum"  2 "below the 16M minimum" -- --kernel "$T/good" -
 expect "cpus 0"                2 "not a number from 1 to" -- --kernel "$T/good" --cpus 0
 expect "cpus garbage"          2 "not a number from 1 to" -- --kernel "$T/good" --cpus 2x
 expect "bad console"           2 "not 'virtio' or 'serial'" -- --kernel "$T/good" --console vga
+expect "dump-dtb on x86"      1 "--dump-dtb $T/g.dtb: an x86 guest has ACPI tables, not a device tree" -- --kernel "$T/good" --dump-dtb "$T/g.dtb"
 expect "missing config"        2 "config file $T/none.cfg: No such file" -- --config "$T/none.cfg"
 expect "bad config key"        2 "badkey.cfg:3: unknown key 'bogus'" -- --config "$T/badkey.cfg"
 head -c 65536 /dev/zero | tr '\0' '#' > "$T/64k.cfg"

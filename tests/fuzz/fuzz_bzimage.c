@@ -1,4 +1,4 @@
-/* Fuzzer for the bzImage loader (boot/bzimage.c): the input is the kernel
+/* Fuzzer for the bzImage loader (boot/x86/bzimage.c): the input is the kernel
  * file after a 4-byte prefix that picks the guest RAM size, the initrd size
  * and the command line length. A header that parses is planned into guest
  * RAM the way conduit does it (memmap_layout of the RAM size) and, when the
@@ -8,7 +8,7 @@
  * what the header and file say. */
 #include <asm/bootparam.h>
 #include "fuzz.h"
-#include "../../boot/bzimage.h"
+#include "../../boot/x86/bzimage.h"
 
 #define RAM_MAX   (48ULL << 20)
 #define INITRD_MAX (1ULL << 20)

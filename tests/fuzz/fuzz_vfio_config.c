@@ -218,7 +218,7 @@ static void check_kvm(void)
 		const struct fake_kvm_irqfd *f = &fake_kvm.irqfd[i];
 
 		if (f->resamplefd >= 0)
-			FUZZ_ASSERT(f->gsi < IRQ_IOAPIC_PINS);
+			FUZZ_ASSERT(f->gsi < vm.irq.first_msi_gsi);
 		else
 			FUZZ_ASSERT(fake_kvm_msi_route(f->gsi));
 	}

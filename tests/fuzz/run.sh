@@ -14,6 +14,7 @@ mkdir -p "$out/crashes" "$out/logs"
 for t in "$@"; do
 	case $t in
 	bzimage) max=16384 ;;
+	arm64_boot) max=16384 ;;
 	x86_save) max=8192 ;;
 	device_state) max=8192 ;;      # a virtio device's state is over 4 KiB
 	*) max=4096 ;;

@@ -257,6 +257,38 @@ def bzimage():
     write('bzimage', 'old-protocol', u8(8) + u8(0) + u16(5) + bzimage_image(version=0x0200))
 
 
+# ---- arm64_boot: ram, cpus, initrd, cmdline length, then the Image ----
+def arm64_image(text_offset=0, image_size=0x20000, flags=0xa, klen=0x2000, pe=True):
+    img = bytearray(klen)
+    img[0x08:0x10] = u64(text_offset)
+    img[0x10:0x18] = u64(image_size)
+    img[0x18:0x20] = u64(flags)
+    img[0x38:0x3c] = b'ARM\x64'
+    for i in range(0x200, klen):
+        img[i] = (i * 13 + 5) & 0xff
+    if pe:                                  # EFI stub: MZ, PE header at 0x40
+        img[0:2] = b'MZ'
+        img[0x3c:0x40] = u32(0x40)
+        img[0x40:0x44] = b'PE\0\0'
+        img[0x44:0x46] = u16(0xaa64)
+        img[0x46:0x48] = u16(1)
+        img[0x54:0x56] = u16(0xa0)
+        img[0xf8:0x100] = b'.text\0\0\0'
+        img[0xf8 + 16:0xf8 + 20] = u32(klen - 0x1000)
+        img[0xf8 + 20:0xf8 + 24] = u32(0x1000)
+    return bytes(img)
+
+
+def arm64_boot():
+    write('arm64_boot', 'efi-initrd', u8(0) + u8(3) + u8(0x88) + u16(40) + arm64_image())
+    write('arm64_boot', 'old-offset', u8(1) + u8(2) + u8(0) + u16(10) +
+          arm64_image(text_offset=0x80000, pe=False))
+    write('arm64_boot', 'pre-3.17', u8(2) + u8(1) + u8(0x90) + u16(0) +
+          arm64_image(image_size=0, flags=0, pe=False))
+    write('arm64_boot', 'big-endian', u8(0) + u8(1) + u8(0) + u16(0) + arm64_image(flags=1))
+    write('arm64_boot', 'truncated', u8(0) + u8(1) + u8(0) + u16(0) + arm64_image()[:0x1800])
+
+
 # ---- config: how byte, then the file ----
 def config():
     full = (b'# example\nkernel  = /boot/vmlinuz\ninitrd  = "rd.cpio.gz"\n'
@@ -746,5 +778,5 @@ def device_state():
 
 for gen in (virtqueue, virtio_pci, pci, msix, msi, serial, acpi_pm, bzimage, config, size,
             bdf, vfio_config, fw_cfg, cmos, debugcon, acpi_hotplug, qmp,
-            exit_port, snapshot_stream, x86_save, device_state):
+            exit_port, snapshot_stream, x86_save, device_state, arm64_boot):
     gen()

@@ -12,7 +12,8 @@
 #   shell-serial interactive busybox shell on /dev/ttyS0
 #   hang         print the markers and never end (tests the harness's timeouts)
 #   nvme-read    md5 of the whole passed-through NVMe (L2-MD5=), its MSI-X
-#                interrupt count and mode (L2-NVME-IRQS=N msix) and PCI ids (L2-PCI:)
+#                interrupt count and mode (L2-NVME-IRQS=N msix) and PCI ids (L2-PCI:);
+#                on arm64 the count and number of its ITS-MSI vectors (L2-NVME-ITS=N V)
 #   nvme-write   write conduit.pattern=P at sector 1000 of the NVMe, read it
 #                back (L2-READBACK=)
 #   dmesg        print the kernel log (L2-DMESG: lines), to see where boot time goes
@@ -98,6 +99,14 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 exec </dev/console >/dev/console 2>&1
+
+# Drivers the guest needs whatever its test, as modules in this kernel
+# (the arm64 L2's nvme, tests/nested/arm64/build.sh): loaded first.
+if [ -f /lib/modules/early ]; then
+	for m in $(cat /lib/modules/early); do
+		insmod "/lib/modules/$m" || echo "L2-ERROR: insmod $m failed"
+	done
+fi
 
 TEST=
 for w in $(cat /proc/cmdline); do
@@ -412,6 +421,9 @@ nvme-read | nvme-serial)
 	# holds "msi" or "msix"; 6.1's /proc/interrupts says PCI-MSI for both).
 	mode=$(cat /sys/bus/pci/drivers/nvme/*/msi_irqs/* 2>/dev/null | sort -u | tr '\n' ' ')
 	echo "L2-NVME-IRQS=$(awk '/nvme/ { for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i } END { print s + 0 }' /proc/interrupts) ${mode:-none}"
+	# arm64: the NVMe's vectors are MSIs through the GICv3 ITS ("ITS-MSI"
+	# lines): their interrupt count and how many vectors (0 0 on x86).
+	echo "L2-NVME-ITS=$(awk '/ITS-MSI/ && /nvme/ { n++; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i } END { print s + 0, n + 0 }' /proc/interrupts)"
 	[ "$TEST" = nvme-read ] || pci_serial_write
 	;;
 reboot-nvme)

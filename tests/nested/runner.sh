@@ -52,6 +52,24 @@ vmm_exec() {
 			--console "$console" ${CONDUIT_EXTRA_ARGS:-}
 	fi
 	# QEMU STAND-IN (CONDUIT_VMM=qemu): same wiring as conduit's --console modes.
+	# On an arm64 L1 (tests/nested/arm64/) QEMU's virt machine: its UART is
+	# a PL011 (ttyAMA0, not conduit's 16550); STANDIN_EXTRA_ARGS carries what
+	# conduit's --passthrough would (-device vfio-pci,host=BDF), and
+	# STANDIN_NO_REBOOT='' lets a guest reboot in place.
+	if [ "$(uname -m)" = aarch64 ]; then
+		if [ "$console" = virtio ]; then
+			set -- -chardev stdio,id=c0,mux=on,signal=off -serial chardev:c0 \
+				-device virtio-serial-pci -device virtconsole,chardev=c0
+		else
+			set -- -chardev stdio,id=c0,signal=off -serial chardev:c0
+		fi
+		# shellcheck disable=SC2086
+		exec qemu-system-aarch64 -machine virt,gic-version=3 -accel kvm -cpu host \
+			-m "$L2_MEMORY" -smp "$cpus" -nodefaults -nographic ${STANDIN_NO_REBOOT--no-reboot} \
+			-kernel "$L2_KERNEL" -initrd "$L2_INITRD" \
+			-append "$(echo "$cmdline" | sed 's/console=ttyS0/console=ttyAMA0/')" \
+			-trace "enable=qemu_system_shutdown_request,file=$trace" "$@" ${STANDIN_EXTRA_ARGS:-}
+	fi
 	if [ "$console" = virtio ]; then
 		set -- -chardev stdio,id=c0,mux=on,signal=off -serial chardev:c0 \
 			-device virtio-serial-pci -device virtconsole,chardev=c0

@@ -25,6 +25,8 @@ int main(void)
 		device_state_suite,
 		dirty_log_suite, live_dirty_suite, migrate_rounds_suite, migrate_socket_suite,
 		migrate_throttle_suite,
+		arm64_image_suite, arm64_layout_suite, arm64_fdt_suite, arm64_boot_suite,
+		arm64_kvm_suite,
 	};
 	SRunner *sr = srunner_create(NULL);
 	size_t i;

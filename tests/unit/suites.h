@@ -27,6 +27,7 @@ Suite *fw_linux_suite(void);
 Suite *firmware_suite(void);
 Suite *vfio_backend_suite(void);
 Suite *vcpu_exit_suite(void);
+Suite *arm64_kvm_suite(void);
 Suite *vcpu_state_suite(void);
 Suite *vm_suite(void);
 Suite *dma_suite(void);
@@ -51,5 +52,9 @@ Suite *live_dirty_suite(void);
 Suite *migrate_rounds_suite(void);
 Suite *migrate_socket_suite(void);
 Suite *migrate_throttle_suite(void);
+Suite *arm64_image_suite(void);
+Suite *arm64_layout_suite(void);
+Suite *arm64_fdt_suite(void);
+Suite *arm64_boot_suite(void);
 
 #endif

@@ -1,12 +1,12 @@
-/* Tests of the AML encoder (boot/aml.c) and the ACPI tables (boot/acpi.c). */
+/* Tests of the AML encoder (boot/x86/aml.c) and the ACPI tables (boot/x86/acpi.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "suites.h"
-#include "../../boot/acpi.h"
+#include "../../boot/x86/acpi.h"
 #include "../../devices/acpi_hotplug.h"
 #include "../../devices/pci.h"
-#include "../../boot/aml.h"
+#include "../../boot/x86/aml.h"
 #include "../../vmm/memmap.h"
 
 #define BUF_SIZE (128 * 1024)

@@ -1,10 +1,10 @@
-/* Tests of bzImage header parsing, boot planning and loading (boot/bzimage.c). */
+/* Tests of bzImage header parsing, boot planning and loading (boot/x86/bzimage.c). */
 #include <stdlib.h>
 #include <string.h>
 #include <asm/bootparam.h>
 #include "suites.h"
-#include "../../boot/bzimage.h"
-#include "../../boot/e820.h"
+#include "../../boot/x86/bzimage.h"
+#include "../../boot/x86/e820.h"
 
 #define MiB (1ULL << 20)
 #define SETUP_SECTS 4

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "../../boot/bzimage.h"
+#include "../../boot/x86/bzimage.h"
 #include "../../boot/elf_info.h"
 #include "../../boot/exec_blobs.h"
 #include "../../boot/exec_rootfs.h"

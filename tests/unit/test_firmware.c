@@ -1,4 +1,4 @@
-/* Tests for boot/firmware.c and boot/firmware_cfg.c: which images --bios
+/* Tests for boot/x86/firmware.c and boot/x86/firmware_cfg.c: which images --bios
  * accepts (size, reset-vector jump), reading one from a file with its
  * errors, and the fw_cfg items a firmware boot gets (e820 with the ACPI area
  * reserved, CPU count, boot policy, the table loader's one command). */
@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "../../boot/firmware.h"
-#include "../../boot/firmware_cfg.h"
+#include "../../boot/x86/firmware.h"
+#include "../../boot/x86/firmware_cfg.h"
 #include "suites.h"
 
 static uint8_t *image(size_t len, const uint8_t *rv, size_t rvlen)

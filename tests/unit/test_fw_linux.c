@@ -1,4 +1,4 @@
-/* Tests for boot/fw_linux.c and the option ROM it offers (boot/linuxboot.S):
+/* Tests for boot/x86/fw_linux.c and the option ROM it offers (boot/x86/linuxboot.S):
  * the ROM image (signature, size, checksums, PnP header, BEV), its
  * parameter table, the patched setup header, where the initrd goes, what
  * the ROM's DMA transfers put in guest RAM (done here the way the ROM does
@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <asm/bootparam.h>
-#include "../../boot/fw_linux.h"
-#include "../../boot/linuxboot.h"
+#include "../../boot/x86/fw_linux.h"
+#include "../../boot/x86/linuxboot.h"
 #include "suites.h"
 
 #define MiB          (1ULL << 20)

@@ -1,7 +1,7 @@
-/* Tests of the guest memory layout (vmm/memmap.c) and the e820 map (boot/e820.c). */
+/* Tests of the guest memory layout (vmm/memmap.c) and the e820 map (boot/x86/e820.c). */
 #include <string.h>
 #include "suites.h"
-#include "../../boot/e820.h"
+#include "../../boot/x86/e820.h"
 #include "../../vmm/memmap.h"
 
 #define MiB (1ULL << 20)

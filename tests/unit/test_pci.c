@@ -355,6 +355,35 @@ START_TEST(ecam_access)
 }
 END_TEST
 
+/* arm64's bus: config space by ECAM only (16 buses, 16 MiB), no CF8/CFC on
+ * the port bus; an I/O BAR is still placed on the port bus (the I/O window
+ * reaches it through MMIO). */
+START_TEST(ecam_only_bus)
+{
+	const uint64_t ecam = 0x3f000000;
+
+	memset(&pio, 0, sizeof(pio));
+	memset(&mmio, 0, sizeof(mmio));
+	ck_assert_int_eq(pci_bus_init_ecam(&bus, &pio, &mmio, ecam, 16, 0x10000000, 0x2eff0000,
+					   0x8000000000ULL, 0x8000000000ULL), 0);
+	ck_assert_int_eq(pio.n, 0);
+	ck_assert_int_eq(mmio.n, 1);
+	ck_assert_uint_eq(mmio.r[0].base, ecam);
+	ck_assert_uint_eq(mmio.r[0].len, 16ULL << 20);
+	ck_assert_uint_eq((uint32_t)io_bus_read(&pio, 0xcfc, 4), 0xffffffff);
+	ck_assert_int_eq(pci_bus_add(&bus, &dev), 1);
+	ck_assert_uint_eq(io_bus_read(&mmio, ecam, 4), 0x00081b36);
+	ck_assert_uint_eq(io_bus_read(&mmio, ecam + (1 << 15), 4), 0x10411af4);
+	/* bus 15 is decoded (nothing there), bus 16 is past the ECAM */
+	ck_assert_uint_eq((uint32_t)io_bus_read(&mmio, ecam + (15ULL << 20), 4), 0xffffffff);
+	ck_assert_uint_eq((uint32_t)io_bus_read(&mmio, ecam + (16ULL << 20), 4), 0xffffffff);
+	ck_assert_int_eq(mmio.n, 1);
+	/* no buses, or more than PCI has, is refused */
+	ck_assert_int_eq(pci_bus_init_ecam(&bus, &pio, &mmio, ecam, 0, 0, 0, 0, 0), -1);
+	ck_assert_int_eq(pci_bus_init_ecam(&bus, &pio, &mmio, ecam, 257, 0, 0, 0, 0), -1);
+}
+END_TEST
+
 START_TEST(reset_port)
 {
 	io_bus_write(&pio, 0xcf9, 1, 0x06);     /* no hook: nothing happens */
@@ -710,6 +739,7 @@ Suite *pci_suite(void)
 	tcase_add_test(tb, add_at_slot);
 	tcase_add_test(tb, add_at_any);
 	tcase_add_test(tb, ecam_access);
+	tcase_add_test(tb, ecam_only_bus);
 	tcase_add_test(tb, reset_port);
 	tcase_add_test(tb, bar_assignment);
 	tcase_add_test(tb, bar_does_not_fit);

@@ -1,10 +1,10 @@
-/* Unit tests for the vCPU state line SIGUSR2 prints (vmm/vcpu_state.c): run
+/* Unit tests for the vCPU state line SIGUSR2 prints (vmm/x86/vcpu_state.c): run
  * state, rip and IF; the LAPIC timer in TSC-deadline mode (armed ahead, past,
  * not armed, TSC rate unknown) and in one-shot mode; the highest vector in
  * service and pending across the 256-bit registers; a line that does not
  * fit is cut. */
 #include <string.h>
-#include "../../vmm/vcpu_state.h"
+#include "../../vmm/x86/vcpu_state.h"
 #include "suites.h"
 
 static struct vcpu_state st;

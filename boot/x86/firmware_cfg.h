@@ -6,8 +6,8 @@
 #define CONDUIT_FIRMWARE_CFG_H
 
 #include <stdint.h>
-#include "../devices/fw_cfg.h"
-#include "../vmm/memmap.h"
+#include "../../devices/fw_cfg.h"
+#include "../../vmm/memmap.h"
 
 /* In a --bios boot the ACPI tables live in the last 128 KiB of RAM below
  * 4 GiB, which the e820 map marks reserved. */

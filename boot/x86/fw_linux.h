@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "bzimage.h"
-#include "../devices/fw_cfg.h"
+#include "../../devices/fw_cfg.h"
 
 /* Guest physical layout the ROM loads (the 16-bit boot protocol's). */
 #define FW_LINUX_SETUP_ADDR    0x10000ULL   /* real-mode setup, 64 KiB segment */

@@ -9,7 +9,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "../vmm/memslot.h"
+#include "../../vmm/memslot.h"
 #include "firmware.h"
 
 #define RESET_VECTOR_OFFSET 16  /* from the end of the image */

@@ -7,12 +7,12 @@
  * way in. */
 #include <stdio.h>
 #include <string.h>
-#include "../devices/acpi_hotplug.h"
-#include "../devices/acpi_pm.h"
-#include "../devices/pci.h"
+#include "../../devices/acpi_hotplug.h"
+#include "../../devices/acpi_pm.h"
+#include "../../devices/pci.h"
 #include "acpi.h"
 #include "aml.h"
-#include "../vmm/memmap.h"
+#include "../../vmm/memmap.h"
 
 #define OEM_ID       "CONDUI"
 #define OEM_TABLE_ID "CONDUIT "

@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "../vmm/memmap.h"
+#include "../../vmm/memmap.h"
 
 #define BOOT_GDT        0x500ULL
 #define BOOT_STACK_TOP  0x8ff0ULL

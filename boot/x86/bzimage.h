@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "../vmm/memmap.h"
+#include "../../vmm/memmap.h"
 
 #define BOOT_MIN_PROTOCOL 0x020c  /* 2.12: xloadflags and the 64-bit entry */
 

@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "../vmm/memmap.h"
+#include "../../vmm/memmap.h"
 
 #define SEABIOS_PATH       "/usr/share/seabios/bios.bin"
 #define FIRMWARE_MIN_SIZE  (64ULL << 10)
