@@ -111,6 +111,23 @@ static int bind_device(struct iommufd *t, int fd, const char *name, uint32_t *de
 	return -1;
 }
 
+/* A device fd number seen again (the device that had it was hot-removed,
+ * its fd closed): the HWPT kept for it is stale, destroyed now. */
+static void forget_hwpt(struct iommufd *t, int fd)
+{
+	struct iommu_destroy d = { .size = sizeof(d) };
+	int i;
+
+	for (i = 0; i < t->n_dirty; i++) {
+		if (t->dirty[i].dev_fd != fd)
+			continue;
+		d.id = t->dirty[i].hwpt;
+		if (ioctl(t->fd, IOMMU_DESTROY, &d) < 0)
+			pr_debug("vfio: IOMMU_DESTROY of HWPT %u: %s", d.id, strerror(errno));
+		t->dirty[i--] = t->dirty[--t->n_dirty];
+	}
+}
+
 /* A device conduit opened itself, on an IOMMU that tracks dirty pages: a
  * HWPT of its own with dirty tracking, to attach it to; 0 where there is
  * none (it goes on the IOAS as before). */
@@ -153,8 +170,10 @@ static int iommufd_open_device(struct vfio_backend *b, const struct vfio_dev_ref
 		if (handed && n_bound < MAX_BOUND)
 			bound_fd[n_bound++] = fd;
 	}
-	if (!handed)
+	if (!handed) {
+		forget_hwpt(t, fd);
 		hwpt = dirty_hwpt(t, fd, dev_id, ref->name);
+	}
 	if (hwpt)
 		at.pt_id = hwpt;
 	if (ioctl(fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at) < 0) {

@@ -1008,11 +1008,14 @@ static int live_send(struct live *l, struct snapshot_shape *sh, int fd, char *er
 	memset(l->ld.total, 0, sizeof(l->ld.total));
 	migrate_rounds_setup_done(&l->r, clock_ns());
 	t0 = clock_ns();
+	/* The devices' initial data first, so the destination has it before
+	 * anything else (and guest RAM always lies between it and the
+	 * stop-copy data) */
+	if (devices_precopy(l, &round, err, errlen))
+		return -1;
 	if (write_ram(m, &l->w, l->st, l->bounce))
 		return send_failed(err, errlen, "sending guest RAM", l->w.err ? -l->w.err : EIO);
 	l->sent = l->st->ram_bytes;
-	if (devices_precopy(l, &round, err, errlen))
-		return -1;
 	/* the planner measures the link on the first pass too */
 	round.sent_bytes += l->st->ram_bytes;
 	round.ns = clock_ns() - t0;
