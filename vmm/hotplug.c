@@ -252,6 +252,30 @@ static int in_guest(struct control *c, struct machine *m, const struct passthrou
 	return 0;
 }
 
+/* What refuses any hot-add or removal: a guest that is going away, a
+ * machine without the ACPI hotplug controller, a live migration sending
+ * the devices there are now. 0, or -1 with the error reply made. */
+static int hotplug_refused(struct control *c, struct qmp_request *req, const char *cmd)
+{
+	struct machine *m = c->m;
+
+	if (!m || atomic_load(&m->vm.stopping)) {
+		qmp_error(req, "GenericError", "the guest is not running (it is shutting down or rebooting)");
+		return -1;
+	}
+	if (!m->acpi) {
+		qmp_error(req, "GenericError", "%s: this machine has no ACPI hotplug "
+			  "controller (arm64 has none yet)", cmd);
+		return -1;
+	}
+	if (c->mig.job) {
+		qmp_error(req, "GenericError", "a live migration is running (it sends the devices "
+			  "there are now): migrate_cancel it or wait for its end");
+		return -1;
+	}
+	return 0;
+}
+
 int hotplug_device_add(void *opaque, struct qmp_request *req, json_t *args, json_t **ret)
 {
 	struct control *c = opaque;
@@ -266,20 +290,8 @@ int hotplug_device_add(void *opaque, struct qmp_request *req, json_t *args, json
 	uint64_t t0 = clock_ns();
 	int slot;
 
-	if (!m || atomic_load(&m->vm.stopping)) {
-		qmp_error(req, "GenericError", "the guest is not running (it is shutting down or rebooting)");
+	if (hotplug_refused(c, req, "device_add"))
 		return -1;
-	}
-	if (!m->acpi) {
-		qmp_error(req, "GenericError", "device_add: this machine has no ACPI hotplug "
-			  "controller (arm64 has none yet)");
-		return -1;
-	}
-	if (c->mig.job) {
-		qmp_error(req, "GenericError", "a live migration is running (it sends the devices "
-			  "there are now): migrate_cancel it or wait for its end");
-		return -1;
-	}
 	if (strcmp(driver, "vfio-pci")) {
 		qmp_error(req, "GenericError", "driver '%s' cannot be added: conduit hot-adds vfio-pci devices only", driver);
 		return -1;
@@ -384,20 +396,8 @@ int hotplug_device_del(void *opaque, struct qmp_request *req, json_t *args, json
 		qmp_error(req, "DeviceNotFound", "Device '%s' not found", id);
 		return -1;
 	}
-	if (!m || atomic_load(&m->vm.stopping)) {
-		qmp_error(req, "GenericError", "the guest is not running (it is shutting down or rebooting)");
+	if (hotplug_refused(c, req, "device_del"))
 		return -1;
-	}
-	if (!m->acpi) {
-		qmp_error(req, "GenericError", "device_del: this machine has no ACPI hotplug "
-			  "controller (arm64 has none yet)");
-		return -1;
-	}
-	if (c->mig.job) {
-		qmp_error(req, "GenericError", "a live migration is running (it sends the devices "
-			  "there are now): migrate_cancel it or wait for its end");
-		return -1;
-	}
 	if (h->unplug_pending) {
 		qmp_error(req, "GenericError", "device '%s': its removal is already pending (asked %.1f s ago); the guest has not ejected it yet",
 			  id, (clock_ns() - (uint64_t)h->asked_ns) / 1e9);
