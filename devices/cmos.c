@@ -364,7 +364,10 @@ int cmos_init(struct cmos *c, const struct guest_mem *gm, int n_cpus)
 
 int cmos_attach(struct cmos *c, struct io_bus *pio)
 {
-	return io_bus_add(pio, CMOS_PORT, 2, cmos_read, cmos_write, c, "CMOS RTC");
+	int ret = io_bus_add(pio, CMOS_PORT, 2, cmos_read, cmos_write, c, "CMOS RTC");
+
+	c->attached = ret == 0;
+	return ret;
 }
 
 int cmos_save(const struct cmos *c, struct snap_out *out)

@@ -3,6 +3,7 @@
 #ifndef CONDUIT_CMOS_H
 #define CONDUIT_CMOS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "../vmm/io_bus.h"
 #include "../vmm/memmap.h"
@@ -58,6 +59,7 @@ struct cmos {
 	 * Set after cmos_init (tests fix the time with it). */
 	int64_t (*clock)(void *opaque);
 	void *clock_opaque;
+	bool attached;          /* on a bus: the machine has this chip */
 };
 
 /* Reset the chip: 24-hour BCD clock, valid RAM, and the memory sizes of gm

@@ -76,6 +76,8 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 
 static int serial_part_save(void *o, struct snap_out *out) { return serial_save(o, out); }
 static int serial_part_load(void *o, struct snap_in *in) { return serial_load(o, in); }
+static int cmos_part_save(void *o, struct snap_out *out) { return cmos_save(o, out); }
+static int cmos_part_load(void *o, struct snap_in *in) { return cmos_load(o, in); }
 static int pm_part_save(void *o, struct snap_out *out) { return acpi_pm_save(o, out); }
 static int pm_part_load(void *o, struct snap_in *in) { return acpi_pm_load(o, in); }
 static int hp_part_save(void *o, struct snap_out *out) { return acpi_hotplug_save(o, out); }
@@ -114,6 +116,9 @@ static void machine_parts(struct machine *m, struct parts *ps)
 	ps->n = 0;
 	add_part(ps, "serial0", "serial", "", SNAPSHOT_NO_SLOT, serial_part_save,
 		 serial_part_load, &m->serial);
+	if (m->cmos.attached)   /* x86's RTC and CMOS RAM */
+		add_part(ps, "cmos", "cmos", "", SNAPSHOT_NO_SLOT, cmos_part_save,
+			 cmos_part_load, &m->cmos);
 	add_part(ps, "acpi-pm", "acpi-pm", "", SNAPSHOT_NO_SLOT, pm_part_save, pm_part_load,
 		 &m->pm);
 	add_part(ps, "acpi-hotplug", "acpi-hotplug", "", SNAPSHOT_NO_SLOT, hp_part_save,
