@@ -20,8 +20,10 @@ A64_DIR=$(cd "$(dirname "$0")" && pwd)
 # virtio_pci + virtio_console: conduit's virtio-console (hvc0); nvme: the
 # passed-through disk. All are modules in Debian's arm64 kernel.
 A64_L2_MODULES="virtio_pci virtio_console"
-# KVM, the SMMUv3 and the GICv3 ITS are built in; VFIO is modules.
-A64_L1_MODULES="vfio vfio_iommu_type1 vfio_virqfd vfio-pci-core vfio-pci"
+# KVM, the SMMUv3 and the GICv3 ITS are built in; VFIO is modules. nvme:
+# L1's own driver of the NVMe, which `conduit unbind` gives it back to
+# (a64-rebind-config); l1-init.sh takes it to vfio-pci first.
+A64_L1_MODULES="vfio vfio_iommu_type1 vfio_virqfd vfio-pci-core vfio-pci nvme"
 
 build_l2() {
 	local root=$A64_BUILD/l2root
