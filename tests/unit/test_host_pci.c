@@ -920,6 +920,15 @@ START_TEST(msg_texts)
 	assert_has(buf, "conduit bind");
 	host_pci_msg_vfio_dev(7, EBUSY, buf, sizeof(buf));
 	assert_has(buf, "busy");
+
+	/* No cdev in sysfs; one named there without its /dev node (6.1-6.5). */
+	host_pci_msg_no_cdev(&n, -1, buf, sizeof(buf));
+	assert_has(buf, "0000:00:03.0 has no VFIO device cdev (vfio-dev/vfioN in sysfs): the kernel needs CONFIG_VFIO_DEVICE_CDEV");
+	assert_one_line(buf);
+	host_pci_msg_no_cdev(&n, 0, buf, sizeof(buf));
+	assert_has(buf, "0000:00:03.0 has no VFIO device cdev (");
+	assert_has(buf, "/vfio/devices/vfio0 does not exist): the kernel needs CONFIG_VFIO_DEVICE_CDEV (Linux 6.6 or later)");
+	assert_one_line(buf);
 }
 END_TEST
 

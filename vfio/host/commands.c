@@ -350,12 +350,15 @@ static int serve(const struct pci_addr *a, const char *bdf)
 
 	snprintf(h.name, sizeof(h.name), "%s", bdf);
 	if (cdev < 0) {
-		pr_err("bind --serve: %s has no VFIO device cdev (vfio-dev/vfioN in sysfs): the kernel needs CONFIG_VFIO_DEVICE_CDEV",
-		       bdf);
+		pr_err("bind --serve: %s", host_pci_msg_no_cdev(a, cdev, err, sizeof(err)));
 		return EXIT_ERROR;
 	}
 	snprintf(path, sizeof(path), "%s/vfio/devices/vfio%d", host_pci_dev_dir(), cdev);
 	h.device_fd = open(path, O_RDWR | O_CLOEXEC);
+	if (h.device_fd < 0 && errno == ENOENT) {
+		pr_err("bind --serve: %s", host_pci_msg_no_cdev(a, cdev, err, sizeof(err)));
+		goto out;
+	}
 	if (h.device_fd < 0) {
 		pr_err("bind --serve: cannot open %s: %s", path, strerror(errno));
 		goto out;

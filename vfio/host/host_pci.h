@@ -166,5 +166,9 @@ char *host_pci_msg_other_driver(const struct pci_addr *a, const char *driver,
 char *host_pci_msg_no_device(const struct pci_addr *a, char *buf, size_t len);
 /* errnum: what opening /dev/vfio/N failed with (EACCES, EPERM, ENOENT...). */
 char *host_pci_msg_vfio_dev(int group, int errnum, char *buf, size_t len);
+/* A device vfio-pci has but whose VFIO cdev cannot be had: cdev < 0 when
+ * sysfs has no vfio-dev/vfioN, else its number (Linux 6.1-6.5 name it in
+ * sysfs without the /dev/vfio/devices/vfioN node). */
+char *host_pci_msg_no_cdev(const struct pci_addr *a, int cdev, char *buf, size_t len);
 
 #endif

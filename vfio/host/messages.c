@@ -142,3 +142,18 @@ char *host_pci_msg_vfio_dev(int group, int errnum, char *buf, size_t len)
 	}
 	return buf;
 }
+
+char *host_pci_msg_no_cdev(const struct pci_addr *a, int cdev, char *buf, size_t len)
+{
+	char bdf[PCI_ADDR_STRLEN];
+
+	pci_addr_format(a, bdf);
+	if (cdev < 0)
+		snprintf(buf, len, "%s has no VFIO device cdev (vfio-dev/vfioN in sysfs): "
+			 "the kernel needs CONFIG_VFIO_DEVICE_CDEV", bdf);
+	else
+		snprintf(buf, len, "%s has no VFIO device cdev (%s/vfio/devices/vfio%d does "
+			 "not exist): the kernel needs CONFIG_VFIO_DEVICE_CDEV (Linux 6.6 or later)",
+			 bdf, host_pci_dev_dir(), cdev);
+	return buf;
+}

@@ -270,8 +270,8 @@ a64_back_to_vfio() {
 # appears in L1), `conduit bind` puts it on vfio-pci again. On a host with
 # IOMMUFD and the VFIO cdev (the project's arm64 kernel) `conduit bind
 # --serve` hands it over and the guest takes it as fd:SOCKET; on one
-# without (Debian's 6.1) `bind --serve` says why in one line, exit 1, and the
-# guest takes the BDF. The guest: `--config FILE -v` alone, the file giving
+# without (Debian's 6.1: vfio0 in sysfs, no /dev/vfio/devices/vfio0) `bind
+# --serve` says why in one line, exit 1, and the guest takes the BDF. The guest: `--config FILE -v` alone, the file giving
 # kernel and initrd (relative to it), cmdline, memory, cpus, console,
 # passthrough and stats; L2 reads the whole disk (md5 against L0's image)
 # and conduit's own lines show the file's 2 vCPUs, 320 MiB and --stats.
@@ -290,14 +290,17 @@ case_a64_rebind_config() {
 	[ "$(a64_driver "$dev")" = vfio-pci ] || fail "$dev on '$(a64_driver "$dev")' after bind"
 	[ -z "$FAIL" ] || { a64_back_to_vfio; return; }
 	sock=$RUNNER_WORK/nvme.sock
-	if [ -c /dev/iommu ] && [ -d "/sys/bus/pci/devices/$dev/vfio-dev" ]; then
+	cdev=$(ls "/sys/bus/pci/devices/$dev/vfio-dev" 2>/dev/null)
+	if [ -c /dev/iommu ] && [ -n "$cdev" ] && [ -c "/dev/vfio/devices/$cdev" ]; then
 		a64_serve "$sock" || return
 		pt=fd:$sock
 		echo "# bind --serve: $(head -n 2 "$srv_out" | tr '\n' ' ')"
 	else
 		a64_helper bind "$dev" --serve "$sock"
 		expect_rc 1
-		expect_out "bind --serve: $dev has no VFIO device cdev (vfio-dev/vfioN in sysfs): the kernel needs CONFIG_VFIO_DEVICE_CDEV"
+		# Debian's 6.1 names vfio0 in sysfs, without the /dev node.
+		expect_out "conduit: error: bind --serve: $dev has no VFIO device cdev ("
+		expect_out "): the kernel needs CONFIG_VFIO_DEVICE_CDEV"
 		[ "$(grep -vc "already bound to vfio-pci" "$OUT")" -eq 1 ] ||
 			fail "bind --serve without a cdev: want one error line, got: $(cat "$OUT")"
 		[ ! -e "$sock" ] || fail "bind --serve left $sock"
