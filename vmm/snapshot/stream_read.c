@@ -15,6 +15,7 @@
 #include "stream.h"
 
 #define RBUF_SIZE (64U << 10)
+#define RAM_PIECE (256U << 10)                /* read in place, then summed */
 #define HDR_FIXED (SNAPSHOT_MAGIC_LEN + 8)      /* magic, version, shape length */
 
 /* Outcomes of taking bytes from the source. */
@@ -478,13 +479,14 @@ static int check_ram(struct snapshot_reader *r, struct snapshot_record *rec,
 /* A ram record with a destination set (h: its header, already read): the
  * gpa first, then, when gpa..gpa+len lies in the shape's RAM and the
  * destination has memory there, the bytes straight into that memory, the
- * crc taken over them where they landed. Otherwise the bytes go to the
+ * crc taken over them where they landed, piece by piece while they are
+ * still in the cache. Otherwise the bytes go to the
  * payload buffer, as any record's, and the errors are the same, in the same
  * order, as without a destination. */
 static int read_ram_in_place(struct snapshot_reader *r, struct snapshot_record *rec,
 			     const uint8_t *h, char *err, size_t errlen)
 {
-	size_t len = rec->len - 8;
+	size_t len = rec->len - 8, off, n;
 	uint8_t *dst = NULL;
 	uint8_t g[8];
 
@@ -501,11 +503,14 @@ static int read_ram_in_place(struct snapshot_reader *r, struct snapshot_record *
 		rec->data = r->payload;
 		return 0;
 	}
-	if (take_payload(r, rec, rec->len, dst, len, err, errlen))
-		return -1;
 	r->crc = crc32(r->crc, h, SNAPSHOT_REC_HDR_LEN);
 	r->crc = crc32(r->crc, g, sizeof(g));
-	r->crc = crc32(r->crc, dst, (uInt)len);
+	for (off = 0; off < len; off += n) {
+		n = len - off < RAM_PIECE ? len - off : RAM_PIECE;
+		if (take_payload(r, rec, rec->len, dst + off, n, err, errlen))
+			return -1;
+		r->crc = crc32(r->crc, dst + off, (uInt)n);
+	}
 	r->records++;
 	rec->gpa = le64(g);
 	rec->data = dst;
