@@ -68,6 +68,10 @@ void snapshot_rec_len_range(unsigned type, size_t *min, size_t *max);
  * devices, 0 nothing (the index must be 0). */
 char snapshot_rec_index_kind(unsigned type);
 
+/* memcpy() for the bytes of the stream, in pieces that stay fast when the
+ * CPU is emulated (stream.c says why). */
+void snapshot_copy(void *dst, const void *src, size_t len);
+
 /* A writer's pace: called before each write() with the bytes about to go,
  * it returns how many may go now (1 to len; it may sleep first), or a
  * negative errno that fails the writer (a live migration's bandwidth cap,

@@ -139,7 +139,7 @@ static ssize_t take_fd(struct snapshot_reader *r, uint8_t *dst, size_t n)
 			r->rlen = (size_t)m;
 		}
 		k = n - got < r->rlen - r->rpos ? n - got : r->rlen - r->rpos;
-		memcpy(dst + got, r->rbuf + r->rpos, k);
+		snapshot_copy(dst + got, r->rbuf + r->rpos, k);
 		r->rpos += k;
 		got += k;
 	}

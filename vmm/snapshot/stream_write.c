@@ -74,7 +74,7 @@ static int emit(struct snapshot_writer *w, const void *p, size_t len)
 	w->crc = crc32(w->crc, p, (uInt)len);
 	w->offset += len;
 	if (w->len + len <= WBUF_SIZE) {
-		memcpy(w->buf + w->len, p, len);
+		snapshot_copy(w->buf + w->len, p, len);
 		w->len += len;
 		return 0;
 	}
@@ -82,7 +82,7 @@ static int emit(struct snapshot_writer *w, const void *p, size_t len)
 	if (ret)
 		return ret;
 	if (len < WBUF_SIZE) {
-		memcpy(w->buf, p, len);
+		snapshot_copy(w->buf, p, len);
 		w->len = len;
 		return 0;
 	}
@@ -103,7 +103,7 @@ static int emit_copy(struct snapshot_writer *w, const uint8_t *p, size_t len)
 		if (w->len == WBUF_SIZE && flush(w))
 			break;
 		n = WBUF_SIZE - w->len < len ? WBUF_SIZE - w->len : len;
-		memcpy(w->buf + w->len, p, n);
+		snapshot_copy(w->buf + w->len, p, n);
 		w->crc = crc32(w->crc, w->buf + w->len, (uInt)n);
 		w->len += n;
 		w->offset += n;
