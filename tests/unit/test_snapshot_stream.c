@@ -1622,6 +1622,26 @@ START_TEST(test_stream_in_place_outside)
 }
 END_TEST
 
+/* snapshot_copy() copies every byte of any length, across its pieces. */
+START_TEST(test_stream_copy)
+{
+	static const size_t lens[] = { 0, 1, 2047, 2048, 2049, 4096, 10000 };
+	uint8_t src[10002], dst[10002];
+	unsigned i;
+	size_t k;
+
+	for (k = 0; k < sizeof(src); k++)
+		src[k] = (uint8_t)(k * 13 + 1);
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		memset(dst, 0xee, sizeof(dst));
+		snapshot_copy(dst + 1, src + 1, lens[i]);
+		ck_assert_uint_eq(dst[0], 0xee);
+		ck_assert(!memcmp(dst + 1, src + 1, lens[i]));
+		ck_assert_uint_eq(dst[1 + lens[i]], 0xee);
+	}
+}
+END_TEST
+
 /* snapshot_write_ram_copy() writes the same bytes as snapshot_write_ram(),
  * for runs of pages, single pages and odd sizes. */
 static uint8_t *ram_stream(const uint8_t *ram, bool copy, size_t *len)
@@ -1711,6 +1731,7 @@ Suite *snapshot_stream_suite(void)
 	tcase_add_test(tc, test_stream_in_place_same_errors);
 	tcase_add_test(tc, test_stream_in_place_outside);
 	tcase_add_test(tc, test_stream_write_ram_copy);
+	tcase_add_test(tc, test_stream_copy);
 	tcase_add_test(tc, test_stream_wrong_size);
 	tcase_add_test(tc, test_stream_huge_length);
 	tcase_add_test(tc, test_stream_bad_index);
