@@ -194,7 +194,7 @@ build/arm64-dtb-tool: tests/arm64/dtb_tool.c $(ARM64_BOOT_OBJS) build/vmm/memmap
 arm64-dtb-check: build/arm64-dtb-tool
 	bash tests/arm64/dtb-qemu.sh
 
-check: conduit build/unit-tests
+check: conduit build/unit-tests build/bench-stream
 	./build/unit-tests
 	sh tests/cli/run.sh ./conduit
 	sh tests/cli/host_pci.sh ./conduit
