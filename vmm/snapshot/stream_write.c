@@ -11,7 +11,8 @@
 #include <zlib.h>
 #include "stream.h"
 
-#define WBUF_SIZE (64U << 10)
+#define WBUF_SIZE (1U << 20)
+#define SUM_PIECE (64U << 10)        /* copied, then summed while in the cache */
 
 /* How much of len may go now: all of it, or what the pace allows. */
 static ssize_t paced(struct snapshot_writer *w, size_t len)
@@ -103,6 +104,7 @@ static int emit_copy(struct snapshot_writer *w, const uint8_t *p, size_t len)
 		if (w->len == WBUF_SIZE && flush(w))
 			break;
 		n = WBUF_SIZE - w->len < len ? WBUF_SIZE - w->len : len;
+		n = n < SUM_PIECE ? n : SUM_PIECE;
 		snapshot_copy(w->buf + w->len, p, n);
 		w->crc = crc32(w->crc, w->buf + w->len, (uInt)n);
 		w->len += n;
