@@ -2,8 +2,9 @@
  * length is checked against its cap before anything is allocated or read,
  * every index against the header, and each way the stream can be wrong is
  * one line naming the byte and the record. From an fd it reads in pieces of
- * at most RBUF_SIZE bytes (or straight into a payload buffer already sized
- * and checked), as the bytes arrive. */
+ * at most RBUF_SIZE bytes (or straight into a payload buffer, or a ram
+ * record's destination in guest RAM, already sized and checked), as the
+ * bytes arrive. */
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -480,9 +481,9 @@ static int check_ram(struct snapshot_reader *r, struct snapshot_record *rec,
  * gpa first, then, when gpa..gpa+len lies in the shape's RAM and the
  * destination has memory there, the bytes straight into that memory, the
  * crc taken over them where they landed, piece by piece while they are
- * still in the cache. Otherwise the bytes go to the
- * payload buffer, as any record's, and the errors are the same, in the same
- * order, as without a destination. */
+ * still in the cache. Otherwise the bytes go to the payload buffer, as any
+ * record's, and the errors are the same, in the same order, as without a
+ * destination. */
 static int read_ram_in_place(struct snapshot_reader *r, struct snapshot_record *rec,
 			     const uint8_t *h, char *err, size_t errlen)
 {
