@@ -15,6 +15,7 @@
 #   make test       check + check-sanitize + fuzz + e2e + e2e-sanitize (what CI runs)
 #   make demo       boot the default guest (nested under QEMU where needed)
 #   make bench      boot-time and memory benchmark against QEMU
+#   make bench-stream  the snapshot stream's cost per byte, on the host
 #   make e2e-arm64 / bench-arm64   the nested arm64 cases / boot bench (CONDUIT_BIN_ARM64)
 
 # The architecture: x86 or arm64, this machine's unless ARCH says. Its
@@ -193,7 +194,7 @@ build/arm64-dtb-tool: tests/arm64/dtb_tool.c $(ARM64_BOOT_OBJS) build/vmm/memmap
 arm64-dtb-check: build/arm64-dtb-tool
 	bash tests/arm64/dtb-qemu.sh
 
-check: conduit build/unit-tests
+check: conduit build/unit-tests build/bench-stream
 	./build/unit-tests
 	sh tests/cli/run.sh ./conduit
 	sh tests/cli/host_pci.sh ./conduit
@@ -289,6 +290,15 @@ bench-snapshot: build/conduit-static
 # bench`; BENCH_MIGRATE=0 leaves it out there).
 bench-migrate: build/conduit-static
 	CONDUIT_BIN=$(CURDIR)/build/conduit-static BENCH_SUITE=bench-migrate bash tests/nested/bench.sh
+# The snapshot stream's cost per byte on the host (tests/bench/stream_bench.c):
+# 256 MiB through the real writer, a socketpair and the real reader.
+STREAM_BENCH_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard vmm/snapshot/*.c))
+build/bench-stream: build/tests/bench/stream_bench.o $(STREAM_BENCH_OBJS)
+	$(CC) -o $@ $^ -lz -lpthread
+
+bench-stream: build/bench-stream
+	./build/bench-stream
+
 # The arm64 port's nested tests (tests/nested/arm64/): a static arm64 conduit
 # in an arm64 L1 under QEMU's TCG (shared/NESTED-ARM64.md); part of e2e.
 # The binary is `make ARCH=arm64`'s (build-arm64/conduit, static) unless
@@ -389,6 +399,6 @@ check-sanitize: build/san/conduit build/san/unit-tests
 clean:
 	rm -rf build build-arm64 conduit
 
-.PHONY: all check arm64-dtb-check kvm-save-check kvm-arm64-check e2e e2e-sanitize e2e-arm64 bench-arm64 arm64-conduit test demo bench bench-exec bench-snapshot bench-migrate clean fuzz fuzz-build check-sanitize
+.PHONY: all check arm64-dtb-check kvm-save-check kvm-arm64-check e2e e2e-sanitize e2e-arm64 bench-arm64 arm64-conduit test demo bench bench-exec bench-snapshot bench-migrate bench-stream clean fuzz fuzz-build check-sanitize
 -include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(ARM64_OBJS:.o=.d)
 -include $(wildcard build/fuzz/*/*.d build/fuzz/*/*/*.d build/san/*/*.d build/san/*/*/*.d)

@@ -244,30 +244,20 @@ static bool page_zero(const uint8_t *p)
 	return p[0] == 0 && !memcmp(p, p + 1, PAGE - 1);
 }
 
-/* Guest RAM at gpa (hva) into ram records. With bounce (a buffer of
- * SNAPSHOT_RAM_CHUNK_MAX bytes: the guest runs, a live migration) each
- * chunk is copied first, so the bytes sent are the bytes the stream's
- * checksum covered: a page the guest changes meanwhile is dirty again and
- * goes in the next round. */
+/* Guest RAM at gpa (hva) into ram records. With copy (the guest runs, a
+ * live migration) the writer copies each byte before it sums and sends it,
+ * so the bytes sent are the bytes the stream's checksum covered: a page the
+ * guest changes meanwhile is dirty again and goes in the next round. */
 static int put_ram(struct snapshot_writer *w, uint64_t gpa, const uint8_t *hva, uint64_t len,
-		   uint8_t *bounce)
+		   bool copy)
 {
-	uint64_t n;
-	int ret = 0;
-
-	if (!bounce)
-		return snapshot_write_ram(w, gpa, hva, len);
-	for (; len && !ret; gpa += n, hva += n, len -= n) {
-		n = len < SNAPSHOT_RAM_CHUNK_MAX ? len : SNAPSHOT_RAM_CHUNK_MAX;
-		memcpy(bounce, hva, n);
-		ret = snapshot_write_ram(w, gpa, bounce, n);
-	}
-	return ret;
+	return copy ? snapshot_write_ram_copy(w, gpa, hva, len) :
+		      snapshot_write_ram(w, gpa, hva, len);
 }
 
 /* Each run of pages that are not all zero. */
 static int write_ram(struct machine *m, struct snapshot_writer *w,
-		     struct machine_snapshot_stats *st, uint8_t *bounce)
+		     struct machine_snapshot_stats *st, bool copy)
 {
 	const struct guest_mem *gm = &m->vm.mem;
 	uint64_t off, run;
@@ -283,7 +273,7 @@ static int write_ram(struct machine *m, struct snapshot_writer *w,
 				run += PAGE;
 			if (!run)
 				continue;
-			ret = put_ram(w, r->gpa + off, r->hva + off, run, bounce);
+			ret = put_ram(w, r->gpa + off, r->hva + off, run, copy);
 			st->ram_bytes += run;
 		}
 	}
@@ -339,7 +329,7 @@ int machine_snapshot_save(struct machine *m, int fd, struct machine_snapshot_sta
 		fail(err, errlen, "writing the snapshot: %s", strerror(-r));
 	} else if (write_device_data(m, ps, &w, st, err, errlen)) {
 		/* err says what; the devices go back to RUNNING below */
-	} else if (write_ram(m, &w, st, NULL)) {
+	} else if (write_ram(m, &w, st, false)) {
 		fail(err, errlen, "writing guest RAM: %s", strerror(w.err ? -w.err : EIO));
 	} else if (!arch_snapshot_write_vm(m, &w, err, errlen) &&
 		   !arch_snapshot_write_vcpus(m, &w, err, errlen) &&
@@ -437,9 +427,20 @@ static int load_ram(struct loader *l, const struct snapshot_record *rec, char *e
 	if (!hva)
 		return fail(err, errlen, "RAM record %u at 0x%llx (%zu bytes): not in this "
 			    "machine's RAM", rec->seq, (unsigned long long)rec->gpa, rec->len);
-	memcpy(hva, rec->data, rec->len);
+	if (hva != rec->data)   /* not read in place (ram_dest() below) */
+		memcpy(hva, rec->data, rec->len);
 	l->st->ram_bytes += rec->len;
 	return 0;
+}
+
+/* The reader puts a ram record's bytes straight into guest RAM: the machine
+ * runs only after the whole stream checked out (a failed load ends the
+ * process, vmm/machine.c restore()). */
+static uint8_t *ram_dest(void *opaque, uint64_t gpa, size_t len)
+{
+	struct machine *m = opaque;
+
+	return gpa_to_hva(&m->vm.mem, gpa, len);
 }
 
 static int load_vm(struct loader *l, const struct snapshot_record *rec, char *err, size_t errlen)
@@ -568,6 +569,7 @@ int machine_snapshot_load(struct machine *m, int fd, struct machine_snapshot_sta
 	snapshot_reader_init_fd(&r, fd);
 	if (m->incoming)
 		snapshot_reader_set_live(&r, m->incoming_idle_ms);
+	snapshot_reader_set_ram_dest(&r, ram_dest, m);
 	if (!l || !sh || !(l->ps = malloc(sizeof(*l->ps)))) {
 		fail(err, errlen, "out of memory");
 		goto out;
@@ -609,7 +611,7 @@ out:
 /* One region's pages that are set in b, each sent whole (a page that became
  * zero is sent too: the destination has the old bytes). */
 static int send_pages(struct snapshot_writer *w, const struct ram_region *r,
-		      const struct vfio_dirty_bitmap *b, uint8_t *bounce, uint64_t *sent)
+		      const struct vfio_dirty_bitmap *b, bool copy, uint64_t *sent)
 {
 	uint64_t pages = r->size / PAGE, p, run;
 	int ret = 0;
@@ -620,7 +622,7 @@ static int send_pages(struct snapshot_writer *w, const struct ram_region *r,
 			run++;
 		if (!run)
 			continue;
-		ret = put_ram(w, r->gpa + p * PAGE, r->hva + p * PAGE, run * PAGE, bounce);
+		ret = put_ram(w, r->gpa + p * PAGE, r->hva + p * PAGE, run * PAGE, copy);
 		*sent += run * PAGE;
 	}
 	return ret;
@@ -639,7 +641,6 @@ struct live {
 	struct migrate_rounds r;
 	struct migrate_device_left left[MAX_PASSTHROUGH];
 	uint64_t sent;
-	uint8_t bounce[SNAPSHOT_RAM_CHUNK_MAX];
 };
 
 /* Conduit's own writes to region i since the last sync, taken. */
@@ -691,13 +692,13 @@ static int64_t sync_dirty(struct live *l, char *err, size_t errlen)
 }
 
 static int send_dirty(struct machine *m, struct snapshot_writer *w, struct vfio_dirty_bitmap *b,
-		      uint8_t *bounce, uint64_t *sent)
+		      bool copy, uint64_t *sent)
 {
 	const struct guest_mem *gm = &m->vm.mem;
 	int i, ret = 0;
 
 	for (i = 0; i < gm->n_ram && !ret; i++) {
-		ret = send_pages(w, &gm->ram[i], &b[i], bounce, sent);
+		ret = send_pages(w, &gm->ram[i], &b[i], copy, sent);
 		vfio_dirty_bitmap_clear(&b[i]);
 	}
 	return ret;
@@ -932,7 +933,7 @@ static int live_rounds(struct live *l, struct migrate_round *round, char *err, s
 			return 0;
 		t0 = clock_ns();
 		round->sent_bytes = 0;
-		if (send_dirty(l->m, &l->w, l->b, l->bounce, &round->sent_bytes))
+		if (send_dirty(l->m, &l->w, l->b, true, &round->sent_bytes))
 			return send_failed(err, errlen, "sending guest RAM", -l->w.err);
 		if (devices_precopy(l, round, err, errlen))
 			return -1;
@@ -948,7 +949,7 @@ static int last_pages(struct live *l, uint64_t *sent, char *err, size_t errlen)
 	if (sync_dirty(l, err, errlen) < 0)
 		return -1;
 	log_sync(l, (unsigned)l->r.fig.dirty_sync_count + 1);
-	if (send_dirty(l->m, &l->w, l->b, l->bounce, sent))
+	if (send_dirty(l->m, &l->w, l->b, true, sent))
 		return send_failed(err, errlen, "sending the last guest RAM",
 				   l->w.err ? -l->w.err : EIO);
 	return 0;
@@ -1018,7 +1019,7 @@ static int live_send(struct live *l, struct snapshot_shape *sh, int fd, char *er
 	 * stop-copy data) */
 	if (devices_precopy(l, &round, err, errlen))
 		return -1;
-	if (write_ram(m, &l->w, l->st, l->bounce))
+	if (write_ram(m, &l->w, l->st, true))
 		return send_failed(err, errlen, "sending guest RAM", l->w.err ? -l->w.err : EIO);
 	l->sent = l->st->ram_bytes;
 	/* the planner measures the link on the first pass too */

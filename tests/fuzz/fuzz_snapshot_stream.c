@@ -8,7 +8,8 @@
  * Each record goes to a callback that reads it as a device's load function
  * would: a list of bounded gets (a FIFO length refused above 16, an IRQ pin
  * above 23) and one check. Checked: the error is one line; loading from an
- * fd gives the same result and the same line as from memory; a record
+ * fd, with ram records read in place into the machine's RAM or not, gives
+ * the same result and the same line as from memory; a record
  * handed over lies inside the machine's RAM and device list; and a stream
  * that loads is written again by the writer byte for byte. */
 #include <sys/mman.h>
@@ -84,16 +85,27 @@ static void load_irqchip(struct snap_in *in)
 	}
 }
 
+static uint8_t *ram_at(uint64_t gpa)
+{
+	return gpa < LOW_RAM ? guest_ram + gpa : guest_ram + LOW_RAM + (gpa - HIGH_GPA);
+}
+
+/* The reader's ram destination (a load in place): checked by the reader
+ * against the shape first. */
+static uint8_t *ram_dest(void *opaque, uint64_t gpa, size_t len)
+{
+	FUZZ_ASSERT(snapshot_shape_has_ram(&machine, gpa, len));
+	return ram_at(gpa);
+}
+
 static void load_ram(const struct snapshot_record *rec)
 {
 	uint64_t gpa = rec->gpa;
 
 	FUZZ_ASSERT(rec->len > 0 && rec->len <= SNAPSHOT_RAM_CHUNK_MAX);
 	FUZZ_ASSERT(snapshot_shape_has_ram(&machine, gpa, rec->len));
-	if (gpa < LOW_RAM)
-		memcpy(guest_ram + gpa, rec->data, rec->len);
-	else
-		memcpy(guest_ram + LOW_RAM + (gpa - HIGH_GPA), rec->data, rec->len);
+	if (rec->data != ram_at(gpa))   /* not read in place */
+		memcpy(ram_at(gpa), rec->data, rec->len);
 }
 
 static int load_record(void *opaque, const struct snapshot_record *rec, char *err, size_t errlen)
@@ -142,7 +154,7 @@ static void check_line(int ret, const char *err)
 	FUZZ_ASSERT(!strchr(err, '\n'));
 }
 
-static int load_from_fd(const uint8_t *p, size_t n, char *err)
+static int load_from_fd(const uint8_t *p, size_t n, bool in_place, char *err)
 {
 	struct snapshot_reader r;
 	int ret;
@@ -151,6 +163,8 @@ static int load_from_fd(const uint8_t *p, size_t n, char *err)
 	    lseek(memfd, 0, SEEK_SET) != 0)
 		abort();
 	snapshot_reader_init_fd(&r, memfd);
+	if (in_place)
+		snapshot_reader_set_ram_dest(&r, ram_dest, NULL);
 	ret = snapshot_load(&r, &machine, load_record, NULL, err, SNAPSHOT_ERR_LEN);
 	snapshot_reader_free(&r);
 	return ret;
@@ -236,7 +250,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snapshot_reader_free(&r);
 	check_line(ret, err_mem);
 
-	ret_fd = load_from_fd(p, n, err_fd);
+	ret_fd = load_from_fd(p, n, false, err_fd);
+	FUZZ_ASSERT(ret_fd == ret);
+	if (ret)
+		FUZZ_ASSERT(!strcmp(err_mem, err_fd));
+	ret_fd = load_from_fd(p, n, true, err_fd);
 	FUZZ_ASSERT(ret_fd == ret);
 	if (ret)
 		FUZZ_ASSERT(!strcmp(err_mem, err_fd));

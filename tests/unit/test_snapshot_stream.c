@@ -510,6 +510,7 @@ struct collect {
 	char data[64];                  /* pt0's device data, in order */
 	size_t data_len;
 	unsigned refuse_at;             /* refuse that record (1 is the first) */
+	unsigned ram_in_place;          /* ram records whose data was in c->ram */
 	bool refuse_quietly;
 };
 
@@ -553,7 +554,9 @@ static int collect_fn(void *opaque, const struct snapshot_record *rec, char *e, 
 	c->n[rec->type]++;
 	switch (rec->type) {
 	case SNAPSHOT_REC_RAM:
-		memcpy(ram_at(c, rec->gpa), rec->data, rec->len);
+		c->ram_in_place += rec->data == ram_at(c, rec->gpa);
+		if (rec->data != ram_at(c, rec->gpa))
+			memcpy(ram_at(c, rec->gpa), rec->data, rec->len);
 		return 0;
 	case SNAPSHOT_REC_VCPU:
 		snap_in_init(&in, rec->data, rec->len, 0);
@@ -578,6 +581,7 @@ static void collect_reset(struct collect *c)
 {
 	memset(c->n, 0, sizeof(c->n));
 	c->calls = 0;
+	c->ram_in_place = 0;
 	c->data_len = 0;
 }
 
@@ -709,12 +713,34 @@ static void check_collected(const struct collect *c, const uint8_t *ram, bool bi
 	}
 }
 
+/* The loads below read ram records straight into c->ram when set (a
+ * machine's loader does, vmm/machine_snapshot.c); dest_null_above: the
+ * destination has no memory at and above that gpa (0: it has it all). */
+static bool in_place;
+static uint64_t dest_null_above;
+static unsigned dest_calls;
+
+static uint8_t *dest_fn(void *opaque, uint64_t gpa, size_t len)
+{
+	dest_calls++;
+	if (dest_null_above && gpa + len > dest_null_above)
+		return NULL;
+	return ram_at(opaque, gpa);
+}
+
+static void maybe_in_place(struct snapshot_reader *r, struct collect *c)
+{
+	if (in_place && c)
+		snapshot_reader_set_ram_dest(r, dest_fn, c);
+}
+
 static int load_fd(int fd, const struct snapshot_shape *want, struct collect *c)
 {
 	struct snapshot_reader r;
 	int ret;
 
 	snapshot_reader_init_fd(&r, fd);
+	maybe_in_place(&r, c);
 	err[0] = '\0';
 	ret = snapshot_load(&r, want, c ? collect_fn : NULL, c, err, sizeof(err));
 	snapshot_reader_free(&r);
@@ -729,6 +755,7 @@ static int load_mem(const void *buf, size_t len, const struct snapshot_shape *wa
 	int ret;
 
 	snapshot_reader_init_mem(&r, buf, len);
+	maybe_in_place(&r, c);
 	err[0] = '\0';
 	ret = snapshot_load(&r, want, c ? collect_fn : NULL, c, err, sizeof(err));
 	snapshot_reader_free(&r);
@@ -1447,6 +1474,222 @@ START_TEST(test_stream_writer_refuses)
 }
 END_TEST
 
+/* ---- ram records read in place ---- */
+
+/* The sample read with a ram destination: every ram record lands in c->ram
+ * itself (no copy through the reader), the rest as without one. */
+START_TEST(test_stream_in_place_round_trip)
+{
+	struct snapshot_shape s;
+	uint8_t *ram = sample_ram();
+	struct collect c;
+	int fd = memfd_create("snap", 0);
+
+	ck_assert_int_ge(fd, 0);
+	sample_shape(&s);
+	write_sample(fd, &s, ram, true);
+	collect_init(&c);
+	in_place = true;
+	dest_calls = 0;
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	ck_assert_msg(load_fd(fd, &s, &c) == 0, "%s", err);
+	check_collected(&c, ram, true);
+	ck_assert_uint_eq(c.ram_in_place, 3);
+	ck_assert_uint_eq(dest_calls, 3);
+	/* from memory too */
+	memset(c.ram, 0, LOW_RAM + HIGH_RAM);
+	collect_reset(&c);
+	{
+		size_t len;
+		uint8_t *b = slurp(fd, &len);
+
+		ck_assert_msg(load_mem(b, len, &s, &c) == 0, "%s", err);
+		free(b);
+	}
+	check_collected(&c, ram, true);
+	ck_assert_uint_eq(c.ram_in_place, 3);
+	in_place = false;
+	close(fd);
+	free(c.ram);
+	free(ram);
+}
+END_TEST
+
+/* A destination without memory for a record: that one comes through the
+ * reader's buffer, whole and checked. */
+START_TEST(test_stream_in_place_no_memory)
+{
+	struct snapshot_shape s;
+	uint8_t *b, *ram = sample_ram();
+	struct collect c;
+	size_t len;
+
+	sample_shape(&s);
+	b = sample_bytes(true, &len);
+	collect_init(&c);
+	in_place = true;
+	dest_null_above = HIGH_GPA;
+	ck_assert_msg(load_mem(b, len, &s, &c) == 0, "%s", err);
+	check_collected(&c, ram, true);
+	ck_assert_uint_eq(c.ram_in_place, 2);
+	in_place = false;
+	dest_null_above = 0;
+	free(c.ram);
+	free(ram);
+	free(b);
+}
+END_TEST
+
+/* Every prefix of a stream, and a flipped bit in RAM, give the same one
+ * line with the ram records read in place as without. */
+START_TEST(test_stream_in_place_same_errors)
+{
+	struct snapshot_shape s;
+	char plain[SNAPSHOT_ERR_LEN];
+	size_t len, k;
+	uint8_t *b = sample_bytes(false, &len);
+	struct collect c;
+	int fd;
+
+	sample_shape(&s);
+	collect_init(&c);
+	for (k = 0; k < len; k++) {
+		in_place = false;
+		collect_reset(&c);
+		ck_assert_int_eq(load_mem(b, k, &s, &c), -1);
+		strcpy(plain, err);
+		in_place = true;
+		collect_reset(&c);
+		ck_assert_int_eq(load_mem(b, k, &s, &c), -1);
+		ck_assert_str_eq(err, plain);
+		fd = prefix_fd(b, k);
+		collect_reset(&c);
+		ck_assert_int_eq(load_fd(fd, &s, &c), -1);
+		close(fd);
+		ck_assert_str_eq(err, plain);
+	}
+	/* the first ram record's 16 bytes follow its gpa: one bit of them */
+	for (k = 0; k + 8 < len; k++)
+		if (b[k] == SNAPSHOT_REC_RAM && b[k + 1] == 0 && b[k + 4] == 24 &&
+		    b[k + 8] == 0x00 && b[k + 9] == 0x10)
+			break;
+	ck_assert_uint_lt(k + 8, len);
+	b[k + 20] ^= 0x01;
+	in_place = false;
+	collect_reset(&c);
+	ck_assert_int_eq(load_mem(b, len, &s, &c), -1);
+	strcpy(plain, err);
+	ck_assert_msg(!strncmp(err, "the snapshot is corrupted: ", 27), "%s", err);
+	in_place = true;
+	collect_reset(&c);
+	ck_assert_int_eq(load_mem(b, len, &s, &c), -1);
+	ck_assert_str_eq(err, plain);
+	ck_assert_uint_eq(c.ram_in_place, 2);
+	in_place = false;
+	free(c.ram);
+	free(b);
+}
+END_TEST
+
+/* Outside the shape's RAM: refused before the destination is asked. */
+START_TEST(test_stream_in_place_outside)
+{
+	struct snapshot_shape s;
+	struct snap_out o;
+	struct collect c;
+	size_t h;
+
+	sample_shape(&s);
+	snap_out_init(&o);
+	raw_header(&o, &s, SNAPSHOT_VERSION);
+	h = o.len;
+	snap_put_u16(&o, SNAPSHOT_REC_RAM);
+	snap_put_u16(&o, 0);
+	snap_put_u32(&o, 8 + 16);
+	snap_put_u64(&o, LOW_RAM - 8);
+	snap_put_bytes(&o, "0123456789abcdef", 16);
+	raw_end(&o);
+	collect_init(&c);
+	in_place = true;
+	dest_calls = 0;
+	ck_assert_int_eq(load_mem(o.buf, o.len, &s, &c), -1);
+	assert_err("record 1 (ram) at byte %zu is for 0x1ffff8-0x200007, outside the guest's RAM", h);
+	ck_assert_uint_eq(dest_calls, 0);
+	ck_assert_uint_eq(c.calls, 0);
+	in_place = false;
+	free(c.ram);
+	snap_out_free(&o);
+}
+END_TEST
+
+/* snapshot_copy() copies every byte of any length, across its pieces. */
+START_TEST(test_stream_copy)
+{
+	static const size_t lens[] = { 0, 1, 2047, 2048, 2049, 4096, 10000 };
+	uint8_t src[10002], dst[10002];
+	unsigned i;
+	size_t k;
+
+	for (k = 0; k < sizeof(src); k++)
+		src[k] = (uint8_t)(k * 13 + 1);
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		memset(dst, 0xee, sizeof(dst));
+		snapshot_copy(dst + 1, src + 1, lens[i]);
+		ck_assert_uint_eq(dst[0], 0xee);
+		ck_assert(!memcmp(dst + 1, src + 1, lens[i]));
+		ck_assert_uint_eq(dst[1 + lens[i]], 0xee);
+	}
+}
+END_TEST
+
+/* snapshot_write_ram_copy() writes the same bytes as snapshot_write_ram(),
+ * for runs of pages, single pages and odd sizes. */
+static uint8_t *ram_stream(const uint8_t *ram, bool copy, size_t *len)
+{
+	static const size_t runs[][2] = {
+		{ 0, 4096 }, { 8192, 4096 }, { 0x10000, 0x180000 }, { 0x1ff000, 4096 },
+		{ 0x3, 70000 },
+	};
+	struct snapshot_shape s;
+	struct snapshot_writer w;
+	uint8_t *b;
+	unsigned i;
+	int fd = memfd_create("snap", 0);
+
+	ck_assert_int_ge(fd, 0);
+	sample_shape(&s);
+	ck_assert_int_eq(snapshot_writer_open(&w, fd, &s), 0);
+	write_vcpu(&w, 0);
+	for (i = 0; i < sizeof(runs) / sizeof(runs[0]); i++)
+		ck_assert_int_eq((copy ? snapshot_write_ram_copy : snapshot_write_ram)
+				 (&w, runs[i][0], ram + runs[i][0], runs[i][1]), 0);
+	ck_assert_int_eq((copy ? snapshot_write_ram_copy : snapshot_write_ram)
+			 (&w, HIGH_GPA, ram + LOW_RAM, HIGH_RAM), 0);
+	ck_assert_int_eq(snapshot_write_end(&w), 0);
+	snapshot_writer_free(&w);
+	b = slurp(fd, len);
+	close(fd);
+	return b;
+}
+
+START_TEST(test_stream_write_ram_copy)
+{
+	uint8_t *ram = sample_ram(), *a, *b;
+	struct snapshot_shape s;
+	size_t alen, blen;
+
+	a = ram_stream(ram, false, &alen);
+	b = ram_stream(ram, true, &blen);
+	ck_assert_uint_eq(alen, blen);
+	ck_assert(!memcmp(a, b, alen));
+	sample_shape(&s);
+	ck_assert_msg(load_mem(b, blen, &s, NULL) == 0, "%s", err);
+	free(a);
+	free(b);
+	free(ram);
+}
+END_TEST
+
 Suite *snapshot_stream_suite(void)
 {
 	Suite *s = suite_create("snapshot_stream");
@@ -1483,6 +1726,12 @@ Suite *snapshot_stream_suite(void)
 	tcase_add_test(tc, test_stream_round_trip_memory);
 	tcase_add_test(tc, test_stream_reader_one_by_one);
 	tcase_add_test(tc, test_stream_truncated_everywhere);
+	tcase_add_test(tc, test_stream_in_place_round_trip);
+	tcase_add_test(tc, test_stream_in_place_no_memory);
+	tcase_add_test(tc, test_stream_in_place_same_errors);
+	tcase_add_test(tc, test_stream_in_place_outside);
+	tcase_add_test(tc, test_stream_write_ram_copy);
+	tcase_add_test(tc, test_stream_copy);
 	tcase_add_test(tc, test_stream_wrong_size);
 	tcase_add_test(tc, test_stream_huge_length);
 	tcase_add_test(tc, test_stream_bad_index);

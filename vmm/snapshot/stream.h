@@ -68,6 +68,10 @@ void snapshot_rec_len_range(unsigned type, size_t *min, size_t *max);
  * devices, 0 nothing (the index must be 0). */
 char snapshot_rec_index_kind(unsigned type);
 
+/* memcpy() for the bytes of the stream, in pieces that stay fast when the
+ * CPU is emulated (stream.c says why). */
+void snapshot_copy(void *dst, const void *src, size_t len);
+
 /* A writer's pace: called before each write() with the bytes about to go,
  * it returns how many may go now (1 to len; it may sleep first), or a
  * negative errno that fails the writer (a live migration's bandwidth cap,
@@ -103,6 +107,12 @@ int snapshot_write_record(struct snapshot_writer *w, enum snapshot_rec_type type
 			  unsigned index, const void *data, size_t len);
 /* Guest RAM at gpa, cut into ram records of at most SNAPSHOT_RAM_CHUNK_MAX. */
 int snapshot_write_ram(struct snapshot_writer *w, uint64_t gpa, const void *data, size_t len);
+/* The same for RAM that may change while it is written (a running guest):
+ * each byte is copied into the writer's buffer and the checksum taken over
+ * the copy, so it covers exactly the bytes sent (a page changed meanwhile is
+ * dirty again and goes later). */
+int snapshot_write_ram_copy(struct snapshot_writer *w, uint64_t gpa, const void *data,
+			    size_t len);
 /* The end record, and everything written out. */
 int snapshot_write_end(struct snapshot_writer *w);
 /* Frees the buffer; does not close the fd nor write what is pending. */
@@ -128,6 +138,11 @@ enum snapshot_reader_state {
 	SNAPSHOT_READ_FAILED,
 };
 
+/* Where a ram record's bytes go: the memory for gpa..gpa+len (inside one
+ * RAM range of the snapshot's shape, checked before), or NULL (then they
+ * go to the reader's buffer as without a destination). */
+typedef uint8_t *(*snapshot_ram_dest_fn)(void *opaque, uint64_t gpa, size_t len);
+
 /* Reader: from an fd (a file or a socket, read in bounded pieces as it
  * arrives) or from memory. */
 struct snapshot_reader {
@@ -143,6 +158,8 @@ struct snapshot_reader {
 	unsigned records;
 	bool live;                      /* a live migration's socket */
 	int idle_ms;                    /* live: how long a read may wait; 0: for ever */
+	snapshot_ram_dest_fn ram_dest;  /* NULL: ram records to payload too */
+	void *ram_dest_opaque;
 	enum snapshot_reader_state state;
 	struct snapshot_shape shape;    /* the snapshot's, once the header is read */
 };
@@ -153,6 +170,12 @@ void snapshot_reader_init_fd(struct snapshot_reader *r, int fd);
  * (0: no limit) is an error too (a source that hangs). */
 void snapshot_reader_set_live(struct snapshot_reader *r, int idle_ms);
 void snapshot_reader_init_mem(struct snapshot_reader *r, const void *buf, size_t len);
+/* Ram records are read straight into what fn gives (no copy through the
+ * reader's buffer); such a record's data then points there. The bytes land
+ * before the stream's checksum is known: the memory must be a machine not
+ * running yet, thrown away when the load fails (as any record's effect). */
+void snapshot_reader_set_ram_dest(struct snapshot_reader *r, snapshot_ram_dest_fn fn,
+				  void *opaque);
 void snapshot_reader_free(struct snapshot_reader *r);
 
 /* Magic, version and shape into r->shape: 0, or -1 and one line in err. */

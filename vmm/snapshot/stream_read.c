@@ -2,8 +2,9 @@
  * length is checked against its cap before anything is allocated or read,
  * every index against the header, and each way the stream can be wrong is
  * one line naming the byte and the record. From an fd it reads in pieces of
- * at most RBUF_SIZE bytes (or straight into a payload buffer already sized
- * and checked), as the bytes arrive. */
+ * at most RBUF_SIZE bytes (or straight into a payload buffer, or a ram
+ * record's destination in guest RAM, already sized and checked), as the
+ * bytes arrive. */
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -15,6 +16,7 @@
 #include "stream.h"
 
 #define RBUF_SIZE (64U << 10)
+#define RAM_PIECE (256U << 10)                /* read in place, then summed */
 #define HDR_FIXED (SNAPSHOT_MAGIC_LEN + 8)      /* magic, version, shape length */
 
 /* Outcomes of taking bytes from the source. */
@@ -37,6 +39,13 @@ void snapshot_reader_set_live(struct snapshot_reader *r, int idle_ms)
 {
 	r->live = true;
 	r->idle_ms = idle_ms;
+}
+
+void snapshot_reader_set_ram_dest(struct snapshot_reader *r, snapshot_ram_dest_fn fn,
+				  void *opaque)
+{
+	r->ram_dest = fn;
+	r->ram_dest_opaque = opaque;
 }
 
 void snapshot_reader_init_mem(struct snapshot_reader *r, const void *buf, size_t len)
@@ -131,7 +140,7 @@ static ssize_t take_fd(struct snapshot_reader *r, uint8_t *dst, size_t n)
 			r->rlen = (size_t)m;
 		}
 		k = n - got < r->rlen - r->rpos ? n - got : r->rlen - r->rpos;
-		memcpy(dst + got, r->rbuf + r->rpos, k);
+		snapshot_copy(dst + got, r->rbuf + r->rpos, k);
 		r->rpos += k;
 		got += k;
 	}
@@ -394,24 +403,32 @@ static int read_rec_hdr(struct snapshot_reader *r, struct snapshot_record *rec,
 	return 0;
 }
 
-static int read_payload(struct snapshot_reader *r, struct snapshot_record *rec,
-			char *err, size_t errlen)
+/* n bytes of the payload of rec (rec_len bytes in all) into dst. */
+static int take_payload(struct snapshot_reader *r, const struct snapshot_record *rec,
+			size_t rec_len, uint8_t *dst, size_t n, char *err, size_t errlen)
 {
 	char w[64];
 
-	if (payload_room(r, rec->len, err, errlen))
-		return fail(r);
-	switch (take(r, r->payload, rec->len, err, errlen)) {
+	switch (take(r, dst, n, err, errlen)) {
 	case TAKE_ERROR:
 		return fail(r);
 	case TAKE_SHORT:
 		where(w, sizeof(w), rec);
 		snprintf(err, errlen, "%s at byte %" PRIu64
-			 ", inside %s, which has %zu bytes", cut(r), r->offset, w, rec->len);
+			 ", inside %s, which has %zu bytes", cut(r), r->offset, w, rec_len);
 		return fail(r);
 	case TAKE_ALL:
 		break;
 	}
+	return 0;
+}
+
+static int read_payload(struct snapshot_reader *r, struct snapshot_record *rec,
+			char *err, size_t errlen)
+{
+	if (payload_room(r, rec->len, err, errlen) ||
+	    take_payload(r, rec, rec->len, r->payload, rec->len, err, errlen))
+		return fail(r);
 	rec->data = r->payload;
 	return 0;
 }
@@ -460,6 +477,48 @@ static int check_ram(struct snapshot_reader *r, struct snapshot_record *rec,
 	return fail(r);
 }
 
+/* A ram record with a destination set (h: its header, already read): the
+ * gpa first, then, when gpa..gpa+len lies in the shape's RAM and the
+ * destination has memory there, the bytes straight into that memory, the
+ * crc taken over them where they landed, piece by piece while they are
+ * still in the cache. Otherwise the bytes go to the payload buffer, as any
+ * record's, and the errors are the same, in the same order, as without a
+ * destination. */
+static int read_ram_in_place(struct snapshot_reader *r, struct snapshot_record *rec,
+			     const uint8_t *h, char *err, size_t errlen)
+{
+	size_t len = rec->len - 8, off, n;
+	uint8_t *dst = NULL;
+	uint8_t g[8];
+
+	if (take_payload(r, rec, rec->len, g, sizeof(g), err, errlen))
+		return -1;
+	if (snapshot_shape_has_ram(&r->shape, le64(g), len))
+		dst = r->ram_dest(r->ram_dest_opaque, le64(g), len);
+	if (!dst) {
+		if (payload_room(r, rec->len, err, errlen))
+			return fail(r);
+		memcpy(r->payload, g, sizeof(g));
+		if (take_payload(r, rec, rec->len, r->payload + 8, len, err, errlen))
+			return -1;
+		rec->data = r->payload;
+		return 0;
+	}
+	r->crc = crc32(r->crc, h, SNAPSHOT_REC_HDR_LEN);
+	r->crc = crc32(r->crc, g, sizeof(g));
+	for (off = 0; off < len; off += n) {
+		n = len - off < RAM_PIECE ? len - off : RAM_PIECE;
+		if (take_payload(r, rec, rec->len, dst + off, n, err, errlen))
+			return -1;
+		r->crc = crc32(r->crc, dst + off, (uInt)n);
+	}
+	r->records++;
+	rec->gpa = le64(g);
+	rec->data = dst;
+	rec->len = len;
+	return 1;
+}
+
 static int not_reading(struct snapshot_reader *r, char *err, size_t errlen)
 {
 	if (r->state == SNAPSHOT_READ_DONE)
@@ -475,11 +534,19 @@ int snapshot_read_record(struct snapshot_reader *r, struct snapshot_record *rec,
 			 char *err, size_t errlen)
 {
 	uint8_t h[SNAPSHOT_REC_HDR_LEN];
+	int ret;
 
 	if (r->state != SNAPSHOT_READ_RECORDS)
 		return not_reading(r, err, errlen);
-	if (read_rec_hdr(r, rec, h, err, errlen) || read_payload(r, rec, err, errlen))
+	if (read_rec_hdr(r, rec, h, err, errlen))
 		return -1;
+	if (rec->type == SNAPSHOT_REC_RAM && r->ram_dest) {
+		ret = read_ram_in_place(r, rec, h, err, errlen);
+		if (ret)
+			return ret;
+	} else if (read_payload(r, rec, err, errlen)) {
+		return -1;
+	}
 	if (rec->type == SNAPSHOT_REC_END)
 		return check_end(r, rec, err, errlen);
 	r->crc = crc32(r->crc, h, sizeof(h));

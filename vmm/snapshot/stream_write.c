@@ -1,6 +1,7 @@
 /* The stream's writer: header and records into a buffer that goes out to
  * the fd when it fills, large payloads straight from the caller's memory,
- * the crc32 kept over every byte on the way. A record is checked against
+ * the crc32 kept over every byte on the way (a running guest's RAM copied
+ * into the buffer first and summed there). A record is checked against
  * the same rules the reader applies before any of it is written. */
 #include <errno.h>
 #include <poll.h>
@@ -10,7 +11,8 @@
 #include <zlib.h>
 #include "stream.h"
 
-#define WBUF_SIZE (64U << 10)
+#define WBUF_SIZE (1U << 20)
+#define SUM_PIECE (64U << 10)        /* copied, then summed while in the cache */
 
 /* How much of len may go now: all of it, or what the pace allows. */
 static ssize_t paced(struct snapshot_writer *w, size_t len)
@@ -73,7 +75,7 @@ static int emit(struct snapshot_writer *w, const void *p, size_t len)
 	w->crc = crc32(w->crc, p, (uInt)len);
 	w->offset += len;
 	if (w->len + len <= WBUF_SIZE) {
-		memcpy(w->buf + w->len, p, len);
+		snapshot_copy(w->buf + w->len, p, len);
 		w->len += len;
 		return 0;
 	}
@@ -81,7 +83,7 @@ static int emit(struct snapshot_writer *w, const void *p, size_t len)
 	if (ret)
 		return ret;
 	if (len < WBUF_SIZE) {
-		memcpy(w->buf, p, len);
+		snapshot_copy(w->buf, p, len);
 		w->len = len;
 		return 0;
 	}
@@ -89,6 +91,28 @@ static int emit(struct snapshot_writer *w, const void *p, size_t len)
 	if (ret)
 		w->err = ret;
 	return ret;
+}
+
+/* Bytes of memory that may change meanwhile (a running guest's RAM) into
+ * the stream: copied into the buffer first and the crc taken over the copy,
+ * so the checksum covers exactly the bytes that go out. */
+static int emit_copy(struct snapshot_writer *w, const uint8_t *p, size_t len)
+{
+	size_t n;
+
+	while (len && !w->err) {
+		if (w->len == WBUF_SIZE && flush(w))
+			break;
+		n = WBUF_SIZE - w->len < len ? WBUF_SIZE - w->len : len;
+		n = n < SUM_PIECE ? n : SUM_PIECE;
+		snapshot_copy(w->buf + w->len, p, n);
+		w->crc = crc32(w->crc, w->buf + w->len, (uInt)n);
+		w->len += n;
+		w->offset += n;
+		p += n;
+		len -= n;
+	}
+	return w->err;
 }
 
 static void le16(uint8_t *p, uint16_t v)
@@ -197,7 +221,8 @@ int snapshot_write_record(struct snapshot_writer *w, enum snapshot_rec_type type
 	return emit(w, data, len);
 }
 
-int snapshot_write_ram(struct snapshot_writer *w, uint64_t gpa, const void *data, size_t len)
+static int write_ram(struct snapshot_writer *w, uint64_t gpa, const void *data, size_t len,
+		     bool copy)
 {
 	const uint8_t *p = data;
 	uint8_t g[8];
@@ -212,13 +237,24 @@ int snapshot_write_ram(struct snapshot_writer *w, uint64_t gpa, const void *data
 		le64(g, gpa);
 		emit_rec_hdr(w, SNAPSHOT_REC_RAM, 0, 8 + n);
 		emit(w, g, sizeof(g));
-		if (emit(w, p, n))
+		if (copy ? emit_copy(w, p, n) : emit(w, p, n))
 			return w->err;
 		gpa += n;
 		p += n;
 		len -= n;
 	}
 	return 0;
+}
+
+int snapshot_write_ram(struct snapshot_writer *w, uint64_t gpa, const void *data, size_t len)
+{
+	return write_ram(w, gpa, data, len, false);
+}
+
+int snapshot_write_ram_copy(struct snapshot_writer *w, uint64_t gpa, const void *data,
+			    size_t len)
+{
+	return write_ram(w, gpa, data, len, true);
 }
 
 int snapshot_write_end(struct snapshot_writer *w)
