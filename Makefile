@@ -100,8 +100,8 @@ endif
 # vmm/arm64/'s headers, so x86 and arm64 struct layouts never meet.
 # vmm/arm64/'s arch_*.c and seccomp_arch.c are the arm64 implementation of
 # vmm/arch.h and vmm/seccomp_arch.h: only in the arm64 binary (they define
-# what vmm/x86/'s do).
-ARM64_IMPL_SRCS := $(wildcard vmm/arm64/arch_*.c) vmm/arm64/seccomp_arch.c
+# what vmm/x86/'s do), as is crc32c.c (its instruction only builds for arm64).
+ARM64_IMPL_SRCS := $(wildcard vmm/arm64/arch_*.c) vmm/arm64/seccomp_arch.c vmm/arm64/crc32c.c
 ARM64_SRCS := $(filter-out $(ARM64_IMPL_SRCS),$(wildcard boot/arm64/*.c vmm/arm64/*.c))
 ARM64_OBJS := $(ARM64_SRCS:%.c=build/%.o)
 # The boot side alone (Image, memory map, device tree): no KVM header, so
@@ -303,7 +303,7 @@ bench-migrate: build/conduit-static
 	CONDUIT_BIN=$(CURDIR)/build/conduit-static BENCH_SUITE=bench-migrate bash tests/nested/bench.sh
 # The snapshot stream's cost per byte on the host (tests/bench/stream_bench.c):
 # 256 MiB through the real writer, a socketpair and the real reader.
-STREAM_BENCH_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard vmm/snapshot/*.c))
+STREAM_BENCH_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard vmm/snapshot/*.c) vmm/$(ARCH)/crc32c.c)
 build/bench-stream: build/tests/bench/stream_bench.o $(STREAM_BENCH_OBJS)
 	$(CC) -o $@ $^ -lz -lpthread
 

@@ -682,7 +682,7 @@ else
 		incoming_case "corrupted: bad checksum" unix crc 1 "the snapshot is corrupted: its end record's checksum is"
 		incoming_case "corrupted: bad checksum" tcp crc 1 "the snapshot is corrupted: its end record's checksum is"
 		incoming_case "another format version" unix version 1 \
-			"the snapshot has format version 99; this conduit reads version 1"
+			"the snapshot has format version 99; this conduit reads versions 1 to 2"
 		incoming_case "a record of the wrong size" unix recsize 1 \
 			"record 1 (ram) at byte [0-9]* has 2147483648 bytes; ram records have 9 to 1048584"
 		incoming_case "a device's state one byte too long" unix devsize 1 \

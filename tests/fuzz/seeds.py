@@ -605,7 +605,7 @@ def ss_shape(devices=None, vcpus=2):
     return out
 
 
-def ss_head(shape=None, version=1):
+def ss_head(shape=None, version=2):
     shape = ss_shape() if shape is None else shape
     return b'CONDSNAP' + u32(version) + u32(len(shape)) + shape
 
@@ -613,9 +613,22 @@ def ss_head(shape=None, version=1):
 def ss_rec(rtype, index, payload): return u16(rtype) + u16(index) + u32(len(payload)) + payload
 
 
+def crc32c(data):
+    """CRC-32C (Castagnoli), the stream's checksum from version 2 on."""
+    crc = 0xffffffff
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xffffffff
+
+
 def ss_end(stream):
+    """The end record, summed as the header's version says (1: zlib's crc32)."""
     import zlib
-    return stream + ss_rec(7, 0, u32(zlib.crc32(stream)))
+    if stream[8:12] == u32(1):
+        return stream + ss_rec(7, 0, u32(zlib.crc32(stream)))
+    return stream + ss_rec(7, 0, u32(crc32c(stream)))
 
 
 def ss_records():
@@ -647,7 +660,8 @@ def snapshot_stream():
     write('snapshot_stream', 'bad-records',
           u8(1) + ss_end(ss_head() + ss_rec(3, 0, bytes(12)) + ss_rec(1, 2, bytes(8)) +
                          ss_rec(4, 0, u64((2 << 20) - 8) + bytes(16))))
-    write('snapshot_stream', 'other-version', u8(1) + ss_end(ss_head(version=2)))
+    write('snapshot_stream', 'other-version', u8(1) + ss_end(ss_head(version=3)))
+    write('snapshot_stream', 'version-1', u8(1) + ss_end(ss_head(version=1) + ss_records()))
     write('snapshot_stream', 'other-mdev',
           u8(1) + ss_end(ss_head(ss_shape([(b'pt0', b'vfio-mdev', 3, b'mtty-1')]))))
 

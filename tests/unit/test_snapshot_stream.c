@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "suites.h"
+#include "../../vmm/snapshot/crc32c.h"
 #include "../../vmm/snapshot/cursor.h"
 #include "../../vmm/snapshot/shape.h"
 #include "../../vmm/snapshot/stream.h"
@@ -913,12 +914,12 @@ START_TEST(test_stream_layout)
 {
 	size_t len;
 	uint8_t *b = sample_bytes(false, &len);
-	uint32_t crc = (uint32_t)crc32(0, b, (uInt)(len - 12));
+	uint32_t crc = crc32c(0, b, len - 12);
 	const uint8_t end_hdr[] = { SNAPSHOT_REC_END, 0, 0, 0, 4, 0, 0, 0 };
 	const uint8_t crc_le[] = { (uint8_t)crc, (uint8_t)(crc >> 8), (uint8_t)(crc >> 16),
 				   (uint8_t)(crc >> 24) };
 
-	ck_assert_mem_eq(b, "CONDSNAP\x01\0\0\0", 12);
+	ck_assert_mem_eq(b, "CONDSNAP\x02\0\0\0", 12);
 	ck_assert_mem_eq(b + len - 12, end_hdr, sizeof(end_hdr));
 	ck_assert_mem_eq(b + len - 4, crc_le, 4);
 	free(b);
@@ -1099,13 +1100,19 @@ static void raw_rec(struct snap_out *o, unsigned type, unsigned index, size_t le
 		snap_put_u8(o, (uint8_t)i);
 }
 
-static void raw_end(struct snap_out *o)
+/* The end record with the checksum of the given format version. */
+static void raw_end_version(struct snap_out *o, uint32_t version)
 {
-	uint32_t crc = (uint32_t)crc32(0, o->buf, (uInt)o->len);
+	uint32_t crc = snapshot_checksum(version, 0, o->buf, o->len);
 
 	raw_rec(o, SNAPSHOT_REC_END, 0, 0);
 	o->buf[o->len - 4] = 4;
 	snap_put_u32(o, crc);
+}
+
+static void raw_end(struct snap_out *o)
+{
+	raw_end_version(o, SNAPSHOT_VERSION);
 }
 
 /* A header, then a record that breaks a rule; the error, and no record
@@ -1242,7 +1249,7 @@ START_TEST(test_stream_bad_header)
 	raw_header(&o, &s, 3);
 	raw_end(&o);
 	ck_assert_int_eq(load_mem(o.buf, o.len, &s, NULL), -1);
-	ck_assert_str_eq(err, "the snapshot has format version 3; this conduit reads version 1");
+	ck_assert_str_eq(err, "the snapshot has format version 3; this conduit reads versions 1 to 2");
 
 	snap_out_reset(&o);
 	snap_put_bytes(&o, SNAPSHOT_MAGIC, SNAPSHOT_MAGIC_LEN);
@@ -1277,7 +1284,7 @@ START_TEST(test_stream_checksum)
 	snap_out_init(&o);
 	raw_header(&o, &s, SNAPSHOT_VERSION);
 	raw_rec(&o, SNAPSHOT_REC_CLOCK, 0, 16);
-	crc = (uint32_t)crc32(0, o.buf, (uInt)o.len);
+	crc = crc32c(0, o.buf, o.len);
 	raw_rec(&o, SNAPSHOT_REC_END, 0, 0);
 	o.buf[o.len - 4] = 4;
 	snap_put_u32(&o, 0xdeadbeef);
@@ -1292,6 +1299,92 @@ START_TEST(test_stream_checksum)
 	b[len - 13] ^= 0x20;
 	ck_assert_int_eq(load_mem(b, len, &s, NULL), -1);
 	ck_assert_msg(!strncmp(err, "the snapshot is corrupted: ", 27), "%s", err);
+	free(b);
+}
+END_TEST
+
+START_TEST(test_crc32c_vectors)
+{
+	/* the check value of CRC-32C, and RFC 3720's (iSCSI) B.4 examples */
+	static const struct { const char *what; size_t len; int fill; uint32_t want; } v[] = {
+		{ "123456789", 9, -1, 0xE3069283U },
+		{ "32 zeros", 32, 0x00, 0x8A9136AAU },
+		{ "32 x 0xff", 32, 0xff, 0x62A8AB43U },
+		{ "0 to 31", 32, -2, 0x46DD794EU },
+	};
+	uint8_t b[32];
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		if (v[i].fill == -1)
+			memcpy(b, "123456789", 9);
+		else if (v[i].fill == -2)
+			for (int k = 0; k < 32; k++)
+				b[k] = (uint8_t)k;
+		else
+			memset(b, v[i].fill, sizeof(b));
+		ck_assert_msg(crc32c(0, b, v[i].len) == v[i].want, "%s: 0x%08x", v[i].what,
+			      crc32c(0, b, v[i].len));
+		ck_assert_msg(crc32c_table(0, b, v[i].len) == v[i].want, "%s (table)", v[i].what);
+	}
+	ck_assert_uint_eq(crc32c(0, NULL, 0), 0);
+	ck_assert_uint_eq(crc32c(0x12345678, b, 0), 0x12345678);
+}
+END_TEST
+
+/* The instruction's result (where this CPU has it) against the table's for
+ * every start alignment and length around the 8-byte steps, and a sum
+ * taken in two calls against one. */
+START_TEST(test_crc32c_pieces)
+{
+	uint8_t b[300];
+	uint32_t seed = 12345;
+
+	for (size_t i = 0; i < sizeof(b); i++) {
+		seed = seed * 1103515245U + 12345U;
+		b[i] = (uint8_t)(seed >> 16);
+	}
+	for (size_t off = 0; off < 16; off++)
+		for (size_t len = 0; len + off <= sizeof(b); len += (len < 40 ? 1 : 37))
+			ck_assert_msg(crc32c(7, b + off, len) == crc32c_table(7, b + off, len),
+				      "offset %zu length %zu", off, len);
+	for (size_t cut = 0; cut <= sizeof(b); cut += 13)
+		ck_assert_uint_eq(crc32c(crc32c(0, b, cut), b + cut, sizeof(b) - cut),
+				  crc32c(0, b, sizeof(b)));
+}
+END_TEST
+
+/* A version 1 stream (zlib's crc32 at its end, as conduits before
+ * version 2 wrote) still loads; the same stream summed the new way does
+ * not; versions 0 and 3 are refused by name. */
+START_TEST(test_stream_version1)
+{
+	struct snapshot_shape s;
+	struct collect c;
+	size_t len;
+	uint8_t *b = sample_bytes(false, &len);
+	uint32_t old;
+
+	sample_shape(&s);
+	ck_assert_uint_eq(b[8], SNAPSHOT_VERSION);
+	b[8] = 1;
+	old = (uint32_t)crc32(0, b, (uInt)(len - 4 - 8));
+	ck_assert_uint_ne(old, crc32c(0, b, len - 12));
+	for (int k = 0; k < 4; k++)
+		b[len - 4 + k] = (uint8_t)(old >> (8 * k));
+	collect_init(&c);
+	ck_assert_msg(load_mem(b, len, &s, &c) == 0, "%s", err);
+	ck_assert_uint_gt(c.calls, 0);
+	free(c.ram);
+
+	old = crc32c(0, b, len - 12);
+	for (int k = 0; k < 4; k++)
+		b[len - 4 + k] = (uint8_t)(old >> (8 * k));
+	ck_assert_int_eq(load_mem(b, len, &s, NULL), -1);
+	ck_assert_msg(!strncmp(err, "the snapshot is corrupted: ", 27), "%s", err);
+
+	b[8] = 0;
+	ck_assert_int_eq(load_mem(b, len, &s, NULL), -1);
+	ck_assert_str_eq(err, "the snapshot has format version 0; this conduit reads versions 1 to 2");
 	free(b);
 }
 END_TEST
@@ -1739,6 +1832,9 @@ Suite *snapshot_stream_suite(void)
 	tcase_add_test(tc, test_stream_ram_outside);
 	tcase_add_test(tc, test_stream_bad_header);
 	tcase_add_test(tc, test_stream_checksum);
+	tcase_add_test(tc, test_crc32c_vectors);
+	tcase_add_test(tc, test_crc32c_pieces);
+	tcase_add_test(tc, test_stream_version1);
 	tcase_add_test(tc, test_stream_after_end);
 	tcase_add_test(tc, test_stream_missing_end);
 	tcase_add_test(tc, test_stream_shape_first);

@@ -8,8 +8,11 @@
  *   u32 length     of the shape, at most SNAPSHOT_SHAPE_MAX
  *   shape          the machine's shape (shape.h)
  *   records        each u16 type, u16 index, u32 length, then the payload
- *   end record     type SNAPSHOT_REC_END, index 0, length 4: the crc32
- *                  (zlib's) of every byte of the stream before the record
+ *   end record     type SNAPSHOT_REC_END, index 0, length 4: the CRC-32C
+ *                  (crc32c.h) of every byte of the stream before the record
+ *
+ * Version 2 is the one written. Version 1, the same but with zlib's crc32
+ * in the end record, is still read, so snapshots of older conduits load.
  *
  * Records, with the payload length each may have (the reader checks a length
  * against it before it reads or allocates anything):
@@ -39,7 +42,8 @@
 
 #define SNAPSHOT_MAGIC          "CONDSNAP"
 #define SNAPSHOT_MAGIC_LEN      8
-#define SNAPSHOT_VERSION        1
+#define SNAPSHOT_VERSION        2       /* written */
+#define SNAPSHOT_VERSION_OLDEST 1       /* the oldest read: zlib's crc32 */
 #define SNAPSHOT_SHAPE_MAX      (16U << 10)
 #define SNAPSHOT_REC_HDR_LEN    8
 #define SNAPSHOT_RAM_CHUNK_MAX  (1U << 20)
@@ -67,6 +71,10 @@ void snapshot_rec_len_range(unsigned type, size_t *min, size_t *max);
 /* What the index of a record of a known type counts: 'v' vCPUs, 'd'
  * devices, 0 nothing (the index must be 0). */
 char snapshot_rec_index_kind(unsigned type);
+
+/* The checksum of the given format version, continued over p: CRC-32C
+ * (version 2) or zlib's crc32 (version 1). */
+uint32_t snapshot_checksum(uint32_t version, uint32_t crc, const void *p, size_t len);
 
 /* memcpy() for the bytes of the stream, in pieces that stay fast when the
  * CPU is emulated (stream.c says why). */
@@ -152,6 +160,7 @@ struct snapshot_reader {
 	uint8_t *rbuf;                  /* fd: read, not yet taken */
 	size_t rpos, rlen;
 	uint64_t offset;                /* of the next byte taken */
+	uint32_t version;               /* the stream's, once its header is read */
 	uint32_t crc;
 	uint8_t *payload;
 	size_t payload_cap;

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 #include "stream.h"
 
 #define RBUF_SIZE (64U << 10)
@@ -258,17 +257,19 @@ static int read_fixed(struct snapshot_reader *r, uint32_t *shape_len, char *err,
 	}
 	version = le32(h + SNAPSHOT_MAGIC_LEN);
 	*shape_len = le32(h + SNAPSHOT_MAGIC_LEN + 4);
-	if (version != SNAPSHOT_VERSION) {
+	if (version < SNAPSHOT_VERSION_OLDEST || version > SNAPSHOT_VERSION) {
 		snprintf(err, errlen, "the snapshot has format version %" PRIu32
-			 "; this conduit reads version %d", version, SNAPSHOT_VERSION);
+			 "; this conduit reads versions %d to %d", version,
+			 SNAPSHOT_VERSION_OLDEST, SNAPSHOT_VERSION);
 		return fail(r);
 	}
+	r->version = version;
 	if (*shape_len > SNAPSHOT_SHAPE_MAX) {
 		snprintf(err, errlen, "the snapshot's header says it has %" PRIu32
 			 " bytes, more than the %u conduit takes", *shape_len, SNAPSHOT_SHAPE_MAX);
 		return fail(r);
 	}
-	r->crc = crc32(0, h, sizeof(h));
+	r->crc = snapshot_checksum(r->version, 0, h, sizeof(h));
 	return 0;
 }
 
@@ -294,7 +295,7 @@ int snapshot_read_header(struct snapshot_reader *r, char *err, size_t errlen)
 	case TAKE_ALL:
 		break;
 	}
-	r->crc = crc32(r->crc, r->payload, len);
+	r->crc = snapshot_checksum(r->version, r->crc, r->payload, len);
 	snap_in_init(&in, r->payload, len, HDR_FIXED);
 	if (snapshot_shape_decode(&in, &r->shape, err, errlen))
 		return fail(r);
@@ -504,13 +505,13 @@ static int read_ram_in_place(struct snapshot_reader *r, struct snapshot_record *
 		rec->data = r->payload;
 		return 0;
 	}
-	r->crc = crc32(r->crc, h, SNAPSHOT_REC_HDR_LEN);
-	r->crc = crc32(r->crc, g, sizeof(g));
+	r->crc = snapshot_checksum(r->version, r->crc, h, SNAPSHOT_REC_HDR_LEN);
+	r->crc = snapshot_checksum(r->version, r->crc, g, sizeof(g));
 	for (off = 0; off < len; off += n) {
 		n = len - off < RAM_PIECE ? len - off : RAM_PIECE;
 		if (take_payload(r, rec, rec->len, dst + off, n, err, errlen))
 			return -1;
-		r->crc = crc32(r->crc, dst + off, (uInt)n);
+		r->crc = snapshot_checksum(r->version, r->crc, dst + off, n);
 	}
 	r->records++;
 	rec->gpa = le64(g);
@@ -549,9 +550,8 @@ int snapshot_read_record(struct snapshot_reader *r, struct snapshot_record *rec,
 	}
 	if (rec->type == SNAPSHOT_REC_END)
 		return check_end(r, rec, err, errlen);
-	r->crc = crc32(r->crc, h, sizeof(h));
-	if (rec->len)       /* crc32() of a NULL buffer starts over */
-		r->crc = crc32(r->crc, rec->data, (uInt)rec->len);
+	r->crc = snapshot_checksum(r->version, r->crc, h, sizeof(h));
+	r->crc = snapshot_checksum(r->version, r->crc, rec->data, rec->len);
 	r->records++;
 	if (rec->type == SNAPSHOT_REC_RAM && check_ram(r, rec, err, errlen))
 		return -1;

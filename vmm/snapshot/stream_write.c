@@ -1,6 +1,6 @@
 /* The stream's writer: header and records into a buffer that goes out to
  * the fd when it fills, large payloads straight from the caller's memory,
- * the crc32 kept over every byte on the way (a running guest's RAM copied
+ * the checksum kept over every byte on the way (a running guest's RAM copied
  * into the buffer first and summed there). A record is checked against
  * the same rules the reader applies before any of it is written. */
 #include <errno.h>
@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 #include "stream.h"
 
 #define WBUF_SIZE (1U << 20)
@@ -72,7 +71,7 @@ static int emit(struct snapshot_writer *w, const void *p, size_t len)
 
 	if (w->err || !len)
 		return w->err;
-	w->crc = crc32(w->crc, p, (uInt)len);
+	w->crc = snapshot_checksum(SNAPSHOT_VERSION, w->crc, p, len);
 	w->offset += len;
 	if (w->len + len <= WBUF_SIZE) {
 		snapshot_copy(w->buf + w->len, p, len);
@@ -106,7 +105,7 @@ static int emit_copy(struct snapshot_writer *w, const uint8_t *p, size_t len)
 		n = WBUF_SIZE - w->len < len ? WBUF_SIZE - w->len : len;
 		n = n < SUM_PIECE ? n : SUM_PIECE;
 		snapshot_copy(w->buf + w->len, p, n);
-		w->crc = crc32(w->crc, w->buf + w->len, (uInt)n);
+		w->crc = snapshot_checksum(SNAPSHOT_VERSION, w->crc, w->buf + w->len, n);
 		w->len += n;
 		w->offset += n;
 		p += n;
