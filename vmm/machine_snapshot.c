@@ -764,6 +764,14 @@ static void describe_sources(const uint64_t *pages, char *buf, size_t len)
 	}
 }
 
+/* The limits as migrate-set-parameters left them, for the next decision. */
+static void limits_now(struct live *l)
+{
+	pthread_mutex_lock(&l->ctl->lock);
+	migrate_rounds_set_limits(&l->r, &l->ctl->limits);
+	pthread_mutex_unlock(&l->ctl->lock);
+}
+
 static void log_sync(struct live *l, unsigned round)
 {
 	char buf[200];
@@ -927,6 +935,7 @@ static int live_rounds(struct live *l, struct migrate_round *round, char *err, s
 			return -1;
 		round->dirty_bytes = (uint64_t)dirty;
 		log_sync(l, (unsigned)l->r.fig.dirty_sync_count + 1);
+		limits_now(l);
 		next = migrate_rounds_next(&l->r, round, why, sizeof(why));
 		pr_info("migrate: %s", why);
 		if (next != MIGRATE_NEXT_ROUND)
@@ -1067,7 +1076,9 @@ int machine_snapshot_send_live(struct machine *m, int fd, struct machine_live *c
 			fail(err, errlen, "out of memory");
 		goto out_log;
 	}
+	pthread_mutex_lock(&l->ctl->lock);
 	migrate_rounds_start(&l->r, &ctl->limits, m->vm.mem.ram_size, t0);
+	pthread_mutex_unlock(&l->ctl->lock);
 	if (devices_start(l, err, errlen) == 0 && live_send(l, sh, fd, err, errlen) == 0)
 		ret = 0;
 	st->bytes = l->w.offset;

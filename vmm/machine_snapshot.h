@@ -67,7 +67,7 @@ struct machine_live {
 	bool no_dma_logging;            /* x-conduit-device-dirty-tracking=false */
 	atomic_bool cancel;             /* set: stop after the current round */
 	struct migrate_throttle *throttle;  /* paces every write; NULL: none */
-	pthread_mutex_t lock;           /* fig, xfig */
+	pthread_mutex_t lock;           /* limits (changed by migrate-set-parameters), fig, xfig */
 	struct migrate_figures fig;
 	struct machine_live_figures xfig;
 };

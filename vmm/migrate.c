@@ -229,7 +229,8 @@ int migrate_cancel_cmd(void *opaque, struct qmp_request *req, json_t *args, json
 }
 
 /* downtime-limit (ms), max-bandwidth (bytes per second),
- * x-conduit-max-rounds, x-conduit-dirty-all-dma (bool: a passed-through
+ * x-conduit-max-rounds (these three also for a migration under way, from
+ * its next step, as QEMU does), x-conduit-dirty-all-dma (bool: a passed-through
  * device with neither DMA logging nor IOMMU dirty tracking has every
  * DMA-mapped page counted dirty in every round, as QEMU's vfio-pci
  * enable-migration=on does, instead of refusing the live migration),
@@ -280,5 +281,13 @@ int migrate_set_parameters(void *opaque, struct qmp_request *req, json_t *args, 
 	if (v2)
 		c->mig.no_dma_logging = !json_is_true(v2);
 	c->mig.limits = l;
+	if (c->mig.job && !atomic_load(&c->mig.job->finished)) {
+		migrate_job_set_limits(c->mig.job, &l);
+		pr_info("migrate: now downtime-limit %llu ms, max-bandwidth %llu bytes/s%s, "
+			"x-conduit-max-rounds %u, for the migration under way",
+			(unsigned long long)l.downtime_limit_ms,
+			(unsigned long long)l.max_bandwidth, l.max_bandwidth ? "" : " (no cap)",
+			l.max_rounds);
+	}
 	return 0;
 }

@@ -30,7 +30,9 @@ static void *job_thread(void *arg)
 		j->ret = -1;
 	} else {
 		atomic_store(&j->fd, fd);
+		pthread_mutex_lock(&j->live.lock);
 		migrate_throttle_init(&j->throttle, j->live.limits.max_bandwidth, fd);
+		pthread_mutex_unlock(&j->live.lock);
 		j->live.throttle = &j->throttle;
 		if (atomic_load(&j->live.cancel))
 			shutdown(fd, SHUT_RDWR);
@@ -44,6 +46,15 @@ static void *job_thread(void *arg)
 	if (write(j->efd, &one, sizeof(one)) < 0)
 		pr_debug("migrate: eventfd: %s", strerror(errno));
 	return NULL;
+}
+
+void migrate_job_set_limits(struct migrate_job *j, const struct migrate_limits *l)
+{
+	pthread_mutex_lock(&j->live.lock);
+	j->live.limits = *l;
+	/* before the thread's init, which reads the limits under the lock */
+	migrate_throttle_set_rate(&j->throttle, l->max_bandwidth);
+	pthread_mutex_unlock(&j->live.lock);
 }
 
 static void job_free(struct migrate_job *j)

@@ -40,6 +40,10 @@ int migrate_job_start(struct control *c, const struct migrate_uri *u, char *err,
 void migrate_job_cancel(struct control *c);
 /* The boot ends: cancel a running job and wait for its thread. */
 void migrate_job_abort(struct control *c);
+/* migrate-set-parameters while j runs: downtime-limit, max-bandwidth and
+ * x-conduit-max-rounds apply from its next step (the bandwidth from its
+ * next write). */
+void migrate_job_set_limits(struct migrate_job *j, const struct migrate_limits *l);
 /* query-migrate's figures of the running job (zeros without one), or of
  * job j, under its lock. */
 void migrate_job_figures(struct control *c, struct migrate_figures *f);

@@ -59,13 +59,18 @@ void migrate_limits_default(struct migrate_limits *l)
 	l->max_bandwidth = 0;
 }
 
+void migrate_rounds_set_limits(struct migrate_rounds *r, const struct migrate_limits *l)
+{
+	r->limits = *l;
+	if (!r->limits.max_rounds)
+		r->limits.max_rounds = 1;
+}
+
 void migrate_rounds_start(struct migrate_rounds *r, const struct migrate_limits *l,
 			  uint64_t ram_total, uint64_t now_ns)
 {
 	memset(r, 0, sizeof(*r));
-	r->limits = *l;
-	if (!r->limits.max_rounds)
-		r->limits.max_rounds = 1;
+	migrate_rounds_set_limits(r, l);
 	r->fig.total = ram_total;
 	r->fig.remaining = ram_total;
 	r->start_ns = now_ns;

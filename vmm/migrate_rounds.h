@@ -85,6 +85,9 @@ void migrate_limits_default(struct migrate_limits *l);
 /* A migration starts at now_ns with ram_total bytes of guest RAM. */
 void migrate_rounds_start(struct migrate_rounds *r, const struct migrate_limits *l,
 			  uint64_t ram_total, uint64_t now_ns);
+/* migrate-set-parameters while the migration runs: the next decision
+ * (and the bandwidth it plans with) takes these limits. */
+void migrate_rounds_set_limits(struct migrate_rounds *r, const struct migrate_limits *l);
 /* Setup is done (devices in PRE_COPY, dirty logging on): the first round
  * starts. */
 void migrate_rounds_setup_done(struct migrate_rounds *r, uint64_t now_ns);

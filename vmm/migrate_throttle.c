@@ -53,7 +53,7 @@ void migrate_throttle_init_with(struct migrate_throttle *t, uint64_t rate, int f
 {
 	uint64_t now = clock();
 
-	t->rate = rate;
+	atomic_store(&t->rate, rate);
 	t->paid_ns = now;
 	t->win_start_ns = now;
 	t->win_bytes = 0;
@@ -69,10 +69,15 @@ void migrate_throttle_init(struct migrate_throttle *t, uint64_t rate, int fd)
 	migrate_throttle_init_with(t, rate, fd, clock_ns, socket_sleep);
 }
 
-/* The most one grant gives: what THROTTLE_BURST_NS buys, at least a byte. */
-static uint64_t burst_bytes(const struct migrate_throttle *t)
+void migrate_throttle_set_rate(struct migrate_throttle *t, uint64_t rate)
 {
-	uint64_t b = muldiv(t->rate, THROTTLE_BURST_NS, NS_PER_SEC, 0);
+	atomic_store(&t->rate, rate);
+}
+
+/* The most one grant gives: what THROTTLE_BURST_NS buys, at least a byte. */
+static uint64_t burst_bytes(uint64_t rate)
+{
+	uint64_t b = muldiv(rate, THROTTLE_BURST_NS, NS_PER_SEC, 0);
 
 	return b ? b : 1;
 }
@@ -80,15 +85,15 @@ static uint64_t burst_bytes(const struct migrate_throttle *t)
 size_t migrate_throttle_grant(struct migrate_throttle *t, uint64_t now_ns, size_t len,
 			      uint64_t *wait_ns)
 {
-	uint64_t want, cost, keep;
+	uint64_t rate = atomic_load(&t->rate), want, cost, keep;
 
 	*wait_ns = 0;
-	if (!t->rate || !len)
+	if (!rate || !len)
 		return len;
-	want = burst_bytes(t);
+	want = burst_bytes(rate);
 	if (want > len)
 		want = len;
-	cost = muldiv(want, NS_PER_SEC, t->rate, 1);
+	cost = muldiv(want, NS_PER_SEC, rate, 1);
 	/* unused time beyond one burst (or one byte's cost, at a rate that
 	 * low) is lost */
 	keep = cost > THROTTLE_BURST_NS ? cost : THROTTLE_BURST_NS;

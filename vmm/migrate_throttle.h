@@ -26,7 +26,8 @@
 #define THROTTLE_WINDOW_NS 500000000ULL     /* the measured rate's window */
 
 struct migrate_throttle {
-	uint64_t rate;                  /* bytes per second; 0: no cap (measure only) */
+	_Atomic uint64_t rate;          /* bytes per second; 0: no cap (measure only);
+					 * another thread may change it (set_rate) */
 	uint64_t paid_ns;               /* the bucket: bytes granted are paid until */
 	/* the measured rate, over windows of THROTTLE_WINDOW_NS */
 	uint64_t win_start_ns, win_bytes;
@@ -45,6 +46,11 @@ void migrate_throttle_init(struct migrate_throttle *t, uint64_t rate, int fd);
 /* The same on the given clock and sleep (tests). */
 void migrate_throttle_init_with(struct migrate_throttle *t, uint64_t rate, int fd,
 				uint64_t (*clock)(void), int (*sleep)(int fd, uint64_t ns));
+
+/* max-bandwidth changed while the migration runs (from any thread): the
+ * next grant goes at the new rate; a sleep under way ends at its time (at
+ * most one burst's or one byte's cost at the old rate). */
+void migrate_throttle_set_rate(struct migrate_throttle *t, uint64_t rate);
 
 /* The bucket alone, pure: how many of len bytes may go at now_ns (then
  * paid for), or 0 with *wait_ns, how long until some may. */

@@ -17,7 +17,9 @@ mig_num() {
 # The first round (every page not zero, some MiB of L2's kernel and
 # initramfs) at max-bandwidth 2 MB/s takes seconds; 2.5 s into it the
 # figures show the cap kept (no more than 2 MB/s plus the writer's 64 KiB
-# buffer and one 50 ms burst) and the transfer moving; migrate_cancel then
+# buffer and one 50 ms burst) and the transfer moving; the cap raised to
+# 6 MB/s then holds from the next writes (mbps about 48, at least 5 MB in
+# the next 1.5 s where the old cap gives 3); migrate_cancel then
 # ends it within 5 s: query-migrate says cancelled, the guest counts on
 # and runs (query-status), the destination exits 1 with one error line
 # naming the source's hang-up, its socket file is gone and nothing
@@ -41,6 +43,21 @@ case_migrate_cancel() {
 		fail "$x bytes sent in $t ms: not moving at the cap of $bw bytes/s"
 	[ "${mbps:-0}" -ge 8 ] && [ "${mbps:-0}" -le 18 ] ||
 		fail "mbps $mbps, want about $((bw * 8 / 1000000))"
+	# the cap raised while it runs: the next writes go at the new rate
+	bw=6000000
+	snap_ctl "$sock" query-migrate
+	x0=$(mig_num transferred)
+	snap_ctl "$sock" migrate-set-parameters max-bandwidth=$bw || fail "migrate-set-parameters midway: $CTL"
+	grep -q "migrate: now downtime-limit [0-9]* ms, max-bandwidth $bw bytes/s, .*for the migration under way" "$OUT" ||
+		fail "no log line for the raised cap"
+	sleep 1.5
+	snap_ctl "$sock" query-migrate
+	echo "# 1.5 s after raising the cap to $bw bytes/s: $(echo "$CTL" | tr -d '\n' | cut -c1-300)"
+	x=$(mig_num transferred) mbps=$(mig_num mbps)
+	[ "${mbps:-0}" -ge 30 ] && [ "${mbps:-0}" -le 56 ] ||
+		fail "mbps $mbps after raising the cap, want about $((bw * 8 / 1000000))"
+	[ $((${x:-0} - ${x0:-0})) -ge 5000000 ] ||
+		fail "$((${x:-0} - ${x0:-0})) bytes in 1.5 s after raising the cap to $bw bytes/s"
 	t0=$(now_ms)
 	snap_ctl "$sock" migrate_cancel || fail "migrate_cancel: $CTL"
 	live_wait "$sock" cancelled 5 || fail "not cancelled within 5 s: $CTL"

@@ -234,6 +234,35 @@ START_TEST(bandwidth_cap)
 }
 END_TEST
 
+/* migrate-set-parameters during the migration: the next decision takes
+ * the new downtime limit and cap; rounds already counted stay. */
+START_TEST(limits_changed_midway)
+{
+	struct migrate_limits l = { 300, 30, 10 * MIB };
+	struct migrate_round round = { .sent_bytes = GIB, .ns = SEC, .dirty_bytes = 10 * MIB };
+	struct migrate_rounds r;
+	char why[256];
+
+	migrate_rounds_start(&r, &l, GIB, 0);
+	ck_assert_int_eq(migrate_rounds_next(&r, &round, why, sizeof(why)), MIGRATE_NEXT_ROUND);
+	l.downtime_limit_ms = 2000;
+	migrate_rounds_set_limits(&r, &l);
+	ck_assert_int_eq(migrate_rounds_next(&r, &round, why, sizeof(why)), MIGRATE_SWITCHOVER);
+	ck_assert_str_eq(why, "switching over after round 2: 10 MiB left takes about 1000 ms at "
+			 "10 MiB/s, within the 2000 ms downtime limit");
+
+	l.downtime_limit_ms = 300;
+	migrate_rounds_start(&r, &l, GIB, 0);
+	ck_assert_int_eq(migrate_rounds_next(&r, &round, why, sizeof(why)), MIGRATE_NEXT_ROUND);
+	l.max_bandwidth = 0;            /* the cap lifted: 1 GiB/s as measured */
+	l.max_rounds = 0;               /* taken as 1 */
+	migrate_rounds_set_limits(&r, &l);
+	ck_assert_uint_eq(r.limits.max_rounds, 1);
+	ck_assert_int_eq(migrate_rounds_next(&r, &round, why, sizeof(why)), MIGRATE_SWITCHOVER);
+	ck_assert_uint_eq(r.fig.expected_downtime, 10);
+}
+END_TEST
+
 /* A round that measures nothing keeps the last bandwidth; before any,
  * nothing left to send still fits and anything else does not. */
 START_TEST(bandwidth_unmeasured)
@@ -307,6 +336,7 @@ Suite *migrate_rounds_suite(void)
 	tcase_add_test(tc, idle_guest_figures);
 	tcase_add_test(tc, another_round_lines);
 	tcase_add_test(tc, bandwidth_cap);
+	tcase_add_test(tc, limits_changed_midway);
 	tcase_add_test(tc, bandwidth_unmeasured);
 	tcase_add_test(tc, estimate_edges);
 	suite_add_tcase(s, tc);

@@ -127,6 +127,39 @@ START_TEST(pace_long_run_never_over)
 }
 END_TEST
 
+/* max-bandwidth raised, then lowered, then lifted while bytes go: each
+ * stretch keeps to its own rate (within one burst) from the next grant. */
+START_TEST(pace_rate_changed_midway)
+{
+	const uint64_t start = 2 * SEC;
+	struct migrate_throttle t;
+	uint64_t t0, sent;
+	ssize_t n;
+	unsigned k;
+	static const uint64_t rates[] = { 1000000, 8000000, 500000 };
+
+	world(start);
+	migrate_throttle_init_with(&t, rates[0], 7, fake_clock, fake_sleep);
+	for (k = 0; k < 3; k++) {
+		if (k)
+			migrate_throttle_set_rate(&t, rates[k]);
+		t0 = now;
+		for (sent = 0; sent < rates[k] * 2; sent += (uint64_t)n) {
+			n = migrate_throttle_pace(&t, 65536);
+			ck_assert_int_gt(n, 0);
+		}
+		/* 2 s of bytes at this rate took 2 s, less at most one burst */
+		ck_assert_uint_ge(now - t0, 2 * SEC - THROTTLE_BURST_NS - 100 * MS);
+		ck_assert_uint_le(now - t0, 2 * SEC + 100 * MS);
+	}
+	migrate_throttle_set_rate(&t, 0);
+	k = sleeps;
+	for (sent = 0; sent < 100 * MIB; sent += MIB)
+		ck_assert_int_eq(migrate_throttle_pace(&t, MIB), (ssize_t)MIB);
+	ck_assert_uint_eq(sleeps, k);
+}
+END_TEST
+
 START_TEST(pace_cut_short)
 {
 	struct migrate_throttle t;
@@ -167,6 +200,7 @@ Suite *migrate_throttle_suite(void)
 	tcase_add_test(tc, grant_keeps_one_burst);
 	tcase_add_test(tc, grant_tiny_rate);
 	tcase_add_test(tc, pace_long_run_never_over);
+	tcase_add_test(tc, pace_rate_changed_midway);
 	tcase_add_test(tc, pace_cut_short);
 	tcase_add_test(tc, pace_no_cap);
 	suite_add_tcase(s, tc);
