@@ -471,9 +471,12 @@ static int restore(struct machine *m, const struct vm_config *cfg)
 	close(m->restore_fd);
 	m->restore_fd = -1;
 	pr_info("restored from %s: %llu MiB of %llu MiB RAM, %llu KiB of device state in "
-		"%.1f ms", m->restore, (unsigned long long)(st.ram_bytes >> 20),
+		"%.1f ms (%.1f ms of it reading the %s%s)", m->restore,
+		(unsigned long long)(st.ram_bytes >> 20),
 		(unsigned long long)(cfg->mem_size >> 20),
-		(unsigned long long)(st.device_bytes >> 10), (double)st.ns / 1e6);
+		(unsigned long long)(st.device_bytes >> 10), (double)st.ns / 1e6,
+		(double)st.io_ns / 1e6, m->incoming ? "socket" : "file",
+		m->incoming ? ", waiting for the source included" : "");
 	if (st.data_bytes)
 		pr_info("%s: VFIO device data: %llu bytes in %u run%s between other records%s",
 			opt, (unsigned long long)st.data_bytes, st.data_runs,

@@ -27,6 +27,9 @@ struct machine_snapshot_stats {
 					 * came while the source's guest ran) */
 	uint64_t bytes;                 /* the whole stream */
 	uint64_t ns;                    /* how long it took */
+	uint64_t io_ns;                 /* of which in the fd's read(2)/write(2) and
+					 * poll(2): the peer's or the link's pace */
+	uint64_t sync_ns;               /* live: of which reading the dirty logs */
 };
 
 /* Whether this machine can be saved now: 0, or -1 with one line in err

@@ -199,6 +199,7 @@ bm_turn() {
 	bm_quit "$bm_spid" "$ssock" "$bm_src"
 	bm_quit "$bm_dpid" "$dsock" "$bm_dst"
 	[ "$bm_vmm" != conduit ] || echo "# bench-migrate conduit $bm_load: $(tr -d '\r' <"$bm_dst" | grep -a -m1 'restored from')"
+	[ "$bm_vmm" != conduit ] || echo "# bench-migrate conduit $bm_load: $(tr -d '\r' <"$bm_src" | grep -a -m1 'migrate: [0-9]* ms in all')"
 	bm_line
 }
 

@@ -4,6 +4,7 @@
  * of the stream. */
 #include <stddef.h>
 #include <string.h>
+#include <time.h>
 #include <zlib.h>
 #include "crc32c.h"
 #include "stream.h"
@@ -18,6 +19,14 @@ static uint32_t zlib_crc32(uint32_t crc, const uint8_t *p, size_t len)
 		crc = (uint32_t)crc32(crc, p, (uInt)n);
 	}
 	return crc;
+}
+
+uint64_t snapshot_clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 uint32_t snapshot_checksum(uint32_t version, uint32_t crc, const void *p, size_t len)

@@ -76,6 +76,9 @@ char snapshot_rec_index_kind(unsigned type);
  * (version 2) or zlib's crc32 (version 1). */
 uint32_t snapshot_checksum(uint32_t version, uint32_t crc, const void *p, size_t len);
 
+/* CLOCK_MONOTONIC in ns, for io_ns. */
+uint64_t snapshot_clock_ns(void);
+
 /* memcpy() for the bytes of the stream, in pieces that stay fast when the
  * CPU is emulated (stream.c says why). */
 void snapshot_copy(void *dst, const void *src, size_t len);
@@ -104,6 +107,8 @@ struct snapshot_writer {
 	bool ended;
 	snapshot_pace_fn pace;          /* NULL: as fast as the fd takes it */
 	void *pace_opaque;
+	uint64_t io_ns;                 /* spent in write(2) and poll(2): the fd's
+					 * pace (a slow reader) and the kernel's copy */
 };
 
 /* Starts the stream: magic, version and shape (buffered). */
@@ -171,6 +176,8 @@ struct snapshot_reader {
 	void *ram_dest_opaque;
 	enum snapshot_reader_state state;
 	struct snapshot_shape shape;    /* the snapshot's, once the header is read */
+	uint64_t io_ns;                 /* spent in read(2) and poll(2): the fd's
+					 * pace (a slow writer) and the kernel's copy */
 };
 
 void snapshot_reader_init_fd(struct snapshot_reader *r, int fd);

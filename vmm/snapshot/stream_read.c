@@ -110,6 +110,16 @@ static ssize_t read_some(int fd, uint8_t *p, size_t len, int idle_ms)
 	}
 }
 
+/* read_some(), its time counted in io_ns. */
+static ssize_t read_timed(struct snapshot_reader *r, uint8_t *p, size_t len)
+{
+	uint64_t t0 = snapshot_clock_ns();
+	ssize_t n = read_some(r->fd, p, len, r->idle_ms);
+
+	r->io_ns += snapshot_clock_ns() - t0;
+	return n;
+}
+
 /* Up to n bytes from the fd, through the read buffer, or straight into dst
  * when the buffer is empty and n fills it: how many (fewer only at the end
  * of the stream), or -errno. */
@@ -125,14 +135,14 @@ static ssize_t take_fd(struct snapshot_reader *r, uint8_t *dst, size_t n)
 	}
 	while (got < n) {
 		if (r->rpos == r->rlen && n - got >= RBUF_SIZE) {
-			m = read_some(r->fd, dst + got, n - got, r->idle_ms);
+			m = read_timed(r, dst + got, n - got);
 			if (m <= 0)
 				return m < 0 ? m : (ssize_t)got;
 			got += (size_t)m;
 			continue;
 		}
 		if (r->rpos == r->rlen) {
-			m = read_some(r->fd, r->rbuf, RBUF_SIZE, r->idle_ms);
+			m = read_timed(r, r->rbuf, RBUF_SIZE);
 			if (m <= 0)
 				return m < 0 ? m : (ssize_t)got;
 			r->rpos = 0;

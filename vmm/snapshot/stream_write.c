@@ -51,13 +51,23 @@ static int write_all(struct snapshot_writer *w, const uint8_t *p, size_t len)
 	return 0;
 }
 
+/* write_all(), its time counted in io_ns. */
+static int write_timed(struct snapshot_writer *w, const uint8_t *p, size_t len)
+{
+	uint64_t t0 = snapshot_clock_ns();
+	int ret = write_all(w, p, len);
+
+	w->io_ns += snapshot_clock_ns() - t0;
+	return ret;
+}
+
 static int flush(struct snapshot_writer *w)
 {
 	int ret;
 
 	if (w->err)
 		return w->err;
-	ret = write_all(w, w->buf, w->len);
+	ret = write_timed(w, w->buf, w->len);
 	w->len = 0;
 	if (ret)
 		w->err = ret;
@@ -86,7 +96,7 @@ static int emit(struct snapshot_writer *w, const void *p, size_t len)
 		w->len = len;
 		return 0;
 	}
-	ret = write_all(w, p, len);
+	ret = write_timed(w, p, len);
 	if (ret)
 		w->err = ret;
 	return ret;
