@@ -34,7 +34,7 @@ CROSS   := 1
 CC      := aarch64-linux-gnu-gcc
 STATIC  := 1
 B       := build-$(ARCH)
-SYSROOT_MARK := $(ARM64_SYSROOT)/usr/include/libfdt.h
+SYSROOT_MARK := $(ARM64_SYSROOT)/usr/include/xxhash.h
 else
 CC      ?= gcc
 B       := build
@@ -66,7 +66,10 @@ JANSSON_LIBS ?= $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 # them, and ship the .a files the static build links.
 COMPRESS_LIBS ?= $(shell pkg-config --libs liblzma libzstd zlib 2>/dev/null || \
                    echo -llzma -lzstd -lz)
-LDLIBS  += $(JANSSON_LIBS) $(COMPRESS_LIBS) -luring -lpthread
+# libxxhash-dev's XXH64 is the snapshot stream's checksum (vmm/snapshot/
+# checksum.c says why); it ships libxxhash.a for the static build.
+XXHASH_LIBS ?= -lxxhash
+LDLIBS  += $(JANSSON_LIBS) $(COMPRESS_LIBS) $(XXHASH_LIBS) -luring -lpthread
 # libfdt writes the arm64 guest's device tree (boot/arm64/fdt.c).
 FDT_LIBS   := $(if $(CROSS),-lfdt,$(shell pkg-config --libs libfdt 2>/dev/null || echo -lfdt))
 ifeq ($(ARCH),arm64)
@@ -100,8 +103,8 @@ endif
 # vmm/arm64/'s headers, so x86 and arm64 struct layouts never meet.
 # vmm/arm64/'s arch_*.c and seccomp_arch.c are the arm64 implementation of
 # vmm/arch.h and vmm/seccomp_arch.h: only in the arm64 binary (they define
-# what vmm/x86/'s do), as is crc32c.c (its instruction only builds for arm64).
-ARM64_IMPL_SRCS := $(wildcard vmm/arm64/arch_*.c) vmm/arm64/seccomp_arch.c vmm/arm64/crc32c.c
+# what vmm/x86/'s do).
+ARM64_IMPL_SRCS := $(wildcard vmm/arm64/arch_*.c) vmm/arm64/seccomp_arch.c
 ARM64_SRCS := $(filter-out $(ARM64_IMPL_SRCS),$(wildcard boot/arm64/*.c vmm/arm64/*.c))
 ARM64_OBJS := $(ARM64_SRCS:%.c=build/%.o)
 # The boot side alone (Image, memory map, device tree): no KVM header, so
@@ -303,9 +306,9 @@ bench-migrate: build/conduit-static
 	CONDUIT_BIN=$(CURDIR)/build/conduit-static BENCH_SUITE=bench-migrate bash tests/nested/bench.sh
 # The snapshot stream's cost per byte on the host (tests/bench/stream_bench.c):
 # 256 MiB through the real writer, a socketpair and the real reader.
-STREAM_BENCH_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard vmm/snapshot/*.c) vmm/$(ARCH)/crc32c.c)
+STREAM_BENCH_OBJS := $(patsubst %.c,$(B)/%.o,$(wildcard vmm/snapshot/*.c))
 build/bench-stream: build/tests/bench/stream_bench.o $(STREAM_BENCH_OBJS)
-	$(CC) -o $@ $^ -lz -lpthread
+	$(CC) -o $@ $^ $(XXHASH_LIBS) -lz -lpthread
 
 bench-stream: build/bench-stream
 	./build/bench-stream

@@ -9,8 +9,8 @@
 set -eu
 dir=$1
 # the last package's header marks the set complete
-PKGS="liburing-dev libjansson-dev liblzma-dev libzstd-dev zlib1g-dev libfdt-dev"
-MARK=usr/include/libfdt.h
+PKGS="liburing-dev libjansson-dev liblzma-dev libzstd-dev zlib1g-dev libfdt-dev libxxhash-dev"
+MARK=usr/include/xxhash.h
 [ ! -f "$dir/$MARK" ] || exit 0
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 	echo "fetch-arm64-sysroot: dpkg has no arm64 architecture: run scripts/install-deps.sh" >&2

@@ -14,12 +14,15 @@ SUDO=""
 # liblzma-dev, libzstd-dev and zlib1g-dev decompress kernel modules
 # (boot/module_read.c), shared and static; zstd compresses the unit tests'
 # fake modules.
+# libxxhash-dev: XXH64, the snapshot stream's checksum (vmm/snapshot/
+# checksum.c), shared and static.
 # libfdt-dev writes the arm64 guest's device tree (boot/arm64/fdt.c, unit-
 # tested on x86 too); device-tree-compiler (dtc) checks it in the tests.
 PKGS="build-essential pkg-config liburing-dev libjansson-dev check clang libclang-rt-14-dev \
       qemu-system-x86 qemu-utils busybox-static cpio kmod seabios ipxe-qemu gzip xz-utils \
       util-linux flex bison bc libelf-dev libssl-dev debian-archive-keyring python3 \
-      acpica-tools liblzma-dev libzstd-dev zlib1g-dev zstd libfdt-dev device-tree-compiler"
+      acpica-tools liblzma-dev libzstd-dev zlib1g-dev zstd libxxhash-dev libfdt-dev \
+      device-tree-compiler"
 # The nested arm64 tests (tests/nested/arm64/): qemu-system-aarch64 (in
 # qemu-system-arm) runs the arm64 L1, the cross compiler builds static arm64
 # programs, `file` checks them; libc6-dev-arm64-cross also brings the arm64

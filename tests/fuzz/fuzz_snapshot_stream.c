@@ -229,7 +229,7 @@ static void fix_checksum(uint8_t *p, size_t n)
 		return;
 	if (n >= 12 && p[8] == 1 && !p[9] && !p[10] && !p[11])
 		version = 1;
-	crc = snapshot_checksum(version, 0, p, n - 12);
+	crc = snapshot_sum_of(version, p, n - 12);
 	p[n - 4] = (uint8_t)crc;
 	p[n - 3] = (uint8_t)(crc >> 8);
 	p[n - 2] = (uint8_t)(crc >> 16);

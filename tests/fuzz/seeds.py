@@ -613,14 +613,52 @@ def ss_head(shape=None, version=2):
 def ss_rec(rtype, index, payload): return u16(rtype) + u16(index) + u32(len(payload)) + payload
 
 
-def crc32c(data):
-    """CRC-32C (Castagnoli), the stream's checksum from version 2 on."""
-    crc = 0xffffffff
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
-    return crc ^ 0xffffffff
+XXH_P1, XXH_P2, XXH_P3 = 0x9E3779B185EBCA87, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9
+XXH_P4, XXH_P5, XXH_M = 0x85EBCA77C2B2AE63, 0x27D4EB2F165667C5, (1 << 64) - 1
+
+
+def xxh64(data, seed=0):
+    """XXH64 as libxxhash computes it (the stream's checksum from version 2
+    on is its low 32 bits; no xxhash module for Python here)."""
+    def rotl(x, r):
+        return ((x << r) | (x >> (64 - r))) & XXH_M
+
+    def rnd(acc, lane):
+        return rotl((acc + lane * XXH_P2) & XXH_M, 31) * XXH_P1 & XXH_M
+
+    def merge(h, v):
+        return ((h ^ rnd(0, v)) * XXH_P1 + XXH_P4) & XXH_M
+
+    def le(b):
+        return int.from_bytes(b, 'little')
+
+    n, i = len(data), 0
+    if n >= 32:
+        v = [(seed + XXH_P1 + XXH_P2) & XXH_M, (seed + XXH_P2) & XXH_M, seed,
+             (seed - XXH_P1) & XXH_M]
+        while i + 32 <= n:
+            v = [rnd(v[k], le(data[i + 8 * k:i + 8 * k + 8])) for k in range(4)]
+            i += 32
+        h = (rotl(v[0], 1) + rotl(v[1], 7) + rotl(v[2], 12) + rotl(v[3], 18)) & XXH_M
+        for k in range(4):
+            h = merge(h, v[k])
+    else:
+        h = (seed + XXH_P5) & XXH_M
+    h = (h + n) & XXH_M
+    while i + 8 <= n:
+        h = (rotl(h ^ rnd(0, le(data[i:i + 8])), 27) * XXH_P1 + XXH_P4) & XXH_M
+        i += 8
+    if i + 4 <= n:
+        h = (rotl(h ^ (le(data[i:i + 4]) * XXH_P1 & XXH_M), 23) * XXH_P2 + XXH_P3) & XXH_M
+        i += 4
+    while i < n:
+        h = rotl(h ^ (data[i] * XXH_P5 & XXH_M), 11) * XXH_P1 & XXH_M
+        i += 1
+    h ^= h >> 33
+    h = h * XXH_P2 & XXH_M
+    h ^= h >> 29
+    h = h * XXH_P3 & XXH_M
+    return h ^ (h >> 32)
 
 
 def ss_end(stream):
@@ -628,7 +666,7 @@ def ss_end(stream):
     import zlib
     if stream[8:12] == u32(1):
         return stream + ss_rec(7, 0, u32(zlib.crc32(stream)))
-    return stream + ss_rec(7, 0, u32(crc32c(stream)))
+    return stream + ss_rec(7, 0, u32(xxh64(stream) & 0xffffffff))
 
 
 def ss_records():

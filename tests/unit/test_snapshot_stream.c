@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "suites.h"
-#include "../../vmm/snapshot/crc32c.h"
+#include "../../vmm/snapshot/checksum.h"
 #include "../../vmm/snapshot/cursor.h"
 #include "../../vmm/snapshot/shape.h"
 #include "../../vmm/snapshot/stream.h"
@@ -914,7 +914,7 @@ START_TEST(test_stream_layout)
 {
 	size_t len;
 	uint8_t *b = sample_bytes(false, &len);
-	uint32_t crc = crc32c(0, b, len - 12);
+	uint32_t crc = snapshot_sum_of(SNAPSHOT_VERSION, b, len - 12);
 	const uint8_t end_hdr[] = { SNAPSHOT_REC_END, 0, 0, 0, 4, 0, 0, 0 };
 	const uint8_t crc_le[] = { (uint8_t)crc, (uint8_t)(crc >> 8), (uint8_t)(crc >> 16),
 				   (uint8_t)(crc >> 24) };
@@ -1103,7 +1103,7 @@ static void raw_rec(struct snap_out *o, unsigned type, unsigned index, size_t le
 /* The end record with the checksum of the given format version. */
 static void raw_end_version(struct snap_out *o, uint32_t version)
 {
-	uint32_t crc = snapshot_checksum(version, 0, o->buf, o->len);
+	uint32_t crc = snapshot_sum_of(version, o->buf, o->len);
 
 	raw_rec(o, SNAPSHOT_REC_END, 0, 0);
 	o->buf[o->len - 4] = 4;
@@ -1284,7 +1284,7 @@ START_TEST(test_stream_checksum)
 	snap_out_init(&o);
 	raw_header(&o, &s, SNAPSHOT_VERSION);
 	raw_rec(&o, SNAPSHOT_REC_CLOCK, 0, 16);
-	crc = crc32c(0, o.buf, o.len);
+	crc = snapshot_sum_of(SNAPSHOT_VERSION, o.buf, o.len);
 	raw_rec(&o, SNAPSHOT_REC_END, 0, 0);
 	o.buf[o.len - 4] = 4;
 	snap_put_u32(&o, 0xdeadbeef);
@@ -1303,53 +1303,40 @@ START_TEST(test_stream_checksum)
 }
 END_TEST
 
-START_TEST(test_crc32c_vectors)
+/* Format 2's checksum: XXH64's low half (its reference value for an empty
+ * input and for "123456789"), the same in pieces as in one call; format
+ * 1's: zlib's crc32 (its check value). */
+START_TEST(test_checksum_values)
 {
-	/* the check value of CRC-32C, and RFC 3720's (iSCSI) B.4 examples */
-	static const struct { const char *what; size_t len; int fill; uint32_t want; } v[] = {
-		{ "123456789", 9, -1, 0xE3069283U },
-		{ "32 zeros", 32, 0x00, 0x8A9136AAU },
-		{ "32 x 0xff", 32, 0xff, 0x62A8AB43U },
-		{ "0 to 31", 32, -2, 0x46DD794EU },
-	};
-	uint8_t b[32];
-
-	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		if (v[i].fill == -1)
-			memcpy(b, "123456789", 9);
-		else if (v[i].fill == -2)
-			for (int k = 0; k < 32; k++)
-				b[k] = (uint8_t)k;
-		else
-			memset(b, v[i].fill, sizeof(b));
-		ck_assert_msg(crc32c(0, b, v[i].len) == v[i].want, "%s: 0x%08x", v[i].what,
-			      crc32c(0, b, v[i].len));
-		ck_assert_msg(crc32c_table(0, b, v[i].len) == v[i].want, "%s (table)", v[i].what);
-	}
-	ck_assert_uint_eq(crc32c(0, NULL, 0), 0);
-	ck_assert_uint_eq(crc32c(0x12345678, b, 0), 0x12345678);
-}
-END_TEST
-
-/* The instruction's result (where this CPU has it) against the table's for
- * every start alignment and length around the 8-byte steps, and a sum
- * taken in two calls against one. */
-START_TEST(test_crc32c_pieces)
-{
+	static const uint8_t nine[] = "123456789";
+	struct snapshot_sum s;
 	uint8_t b[300];
 	uint32_t seed = 12345;
 
+	ck_assert_uint_eq(snapshot_sum_of(2, nine, 0), 0x51D8E999U);    /* XXH64 ef46db3751d8e999 */
+	ck_assert_uint_eq(snapshot_sum_of(1, nine, 9), 0xCBF43926U);
+	ck_assert_uint_ne(snapshot_sum_of(2, nine, 9), snapshot_sum_of(1, nine, 9));
 	for (size_t i = 0; i < sizeof(b); i++) {
 		seed = seed * 1103515245U + 12345U;
 		b[i] = (uint8_t)(seed >> 16);
 	}
-	for (size_t off = 0; off < 16; off++)
-		for (size_t len = 0; len + off <= sizeof(b); len += (len < 40 ? 1 : 37))
-			ck_assert_msg(crc32c(7, b + off, len) == crc32c_table(7, b + off, len),
-				      "offset %zu length %zu", off, len);
-	for (size_t cut = 0; cut <= sizeof(b); cut += 13)
-		ck_assert_uint_eq(crc32c(crc32c(0, b, cut), b + cut, sizeof(b) - cut),
-				  crc32c(0, b, sizeof(b)));
+	for (uint32_t version = 1; version <= 2; version++)
+		for (size_t cut = 0; cut <= sizeof(b); cut += 13) {
+			ck_assert_int_eq(snapshot_sum_init(&s, version), 0);
+			snapshot_sum_update(&s, b, cut);
+			snapshot_sum_update(&s, NULL, 0);
+			snapshot_sum_update(&s, b + cut, sizeof(b) - cut);
+			ck_assert_uint_eq(snapshot_sum_value(&s), snapshot_sum_of(version, b, sizeof(b)));
+			snapshot_sum_free(&s);
+		}
+	/* one bit anywhere changes it */
+	for (size_t i = 0; i < sizeof(b) * 8; i += 7) {
+		uint32_t want = snapshot_sum_of(2, b, sizeof(b));
+
+		b[i / 8] ^= (uint8_t)(1 << (i % 8));
+		ck_assert_uint_ne(snapshot_sum_of(2, b, sizeof(b)), want);
+		b[i / 8] ^= (uint8_t)(1 << (i % 8));
+	}
 }
 END_TEST
 
@@ -1368,7 +1355,7 @@ START_TEST(test_stream_version1)
 	ck_assert_uint_eq(b[8], SNAPSHOT_VERSION);
 	b[8] = 1;
 	old = (uint32_t)crc32(0, b, (uInt)(len - 4 - 8));
-	ck_assert_uint_ne(old, crc32c(0, b, len - 12));
+	ck_assert_uint_ne(old, snapshot_sum_of(2, b, len - 12));
 	for (int k = 0; k < 4; k++)
 		b[len - 4 + k] = (uint8_t)(old >> (8 * k));
 	collect_init(&c);
@@ -1376,7 +1363,7 @@ START_TEST(test_stream_version1)
 	ck_assert_uint_gt(c.calls, 0);
 	free(c.ram);
 
-	old = crc32c(0, b, len - 12);
+	old = snapshot_sum_of(2, b, len - 12);
 	for (int k = 0; k < 4; k++)
 		b[len - 4 + k] = (uint8_t)(old >> (8 * k));
 	ck_assert_int_eq(load_mem(b, len, &s, NULL), -1);
@@ -1832,8 +1819,7 @@ Suite *snapshot_stream_suite(void)
 	tcase_add_test(tc, test_stream_ram_outside);
 	tcase_add_test(tc, test_stream_bad_header);
 	tcase_add_test(tc, test_stream_checksum);
-	tcase_add_test(tc, test_crc32c_vectors);
-	tcase_add_test(tc, test_crc32c_pieces);
+	tcase_add_test(tc, test_checksum_values);
 	tcase_add_test(tc, test_stream_version1);
 	tcase_add_test(tc, test_stream_after_end);
 	tcase_add_test(tc, test_stream_missing_end);

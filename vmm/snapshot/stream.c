@@ -1,25 +1,11 @@
 /* The stream's record types: their names, the payload lengths each may
  * have and what their index counts, in one table the writer and the reader
- * both check against; and the checksum and the copy both use for the bytes
+ * both check against; and the clock and the copy both use for the bytes
  * of the stream. */
 #include <stddef.h>
 #include <string.h>
 #include <time.h>
-#include <zlib.h>
-#include "crc32c.h"
 #include "stream.h"
-
-/* zlib's crc32() takes at most UINT_MAX bytes a call. */
-static uint32_t zlib_crc32(uint32_t crc, const uint8_t *p, size_t len)
-{
-	size_t n;
-
-	for (; len; p += n, len -= n) {
-		n = len < (1U << 30) ? len : (1U << 30);
-		crc = (uint32_t)crc32(crc, p, (uInt)n);
-	}
-	return crc;
-}
 
 uint64_t snapshot_clock_ns(void)
 {
@@ -27,15 +13,6 @@ uint64_t snapshot_clock_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-uint32_t snapshot_checksum(uint32_t version, uint32_t crc, const void *p, size_t len)
-{
-	if (!len)               /* zlib's crc32() of a NULL buffer starts over */
-		return crc;
-	if (version == 1)
-		return zlib_crc32(crc, p, len);
-	return crc32c(crc, p, len);
 }
 
 #define COPY_PIECE 2048U

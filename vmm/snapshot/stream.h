@@ -8,8 +8,8 @@
  *   u32 length     of the shape, at most SNAPSHOT_SHAPE_MAX
  *   shape          the machine's shape (shape.h)
  *   records        each u16 type, u16 index, u32 length, then the payload
- *   end record     type SNAPSHOT_REC_END, index 0, length 4: the CRC-32C
- *                  (crc32c.h) of every byte of the stream before the record
+ *   end record     type SNAPSHOT_REC_END, index 0, length 4: the checksum
+ *                  (checksum.h) of every byte of the stream before the record
  *
  * Version 2 is the one written. Version 1, the same but with zlib's crc32
  * in the end record, is still read, so snapshots of older conduits load.
@@ -38,6 +38,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "checksum.h"
 #include "shape.h"
 
 #define SNAPSHOT_MAGIC          "CONDSNAP"
@@ -72,10 +73,6 @@ void snapshot_rec_len_range(unsigned type, size_t *min, size_t *max);
  * devices, 0 nothing (the index must be 0). */
 char snapshot_rec_index_kind(unsigned type);
 
-/* The checksum of the given format version, continued over p: CRC-32C
- * (version 2) or zlib's crc32 (version 1). */
-uint32_t snapshot_checksum(uint32_t version, uint32_t crc, const void *p, size_t len);
-
 /* CLOCK_MONOTONIC in ns, for io_ns. */
 uint64_t snapshot_clock_ns(void);
 
@@ -100,7 +97,7 @@ struct snapshot_writer {
 	const struct snapshot_shape *shape;
 	uint8_t *buf;
 	size_t len;
-	uint32_t crc;
+	struct snapshot_sum sum;        /* over every byte so far */
 	uint64_t offset;        /* bytes of the stream so far */
 	unsigned records;
 	int err;
@@ -166,7 +163,7 @@ struct snapshot_reader {
 	size_t rpos, rlen;
 	uint64_t offset;                /* of the next byte taken */
 	uint32_t version;               /* the stream's, once its header is read */
-	uint32_t crc;
+	struct snapshot_sum sum;        /* over every byte so far */
 	uint8_t *payload;
 	size_t payload_cap;
 	unsigned records;

@@ -56,6 +56,7 @@ void snapshot_reader_init_mem(struct snapshot_reader *r, const void *buf, size_t
 
 void snapshot_reader_free(struct snapshot_reader *r)
 {
+	snapshot_sum_free(&r->sum);
 	free(r->rbuf);
 	free(r->payload);
 	r->rbuf = NULL;
@@ -279,7 +280,11 @@ static int read_fixed(struct snapshot_reader *r, uint32_t *shape_len, char *err,
 			 " bytes, more than the %u conduit takes", *shape_len, SNAPSHOT_SHAPE_MAX);
 		return fail(r);
 	}
-	r->crc = snapshot_checksum(r->version, 0, h, sizeof(h));
+	if (snapshot_sum_init(&r->sum, version)) {
+		snprintf(err, errlen, "reading the snapshot: out of memory");
+		return fail(r);
+	}
+	snapshot_sum_update(&r->sum, h, sizeof(h));
 	return 0;
 }
 
@@ -305,7 +310,7 @@ int snapshot_read_header(struct snapshot_reader *r, char *err, size_t errlen)
 	case TAKE_ALL:
 		break;
 	}
-	r->crc = snapshot_checksum(r->version, r->crc, r->payload, len);
+	snapshot_sum_update(&r->sum, r->payload, len);
 	snap_in_init(&in, r->payload, len, HDR_FIXED);
 	if (snapshot_shape_decode(&in, &r->shape, err, errlen))
 		return fail(r);
@@ -452,10 +457,10 @@ static int check_end(struct snapshot_reader *r, const struct snapshot_record *re
 	uint64_t end = r->offset;
 	uint8_t b;
 
-	if (want != r->crc) {
+	if (want != snapshot_sum_value(&r->sum)) {
 		snprintf(err, errlen, "the snapshot is corrupted: its end record's checksum is "
 			 "0x%08" PRIx32 ", the %" PRIu64 " bytes before it sum to 0x%08" PRIx32,
-			 want, rec->offset, r->crc);
+			 want, rec->offset, snapshot_sum_value(&r->sum));
 		return fail(r);
 	}
 	switch (take(r, &b, 1, err, errlen)) {
@@ -491,7 +496,7 @@ static int check_ram(struct snapshot_reader *r, struct snapshot_record *rec,
 /* A ram record with a destination set (h: its header, already read): the
  * gpa first, then, when gpa..gpa+len lies in the shape's RAM and the
  * destination has memory there, the bytes straight into that memory, the
- * crc taken over them where they landed, piece by piece while they are
+ * checksum taken over them where they landed, piece by piece while they are
  * still in the cache. Otherwise the bytes go to the payload buffer, as any
  * record's, and the errors are the same, in the same order, as without a
  * destination. */
@@ -515,13 +520,13 @@ static int read_ram_in_place(struct snapshot_reader *r, struct snapshot_record *
 		rec->data = r->payload;
 		return 0;
 	}
-	r->crc = snapshot_checksum(r->version, r->crc, h, SNAPSHOT_REC_HDR_LEN);
-	r->crc = snapshot_checksum(r->version, r->crc, g, sizeof(g));
+	snapshot_sum_update(&r->sum, h, SNAPSHOT_REC_HDR_LEN);
+	snapshot_sum_update(&r->sum, g, sizeof(g));
 	for (off = 0; off < len; off += n) {
 		n = len - off < RAM_PIECE ? len - off : RAM_PIECE;
 		if (take_payload(r, rec, rec->len, dst + off, n, err, errlen))
 			return -1;
-		r->crc = snapshot_checksum(r->version, r->crc, dst + off, n);
+		snapshot_sum_update(&r->sum, dst + off, n);
 	}
 	r->records++;
 	rec->gpa = le64(g);
@@ -560,8 +565,8 @@ int snapshot_read_record(struct snapshot_reader *r, struct snapshot_record *rec,
 	}
 	if (rec->type == SNAPSHOT_REC_END)
 		return check_end(r, rec, err, errlen);
-	r->crc = snapshot_checksum(r->version, r->crc, h, sizeof(h));
-	r->crc = snapshot_checksum(r->version, r->crc, rec->data, rec->len);
+	snapshot_sum_update(&r->sum, h, sizeof(h));
+	snapshot_sum_update(&r->sum, rec->data, rec->len);
 	r->records++;
 	if (rec->type == SNAPSHOT_REC_RAM && check_ram(r, rec, err, errlen))
 		return -1;

@@ -74,14 +74,14 @@ static int flush(struct snapshot_writer *w)
 	return ret;
 }
 
-/* Bytes of the stream, into the crc and out through the buffer. */
+/* Bytes of the stream, into the checksum and out through the buffer. */
 static int emit(struct snapshot_writer *w, const void *p, size_t len)
 {
 	int ret;
 
 	if (w->err || !len)
 		return w->err;
-	w->crc = snapshot_checksum(SNAPSHOT_VERSION, w->crc, p, len);
+	snapshot_sum_update(&w->sum, p, len);
 	w->offset += len;
 	if (w->len + len <= WBUF_SIZE) {
 		snapshot_copy(w->buf + w->len, p, len);
@@ -103,7 +103,7 @@ static int emit(struct snapshot_writer *w, const void *p, size_t len)
 }
 
 /* Bytes of memory that may change meanwhile (a running guest's RAM) into
- * the stream: copied into the buffer first and the crc taken over the copy,
+ * the stream: copied into the buffer first and the checksum taken over the copy,
  * so the checksum covers exactly the bytes that go out. */
 static int emit_copy(struct snapshot_writer *w, const uint8_t *p, size_t len)
 {
@@ -115,7 +115,7 @@ static int emit_copy(struct snapshot_writer *w, const uint8_t *p, size_t len)
 		n = WBUF_SIZE - w->len < len ? WBUF_SIZE - w->len : len;
 		n = n < SUM_PIECE ? n : SUM_PIECE;
 		snapshot_copy(w->buf + w->len, p, n);
-		w->crc = snapshot_checksum(SNAPSHOT_VERSION, w->crc, w->buf + w->len, n);
+		snapshot_sum_update(&w->sum, w->buf + w->len, n);
 		w->len += n;
 		w->offset += n;
 		p += n;
@@ -163,7 +163,7 @@ int snapshot_writer_open(struct snapshot_writer *w, int fd, const struct snapsho
 	w->fd = fd;
 	w->shape = shape;
 	w->buf = malloc(WBUF_SIZE);
-	if (!w->buf)
+	if (!w->buf || snapshot_sum_init(&w->sum, SNAPSHOT_VERSION))
 		return w->err = -ENOMEM;
 	snap_out_init(&o);
 	snapshot_shape_encode(shape, &o);
@@ -274,7 +274,7 @@ int snapshot_write_end(struct snapshot_writer *w)
 		return w->err;
 	if (w->ended)
 		return w->err = -EINVAL;
-	le32(c, w->crc);
+	le32(c, snapshot_sum_value(&w->sum));
 	emit_rec_hdr(w, SNAPSHOT_REC_END, 0, sizeof(c));
 	emit(w, c, sizeof(c));
 	w->ended = true;
@@ -283,6 +283,7 @@ int snapshot_write_end(struct snapshot_writer *w)
 
 void snapshot_writer_free(struct snapshot_writer *w)
 {
+	snapshot_sum_free(&w->sum);
 	free(w->buf);
 	w->buf = NULL;
 	w->len = 0;
