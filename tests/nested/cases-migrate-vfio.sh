@@ -312,7 +312,8 @@ mv_live_mtty_cancel() {
 	live_dest run --vfio-backend "$MV_BE" --memory "${L2_MEMORY}M" --passthrough "mdev:$MV_B" ||
 		{ qmp_vm_end; mv_remove; return; }
 	snap_ctl "$sock" migrate-set-parameters x-conduit-device-dirty-tracking=false \
-		x-conduit-dirty-all-dma=true x-conduit-max-rounds=30 ||
+		x-conduit-container-dirty-tracking=false x-conduit-dirty-all-dma=true \
+		x-conduit-max-rounds=30 ||
 		fail "migrate-set-parameters: $CTL"
 	snap_ctl "$sock" migrate "uri=$mig_uri" || fail "migrate: $CTL"
 	wait_for "$OUT" "migrate: dirty pages after round 2" 300 "$vm" || fail "no second round"
@@ -387,7 +388,8 @@ mv_live_mtty_two() {
 	live_dest run --vfio-backend "$MV_BE" --memory "${L2_MEMORY}M" --passthrough "mdev:$3" --passthrough "mdev:$4" ||
 		{ qmp_vm_end; MV_UUIDS=$all; mv_remove; return; }
 	snap_ctl "$sock" migrate-set-parameters x-conduit-device-dirty-tracking=false \
-		x-conduit-dirty-all-dma=true x-conduit-max-rounds=2 || fail "migrate-set-parameters: $CTL"
+		x-conduit-container-dirty-tracking=false x-conduit-dirty-all-dma=true \
+		x-conduit-max-rounds=2 || fail "migrate-set-parameters: $CTL"
 	snap_ctl "$sock" migrate "uri=$mig_uri" || fail "migrate: $CTL"
 	live_wait "$sock" completed 600 || fail "the live migration did not complete: $CTL"
 	alldma=$(echo "$CTL" | tr -d '\n ' | sed -n 's/.*"total":{[^}]*"all-dma":\([0-9]*\).*/\1/p')
