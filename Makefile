@@ -358,7 +358,7 @@ build/fuzz/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o build/fuzz/libconduit.a
 
 # Fuzzers that drive vfio/ through the fakes, ioctl() override included;
 # the others never link it (they would lose their real ioctl()).
-FUZZ_SUPPORT_vfio_config := fake_ioctl fake_kvm fake_kvm_x86 fake_vfio fake_vfio_mig fake_iommufd
+FUZZ_SUPPORT_vfio_config := fake_ioctl fake_kvm fake_kvm_x86 fake_vfio fake_vfio_mig fake_iommufd fake_type1
 build/fuzz/fuzz_vfio_config: build/fuzz/tests/fuzz/fuzz_vfio_config.o \
 		$(FUZZ_SUPPORT_vfio_config:%=build/fuzz/tests/support/%.o) build/fuzz/libconduit.a
 	$(FUZZ_CC) $(SAN_FLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)

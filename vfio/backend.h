@@ -63,6 +63,9 @@ struct vfio_backend {
 
 /* The type1 container/group backend (vfio/container.c). */
 struct vfio_backend *vfio_type1_open(char *err, size_t errlen);
+/* The type1 backend's container fd (its IOMMU set), for its dirty tracking
+ * (vfio/type1_dirty.c); -1 when b is not the type1 backend. */
+int vfio_type1_container(struct vfio_backend *b);
 
 /* The IOMMUFD backend (vfio/iommufd.c): /dev/iommu, or iommufd >= 0 when
  * one was handed over (it is then kept open across close, for the next

@@ -218,6 +218,15 @@ static const struct vfio_backend_ops type1_ops = {
 	.close = type1_close,
 };
 
+int vfio_type1_container(struct vfio_backend *b)
+{
+	struct type1 *t = (struct type1 *)b;
+
+	if (!b || b->ops != &type1_ops || !t->iommu_set)
+		return -1;
+	return t->container;
+}
+
 struct vfio_backend *vfio_type1_open(char *err, size_t errlen)
 {
 	struct type1 *t = calloc(1, sizeof(*t));

@@ -93,4 +93,40 @@ int vfio_iommufd_set_dirty(int iommufd, uint32_t hwpt_id, bool on);
 int vfio_iommufd_dirty_bitmap(int iommufd, uint32_t hwpt_id, struct vfio_dirty_bitmap *b,
 			      bool keep);
 
+/* ---- the type1 container's dirty tracking (type1_dirty.c) ---- */
+
+/* What VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION says. */
+struct vfio_type1_dirty {
+	bool offered;                   /* the capability is there and usable */
+	uint64_t page_size;             /* the one page size GET_BITMAP takes */
+	uint64_t max_bitmap_bytes;      /* the largest bitmap one GET_BITMAP fills */
+};
+
+/* VFIO_IOMMU_GET_INFO on a type1 container: c->offered where it has the
+ * migration capability. 0 or -errno (the query failed). */
+int vfio_type1_dirty_probe(int container, struct vfio_type1_dirty *c);
+/* c from the capability's fields (the smallest page size of the bitmap,
+ * the bitmap size in whole u64 words); offered where both are usable.
+ * Pure. */
+void vfio_type1_dirty_caps(struct vfio_type1_dirty *c, uint64_t pgsize_bitmap,
+			   uint64_t max_bitmap_bytes);
+/* VFIO_IOMMU_DIRTY_PAGES_FLAG_START or _STOP. 0 or -errno. */
+int vfio_type1_dirty_set(int container, bool on);
+/* How many of len bytes (a multiple of c->page_size) the next GET_BITMAP
+ * covers: all of them, or as many pages as a max_bitmap_bytes bitmap
+ * holds. 0 where c is not offered or len is 0. Pure. */
+uint64_t vfio_type1_dirty_piece(const struct vfio_type1_dirty *c, uint64_t len);
+/* The kernel's bitmap (pages pages of page_size from iova, bit p in word
+ * p / 64) ORed into b: every page of b's that overlaps a dirty one, the
+ * rest of both ranges ignored. Pure. */
+void vfio_type1_dirty_fold(struct vfio_dirty_bitmap *b, const uint64_t *bits, uint64_t iova,
+			   uint64_t pages, uint64_t page_size);
+/* GET_BITMAP over b's range rounded out to c->page_size, in pieces of
+ * vfio_type1_dirty_piece, into b (cleared first). The kernel takes a piece
+ * only where it starts and ends on its DMA mappings' edges: conduit maps
+ * each RAM region in one piece, so a region's range always does. 0 or
+ * -errno; after an error the pages must be taken as lost. */
+int vfio_type1_dirty_bitmap(int container, const struct vfio_type1_dirty *c,
+			    struct vfio_dirty_bitmap *b);
+
 #endif

@@ -277,6 +277,7 @@ static const struct qmp_arg migrate_params_args[] = {
 	{ "x-conduit-max-rounds", QMP_ARG_INT, false },
 	{ "x-conduit-dirty-all-dma", QMP_ARG_BOOL, false },
 	{ "x-conduit-device-dirty-tracking", QMP_ARG_BOOL, false },
+	{ "x-conduit-container-dirty-tracking", QMP_ARG_BOOL, false },
 	{ NULL, 0, false },
 };
 

@@ -1,6 +1,7 @@
 /* Live migration's dirty pages beyond KVM's log (see live_dirty.h): the
- * choice of tracking for each passed-through device, its start and stop,
- * and one region's sync merging every source with a count per source. */
+ * choice of tracking for each passed-through device, its start and stop
+ * (a type1 container's once for all its devices), and one region's sync
+ * merging every source with a count per source. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +16,7 @@ static const char *const src_names[LIVE_DIRTY_NR] = {
 	[LIVE_DIRTY_DMA_LOGGING] = "dma-logging",
 	[LIVE_DIRTY_IOMMU] = "iommu",
 	[LIVE_DIRTY_ALL_DMA] = "all-dma",
+	[LIVE_DIRTY_TYPE1] = "type1",
 };
 
 const char *live_dirty_src_name(enum live_dirty_src s)
@@ -31,9 +33,33 @@ const char *live_dirty_how_name(enum live_dirty_how h)
 		return "dma-logging";
 	case LIVE_TRACK_ALL_DMA:
 		return "all-dma";
+	case LIVE_TRACK_TYPE1:
+		return "type1";
 	default:
 		return "none";
 	}
+}
+
+/* The refusal for d: what it lacks, each item with how to get it. */
+static void refusal(const struct live_dirty_dev *d, char *err, size_t errlen)
+{
+	const char *container = "";
+
+	if (d->iommufd < 0)
+		container = d->container_dirty ?
+			", its type1 container's dirty tracking is off (x-conduit-container-dirty-tracking=false)" :
+			", its type1 container has no dirty tracking (VFIO_IOMMU_DIRTY_PAGES)";
+	snprintf(err, errlen, "%s: live migration cannot see the guest RAM it writes "
+		 "by DMA: %s%s and %s; "
+		 "migrate-set-parameters x-conduit-dirty-all-dma=true counts every "
+		 "DMA-mapped page dirty in every round instead", d->name,
+		 d->dma_logging ?
+		 "its DMA logging is off (x-conduit-device-dirty-tracking=false)" :
+		 "its driver offers no DMA logging (VFIO_DEVICE_FEATURE_DMA_LOGGING)",
+		 container,
+		 d->iommufd < 0 ?
+		 "the legacy backend has no IOMMU dirty tracking (--vfio-backend iommufd, on an IOMMU that tracks dirty pages)" :
+		 "its IOMMU no dirty tracking (IOMMU_HW_CAP_DIRTY_TRACKING)");
 }
 
 int live_dirty_choose(struct live_dirty_dev *d, unsigned n, bool all_dma,
@@ -46,27 +72,82 @@ int live_dirty_choose(struct live_dirty_dev *d, unsigned n, bool all_dma,
 			d[i].how = LIVE_TRACK_IOMMU;
 		else if (d[i].dma_logging && !d[i].dma_logging_off)
 			d[i].how = LIVE_TRACK_DMA_LOGGING;
+		else if (d[i].iommufd < 0 && d[i].container >= 0 && d[i].container_dirty &&
+			 !d[i].container_dirty_off)
+			d[i].how = LIVE_TRACK_TYPE1;
 		else if (all_dma)
 			d[i].how = LIVE_TRACK_ALL_DMA;
 		else {
-			snprintf(err, errlen, "%s: live migration cannot see the guest RAM it writes "
-				 "by DMA: %s and %s; "
-				 "migrate-set-parameters x-conduit-dirty-all-dma=true counts every "
-				 "DMA-mapped page dirty in every round instead", d[i].name,
-				 d[i].dma_logging ?
-				 "its DMA logging is off (x-conduit-device-dirty-tracking=false)" :
-				 "its driver offers no DMA logging (VFIO_DEVICE_FEATURE_DMA_LOGGING)",
-				 d[i].iommufd < 0 ?
-				 "the legacy backend has no IOMMU dirty tracking (--vfio-backend iommufd, on an IOMMU that tracks dirty pages)" :
-				 "its IOMMU no dirty tracking (IOMMU_HW_CAP_DIRTY_TRACKING)");
+			refusal(&d[i], err, errlen);
 			return -1;
 		}
 	}
 	return 0;
 }
 
-static int start_one(struct live_dirty_dev *d, const struct vfio_dirty_range *ram, unsigned n,
-		     char *err, size_t errlen)
+/* The entry of container fd in l, or NULL. */
+static struct live_dirty_container *container_of_fd(struct live_dirty *l, int fd)
+{
+	unsigned i;
+
+	for (i = 0; i < l->n_ct; i++)
+		if (l->ct[i].fd == fd)
+			return &l->ct[i];
+	return NULL;
+}
+
+/* Whether d's type1 container offers dirty tracking: a GET_INFO the first
+ * time the container is seen, remembered in l->ct. */
+static bool container_offered(struct live_dirty *l, const struct live_dirty_dev *d)
+{
+	struct live_dirty_container *c;
+	int ret;
+
+	if (d->iommufd >= 0 || d->container < 0)
+		return false;
+	c = container_of_fd(l, d->container);
+	if (c)
+		return c->caps.offered;
+	if (l->n_ct == MAX_PASSTHROUGH)
+		return false;
+	c = &l->ct[l->n_ct++];
+	memset(c, 0, sizeof(*c));
+	c->fd = d->container;
+	ret = vfio_type1_dirty_probe(c->fd, &c->caps);
+	if (ret)
+		pr_debug("migrate: type1 container: VFIO_IOMMU_GET_INFO: %s", strerror(-ret));
+	return c->caps.offered;
+}
+
+/* The container's tracking on, once for all its devices. */
+static int container_start(struct live_dirty *l, const struct live_dirty_dev *d,
+			   char *err, size_t errlen)
+{
+	struct live_dirty_container *c = container_of_fd(l, d->container);
+	int ret;
+
+	if (!c) {
+		snprintf(err, errlen, "%s: its type1 container was not probed", d->name);
+		return -1;
+	}
+	if (c->started)
+		return 0;
+	ret = vfio_type1_dirty_set(c->fd, true);
+	if (ret) {
+		snprintf(err, errlen, "%s: VFIO_IOMMU_DIRTY_PAGES_FLAG_START: %s", d->name,
+			 strerror(-ret));
+		return -1;
+	}
+	c->started = true;
+	c->gets = 0;
+	pr_info("migrate: type1 container: VFIO_IOMMU_DIRTY_PAGES started (pages of %llu "
+		"bytes, at most %llu bitmap bytes a call)", (unsigned long long)c->caps.page_size,
+		(unsigned long long)c->caps.max_bitmap_bytes);
+	return 0;
+}
+
+static int start_one(struct live_dirty *l, struct live_dirty_dev *d,
+		     const struct vfio_dirty_range *ram, unsigned n, char *err, size_t errlen)
 {
 	struct vfio_dirty_bitmap b;
 	unsigned i;
@@ -94,6 +175,10 @@ static int start_one(struct live_dirty_dev *d, const struct vfio_dirty_range *ra
 			vfio_dirty_bitmap_free(&b);
 		}
 		break;
+	case LIVE_TRACK_TYPE1:
+		if (container_start(l, d, err, errlen))
+			return -1;
+		break;
 	default:
 		break;
 	}
@@ -108,15 +193,18 @@ int live_dirty_start(struct live_dirty *l, const struct vfio_dirty_range *ram, u
 
 	memset(l->round, 0, sizeof(l->round));
 	memset(l->total, 0, sizeof(l->total));
+	l->n_ct = 0;
 	for (i = 0; i < l->n; i++) {
 		l->dev[i].dma_logging = vfio_dma_logging_offered(l->dev[i].fd);
 		l->dev[i].dma_logging_off = l->no_dma_logging;
+		l->dev[i].container_dirty = container_offered(l, &l->dev[i]);
+		l->dev[i].container_dirty_off = l->no_container_dirty;
 		l->dev[i].started = false;
 	}
 	if (live_dirty_choose(l->dev, l->n, all_dma, err, errlen))
 		return -1;
 	for (i = 0; i < l->n; i++) {
-		if (start_one(&l->dev[i], ram, n, err, errlen)) {
+		if (start_one(l, &l->dev[i], ram, n, err, errlen)) {
 			live_dirty_stop(l);
 			return -1;
 		}
@@ -202,10 +290,38 @@ static struct vfio_dirty_bitmap *own_bitmap(struct sources *s, const struct vfio
 	return b;
 }
 
+/* The pages of d's type1 container in dst's range, once a sync for all
+ * the container's devices (synced: those done). */
+static int container_source(struct live_dirty *l, struct sources *s,
+			    const struct live_dirty_dev *d, const struct vfio_dirty_bitmap *dst,
+			    bool *synced, char *err, size_t errlen)
+{
+	struct live_dirty_container *c = container_of_fd(l, d->container);
+	struct vfio_dirty_bitmap *b;
+	int ret;
+
+	if (!c || !c->started || synced[c - l->ct])
+		return 0;
+	synced[c - l->ct] = true;
+	b = own_bitmap(s, dst);
+	if (!b)
+		return -ENOMEM;
+	ret = vfio_type1_dirty_bitmap(c->fd, &c->caps, b);
+	c->gets++;
+	if (ret) {
+		snprintf(err, errlen, "%s: VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP: %s", d->name,
+			 strerror(-ret));
+		return ret;
+	}
+	add_source(s, b, LIVE_DIRTY_TYPE1);
+	return 0;
+}
+
 static int device_sources(struct live_dirty *l, struct sources *s,
 			  const struct vfio_dirty_bitmap *dst, bool dma_mapped,
 			  char *err, size_t errlen)
 {
+	bool synced[MAX_PASSTHROUGH] = { false };
 	struct vfio_dirty_bitmap *b;
 	bool all = false;
 	unsigned i;
@@ -218,6 +334,12 @@ static int device_sources(struct live_dirty *l, struct sources *s,
 			continue;
 		if (d->how == LIVE_TRACK_ALL_DMA) {
 			all = true;
+			continue;
+		}
+		if (d->how == LIVE_TRACK_TYPE1) {
+			ret = container_source(l, s, d, dst, synced, err, errlen);
+			if (ret)
+				return ret;
 			continue;
 		}
 		b = own_bitmap(s, dst);
@@ -296,5 +418,19 @@ void live_dirty_stop(struct live_dirty *l)
 		if (ret)
 			pr_warn("migrate: %s: stopping its dirty tracking: %s", d->name,
 				strerror(-ret));
+	}
+	for (i = 0; i < l->n_ct; i++) {
+		struct live_dirty_container *c = &l->ct[i];
+
+		if (!c->started)
+			continue;
+		c->started = false;
+		ret = vfio_type1_dirty_set(c->fd, false);
+		if (ret)
+			pr_warn("migrate: type1 container: VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP: %s",
+				strerror(-ret));
+		else
+			pr_info("migrate: type1 container: VFIO_IOMMU_DIRTY_PAGES stopped after %llu "
+				"GET_BITMAP reports", (unsigned long long)c->gets);
 	}
 }

@@ -789,12 +789,14 @@ static void log_sync(struct live *l, unsigned round)
 static void device_names(struct machine *m, const struct machine_live *ctl,
 			 struct live_dirty *ld)
 {
+	struct vfio_type1_dirty caps;
 	int i, iommufd;
 	uint32_t hwpt;
 
 	memset(ld, 0, sizeof(*ld));
 	ld->n = (unsigned)m->pt.n_dev;
 	ld->no_dma_logging = ctl->no_dma_logging;
+	ld->no_container_dirty = ctl->no_container_dirty;
 	for (i = 0; i < m->pt.n_dev; i++) {
 		struct live_dirty_dev *d = &ld->dev[i];
 
@@ -807,6 +809,10 @@ static void device_names(struct machine *m, const struct machine_live *ctl,
 		}
 		d->dma_logging = vfio_dma_logging_offered(d->fd);
 		d->dma_logging_off = ctl->no_dma_logging;
+		d->container = vfio_type1_container(m->pt.backend);
+		d->container_dirty = d->container >= 0 &&
+			!vfio_type1_dirty_probe(d->container, &caps) && caps.offered;
+		d->container_dirty_off = ctl->no_container_dirty;
 	}
 }
 

@@ -68,6 +68,7 @@ struct machine_live {
 	struct migrate_limits limits;   /* downtime limit, rounds, bandwidth */
 	bool dirty_all_dma;             /* x-conduit-dirty-all-dma */
 	bool no_dma_logging;            /* x-conduit-device-dirty-tracking=false */
+	bool no_container_dirty;        /* x-conduit-container-dirty-tracking=false */
 	atomic_bool cancel;             /* set: stop after the current round */
 	struct migrate_throttle *throttle;  /* paces every write; NULL: none */
 	pthread_mutex_t lock;           /* limits (changed by migrate-set-parameters), fig, xfig */

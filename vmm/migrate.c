@@ -6,7 +6,8 @@
  * MIGRATION events for each state as QEMU sends them; migrate_cancel,
  * migrate-set-parameters (downtime-limit, max-bandwidth,
  * x-conduit-max-rounds, x-conduit-dirty-all-dma,
- * x-conduit-device-dirty-tracking), query-migrate (QEMU's
+ * x-conduit-device-dirty-tracking, x-conduit-container-dirty-tracking),
+ * query-migrate (QEMU's
  * fields, and x-conduit-dirty-pages / x-conduit-device for a live one). */
 #include <errno.h>
 #include <fcntl.h>
@@ -52,6 +53,7 @@ static int live(struct control *c, struct qmp_request *req, struct machine *m,
 {
 	struct machine_live want = {
 		.dirty_all_dma = c->mig.dirty_all_dma, .no_dma_logging = c->mig.no_dma_logging,
+		.no_container_dirty = c->mig.no_container_dirty,
 	};
 	char err[512];
 
@@ -235,13 +237,17 @@ int migrate_cancel_cmd(void *opaque, struct qmp_request *req, json_t *args, json
  * DMA-mapped page counted dirty in every round, as QEMU's vfio-pci
  * enable-migration=on does, instead of refusing the live migration),
  * x-conduit-device-dirty-tracking (bool, default true; false: no device DMA
- * logging, as QEMU's vfio-pci x-device-dirty-page-tracking=off): for the
- * next migration. */
+ * logging, as QEMU's vfio-pci x-device-dirty-page-tracking=off),
+ * x-conduit-container-dirty-tracking (bool, default true; false: not the
+ * legacy type1 container's VFIO_IOMMU_DIRTY_PAGES): for the next
+ * migration. */
 int migrate_set_parameters(void *opaque, struct qmp_request *req, json_t *args, json_t **ret)
 {
 	struct control *c = opaque;
 	struct migrate_limits l = c->mig.limits;
-	json_t *v, *v2;
+	struct migrate_status s = c->mig;
+	char err[128];
+	json_t *v;
 
 	v = json_object_get(args, "downtime-limit");
 	if (v && (!json_is_integer(v) || json_integer_value(v) < 1 ||
@@ -266,20 +272,13 @@ int migrate_set_parameters(void *opaque, struct qmp_request *req, json_t *args, 
 	}
 	if (v)
 		l.max_rounds = (unsigned)json_integer_value(v);
-	v = json_object_get(args, "x-conduit-dirty-all-dma");
-	if (v && !json_is_boolean(v)) {
-		qmp_error(req, "GenericError", "x-conduit-dirty-all-dma: true or false");
+	if (migrate_dirty_params(args, &s, err, sizeof(err))) {
+		qmp_error(req, "GenericError", "%s", err);
 		return -1;
 	}
-	v2 = json_object_get(args, "x-conduit-device-dirty-tracking");
-	if (v2 && !json_is_boolean(v2)) {
-		qmp_error(req, "GenericError", "x-conduit-device-dirty-tracking: true or false");
-		return -1;
-	}
-	if (v)
-		c->mig.dirty_all_dma = json_is_true(v);
-	if (v2)
-		c->mig.no_dma_logging = !json_is_true(v2);
+	c->mig.dirty_all_dma = s.dirty_all_dma;
+	c->mig.no_dma_logging = s.no_dma_logging;
+	c->mig.no_container_dirty = s.no_container_dirty;
 	c->mig.limits = l;
 	if (c->mig.job && !atomic_load(&c->mig.job->finished)) {
 		migrate_job_set_limits(c->mig.job, &l);
@@ -289,5 +288,36 @@ int migrate_set_parameters(void *opaque, struct qmp_request *req, json_t *args, 
 			(unsigned long long)l.max_bandwidth, l.max_bandwidth ? "" : " (no cap)",
 			l.max_rounds);
 	}
+	return 0;
+}
+
+/* The bool parameter name in args, where given, into *val (negated with
+ * negate). 0, or -1 with one line. */
+static int bool_param(json_t *args, const char *name, bool negate, bool *val, char *err,
+		      size_t errlen)
+{
+	json_t *v = json_object_get(args, name);
+
+	if (!v)
+		return 0;
+	if (!json_is_boolean(v)) {
+		snprintf(err, errlen, "%s: true or false", name);
+		return -1;
+	}
+	*val = json_is_true(v) != negate;
+	return 0;
+}
+
+int migrate_dirty_params(json_t *args, struct migrate_status *s, char *err, size_t errlen)
+{
+	bool all = s->dirty_all_dma, no_log = s->no_dma_logging, no_ct = s->no_container_dirty;
+
+	if (bool_param(args, "x-conduit-dirty-all-dma", false, &all, err, errlen) ||
+	    bool_param(args, "x-conduit-device-dirty-tracking", true, &no_log, err, errlen) ||
+	    bool_param(args, "x-conduit-container-dirty-tracking", true, &no_ct, err, errlen))
+		return -1;
+	s->dirty_all_dma = all;
+	s->no_dma_logging = no_log;
+	s->no_container_dirty = no_ct;
 	return 0;
 }

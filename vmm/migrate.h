@@ -26,6 +26,7 @@ struct migrate_status {
 	struct migrate_limits limits;   /* migrate-set-parameters */
 	bool dirty_all_dma;             /* x-conduit-dirty-all-dma */
 	bool no_dma_logging;            /* x-conduit-device-dirty-tracking=false */
+	bool no_container_dirty;        /* x-conduit-container-dirty-tracking=false */
 	struct migrate_job *job;        /* the live migration running, or NULL */
 };
 
@@ -33,5 +34,11 @@ int migrate_cmd(void *opaque, struct qmp_request *req, json_t *args, json_t **re
 int migrate_query(void *opaque, struct qmp_request *req, json_t *args, json_t **ret);
 int migrate_cancel_cmd(void *opaque, struct qmp_request *req, json_t *args, json_t **ret);
 int migrate_set_parameters(void *opaque, struct qmp_request *req, json_t *args, json_t **ret);
+
+/* The dirty tracking parameters of migrate-set-parameters in args
+ * (x-conduit-dirty-all-dma, x-conduit-device-dirty-tracking,
+ * x-conduit-container-dirty-tracking: each a bool where given) into s's
+ * fields; nothing changed on an error. 0, or -1 with one line. Pure. */
+int migrate_dirty_params(json_t *args, struct migrate_status *s, char *err, size_t errlen);
 
 #endif

@@ -127,6 +127,7 @@ int migrate_job_start(struct control *c, const struct migrate_uri *u, char *err,
 	j->live.limits = c->mig.limits;
 	j->live.dirty_all_dma = c->mig.dirty_all_dma;
 	j->live.no_dma_logging = c->mig.no_dma_logging;
+	j->live.no_container_dirty = c->mig.no_container_dirty;
 	pthread_mutex_init(&j->live.lock, NULL);
 	j->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (j->efd < 0 || event_loop_add(&c->m->loop, j->efd, job_done, c)) {

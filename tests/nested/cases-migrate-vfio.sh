@@ -9,13 +9,17 @@
 # PRE_COPY, P2P and DMA logging (which reports nothing: it does no DMA);
 # QEMU's intel-iommu has no dirty tracking. So by default mtty's pages come
 # from its DMA logging; with x-conduit-device-dirty-tracking=false (no DMA
-# logging) the live migration is refused naming the device, unless
-# x-conduit-dirty-all-dma=true counts every DMA-mapped page dirty.
+# logging) they come on the legacy backend from the type1 container's
+# VFIO_IOMMU_DIRTY_PAGES, and with x-conduit-container-dirty-tracking=false
+# too (or on IOMMUFD) the live migration is refused naming the device,
+# unless x-conduit-dirty-all-dma=true counts every DMA-mapped page dirty.
 # Cases: live-mtty-refused (that refusal, then with all-dma a destination
 # with other --memory and one without the device: the source runs on, its
 # device back in RUNNING, mtty still loops), live-mtty (mdev A to mdev B in
 # the same L1 by DMA logging: nothing lost, counters go on, pre-copy used,
-# device data at the destination), live-mtty-cancel (all-dma, so every
+# device data at the destination), live-mtty-type1 (the same by the type1
+# container's dirty tracking: legacy only, a SKIP when the run is IOMMUFD's
+# alone), live-mtty-cancel (all-dma, so every
 # round is all of RAM: migrate_cancel in round 2, the device PRE_COPY ->
 # RUNNING, mtty loops), live-mtty-two (two mdevs: snapshot and restore,
 # then live with all-dma; every device quiesced before any STOP_COPY, every
@@ -39,6 +43,20 @@ mv_each() {
 
 case_live_mtty_refused() { mv_each mv_live_mtty_refused; }
 case_live_mtty() { mv_each mv_live_mtty; }
+# The container's dirty tracking is the legacy backend's alone.
+case_live_mtty_type1() {
+	case " $MV_BACKENDS " in
+	*" legacy "*) ;;
+	*)
+		skip "the type1 container's dirty tracking needs --vfio-backend legacy"
+		return
+		;;
+	esac
+	MV_BE=legacy
+	echo "# --vfio-backend $MV_BE"
+	mv_live_mtty_type1
+	case $FAIL in '' | '['*) ;; *) FAIL="[$MV_BE] $FAIL" ;; esac
+}
 case_live_mtty_cancel() { mv_each mv_live_mtty_cancel; }
 case_live_mtty_two() { mv_each mv_live_mtty_two; }
 
@@ -130,12 +148,17 @@ mv_live_mtty_refused() {
 	set -- $MV_UUIDS
 	MV_A=$1 MV_B=$2
 	mv_src --passthrough "mdev:$MV_A" || { qmp_vm_end; mv_remove; return; }
-	snap_ctl "$sock" migrate-set-parameters x-conduit-device-dirty-tracking=false ||
-		fail "migrate-set-parameters: $CTL"
+	snap_ctl "$sock" migrate-set-parameters x-conduit-device-dirty-tracking=false \
+		x-conduit-container-dirty-tracking=false || fail "migrate-set-parameters: $CTL"
 	snap_ctl "$sock" migrate "uri=unix:$RUNNER_WORK/nobody.mig" &&
 		fail "live migration without device dirty tracking was not refused: $CTL"
+	if [ "$MV_BE" = legacy ]; then
+		why="its DMA logging is off (x-conduit-device-dirty-tracking=false), its type1 container's dirty tracking is off (x-conduit-container-dirty-tracking=false) and the legacy backend has no IOMMU dirty tracking"
+	else
+		why="its DMA logging is off (x-conduit-device-dirty-tracking=false) and its IOMMU no dirty tracking"
+	fi
 	case $CTL in
-	*"$MV_A: live migration cannot see the guest RAM it writes by DMA: its DMA logging is off (x-conduit-device-dirty-tracking=false) and "*"x-conduit-dirty-all-dma=true counts every DMA-mapped page dirty"*) ;;
+	*"$MV_A: live migration cannot see the guest RAM it writes by DMA: $why"*"x-conduit-dirty-all-dma=true counts every DMA-mapped page dirty"*) ;;
 	*) fail "the refusal: $CTL" ;;
 	esac
 	echo "# refused: $(echo "$CTL" | tr -d '\n' | cut -c1-260)"
@@ -216,6 +239,68 @@ mv_live_mtty() {
 	mv_remove
 }
 
+# mtty A to B with no DMA logging (x-conduit-device-dirty-tracking=false):
+# the type1 container's VFIO_IOMMU_DIRTY_PAGES tracks it, started once,
+# a GET_BITMAP each round and region, stopped once (from the -v log and
+# query-migrate); the guest's checks pass at the destination as in live-mtty.
+# mtty pins no page, so the container reports none of them dirty.
+mv_live_mtty_type1() {
+	mv_mdevs 2 || return
+	set -- $MV_UUIDS
+	MV_A=$1 MV_B=$2
+	mv_src --passthrough "mdev:$MV_A" || { qmp_vm_end; mv_remove; return; }
+	live_dest run --vfio-backend "$MV_BE" --memory "${L2_MEMORY}M" --passthrough "mdev:$MV_B" ||
+		{ qmp_vm_end; mv_remove; return; }
+	snap_ctl "$sock" migrate-set-parameters x-conduit-device-dirty-tracking=false ||
+		fail "migrate-set-parameters: $CTL"
+	c0=$(last_count)
+	snap_ctl "$sock" migrate "uri=$mig_uri" || fail "migrate: $CTL"
+	live_wait "$sock" completed 600 || fail "the migration did not complete: $CTL"
+	echo "# query-migrate: $(echo "$CTL" | tr -d '\n' | tr -s ' ' | cut -c1-700)"
+	case $CTL in *'"type1": '[0-9]*) ;; *) fail "query-migrate has no type1 count: $CTL" ;; esac
+	grep -q "migrate: $MV_A: its DMA writes tracked by type1" "$OUT" ||
+		fail "mtty's DMA writes not tracked by the container: $(grep -a -m1 'DMA writes tracked' "$OUT")"
+	starts=$(grep -ac 'migrate: type1 container: VFIO_IOMMU_DIRTY_PAGES started' "$OUT")
+	[ "$starts" = 1 ] || fail "the container's tracking started $starts times, want 1"
+	rounds=$(grep -ac 'migrate: dirty pages after round [0-9]*: .*type1 [0-9]*' "$OUT")
+	gets=$(sed -n 's/.*migrate: type1 container: VFIO_IOMMU_DIRTY_PAGES stopped after \([0-9]*\) GET_BITMAP reports.*/\1/p' "$OUT" | tr -d '\r')
+	[ -n "$gets" ] && [ "$(echo "$gets" | wc -l)" = 1 ] ||
+		fail "the container's tracking stopped: '$gets', want once"
+	[ "$rounds" -ge 1 ] && [ "${gets:-0}" -ge "$rounds" ] 2>/dev/null ||
+		fail "$gets GET_BITMAP reports for $rounds rounds"
+	grep -a 'migrate: dirty pages\|migrate: type1 container' "$OUT" | head -n 5 | sed 's/^.*migrate: /# source: /'
+	snap_ctl "$sock" query-status
+	case $CTL in *'"status": "paused"'*) ;; *) fail "the source after the migration: $CTL" ;; esac
+	c1=$(last_count)
+	l1=$(mv_last_loop "$OUT")
+	wait_for "$ROUT" "L2-COUNT $((c1 + 50))" 120 "$rvm" ||
+		fail "the destination does not count on past $c1: $(counts_in "$ROUT" | head -n 3 | tr '\n' ' ')"
+	first=$(counts_in "$ROUT" | head -n 1)
+	[ -n "$first" ] && [ "$first" -gt "${c1:-0}" ] && [ "$first" -le $((${c1:-0} + 2)) ] ||
+		fail "the destination's first count is '$first', the source's last $c1"
+	i=0
+	while [ "$(mv_clean "$ROUT" | grep -c '^L2-MEMCHECK pass=[0-9]* ok')" -lt 2 ] && [ $i -lt 1800 ]; do
+		kill -0 "$rvm" 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	checks=$(mv_clean "$ROUT" | grep -c '^L2-MEMCHECK pass=[0-9]* ok')
+	[ "$checks" -ge 2 ] || fail "the destination made $checks whole memory checks, want 2"
+	[ "$(mv_last_loop "$ROUT")" -gt "$l1" ] || fail "mtty does not loop back at the destination"
+	mv_guest_ok "$OUT" "the source"
+	mv_guest_ok "$ROUT" "the destination"
+	echo "# type1: counts $c0..$c1 at the source, $first on at the destination; $rounds rounds, $gets GET_BITMAP reports; $checks memory checks"
+	snap_ctl "$sock" quit
+	wait_exit "$vm" "$EXIT_TIMEOUT" "$OUT"
+	vm=''
+	[ "$RC" = 5 ] || fail "the source's quit: exit $RC, want 5"
+	snap_ctl "$rsock" system_powerdown || fail "system_powerdown at the destination: $CTL"
+	wait_exit "$rvm" "$EXIT_TIMEOUT" "$ROUT"
+	[ "$RC" = 0 ] || fail "the destination's poweroff: exit $RC, want 0"
+	OUT=$ROUT
+	mv_remove
+}
+
 # migrate_cancel once the second round is under way: every round is all of
 # RAM (x-conduit-dirty-all-dma) and there are up to 30 of them, so the
 # cancel lands in the middle.
@@ -227,7 +312,8 @@ mv_live_mtty_cancel() {
 	live_dest run --vfio-backend "$MV_BE" --memory "${L2_MEMORY}M" --passthrough "mdev:$MV_B" ||
 		{ qmp_vm_end; mv_remove; return; }
 	snap_ctl "$sock" migrate-set-parameters x-conduit-device-dirty-tracking=false \
-		x-conduit-dirty-all-dma=true x-conduit-max-rounds=30 ||
+		x-conduit-container-dirty-tracking=false x-conduit-dirty-all-dma=true \
+		x-conduit-max-rounds=30 ||
 		fail "migrate-set-parameters: $CTL"
 	snap_ctl "$sock" migrate "uri=$mig_uri" || fail "migrate: $CTL"
 	wait_for "$OUT" "migrate: dirty pages after round 2" 300 "$vm" || fail "no second round"
@@ -302,7 +388,8 @@ mv_live_mtty_two() {
 	live_dest run --vfio-backend "$MV_BE" --memory "${L2_MEMORY}M" --passthrough "mdev:$3" --passthrough "mdev:$4" ||
 		{ qmp_vm_end; MV_UUIDS=$all; mv_remove; return; }
 	snap_ctl "$sock" migrate-set-parameters x-conduit-device-dirty-tracking=false \
-		x-conduit-dirty-all-dma=true x-conduit-max-rounds=2 || fail "migrate-set-parameters: $CTL"
+		x-conduit-container-dirty-tracking=false x-conduit-dirty-all-dma=true \
+		x-conduit-max-rounds=2 || fail "migrate-set-parameters: $CTL"
 	snap_ctl "$sock" migrate "uri=$mig_uri" || fail "migrate: $CTL"
 	live_wait "$sock" completed 600 || fail "the live migration did not complete: $CTL"
 	alldma=$(echo "$CTL" | tr -d '\n ' | sed -n 's/.*"total":{[^}]*"all-dma":\([0-9]*\).*/\1/p')

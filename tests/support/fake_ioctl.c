@@ -12,6 +12,7 @@
 #include "fake_iommufd.h"
 #include "fake_kvm.h"
 #include "fake_kvm_x86.h"
+#include "fake_type1.h"
 #include "fake_vfio.h"
 
 struct fake_ioctl_stats fake_ioctl = { .last_stray_fd = -2 };
@@ -40,6 +41,8 @@ int ioctl(int fd, unsigned long req, ...)
 		return fake_kvm_ioctl(req, arg);
 	if (fake_iommufd.fd >= 0 && fd == fake_iommufd.fd)
 		return fake_iommufd_ioctl(req, arg);
+	if (fake_type1.fd >= 0 && fd == fake_type1.fd)
+		return fake_type1_ioctl(req, arg);
 	if (fd >= 0 && (fd == fake_kvm_x86.sys_fd || fd == fake_kvm_x86.vcpu_fd))
 		return fake_kvm_x86_ioctl(fd, req, arg);
 	if (fd == -1 || fake_ioctl.strict) {

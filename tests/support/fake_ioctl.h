@@ -1,6 +1,7 @@
 /* The test binaries' ioctl(): owns the interception that sends ioctls on
  * the fake vfio device fd to fake_vfio.c (its migration data fd to
  * fake_vfio_mig.c), those on the fake /dev/iommu to fake_iommufd.c, those
+ * on the fake type1 container to fake_type1.c, those
  * on the fake KVM vm fd to fake_kvm.c and those on the fake /dev/kvm and
  * vCPU fds to fake_kvm_x86.c. Every other ioctl goes to the system call,
  * and the ones on descriptors that are neither fake nor expected are

@@ -1,6 +1,8 @@
 /* Unit tests for dirty page tracking (vfio/dirty.h): bitmap geometry, the
  * merge and what each source gave to it, device DMA logging on the fake
- * vfio device and IOMMUFD dirty tracking on the fake /dev/iommu. */
+ * vfio device, IOMMUFD dirty tracking on the fake /dev/iommu, and the type1
+ * container's: the capability, the GET_BITMAP pieces and their folding
+ * (pure), then on the fake container. */
 #include <check.h>
 #include <errno.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include "suites.h"
 #include "../support/fake_ioctl.h"
 #include "../support/fake_iommufd.h"
+#include "../support/fake_type1.h"
 #include "../support/fake_vfio.h"
 
 #define DEV  "0000:01:00.0"
@@ -284,12 +287,194 @@ START_TEST(iommufd_dirty_bitmap)
 }
 END_TEST
 
+/* ---- the type1 container's dirty tracking ---- */
+
+START_TEST(type1_caps)
+{
+	struct vfio_type1_dirty c;
+
+	vfio_type1_dirty_caps(&c, PAGE | 2 * MIB | GIB, 1ULL << 28);
+	ck_assert(c.offered);
+	ck_assert_uint_eq(c.page_size, PAGE);           /* the smallest only */
+	ck_assert_uint_eq(c.max_bitmap_bytes, 1ULL << 28);
+	vfio_type1_dirty_caps(&c, 64 * 1024, 13);       /* whole words: 8 bytes */
+	ck_assert(c.offered);
+	ck_assert_uint_eq(c.page_size, 64 * 1024);
+	ck_assert_uint_eq(c.max_bitmap_bytes, 8);
+	vfio_type1_dirty_caps(&c, 0, 1ULL << 28);
+	ck_assert(!c.offered);
+	vfio_type1_dirty_caps(&c, PAGE, 7);             /* not one word */
+	ck_assert(!c.offered);
+	vfio_type1_dirty_caps(&c, 2048, 8);             /* under 4 KiB */
+	ck_assert(!c.offered);
+}
+END_TEST
+
+/* The kernel's limit in pages: 8 bytes of bitmap hold 64 pages. */
+START_TEST(type1_pieces)
+{
+	struct vfio_type1_dirty c;
+
+	vfio_type1_dirty_caps(&c, PAGE, 8);
+	ck_assert_uint_eq(vfio_type1_dirty_piece(&c, 64 * PAGE), 64 * PAGE);
+	ck_assert_uint_eq(vfio_type1_dirty_piece(&c, 65 * PAGE), 64 * PAGE);
+	ck_assert_uint_eq(vfio_type1_dirty_piece(&c, PAGE), PAGE);
+	ck_assert_uint_eq(vfio_type1_dirty_piece(&c, 0), 0);
+	vfio_type1_dirty_caps(&c, PAGE, 1ULL << 28);    /* 8 TiB a call */
+	ck_assert_uint_eq(vfio_type1_dirty_piece(&c, 64 * GIB), 64 * GIB);
+	ck_assert_uint_eq(vfio_type1_dirty_piece(&c, 16ULL << 40), 8ULL << 40);
+	vfio_type1_dirty_caps(&c, 0, 8);
+	ck_assert_uint_eq(vfio_type1_dirty_piece(&c, PAGE), 0);
+}
+END_TEST
+
+/* Kernel pages larger, equal and outside: each dirty one marks every page
+ * of b's that it overlaps, nothing outside b's range. */
+START_TEST(type1_fold)
+{
+	struct vfio_dirty_bitmap b;
+	uint64_t bits[2] = { 0, 0 };
+
+	ck_assert_int_eq(vfio_dirty_bitmap_init(&b, MIB, MIB, PAGE), 0);
+	bits[0] = 1ULL << 1 | 1ULL << 63;       /* 64 KiB pages from 0.9375 MiB */
+	bits[1] = 1ULL << 0;
+	vfio_type1_dirty_fold(&b, bits, MIB - 64 * 1024, 65, 64 * 1024);
+	/* page 1: [MIB, MIB + 64K) */
+	ck_assert(vfio_dirty_bitmap_test(&b, MIB));
+	ck_assert(vfio_dirty_bitmap_test(&b, MIB + 15 * PAGE));
+	ck_assert(!vfio_dirty_bitmap_test(&b, MIB + 16 * PAGE));
+	/* pages 63 and 64 lie past b's end: nothing */
+	ck_assert_uint_eq(vfio_dirty_bitmap_count(&b), 16);
+	vfio_dirty_bitmap_clear(&b);
+	bits[0] = 1ULL << 0 | 1ULL << 5;        /* same page size */
+	bits[1] = 0;
+	vfio_type1_dirty_fold(&b, bits, MIB, 64, PAGE);
+	ck_assert_uint_eq(vfio_dirty_bitmap_count(&b), 2);
+	ck_assert(vfio_dirty_bitmap_test(&b, MIB + 5 * PAGE));
+	vfio_dirty_bitmap_free(&b);
+}
+END_TEST
+
+static void setup_type1(void)
+{
+	fake_type1_reset();
+	fake_type1.fd = memfd_create("fake-container", MFD_CLOEXEC);
+	ck_assert_int_ge(fake_type1.fd, 0);
+	fake_ioctl_reset(0);
+}
+
+static void teardown_type1(void)
+{
+	close(fake_type1.fd);
+	fake_type1_reset();
+	ck_assert_uint_eq(fake_ioctl.strays, 0);
+}
+
+START_TEST(type1_probe)
+{
+	struct vfio_type1_dirty c;
+
+	fake_type1.pgsize_bitmap = PAGE | 2 * MIB;
+	ck_assert_int_eq(vfio_type1_dirty_probe(fake_type1.fd, &c), 0);
+	ck_assert(c.offered);
+	ck_assert_uint_eq(c.page_size, PAGE);
+	ck_assert_uint_eq(c.max_bitmap_bytes, 1ULL << 28);
+	fake_type1.no_cap = true;
+	ck_assert_int_eq(vfio_type1_dirty_probe(fake_type1.fd, &c), 0);
+	ck_assert(!c.offered);
+	ck_assert_int_eq(vfio_type1_dirty_set(fake_type1.fd, true), 0);
+	ck_assert(fake_type1.tracking);
+	ck_assert_int_eq(vfio_type1_dirty_set(fake_type1.fd, false), 0);
+	ck_assert(!fake_type1.tracking);
+	ck_assert_uint_eq(fake_type1.starts, 1);
+	ck_assert_uint_eq(fake_type1.stops, 1);
+}
+END_TEST
+
+/* 1 MiB with a kernel limit of 64 pages a call: four GET_BITMAPs, each
+ * aligned and sized as the kernel checks, the pages of all of them. */
+START_TEST(type1_bitmap_split)
+{
+	struct vfio_type1_dirty c;
+	struct vfio_dirty_bitmap b;
+	unsigned i;
+
+	fake_type1.max_bitmap_bytes = 8;
+	ck_assert_int_eq(vfio_type1_dirty_probe(fake_type1.fd, &c), 0);
+	ck_assert_int_eq(vfio_type1_dirty_set(fake_type1.fd, true), 0);
+	fake_type1.dirty[0] = GIB;
+	fake_type1.dirty[1] = GIB + 64 * PAGE;
+	fake_type1.dirty[2] = GIB + 255 * PAGE;
+	fake_type1.dirty[3] = GIB + MIB;                /* past the range */
+	fake_type1.n_dirty = 4;
+	ck_assert_int_eq(vfio_dirty_bitmap_init(&b, GIB, MIB, PAGE), 0);
+	vfio_dirty_bitmap_set(&b, GIB + 9 * PAGE);      /* stale: cleared first */
+	ck_assert_int_eq(vfio_type1_dirty_bitmap(fake_type1.fd, &c, &b), 0);
+	ck_assert_uint_eq(fake_type1.gets, 4);
+	ck_assert_uint_eq(fake_type1.get_errors, 0);
+	for (i = 0; i < 4; i++) {
+		ck_assert_uint_eq(fake_type1.get[i].iova, GIB + i * 64 * PAGE);
+		ck_assert_uint_eq(fake_type1.get[i].size, 64 * PAGE);
+	}
+	ck_assert_uint_eq(vfio_dirty_bitmap_count(&b), 3);
+	ck_assert(vfio_dirty_bitmap_test(&b, GIB + 64 * PAGE));
+	ck_assert(vfio_dirty_bitmap_test(&b, GIB + 255 * PAGE));
+	/* 65 pages: a piece of 64, then one of 1 */
+	vfio_dirty_bitmap_free(&b);
+	ck_assert_int_eq(vfio_dirty_bitmap_init(&b, GIB, 65 * PAGE, PAGE), 0);
+	fake_type1.gets = 0;
+	ck_assert_int_eq(vfio_type1_dirty_bitmap(fake_type1.fd, &c, &b), 0);
+	ck_assert_uint_eq(fake_type1.gets, 2);
+	ck_assert_uint_eq(fake_type1.get[1].iova, GIB + 64 * PAGE);
+	ck_assert_uint_eq(fake_type1.get[1].size, PAGE);
+	ck_assert_uint_eq(vfio_dirty_bitmap_count(&b), 2);
+	/* an error: reported, the pages taken as lost by the caller */
+	fake_type1.fail_get = EFAULT;
+	ck_assert_int_eq(vfio_type1_dirty_bitmap(fake_type1.fd, &c, &b), -EFAULT);
+	/* tracking off: the kernel refuses */
+	fake_type1.fail_get = 0;
+	ck_assert_int_eq(vfio_type1_dirty_set(fake_type1.fd, false), 0);
+	ck_assert_int_eq(vfio_type1_dirty_bitmap(fake_type1.fd, &c, &b), -EINVAL);
+	vfio_dirty_bitmap_free(&b);
+}
+END_TEST
+
+/* Kernel pages of 64 KiB over a 4 KiB bitmap not aligned to them: the
+ * range asked is rounded out, each dirty page marks the 4 KiB ones in it. */
+START_TEST(type1_bitmap_large_pages)
+{
+	struct vfio_type1_dirty c;
+	struct vfio_dirty_bitmap b;
+
+	fake_type1.pgsize_bitmap = 64 * 1024;
+	ck_assert_int_eq(vfio_type1_dirty_probe(fake_type1.fd, &c), 0);
+	ck_assert_int_eq(vfio_type1_dirty_set(fake_type1.fd, true), 0);
+	fake_type1.dirty[0] = MIB;                      /* [1 MiB, +64K) */
+	fake_type1.n_dirty = 1;
+	ck_assert_int_eq(vfio_dirty_bitmap_init(&b, MIB + 8 * PAGE, 16 * PAGE, PAGE), 0);
+	ck_assert_int_eq(vfio_type1_dirty_bitmap(fake_type1.fd, &c, &b), 0);
+	ck_assert_uint_eq(fake_type1.get[0].iova, MIB);
+	ck_assert_uint_eq(fake_type1.get[0].size, 2 * 64 * 1024);
+	ck_assert_uint_eq(vfio_dirty_bitmap_count(&b), 8);
+	ck_assert(vfio_dirty_bitmap_test(&b, MIB + 15 * PAGE));
+	ck_assert(!vfio_dirty_bitmap_test(&b, MIB + 16 * PAGE));
+	vfio_dirty_bitmap_free(&b);
+	/* not offered: nothing asked */
+	c.offered = false;
+	ck_assert_int_eq(vfio_dirty_bitmap_init(&b, MIB, MIB, PAGE), 0);
+	ck_assert_int_eq(vfio_type1_dirty_bitmap(fake_type1.fd, &c, &b), -EOPNOTSUPP);
+	ck_assert_uint_eq(fake_type1.gets, 1);
+	vfio_dirty_bitmap_free(&b);
+}
+END_TEST
+
 Suite *vfio_dirty_suite(void)
 {
 	Suite *s = suite_create("vfio_dirty");
 	TCase *tb = tcase_create("bitmap");
 	TCase *td = tcase_create("dma_logging");
 	TCase *ti = tcase_create("iommufd");
+	TCase *tt = tcase_create("type1");
 
 	tcase_add_test(tb, bitmap_geometry);
 	tcase_add_test(tb, merge_counts_each_source);
@@ -303,5 +488,13 @@ Suite *vfio_dirty_suite(void)
 	tcase_add_test(ti, iommufd_without_dirty_tracking);
 	tcase_add_test(ti, iommufd_dirty_bitmap);
 	suite_add_tcase(s, ti);
+	tcase_add_test(tt, type1_caps);
+	tcase_add_test(tt, type1_pieces);
+	tcase_add_test(tt, type1_fold);
+	tcase_add_checked_fixture(tt, setup_type1, teardown_type1);
+	tcase_add_test(tt, type1_probe);
+	tcase_add_test(tt, type1_bitmap_split);
+	tcase_add_test(tt, type1_bitmap_large_pages);
+	suite_add_tcase(s, tt);
 	return s;
 }
