@@ -256,13 +256,19 @@ QMP_NO_DEVICE := qmp-python qmp-greeting qmp-stop-cont snap-save-restore snap-pa
                  migrate-mempattern-unix migrate-mempattern-tcp qmp-powerdown \
                  qmp-permission qmp-getfd
 QMP_DEVICE_CASES := $(filter-out $(QMP_NO_DEVICE),$(shell grep -v '^\#' tests/nested/suites/qmp))
+# Cases for the legacy type1 backend only (live-mtty-type1: the container's
+# own dirty tracking); the IOMMUFD runs leave them out rather than skip
+# them, since a skip in CI counts as a failure.
+QMP_LEGACY_ONLY  := live-mtty-type1
+QMP_IOMMUFD_CASES := $(filter-out $(QMP_LEGACY_ONLY),$(shell grep -v '^\#' tests/nested/suites/qmp))
 
 e2e: build/conduit-static
 	CONDUIT_BIN=$(CURDIR)/build/conduit-static $(ALL_E2E) bash tests/nested/run.sh
 	CONDUIT_BIN=$(CURDIR)/build/conduit-static $(IOMMUFD_E2E) bash tests/nested/run.sh
 	CONDUIT_BIN=$(CURDIR)/build/conduit-static $(QMP_E2E) NESTED_VFIO_BACKEND=legacy \
 		NESTED_CASES="$(QMP_DEVICE_CASES)" bash tests/nested/run.sh
-	CONDUIT_BIN=$(CURDIR)/build/conduit-static $(QMP_E2E) NESTED_VFIO_BACKEND=iommufd bash tests/nested/run.sh
+	CONDUIT_BIN=$(CURDIR)/build/conduit-static $(QMP_E2E) NESTED_VFIO_BACKEND=iommufd \
+		NESTED_CASES="$(QMP_IOMMUFD_CASES)" bash tests/nested/run.sh
 	CONDUIT_BIN=$(CURDIR)/build/conduit-static $(EXEC_E2E) NESTED_VFIO_BACKEND=legacy bash tests/nested/run.sh
 	CONDUIT_BIN=$(CURDIR)/build/conduit-static $(EXEC_E2E) NESTED_VFIO_BACKEND=iommufd bash tests/nested/run.sh
 	$(MAKE) e2e-arm64
@@ -277,7 +283,8 @@ e2e-sanitize: build/san/conduit
 	CONDUIT_BIN=$(CURDIR)/build/san/conduit NESTED_SANITIZE=1 NESTED_SHOW_OUTPUT=1 \
 		$(IOMMUFD_E2E) bash tests/nested/run.sh
 	CONDUIT_BIN=$(CURDIR)/build/san/conduit NESTED_SANITIZE=1 NESTED_SHOW_OUTPUT=1 \
-		$(QMP_E2E) NESTED_VFIO_BACKEND=iommufd bash tests/nested/run.sh
+		$(QMP_E2E) NESTED_VFIO_BACKEND=iommufd NESTED_CASES="$(QMP_IOMMUFD_CASES)" \
+		bash tests/nested/run.sh
 	CONDUIT_BIN=$(CURDIR)/build/san/conduit NESTED_SANITIZE=1 NESTED_SHOW_OUTPUT=1 \
 		$(EXEC_E2E) NESTED_VFIO_BACKEND=iommufd bash tests/nested/run.sh
 
