@@ -24,7 +24,7 @@
 # RUNNING, mtty loops), live-mtty-two (two mdevs: snapshot and restore,
 # then live with all-dma; every device quiesced before any STOP_COPY, every
 # device RUNNING_P2P before any RUNNING, from the -v logs).
-# Uses snap_ctl, snap_restore, live_dest, live_wait and counts_in from
+# Uses snap_ctl, snap_restore, live_dest, live_wait, live_end and counts_in from
 # cases-snapshot.sh, qmp_vm, qmp_vm_end from cases-qmp.sh, mtty_create and
 # mtty_remove from cases-iommufd.sh.
 
@@ -175,14 +175,21 @@ mv_live_mtty_refused() {
 	mv_remove
 }
 
-# mtty instance A to instance B, the guest writing all the while.
-mv_live_mtty() {
-	mv_mdevs 2 || return
+# mv_live_pair: two mtty instances, A (MV_A) passed to a source guest and
+# B (MV_B) to a destination waiting for it; 1, everything undone, when
+# either does not start.
+mv_live_pair() {
+	mv_mdevs 2 || return 1
 	set -- $MV_UUIDS
 	MV_A=$1 MV_B=$2
-	mv_src --passthrough "mdev:$MV_A" || { qmp_vm_end; mv_remove; return; }
+	mv_src --passthrough "mdev:$MV_A" || { qmp_vm_end; mv_remove; return 1; }
 	live_dest run --vfio-backend "$MV_BE" --memory "${L2_MEMORY}M" --passthrough "mdev:$MV_B" ||
-		{ qmp_vm_end; mv_remove; return; }
+		{ qmp_vm_end; mv_remove; return 1; }
+}
+
+# mtty instance A to instance B, the guest writing all the while.
+mv_live_mtty() {
+	mv_live_pair || return
 	c0=$(last_count)
 	snap_ctl "$sock" migrate "uri=$mig_uri" || fail "migrate: $CTL"
 	live_wait "$sock" completed 600 || fail "the migration did not complete: $CTL"
@@ -205,14 +212,33 @@ mv_live_mtty() {
 	h1=$(mv_clean "$OUT" | sed -n 's/^L2-HVC \([0-9]*\)$/\1/p' | tail -n 1)
 	l1=$(mv_last_loop "$OUT")
 	# The destination: counters go on, mtty loops, two whole memory checks.
+	mv_dest_counts
+	hfirst=$(mv_clean "$ROUT" | sed -n 's/^L2-HVC \([0-9]*\)$/\1/p' | head -n 1)
+	[ -n "$hfirst" ] && [ "$hfirst" -gt "${h1:-0}" ] && [ "$hfirst" -le $((${h1:-0} + 2)) ] ||
+		fail "virtio-console: the destination's first L2-HVC is '$hfirst', the source's last $h1"
+	mv_dest_checks
+	grep -q "VFIO device data: [1-9][0-9]* bytes in [2-9][0-9]* runs" "$ROUT" ||
+		fail "the destination's device data: $(grep -a -m1 'VFIO device data' "$ROUT")"
+	echo "# live: counts $c0..$c1 at the source, $first on at the destination; mtty loops to $l1 there, to $(mv_last_loop "$ROUT") here; $checks memory checks"
+	grep -a -m1 'VFIO device data' "$ROUT" | sed 's/^/# destination: /'
+	live_end
+	mv_remove
+}
+
+# mv_dest_counts: the destination's counter goes on 50 past the source's
+# last ($c1), and its first count ($first) is the next one or the one after.
+mv_dest_counts() {
 	wait_for "$ROUT" "L2-COUNT $((c1 + 50))" 120 "$rvm" ||
 		fail "the destination does not count on past $c1: $(counts_in "$ROUT" | head -n 3 | tr '\n' ' ')"
 	first=$(counts_in "$ROUT" | head -n 1)
 	[ -n "$first" ] && [ "$first" -gt "${c1:-0}" ] && [ "$first" -le $((${c1:-0} + 2)) ] ||
 		fail "the destination's first count is '$first', the source's last $c1"
-	hfirst=$(mv_clean "$ROUT" | sed -n 's/^L2-HVC \([0-9]*\)$/\1/p' | head -n 1)
-	[ -n "$hfirst" ] && [ "$hfirst" -gt "${h1:-0}" ] && [ "$hfirst" -le $((${h1:-0} + 2)) ] ||
-		fail "virtio-console: the destination's first L2-HVC is '$hfirst', the source's last $h1"
+}
+
+# mv_dest_checks: at the destination two whole memory checks pass ($checks)
+# and mtty loops past the source's last ($l1); neither guest printed an
+# error.
+mv_dest_checks() {
 	i=0
 	while [ "$(mv_clean "$ROUT" | grep -c '^L2-MEMCHECK pass=[0-9]* ok')" -lt 2 ] && [ $i -lt 1800 ]; do
 		kill -0 "$rvm" 2>/dev/null || break
@@ -224,19 +250,6 @@ mv_live_mtty() {
 	[ "$(mv_last_loop "$ROUT")" -gt "$l1" ] || fail "mtty does not loop back at the destination"
 	mv_guest_ok "$OUT" "the source"
 	mv_guest_ok "$ROUT" "the destination"
-	grep -q "VFIO device data: [1-9][0-9]* bytes in [2-9][0-9]* runs" "$ROUT" ||
-		fail "the destination's device data: $(grep -a -m1 'VFIO device data' "$ROUT")"
-	echo "# live: counts $c0..$c1 at the source, $first on at the destination; mtty loops to $l1 there, to $(mv_last_loop "$ROUT") here; $checks memory checks"
-	grep -a -m1 'VFIO device data' "$ROUT" | sed 's/^/# destination: /'
-	snap_ctl "$sock" quit
-	wait_exit "$vm" "$EXIT_TIMEOUT" "$OUT"
-	vm=''
-	[ "$RC" = 5 ] || fail "the source's quit: exit $RC, want 5"
-	snap_ctl "$rsock" system_powerdown || fail "system_powerdown at the destination: $CTL"
-	wait_exit "$rvm" "$EXIT_TIMEOUT" "$ROUT"
-	[ "$RC" = 0 ] || fail "the destination's poweroff: exit $RC, want 0"
-	OUT=$ROUT
-	mv_remove
 }
 
 # mtty A to B with no DMA logging (x-conduit-device-dirty-tracking=false):
@@ -245,12 +258,7 @@ mv_live_mtty() {
 # query-migrate); the guest's checks pass at the destination as in live-mtty.
 # mtty pins no page, so the container reports none of them dirty.
 mv_live_mtty_type1() {
-	mv_mdevs 2 || return
-	set -- $MV_UUIDS
-	MV_A=$1 MV_B=$2
-	mv_src --passthrough "mdev:$MV_A" || { qmp_vm_end; mv_remove; return; }
-	live_dest run --vfio-backend "$MV_BE" --memory "${L2_MEMORY}M" --passthrough "mdev:$MV_B" ||
-		{ qmp_vm_end; mv_remove; return; }
+	mv_live_pair || return
 	snap_ctl "$sock" migrate-set-parameters x-conduit-device-dirty-tracking=false ||
 		fail "migrate-set-parameters: $CTL"
 	c0=$(last_count)
@@ -273,31 +281,10 @@ mv_live_mtty_type1() {
 	case $CTL in *'"status": "paused"'*) ;; *) fail "the source after the migration: $CTL" ;; esac
 	c1=$(last_count)
 	l1=$(mv_last_loop "$OUT")
-	wait_for "$ROUT" "L2-COUNT $((c1 + 50))" 120 "$rvm" ||
-		fail "the destination does not count on past $c1: $(counts_in "$ROUT" | head -n 3 | tr '\n' ' ')"
-	first=$(counts_in "$ROUT" | head -n 1)
-	[ -n "$first" ] && [ "$first" -gt "${c1:-0}" ] && [ "$first" -le $((${c1:-0} + 2)) ] ||
-		fail "the destination's first count is '$first', the source's last $c1"
-	i=0
-	while [ "$(mv_clean "$ROUT" | grep -c '^L2-MEMCHECK pass=[0-9]* ok')" -lt 2 ] && [ $i -lt 1800 ]; do
-		kill -0 "$rvm" 2>/dev/null || break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	checks=$(mv_clean "$ROUT" | grep -c '^L2-MEMCHECK pass=[0-9]* ok')
-	[ "$checks" -ge 2 ] || fail "the destination made $checks whole memory checks, want 2"
-	[ "$(mv_last_loop "$ROUT")" -gt "$l1" ] || fail "mtty does not loop back at the destination"
-	mv_guest_ok "$OUT" "the source"
-	mv_guest_ok "$ROUT" "the destination"
+	mv_dest_counts
+	mv_dest_checks
 	echo "# type1: counts $c0..$c1 at the source, $first on at the destination; $rounds rounds, $gets GET_BITMAP reports; $checks memory checks"
-	snap_ctl "$sock" quit
-	wait_exit "$vm" "$EXIT_TIMEOUT" "$OUT"
-	vm=''
-	[ "$RC" = 5 ] || fail "the source's quit: exit $RC, want 5"
-	snap_ctl "$rsock" system_powerdown || fail "system_powerdown at the destination: $CTL"
-	wait_exit "$rvm" "$EXIT_TIMEOUT" "$ROUT"
-	[ "$RC" = 0 ] || fail "the destination's poweroff: exit $RC, want 0"
-	OUT=$ROUT
+	live_end
 	mv_remove
 }
 
@@ -305,12 +292,7 @@ mv_live_mtty_type1() {
 # RAM (x-conduit-dirty-all-dma) and there are up to 30 of them, so the
 # cancel lands in the middle.
 mv_live_mtty_cancel() {
-	mv_mdevs 2 || return
-	set -- $MV_UUIDS
-	MV_A=$1 MV_B=$2
-	mv_src --passthrough "mdev:$MV_A" || { qmp_vm_end; mv_remove; return; }
-	live_dest run --vfio-backend "$MV_BE" --memory "${L2_MEMORY}M" --passthrough "mdev:$MV_B" ||
-		{ qmp_vm_end; mv_remove; return; }
+	mv_live_pair || return
 	snap_ctl "$sock" migrate-set-parameters x-conduit-device-dirty-tracking=false \
 		x-conduit-container-dirty-tracking=false x-conduit-dirty-all-dma=true \
 		x-conduit-max-rounds=30 ||

@@ -128,14 +128,7 @@ mp_case() {
 	r1=$(mp_lines "$ROUT" | tail -n 1 | sed -n 's/.* rewritten=\([0-9]*\) .*/\1/p')
 	[ "${r1:-0}" -gt "${r0:-0}" ] || fail "the writer did not go on: $r0 pages at the source, $r1 after"
 	echo "# mempattern $1: source '$src'; destination $n passes, last '$(mp_lines "$ROUT" | tail -n 1)'"
-	snap_ctl "$sock" quit
-	wait_exit "$vm" "$EXIT_TIMEOUT" "$OUT"
-	vm=''
-	[ "$RC" = 5 ] || fail "the source's quit: exit $RC, want 5"
-	snap_ctl "$rsock" system_powerdown || fail "system_powerdown at the destination: $CTL"
-	wait_exit "$rvm" "$EXIT_TIMEOUT" "$ROUT"
-	[ "$RC" = 0 ] || fail "the destination's poweroff: exit $RC, want 0"
-	OUT=$ROUT
+	live_end
 }
 
 case_migrate_mempattern_unix() { mp_case unix; }

@@ -199,6 +199,20 @@ live_dest() {
 		{ fail "the destination does not listen: $(grep -m1 '^conduit: error' "$ROUT")"; return 1; }
 }
 
+# live_end: after a live migration, the source (paused) quits with exit 5
+# and the destination powers off with exit 0; OUT becomes the
+# destination's output for what the case shows after.
+live_end() {
+	snap_ctl "$sock" quit
+	wait_exit "$vm" "$EXIT_TIMEOUT" "$OUT"
+	vm=''
+	[ "$RC" = 5 ] || fail "the source's quit: exit $RC, want 5"
+	snap_ctl "$rsock" system_powerdown || fail "system_powerdown at the destination: $CTL"
+	wait_exit "$rvm" "$EXIT_TIMEOUT" "$ROUT"
+	[ "$RC" = 0 ] || fail "the destination's poweroff: exit $RC, want 0"
+	OUT=$ROUT
+}
+
 # live_wait SOCK STATUS SECS: query-migrate on SOCK until its status is
 # STATUS (CTL: the last answer); 1 at the timeout.
 live_wait() {
@@ -235,14 +249,7 @@ case_live_migrate() {
 	[ -n "$first" ] && [ "$first" -gt "${c1:-0}" ] && [ "$first" -le $((${c1:-0} + 2)) ] ||
 		fail "the destination's first count is '$first', the source's last $c1"
 	echo "# live: source's last count $c1, destination's first $first; $(grep -a -m1 'restored from' "$ROUT")"
-	snap_ctl "$sock" quit
-	wait_exit "$vm" "$EXIT_TIMEOUT" "$OUT"
-	vm=''
-	[ "$RC" = 5 ] || fail "the source's quit: exit $RC, want 5"
-	snap_ctl "$rsock" system_powerdown || fail "system_powerdown at the destination: $CTL"
-	wait_exit "$rvm" "$EXIT_TIMEOUT" "$ROUT"
-	[ "$RC" = 0 ] || fail "the destination's poweroff: exit $RC, want 0"
-	OUT=$ROUT
+	live_end
 }
 
 # A destination given other --memory refuses the stream with one line; the
