@@ -26,7 +26,7 @@ mig_num() {
 # listens there.
 case_migrate_cancel() {
 	bw=2000000
-	qmp_vm counter || { qmp_vm_end; return; }
+	qmp_vm counter -v || { qmp_vm_end; return; }
 	wait_for "$OUT" "L2-COUNT 10" 30 "$vm" || fail "the guest counter does not run"
 	live_dest cancel --memory "${L2_MEMORY}M" || { qmp_vm_end; return; }
 	snap_ctl "$sock" migrate-set-parameters max-bandwidth=$bw || fail "migrate-set-parameters: $CTL"
