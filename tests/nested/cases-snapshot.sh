@@ -7,6 +7,7 @@
 # exit 0; --paused holds it until cont; the refusals, one line each:
 # migrate of a running guest, onto an existing file, a restore with other
 # --memory or --cpus, a truncated snapshot and a file that is no snapshot;
+# a guest booted with --bios seabios saved, restored and reset (snap-bios);
 # the mtty mdev saved and restored through VFIO migration v2, and the NVMe
 # (no migration under plain vfio-pci) refused by name.
 # Uses qmp_vm, qmp_vm_end and last_count from cases-qmp.sh, mtty_create and
@@ -120,6 +121,65 @@ case_snap_refusals() {
 	snap_refused missing "--restore $RUNNER_WORK/none.snap: No such file or directory" \
 		--restore "$RUNNER_WORK/none.snap" --memory "${L2_MEMORY}M"
 	OUT=$ROUT
+}
+
+# A guest booted through SeaBIOS (--bios seabios, Linux loaded by conduit's
+# option ROM over fw_cfg) saved and restored with the same arguments: the
+# counter goes on; a restore without --bios is refused naming it, and so is
+# snap-save-restore's snapshot with --bios; system_reset of the restored
+# guest boots through SeaBIOS again (its banner in the new --bios-log) and
+# the counter starts over.
+case_snap_bios() {
+	blog=$RUNNER_WORK/$CASE_NAME.bios.log
+	bcmd="console=ttyS0 quiet conduit.test=counter${QMP_CMDLINE:+ $QMP_CMDLINE}"
+	qmp_vm counter --bios seabios --bios-log "$blog" || { qmp_vm_end; return; }
+	grep -q "^SeaBIOS (version" "$blog" || fail "no SeaBIOS banner in --bios-log: not a --bios boot"
+	wait_for "$OUT" "L2-COUNT 20" 30 "$vm" || fail "the guest counter does not run"
+	bsnap=$RUNNER_WORK/bios.snap
+	rm -f "$bsnap"
+	snap_ctl "$sock" stop || fail "stop: $CTL"
+	sleep 0.5
+	c1=$(last_count)
+	snap_ctl "$sock" migrate "uri=file:$bsnap" || { fail "migrate: $CTL"; qmp_vm_end; return; }
+	snap_ctl "$sock" quit
+	wait_exit "$vm" "$EXIT_TIMEOUT" "$OUT"
+	vm=''
+	[ "$RC" = 5 ] || fail "quit: exit $RC, want 5"
+	[ -s "$bsnap" ] || { fail "no snapshot file"; return; }
+	echo "# --bios snapshot: $(wc -c <"$bsnap") bytes, counter at $c1"
+
+	snap_refused nobios "this machine has none: give --bios (the snapshot's guest was booted with it)" \
+		--restore "$bsnap" --initrd "$L2_INITRD" --memory "${L2_MEMORY}M" \
+		--cmdline "$bcmd"
+	if [ -s "$SNAP_FILE" ]; then
+		snap_refused withbios "the snapshot has none: leave out --bios (the snapshot's guest was booted without it)" \
+			--restore "$SNAP_FILE" --memory "${L2_MEMORY}M" --bios seabios
+	else
+		fail "no snapshot from snap-save-restore for the --bios refusal"
+	fi
+
+	rlog=$RUNNER_WORK/$CASE_NAME.restored.bios.log
+	snap_restore run --restore "$bsnap" --bios seabios --bios-log "$rlog" --initrd "$L2_INITRD" \
+		--memory "${L2_MEMORY}M" --cmdline "$bcmd"
+	OUT=$ROUT
+	wait_for "$ROUT" "L2-COUNT $((c1 + 20))" 30 "$rvm" ||
+		{ fail "the restored guest does not count on past $c1: $(counts_in "$ROUT" | head -n 3 | tr '\n' ' ') $(grep -m1 '^conduit: error' "$ROUT")"; kill "$rvm" 2>/dev/null; wait_exit "$rvm" "$EXIT_TIMEOUT"; return; }
+	first=$(counts_in "$ROUT" | head -n 1)
+	[ -n "$first" ] && [ "$first" -gt "$c1" ] && [ "$first" -le $((c1 + 2)) ] ||
+		fail "the restored guest's first count is '$first', the saved one's last $c1"
+	! grep -q "SeaBIOS (version" "$ROUT" || fail "the restored guest ran SeaBIOS before its reset"
+	echo "# restored: first count $first after $c1; $(tr -d '\r' <"$ROUT" | grep -m1 'restored from')"
+	n0=$(lines "$ROUT")
+	snap_ctl "$rsock" system_reset || fail "system_reset: $CTL"
+	wait_new "$ROUT" "$n0" 'the guest rebooted: booting it again \(boot 2\)' 30 ||
+		fail "no second boot after system_reset"
+	wait_new "$ROUT" "$n0" '^L2-COUNT 5$' "$BOOT_TIMEOUT" ||
+		fail "the counter did not start over after the reset: $(tail -n 3 "$ROUT")"
+	grep -q "^SeaBIOS (version" "$rlog" || fail "no SeaBIOS banner in --bios-log after the reset"
+	wait_new "$ROUT" "$n0" 'SeaBIOS \(version' 1 || fail "no SeaBIOS banner on the console after the reset"
+	snap_ctl "$rsock" system_powerdown || fail "system_powerdown: $CTL"
+	wait_exit "$rvm" "$EXIT_TIMEOUT" "$ROUT" || fail "the restored guest did not power off"
+	[ "$RC" = 0 ] || fail "the restored guest's poweroff: exit $RC, want 0"
 }
 
 # The mtty mdev passed through, its port held open by L2's serial driver

@@ -288,6 +288,33 @@ int arch_machine_load(struct machine *m, const char *cmdline)
 	return m->bios ? load_firmware(m, cmdline) : load_kernel(m, cmdline);
 }
 
+/* Zero len bytes of guest RAM at gpa, if any are mapped there. */
+static void clear_ram(struct guest_mem *gm, uint64_t gpa, uint64_t len)
+{
+	uint8_t *p = gpa_to_hva(gm, gpa, len);
+
+	if (p)
+		memset(p, 0, len);
+}
+
+/* --bios: the same fw_cfg items and firmware slot as at boot. Building
+ * them also wrote the ACPI tables and the shadow copy of the image into
+ * RAM; those bytes are cleared again, so the restored RAM is the
+ * snapshot's alone (the pages it leaves out are zero). */
+int arch_machine_load_restore(struct machine *m, const char *cmdline)
+{
+	struct guest_mem *gm = &m->vm.mem;
+	uint64_t low = m->fw.size < FIRMWARE_LOW_SIZE ? m->fw.size : FIRMWARE_LOW_SIZE;
+
+	if (!m->bios)
+		return 0;       /* everything a direct boot wrote is in the snapshot */
+	if (load_firmware(m, cmdline))
+		return -1;
+	clear_ram(gm, firmware_acpi_base(gm), FIRMWARE_ACPI_SIZE);
+	clear_ram(gm, 0x100000 - low, low);
+	return 0;
+}
+
 int arch_machine_boot_regs(struct machine *m)
 {
 	int ret = boot_set_regs(m->vcpus[0].fd, m->boot->lay.entry, m->boot->lay.zero_page_addr,
