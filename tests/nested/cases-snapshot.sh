@@ -7,7 +7,8 @@
 # exit 0; --paused holds it until cont; the refusals, one line each:
 # migrate of a running guest, onto an existing file, a restore with other
 # --memory or --cpus, a truncated snapshot and a file that is no snapshot;
-# a guest booted with --bios seabios saved, restored and reset (snap-bios);
+# a guest booted with --bios seabios saved, restored and reset (snap-bios),
+# and migrated live (live-migrate-bios);
 # the mtty mdev saved and restored through VFIO migration v2, and the NVMe
 # (no migration under plain vfio-pci) refused by name.
 # Uses qmp_vm, qmp_vm_end and last_count from cases-qmp.sh, mtty_create and
@@ -169,13 +170,21 @@ case_snap_bios() {
 		fail "the restored guest's first count is '$first', the saved one's last $c1"
 	! grep -q "SeaBIOS (version" "$ROUT" || fail "the restored guest ran SeaBIOS before its reset"
 	echo "# restored: first count $first after $c1; $(tr -d '\r' <"$ROUT" | grep -m1 'restored from')"
+	bios_reset_boots "$rlog"
+}
+
+# bios_reset_boots LOG: system_reset of the restored --bios guest (rsock,
+# rvm, ROUT) boots it through SeaBIOS again (the banner in its new
+# --bios-log LOG and on the console), the counter starts over, and the
+# power button powers it off with exit 0.
+bios_reset_boots() {
 	n0=$(lines "$ROUT")
 	snap_ctl "$rsock" system_reset || fail "system_reset: $CTL"
 	wait_new "$ROUT" "$n0" 'the guest rebooted: booting it again \(boot 2\)' 30 ||
 		fail "no second boot after system_reset"
 	wait_new "$ROUT" "$n0" '^L2-COUNT 5$' "$BOOT_TIMEOUT" ||
 		fail "the counter did not start over after the reset: $(tail -n 3 "$ROUT")"
-	grep -q "^SeaBIOS (version" "$rlog" || fail "no SeaBIOS banner in --bios-log after the reset"
+	grep -q "^SeaBIOS (version" "$1" || fail "no SeaBIOS banner in --bios-log after the reset"
 	wait_new "$ROUT" "$n0" 'SeaBIOS \(version' 1 || fail "no SeaBIOS banner on the console after the reset"
 	snap_ctl "$rsock" system_powerdown || fail "system_powerdown: $CTL"
 	wait_exit "$rvm" "$EXIT_TIMEOUT" "$ROUT" || fail "the restored guest did not power off"
@@ -303,6 +312,35 @@ case_live_migrate() {
 	wait_exit "$rvm" "$EXIT_TIMEOUT" "$ROUT"
 	[ "$RC" = 0 ] || fail "the destination's poweroff: exit $RC, want 0"
 	OUT=$ROUT
+}
+
+# live-migrate with a guest booted through SeaBIOS on both sides: the
+# counter goes on at the destination, whose system_reset then boots
+# through SeaBIOS again.
+case_live_migrate_bios() {
+	bcmd="console=ttyS0 quiet conduit.test=counter${QMP_CMDLINE:+ $QMP_CMDLINE}"
+	qmp_vm counter --bios seabios --bios-log "$RUNNER_WORK/$CASE_NAME.bios.log" ||
+		{ qmp_vm_end; return; }
+	wait_for "$OUT" "L2-COUNT 20" 30 "$vm" || fail "the guest counter does not run"
+	rlog=$RUNNER_WORK/$CASE_NAME.dest.bios.log
+	live_dest run --bios seabios --bios-log "$rlog" --initrd "$L2_INITRD" \
+		--memory "${L2_MEMORY}M" --cmdline "$bcmd" || { qmp_vm_end; return; }
+	snap_ctl "$sock" migrate "uri=$mig_uri" || fail "migrate: $CTL"
+	live_wait "$sock" completed 120 || fail "the migration did not complete: $CTL"
+	echo "# query-migrate: $(echo "$CTL" | tr -d '\n' | cut -c1-300)"
+	c1=$(last_count)
+	snap_ctl "$sock" quit
+	wait_exit "$vm" "$EXIT_TIMEOUT" "$OUT"
+	vm=''
+	[ "$RC" = 5 ] || fail "the source's quit: exit $RC, want 5"
+	OUT=$ROUT
+	wait_for "$ROUT" "L2-COUNT $((c1 + 20))" 30 "$rvm" ||
+		{ fail "the destination does not count on past $c1: $(counts_in "$ROUT" | head -n 3 | tr '\n' ' ') $(grep -m1 '^conduit: error' "$ROUT")"; kill "$rvm" 2>/dev/null; wait_exit "$rvm" "$EXIT_TIMEOUT"; return; }
+	first=$(counts_in "$ROUT" | head -n 1)
+	[ -n "$first" ] && [ "$first" -gt "${c1:-0}" ] && [ "$first" -le $((${c1:-0} + 2)) ] ||
+		fail "the destination's first count is '$first', the source's last $c1"
+	echo "# live --bios: source's last count $c1, destination's first $first; $(grep -a -m1 'restored from' "$ROUT")"
+	bios_reset_boots "$rlog"
 }
 
 # A destination given other --memory refuses the stream with one line; the
