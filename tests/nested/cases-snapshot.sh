@@ -174,16 +174,19 @@ case_snap_bios() {
 }
 
 # bios_reset_boots LOG: system_reset of the restored --bios guest (rsock,
-# rvm, ROUT) boots it through SeaBIOS again (the banner in its new
-# --bios-log LOG and on the console), the counter starts over, and the
-# power button powers it off with exit 0.
+# rvm, ROUT) boots it through SeaBIOS again (its banner on the console and
+# appended to --bios-log LOG, which had none before), the counter starts
+# over, and the power button powers it off with exit 0.
 bios_reset_boots() {
+	! grep -q "SeaBIOS (version" "$1" || fail "SeaBIOS ran in the restored guest before its reset"
 	n0=$(lines "$ROUT")
 	snap_ctl "$rsock" system_reset || fail "system_reset: $CTL"
 	wait_new "$ROUT" "$n0" 'the guest rebooted: booting it again \(boot 2\)' 30 ||
 		fail "no second boot after system_reset"
-	wait_new "$ROUT" "$n0" '^L2-COUNT 5$' "$BOOT_TIMEOUT" ||
-		fail "the counter did not start over after the reset: $(tail -n 3 "$ROUT")"
+	if ! wait_new "$ROUT" "$n0" '^L2-COUNT 5$' "$BOOT_TIMEOUT"; then
+		fail "the counter did not start over after the reset: $(tail -n +"$((n0 + 1))" "$ROUT" | grep -a -m1 '^conduit: error')"
+		tail -n +"$((n0 + 1))" "$ROUT" | tail -n 20 | tr -cd '\11\12\40-\176' | sed 's/^/# after the reset | /'
+	fi
 	grep -q "^SeaBIOS (version" "$1" || fail "no SeaBIOS banner in --bios-log after the reset"
 	wait_new "$ROUT" "$n0" 'SeaBIOS \(version' 1 || fail "no SeaBIOS banner on the console after the reset"
 	snap_ctl "$rsock" system_powerdown || fail "system_powerdown: $CTL"

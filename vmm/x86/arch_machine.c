@@ -40,10 +40,16 @@ const char *arch_default_cmdline(void)
 	return "console=ttyS0";
 }
 
+/* Whether an earlier boot of this conduit run opened --bios-log. */
+static bool bios_log_started;
+
 /* --bios: the image, and the log file, opened now so a bad path fails
- * before any VM exists. */
+ * before any VM exists. The first boot creates or truncates the log; a
+ * reboot's firmware output follows in the same file (the sandbox, on by
+ * then, lets no file be truncated or created but new). */
 static int check_bios(struct machine *m, const struct vm_config *cfg)
 {
+	int flags = bios_log_started ? O_WRONLY | O_APPEND : O_WRONLY | O_CREAT | O_TRUNC;
 	char err[ERRLEN];
 
 	m->bios = true;
@@ -53,11 +59,12 @@ static int check_bios(struct machine *m, const struct vm_config *cfg)
 	}
 	if (!cfg->bios_log)
 		return 0;
-	m->bios_log_fd = open(cfg->bios_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	m->bios_log_fd = open(cfg->bios_log, flags | O_CLOEXEC, 0644);
 	if (m->bios_log_fd < 0) {
 		pr_err("--bios-log %s: %s", cfg->bios_log, strerror(errno));
 		return -1;
 	}
+	bios_log_started = true;
 	return 0;
 }
 
