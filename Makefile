@@ -252,7 +252,7 @@ EXEC_E2E    := NESTED_L1_KERNEL=project NESTED_SUITE=exec
 # devices) do not touch the VFIO backend and run once, under IOMMUFD
 # (and again in e2e-sanitize). Saves about a third of that run.
 QMP_NO_DEVICE := qmp-python qmp-greeting qmp-stop-cont snap-save-restore snap-paused \
-                 snap-refusals live-migrate live-refused migrate-cancel \
+                 snap-refusals snap-bios live-migrate live-refused live-migrate-bios migrate-cancel \
                  migrate-mempattern-unix migrate-mempattern-tcp qmp-powerdown \
                  qmp-permission qmp-getfd
 QMP_DEVICE_CASES := $(filter-out $(QMP_NO_DEVICE),$(shell grep -v '^\#' tests/nested/suites/qmp))

@@ -13,8 +13,10 @@
  * RAM (or a write, or anything else refused) sets the error bit and moves
  * nothing. Lengths are the guest's and are never trusted past that check. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include "../vmm/snapshot/cursor.h"
 #include "fw_cfg.h"
 
 #define DIR_ENTRY_SIZE (4 + 2 + 2 + FW_CFG_NAME_LEN)
@@ -288,5 +290,73 @@ int fw_cfg_attach(struct fw_cfg *fc, struct io_bus *pio)
 	    io_bus_add(pio, FW_CFG_PORT_DMA, 8, fw_cfg_dma_read, fw_cfg_dma_write, fc,
 		       "fw_cfg DMA"))
 		return -1;
+	return 0;
+}
+
+/* --- snapshot state ------------------------------------------------------
+ *
+ *   u8  version (FW_CFG_STATE_VERSION)
+ *   u8  1: an item is selected, 0: none (an unknown key, or never selected)
+ *   u16 the selected item's key (0 when none)
+ *   u32 the offset in it (0 when none)
+ *   u32 the DMA address's high half, written and not yet run */
+
+int fw_cfg_save(const struct fw_cfg *fc, struct snap_out *out)
+{
+	bool sel = fc->cur >= 0;
+
+	snap_put_u8(out, FW_CFG_STATE_VERSION);
+	snap_put_u8(out, sel ? 1 : 0);
+	snap_put_u16(out, sel ? fc->items[fc->cur].key : 0);
+	snap_put_u32(out, sel ? fc->offset : 0);
+	snap_put_u32(out, fc->dma_hi);
+	return snap_out_error(out);
+}
+
+/* The item the saved selection names here, or -1 with the reason in in. */
+static int load_selection(const struct fw_cfg *fc, uint8_t sel, uint16_t key,
+			  uint32_t offset, struct snap_in *in)
+{
+	int cur;
+
+	if (sel > 1) {
+		snap_in_fail(in, "a selection flag other than 0 or 1");
+		return -1;
+	}
+	if (!sel) {
+		if (key || offset)
+			snap_in_fail(in, "a key or offset with no item selected");
+		return -1;
+	}
+	cur = find(fc, key);
+	if (cur < 0)
+		snap_in_fail(in, "a selected item this machine's fw_cfg does not have "
+			     "(was it booted with the same --bios, --kernel and options?)");
+	else if (offset > fc->items[cur].len)
+		snap_in_fail(in, "an offset past the end of the selected item");
+	return cur;
+}
+
+int fw_cfg_load(struct fw_cfg *fc, struct snap_in *in)
+{
+	uint8_t version = snap_get_u8(in), sel;
+	uint16_t key;
+	uint32_t offset, dma_hi;
+	int cur;
+
+	if (version != FW_CFG_STATE_VERSION)
+		snap_in_fail(in, "a version this conduit does not read (it reads 1)");
+	sel = snap_get_u8(in);
+	key = snap_get_u16(in);
+	offset = snap_get_u32(in);
+	dma_hi = snap_get_u32(in);
+	if (snap_in_failed(in))
+		return -1;
+	cur = load_selection(fc, sel, key, offset, in);
+	if (snap_in_failed(in))
+		return -1;
+	fc->cur = cur;
+	fc->offset = cur < 0 ? 0 : offset;
+	fc->dma_hi = dma_hi;
 	return 0;
 }

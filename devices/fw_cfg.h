@@ -7,6 +7,9 @@
 #include <stdint.h>
 #include "../vmm/io_bus.h"
 
+struct snap_out;
+struct snap_in;
+
 #define FW_CFG_PORT_SEL   0x510 /* 16-bit selector; data is at + 1 */
 #define FW_CFG_PORT_DMA   0x514 /* be32 high half, be32 low half at + 4 */
 
@@ -74,5 +77,14 @@ uint64_t fw_cfg_read(void *opaque, uint64_t off, unsigned size);
 void fw_cfg_write(void *opaque, uint64_t off, unsigned size, uint64_t v);
 uint64_t fw_cfg_dma_read(void *opaque, uint64_t off, unsigned size);
 void fw_cfg_dma_write(void *opaque, uint64_t off, unsigned size, uint64_t v);
+
+/* Snapshot state (issue 15): what the guest changes at run time, the
+ * selection (by key), the offset in it and the DMA address's high half.
+ * The items are not saved: the destination builds them from the same
+ * arguments. Load checks every field against this table (untrusted bytes)
+ * and changes nothing when it refuses; the cursor holds the reason. */
+#define FW_CFG_STATE_VERSION 1
+int fw_cfg_save(const struct fw_cfg *fc, struct snap_out *out);
+int fw_cfg_load(struct fw_cfg *fc, struct snap_in *in);
 
 #endif

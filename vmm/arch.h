@@ -121,6 +121,12 @@ int arch_machine_devices(struct machine *m);
 /* Kernel, initrd and the firmware tables (x86: ACPI, e820; arm64: the
  * device tree) into guest RAM. Logs its one-line error. */
 int arch_machine_load(struct machine *m, const char *cmdline);
+/* For a restore, instead of arch_machine_load: what the snapshot does not
+ * carry and the restored guest still needs (x86 --bios: the firmware's
+ * read-only slot below 4 GiB and the fw_cfg items, built from the same
+ * arguments as at boot). Guest RAM is left zeroed: the snapshot fills it.
+ * Logs its one-line error. */
+int arch_machine_load_restore(struct machine *m, const char *cmdline);
 /* The boot vCPU's registers at the kernel's entry (not for --bios or a
  * restore). Logs its one-line error. */
 int arch_machine_boot_regs(struct machine *m);

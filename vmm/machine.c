@@ -546,7 +546,8 @@ static int machine_boot(const struct vm_config *cfg, struct control *ctl,
 	/* The kernel is copied in (and its file unmapped) before passthrough
 	 * pins all guest RAM, so the file never adds to the peak footprint. */
 	if (create_vcpus(m) || setup_devices(m) ||
-	    (!m->restore && load_guest(m, cmdline)))
+	    (!m->restore && load_guest(m, cmdline)) ||
+	    (m->restore && arch_machine_load_restore(m, cmdline)))
 		goto out;
 	/* BARs are placed before guest RAM is pinned: a machine that cannot
 	 * be built fails at once, its prefault stopped short. */

@@ -13,7 +13,8 @@
  *
  * Every part of the machine with state is a device of the shape: the
  * legacy ones by name (serial0, acpi-pm, acpi-hotplug, pci-bus: the 0xcf8
- * latch), the PCI ones by
+ * latch; with --bios also cmos and fw-cfg, so the shape says the machine
+ * was booted with it), the PCI ones by
  * their slot ("00:02.0"), with their kind and vendor:device, so a restore
  * into a machine given other devices is refused by name before anything
  * is loaded. */
@@ -24,6 +25,7 @@
 #include <string.h>
 #include "../devices/acpi_hotplug.h"
 #include "../devices/acpi_pm.h"
+#include "../devices/fw_cfg.h"
 #include "../devices/pci.h"
 #include "../devices/pci_state.h"
 #include "../devices/serial.h"
@@ -78,6 +80,8 @@ static int serial_part_save(void *o, struct snap_out *out) { return serial_save(
 static int serial_part_load(void *o, struct snap_in *in) { return serial_load(o, in); }
 static int cmos_part_save(void *o, struct snap_out *out) { return cmos_save(o, out); }
 static int cmos_part_load(void *o, struct snap_in *in) { return cmos_load(o, in); }
+static int fwcfg_part_save(void *o, struct snap_out *out) { return fw_cfg_save(o, out); }
+static int fwcfg_part_load(void *o, struct snap_in *in) { return fw_cfg_load(o, in); }
 static int pm_part_save(void *o, struct snap_out *out) { return acpi_pm_save(o, out); }
 static int pm_part_load(void *o, struct snap_in *in) { return acpi_pm_load(o, in); }
 static int hp_part_save(void *o, struct snap_out *out) { return acpi_hotplug_save(o, out); }
@@ -119,6 +123,9 @@ static void machine_parts(struct machine *m, struct parts *ps)
 	if (m->cmos.attached)   /* x86's RTC and CMOS RAM */
 		add_part(ps, "cmos", "cmos", "", SNAPSHOT_NO_SLOT, cmos_part_save,
 			 cmos_part_load, &m->cmos);
+	if (m->fwcfg)           /* --bios: the firmware's configuration channel */
+		add_part(ps, "fw-cfg", "fw-cfg", "", SNAPSHOT_NO_SLOT, fwcfg_part_save,
+			 fwcfg_part_load, m->fwcfg);
 	add_part(ps, "acpi-pm", "acpi-pm", "", SNAPSHOT_NO_SLOT, pm_part_save, pm_part_load,
 		 &m->pm);
 	add_part(ps, "acpi-hotplug", "acpi-hotplug", "", SNAPSHOT_NO_SLOT, hp_part_save,
@@ -161,9 +168,6 @@ int machine_snapshot_check(struct machine *m, char *err, size_t errlen)
 {
 	if (m->exec)
 		return fail(err, errlen, "a conduit exec guest cannot be saved");
-	if (m->bios)
-		return fail(err, errlen, "a guest booted with --bios cannot be saved yet "
-			    "(its firmware devices have no saved state)");
 	/* Every passed-through device must offer VFIO migration (STOP_COPY),
 	 * and several only together when each offers P2P. */
 	if (passthrough_can_migrate(&m->pt, err, errlen) ||

@@ -7,6 +7,8 @@
 # exit 0; --paused holds it until cont; the refusals, one line each:
 # migrate of a running guest, onto an existing file, a restore with other
 # --memory or --cpus, a truncated snapshot and a file that is no snapshot;
+# a guest booted with --bios seabios saved, restored and reset (snap-bios),
+# and migrated live (live-migrate-bios);
 # the mtty mdev saved and restored through VFIO migration v2, and the NVMe
 # (no migration under plain vfio-pci) refused by name.
 # Uses qmp_vm, qmp_vm_end and last_count from cases-qmp.sh, mtty_create and
@@ -120,6 +122,76 @@ case_snap_refusals() {
 	snap_refused missing "--restore $RUNNER_WORK/none.snap: No such file or directory" \
 		--restore "$RUNNER_WORK/none.snap" --memory "${L2_MEMORY}M"
 	OUT=$ROUT
+}
+
+# A guest booted through SeaBIOS (--bios seabios, Linux loaded by conduit's
+# option ROM over fw_cfg) saved and restored with the same arguments: the
+# counter goes on; a restore without --bios is refused naming it, and so is
+# snap-save-restore's snapshot with --bios; system_reset of the restored
+# guest boots through SeaBIOS again (its banner in the new --bios-log) and
+# the counter starts over.
+case_snap_bios() {
+	blog=$RUNNER_WORK/$CASE_NAME.bios.log
+	bcmd="console=ttyS0 quiet conduit.test=counter${QMP_CMDLINE:+ $QMP_CMDLINE}"
+	qmp_vm counter --bios seabios --bios-log "$blog" || { qmp_vm_end; return; }
+	grep -q "^SeaBIOS (version" "$blog" || fail "no SeaBIOS banner in --bios-log: not a --bios boot"
+	wait_for "$OUT" "L2-COUNT 20" 30 "$vm" || fail "the guest counter does not run"
+	bsnap=$RUNNER_WORK/bios.snap
+	rm -f "$bsnap"
+	snap_ctl "$sock" stop || fail "stop: $CTL"
+	sleep 0.5
+	c1=$(last_count)
+	snap_ctl "$sock" migrate "uri=file:$bsnap" || { fail "migrate: $CTL"; qmp_vm_end; return; }
+	snap_ctl "$sock" quit
+	wait_exit "$vm" "$EXIT_TIMEOUT" "$OUT"
+	vm=''
+	[ "$RC" = 5 ] || fail "quit: exit $RC, want 5"
+	[ -s "$bsnap" ] || { fail "no snapshot file"; return; }
+	echo "# --bios snapshot: $(wc -c <"$bsnap") bytes, counter at $c1"
+
+	snap_refused nobios "this machine has none: give --bios (the snapshot's guest was booted with it)" \
+		--restore "$bsnap" --initrd "$L2_INITRD" --memory "${L2_MEMORY}M" \
+		--cmdline "$bcmd"
+	if [ -s "$SNAP_FILE" ]; then
+		snap_refused withbios "the snapshot has none: leave out --bios (the snapshot's guest was booted without it)" \
+			--restore "$SNAP_FILE" --memory "${L2_MEMORY}M" --bios seabios
+	else
+		fail "no snapshot from snap-save-restore for the --bios refusal"
+	fi
+
+	rlog=$RUNNER_WORK/$CASE_NAME.restored.bios.log
+	snap_restore run --restore "$bsnap" --bios seabios --bios-log "$rlog" --initrd "$L2_INITRD" \
+		--memory "${L2_MEMORY}M" --cmdline "$bcmd"
+	OUT=$ROUT
+	wait_for "$ROUT" "L2-COUNT $((c1 + 20))" 30 "$rvm" ||
+		{ fail "the restored guest does not count on past $c1: $(counts_in "$ROUT" | head -n 3 | tr '\n' ' ') $(grep -m1 '^conduit: error' "$ROUT")"; kill "$rvm" 2>/dev/null; wait_exit "$rvm" "$EXIT_TIMEOUT"; return; }
+	first=$(counts_in "$ROUT" | head -n 1)
+	[ -n "$first" ] && [ "$first" -gt "$c1" ] && [ "$first" -le $((c1 + 2)) ] ||
+		fail "the restored guest's first count is '$first', the saved one's last $c1"
+	! grep -q "SeaBIOS (version" "$ROUT" || fail "the restored guest ran SeaBIOS before its reset"
+	echo "# restored: first count $first after $c1; $(tr -d '\r' <"$ROUT" | grep -m1 'restored from')"
+	bios_reset_boots "$rlog"
+}
+
+# bios_reset_boots LOG: system_reset of the restored --bios guest (rsock,
+# rvm, ROUT) boots it through SeaBIOS again (its banner on the console and
+# appended to --bios-log LOG, which had none before), the counter starts
+# over, and the power button powers it off with exit 0.
+bios_reset_boots() {
+	! grep -q "SeaBIOS (version" "$1" || fail "SeaBIOS ran in the restored guest before its reset"
+	n0=$(lines "$ROUT")
+	snap_ctl "$rsock" system_reset || fail "system_reset: $CTL"
+	wait_new "$ROUT" "$n0" 'the guest rebooted: booting it again \(boot 2\)' 30 ||
+		fail "no second boot after system_reset"
+	if ! wait_new "$ROUT" "$n0" '^L2-COUNT 5$' "$BOOT_TIMEOUT"; then
+		fail "the counter did not start over after the reset: $(tail -n +"$((n0 + 1))" "$ROUT" | grep -a -m1 '^conduit: error')"
+		tail -n +"$((n0 + 1))" "$ROUT" | tail -n 20 | tr -cd '\11\12\40-\176' | sed 's/^/# after the reset | /'
+	fi
+	grep -q "^SeaBIOS (version" "$1" || fail "no SeaBIOS banner in --bios-log after the reset"
+	wait_new "$ROUT" "$n0" 'SeaBIOS \(version' 1 || fail "no SeaBIOS banner on the console after the reset"
+	snap_ctl "$rsock" system_powerdown || fail "system_powerdown: $CTL"
+	wait_exit "$rvm" "$EXIT_TIMEOUT" "$ROUT" || fail "the restored guest did not power off"
+	[ "$RC" = 0 ] || fail "the restored guest's poweroff: exit $RC, want 0"
 }
 
 # The mtty mdev passed through, its port held open by L2's serial driver
@@ -250,6 +322,35 @@ case_live_migrate() {
 		fail "the destination's first count is '$first', the source's last $c1"
 	echo "# live: source's last count $c1, destination's first $first; $(grep -a -m1 'restored from' "$ROUT")"
 	live_end
+}
+
+# live-migrate with a guest booted through SeaBIOS on both sides: the
+# counter goes on at the destination, whose system_reset then boots
+# through SeaBIOS again.
+case_live_migrate_bios() {
+	bcmd="console=ttyS0 quiet conduit.test=counter${QMP_CMDLINE:+ $QMP_CMDLINE}"
+	qmp_vm counter --bios seabios --bios-log "$RUNNER_WORK/$CASE_NAME.bios.log" ||
+		{ qmp_vm_end; return; }
+	wait_for "$OUT" "L2-COUNT 20" 30 "$vm" || fail "the guest counter does not run"
+	rlog=$RUNNER_WORK/$CASE_NAME.dest.bios.log
+	live_dest run --bios seabios --bios-log "$rlog" --initrd "$L2_INITRD" \
+		--memory "${L2_MEMORY}M" --cmdline "$bcmd" || { qmp_vm_end; return; }
+	snap_ctl "$sock" migrate "uri=$mig_uri" || fail "migrate: $CTL"
+	live_wait "$sock" completed 120 || fail "the migration did not complete: $CTL"
+	echo "# query-migrate: $(echo "$CTL" | tr -d '\n' | cut -c1-300)"
+	c1=$(last_count)
+	snap_ctl "$sock" quit
+	wait_exit "$vm" "$EXIT_TIMEOUT" "$OUT"
+	vm=''
+	[ "$RC" = 5 ] || fail "the source's quit: exit $RC, want 5"
+	OUT=$ROUT
+	wait_for "$ROUT" "L2-COUNT $((c1 + 20))" 30 "$rvm" ||
+		{ fail "the destination does not count on past $c1: $(counts_in "$ROUT" | head -n 3 | tr '\n' ' ') $(grep -m1 '^conduit: error' "$ROUT")"; kill "$rvm" 2>/dev/null; wait_exit "$rvm" "$EXIT_TIMEOUT"; return; }
+	first=$(counts_in "$ROUT" | head -n 1)
+	[ -n "$first" ] && [ "$first" -gt "${c1:-0}" ] && [ "$first" -le $((${c1:-0} + 2)) ] ||
+		fail "the destination's first count is '$first', the source's last $c1"
+	echo "# live --bios: source's last count $c1, destination's first $first; $(grep -a -m1 'restored from' "$ROUT")"
+	bios_reset_boots "$rlog"
 }
 
 # A destination given other --memory refuses the stream with one line; the

@@ -1,8 +1,8 @@
 /* Tests of the emulated devices' snapshot state (issue 15): the PCI bus
  * level (devices/pci_state.c), the virtio transport, its queues, MSI-X and
  * virtio-console (devices/virtio_pci_state.c, virtqueue.c, msix.c,
- * virtio_console.c), the UART, the CMOS RTC, ACPI PM1 and the hotplug/GPE0
- * block. Each device is brought to a recognisable state through its
+ * virtio_console.c), the UART, the CMOS RTC, fw_cfg, ACPI PM1 and the
+ * hotplug/GPE0 block. Each device is brought to a recognisable state through its
  * guest-facing interface, saved, loaded into a device built afresh and
  * compared field by field and by what the guest sees; every refusal is
  * checked with its wording, and every truncation of each device's bytes
@@ -17,6 +17,7 @@
 #include "../../devices/acpi_hotplug.h"
 #include "../../devices/acpi_pm.h"
 #include "../../devices/cmos.h"
+#include "../../devices/fw_cfg.h"
 #include "../../devices/pci_state.h"
 #include "../../devices/serial.h"
 #include "../../devices/virtio_console.h"
@@ -431,6 +432,162 @@ START_TEST(cmos_truncations)
 	rtc_drive(&rtc);
 	s = save_with(rtc_save, &rtc);
 	truncations(rtc_fresh_load, &s);
+	free(s.p);
+}
+END_TEST
+
+/* ---- fw_cfg (--bios) ---- */
+
+static struct fw_cfg fwc, fwc2;
+static uint8_t fw_file[16] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
+
+/* No DMA target: the state never needs guest RAM. */
+static void *fw_no_ram(void *opaque, uint64_t gpa, uint64_t len)
+{
+	(void)opaque;
+	(void)gpa;
+	(void)len;
+	return NULL;
+}
+
+/* The table of a machine: the built-in items, one item, one file of
+ * file_len bytes (key 0x20). */
+static void fw_fresh(struct fw_cfg *fc, size_t file_len)
+{
+	static const uint8_t cpus[2] = { 2, 0 };
+
+	fw_cfg_destroy(fc);
+	ck_assert_int_eq(fw_cfg_init(fc, fw_no_ram, NULL), 0);
+	ck_assert_int_eq(fw_cfg_add_item(fc, FW_CFG_NB_CPUS, cpus, sizeof(cpus)), 0);
+	ck_assert_int_eq(fw_cfg_add_file(fc, "etc/test", fw_file, file_len), 0);
+}
+
+static void fw_select(struct fw_cfg *fc, uint16_t key)
+{
+	fw_cfg_write(fc, 0, 2, key);
+}
+
+static uint8_t fw_byte(struct fw_cfg *fc)
+{
+	return (uint8_t)fw_cfg_read(fc, 1, 1);
+}
+
+static int fw_save(void *dev, struct snap_out *out)
+{
+	return fw_cfg_save(dev, out);
+}
+
+static int fw_fresh_load(struct snap_in *in)
+{
+	fw_fresh(&fwc2, sizeof(fw_file));
+	return fw_cfg_load(&fwc2, in);
+}
+
+/* The firmware stopped 5 bytes into the file with the DMA address's high
+ * half written: the restored channel goes on at byte 5. */
+static struct saved fw_mid_transfer(void)
+{
+	unsigned i;
+
+	fw_fresh(&fwc, sizeof(fw_file));
+	fw_select(&fwc, FW_CFG_FILE_FIRST);
+	for (i = 0; i < 5; i++)
+		ck_assert_uint_eq(fw_byte(&fwc), i);
+	fw_cfg_dma_write(&fwc, 0, 4, __builtin_bswap32(0x12));
+	return save_with(fw_save, &fwc);
+}
+
+START_TEST(fw_cfg_round_trip)
+{
+	struct saved s = fw_mid_transfer();
+	char err[ERR_LEN];
+	unsigned i;
+
+	ck_assert_uint_eq(s.len, 12);
+	ck_assert_uint_eq(s.p[0], FW_CFG_STATE_VERSION);
+	ck_assert_int_eq(load_bytes(fw_fresh_load, s.p, s.len, err), 0);
+	ck_assert_int_eq(fwc2.cur, fwc.cur);
+	ck_assert_uint_eq(fwc2.offset, 5);
+	ck_assert_uint_eq(fwc2.dma_hi, 0x12);
+	for (i = 5; i < sizeof(fw_file); i++)
+		ck_assert_uint_eq(fw_byte(&fwc2), i);
+	ck_assert_uint_eq(fw_byte(&fwc2), 0);           /* past the end, as before */
+	/* Selecting again starts over, as on the source. */
+	fw_select(&fwc2, FW_CFG_NB_CPUS);
+	ck_assert_uint_eq(fw_byte(&fwc2), 2);
+	free(s.p);
+}
+END_TEST
+
+/* An unknown key selected, and a channel never used, load as "none". */
+START_TEST(fw_cfg_nothing_selected)
+{
+	struct saved s;
+	char err[ERR_LEN];
+
+	fw_fresh(&fwc, sizeof(fw_file));
+	fw_select(&fwc, 0x1234);
+	s = save_with(fw_save, &fwc);
+	ck_assert_uint_eq(s.p[1], 0);
+	ck_assert_int_eq(load_bytes(fw_fresh_load, s.p, s.len, err), 0);
+	ck_assert_int_eq(fwc2.cur, -1);
+	ck_assert_uint_eq(fw_byte(&fwc2), 0);
+	free(s.p);
+	/* The signature at its last byte: the whole item read. */
+	fw_select(&fwc, FW_CFG_SIGNATURE);
+	ck_assert_uint_eq(fw_byte(&fwc), 'Q');
+	ck_assert_uint_eq(fw_byte(&fwc), 'E');
+	ck_assert_uint_eq(fw_byte(&fwc), 'M');
+	ck_assert_uint_eq(fw_byte(&fwc), 'U');
+	s = save_with(fw_save, &fwc);
+	ck_assert_int_eq(load_bytes(fw_fresh_load, s.p, s.len, err), 0);
+	ck_assert_uint_eq(fwc2.offset, 4);
+	ck_assert_uint_eq(fw_byte(&fwc2), 0);
+	free(s.p);
+}
+END_TEST
+
+/* A destination whose file is shorter than the source's offset in it. */
+static int fw_short_load(struct snap_in *in)
+{
+	fw_fresh(&fwc2, 4);
+	return fw_cfg_load(&fwc2, in);
+}
+
+START_TEST(fw_cfg_refusals)
+{
+	struct saved s = fw_mid_transfer();
+	char err[ERR_LEN];
+
+	refused_at(fw_fresh_load, &s, 0, 2, "a version this conduit does not read (it reads 1)");
+	refused_at(fw_fresh_load, &s, 0, 0, "a version this conduit does not read");
+	refused_at(fw_fresh_load, &s, 1, 2, "a selection flag other than 0 or 1");
+	refused_at(fw_fresh_load, &s, 1, 0, "a key or offset with no item selected");
+	refused_at(fw_fresh_load, &s, 2, 0x77, "a selected item this machine's fw_cfg does "
+		   "not have");
+	refused_at(fw_fresh_load, &s, 4, 17, "an offset past the end of the selected item");
+	refused_at(fw_fresh_load, &s, 7, 1, "an offset past the end of the selected item");
+	/* Offset 16 of 16 is the end, and fine. */
+	s.p[4] = 16;
+	ck_assert_int_eq(load_bytes(fw_fresh_load, s.p, s.len, err), 0);
+	ck_assert_uint_eq(fw_byte(&fwc2), 0);
+	s.p[4] = 5;
+	ck_assert_int_eq(load_bytes(fw_short_load, s.p, s.len, err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "an offset past the end of the selected item"));
+	/* A refused load changes nothing. */
+	fw_select(&fwc2, FW_CFG_NB_CPUS);
+	s.p[0] = 9;
+	ck_assert_int_eq(fw_cfg_load(&fwc2, &(struct snap_in){ 0 }), -1);
+	ck_assert_uint_eq(fw_byte(&fwc2), 2);
+	free(s.p);
+}
+END_TEST
+
+START_TEST(fw_cfg_truncations)
+{
+	struct saved s = fw_mid_transfer();
+
+	truncations(fw_fresh_load, &s);
 	free(s.p);
 }
 END_TEST
@@ -1382,6 +1539,10 @@ Suite *device_state_suite(void)
 	tcase_add_test(tc, cmos_set_in_progress);
 	tcase_add_test(tc, cmos_refusals);
 	tcase_add_test(tc, cmos_truncations);
+	tcase_add_test(tc, fw_cfg_round_trip);
+	tcase_add_test(tc, fw_cfg_nothing_selected);
+	tcase_add_test(tc, fw_cfg_refusals);
+	tcase_add_test(tc, fw_cfg_truncations);
 	tcase_add_test(tc, acpi_pm_round_trip);
 	tcase_add_test(tc, acpi_pm_refusals_and_truncations);
 	tcase_add_test(tc, acpi_hotplug_round_trip);

@@ -475,6 +475,27 @@ START_TEST(test_shape_mismatch_devices)
 }
 END_TEST
 
+/* A --bios machine has cmos and fw-cfg parts: a restore with or without
+ * --bios against the snapshot's is refused naming the option. */
+START_TEST(test_shape_mismatch_bios)
+{
+	struct snapshot_shape want, got;
+
+	one_device(&got, "fw-cfg", "fw-cfg", "", SNAPSHOT_NO_SLOT);
+	one_device(&want, NULL, NULL, NULL, 0);
+	ck_assert_str_eq(mismatch(&want, &got), "the snapshot has device fw-cfg (fw-cfg), this "
+			 "machine has none: give --bios (the snapshot's guest was booted with it)");
+	ck_assert_str_eq(mismatch(&got, &want), "this machine has device fw-cfg (fw-cfg), the "
+			 "snapshot has none: leave out --bios (the snapshot's guest was booted "
+			 "without it)");
+	one_device(&got, "cmos", "cmos", "", SNAPSHOT_NO_SLOT);
+	ck_assert_str_eq(mismatch(&want, &got), "the snapshot has device cmos (cmos), this "
+			 "machine has none: give --bios (the snapshot's guest was booted with it)");
+	one_device(&want, "cmos", "cmos", "", SNAPSHOT_NO_SLOT);
+	ck_assert_int_eq(snapshot_shape_check(&want, &got, (char[8]){0}, 8), 0);
+}
+END_TEST
+
 START_TEST(test_shape_mismatch_order)
 {
 	struct snapshot_shape want, got;
@@ -1792,6 +1813,7 @@ Suite *snapshot_stream_suite(void)
 	tcase_add_test(tc, test_shape_mismatch_ram);
 	tcase_add_test(tc, test_shape_mismatch_vcpus);
 	tcase_add_test(tc, test_shape_mismatch_devices);
+	tcase_add_test(tc, test_shape_mismatch_bios);
 	tcase_add_test(tc, test_shape_mismatch_order);
 	suite_add_tcase(s, tc);
 

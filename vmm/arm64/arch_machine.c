@@ -172,6 +172,13 @@ int arch_machine_devices(struct machine *m)
 	return 0;
 }
 
+int arch_machine_load_restore(struct machine *m, const char *cmdline)
+{
+	(void)m;
+	(void)cmdline;
+	return 0;               /* the device tree and kernel are in the snapshot's RAM */
+}
+
 int arch_machine_load(struct machine *m, const char *cmdline)
 {
 	char err[ERRLEN];

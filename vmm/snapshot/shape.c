@@ -268,6 +268,13 @@ static bool is_vfio(const struct snapshot_device *d)
 	return !strcmp(d->kind, "vfio-pci") || !strcmp(d->kind, "vfio-mdev");
 }
 
+/* The devices only a machine booted with --bios has (x86's CMOS RTC and
+ * fw_cfg): a mismatch there is the --bios option. */
+static bool is_firmware(const struct snapshot_device *d)
+{
+	return !strcmp(d->kind, "cmos") || !strcmp(d->kind, "fw-cfg");
+}
+
 /* "vfio-pci 1b36:0010 at slot 3", "serial". */
 static void describe(char *buf, size_t len, const struct snapshot_device *d)
 {
@@ -337,6 +344,7 @@ static int check_devices(const struct snapshot_shape *want, const struct snapsho
 		describe(what, sizeof(what), d);
 		snprintf(err, errlen, "the snapshot has device %s (%s), this machine has none: %s",
 			 d->id, what, is_vfio(d) ? "give the same --passthrough" :
+			 is_firmware(d) ? "give --bios (the snapshot's guest was booted with it)" :
 			 "give the same device options");
 		return -1;
 	}
@@ -347,7 +355,8 @@ static int check_devices(const struct snapshot_shape *want, const struct snapsho
 		describe(what, sizeof(what), d);
 		snprintf(err, errlen, "this machine has device %s (%s), the snapshot has none: %s",
 			 d->id, what, is_vfio(d) ? "leave out its --passthrough" :
-			 "leave out its option");
+			 is_firmware(d) ? "leave out --bios (the snapshot's guest was booted "
+			 "without it)" : "leave out its option");
 		return -1;
 	}
 	return 0;

@@ -40,10 +40,16 @@ const char *arch_default_cmdline(void)
 	return "console=ttyS0";
 }
 
+/* Whether an earlier boot of this conduit run opened --bios-log. */
+static bool bios_log_started;
+
 /* --bios: the image, and the log file, opened now so a bad path fails
- * before any VM exists. */
+ * before any VM exists. The first boot creates or truncates the log; a
+ * reboot's firmware output follows in the same file (the sandbox, on by
+ * then, lets no file be truncated or created but new). */
 static int check_bios(struct machine *m, const struct vm_config *cfg)
 {
+	int flags = bios_log_started ? O_WRONLY | O_APPEND : O_WRONLY | O_CREAT | O_TRUNC;
 	char err[ERRLEN];
 
 	m->bios = true;
@@ -53,11 +59,12 @@ static int check_bios(struct machine *m, const struct vm_config *cfg)
 	}
 	if (!cfg->bios_log)
 		return 0;
-	m->bios_log_fd = open(cfg->bios_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	m->bios_log_fd = open(cfg->bios_log, flags | O_CLOEXEC, 0644);
 	if (m->bios_log_fd < 0) {
 		pr_err("--bios-log %s: %s", cfg->bios_log, strerror(errno));
 		return -1;
 	}
+	bios_log_started = true;
 	return 0;
 }
 
@@ -286,6 +293,33 @@ static int load_kernel(struct machine *m, const char *cmdline)
 int arch_machine_load(struct machine *m, const char *cmdline)
 {
 	return m->bios ? load_firmware(m, cmdline) : load_kernel(m, cmdline);
+}
+
+/* Zero len bytes of guest RAM at gpa, if any are mapped there. */
+static void clear_ram(struct guest_mem *gm, uint64_t gpa, uint64_t len)
+{
+	uint8_t *p = gpa_to_hva(gm, gpa, len);
+
+	if (p)
+		memset(p, 0, len);
+}
+
+/* --bios: the same fw_cfg items and firmware slot as at boot. Building
+ * them also wrote the ACPI tables and the shadow copy of the image into
+ * RAM; those bytes are cleared again, so the restored RAM is the
+ * snapshot's alone (the pages it leaves out are zero). */
+int arch_machine_load_restore(struct machine *m, const char *cmdline)
+{
+	struct guest_mem *gm = &m->vm.mem;
+	uint64_t low = m->fw.size < FIRMWARE_LOW_SIZE ? m->fw.size : FIRMWARE_LOW_SIZE;
+
+	if (!m->bios)
+		return 0;       /* everything a direct boot wrote is in the snapshot */
+	if (load_firmware(m, cmdline))
+		return -1;
+	clear_ram(gm, firmware_acpi_base(gm), FIRMWARE_ACPI_SIZE);
+	clear_ram(gm, 0x100000 - low, low);
+	return 0;
 }
 
 int arch_machine_boot_regs(struct machine *m)
