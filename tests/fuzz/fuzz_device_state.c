@@ -1,8 +1,9 @@
 /* Fuzzer for the emulated devices' snapshot loads (issue 15): the first
- * byte picks the loader (modulo 6: 0 serial_load, 1 cmos_load, 2
+ * byte picks the loader (modulo 7: 0 serial_load, 1 cmos_load, 2
  * acpi_pm_load, 3 acpi_hotplug_load with its PM1, 4 pci_bus_load, 5
  * pci_device_load of virtio-console: config space, BARs, the transport,
- * queues, MSI-X and the console's input), the rest is the state, given to
+ * queues, MSI-X and the console's input, 6 fw_cfg_load on a table with a
+ * short item and a file), the rest is the state, given to
  * it on a device built afresh. A load either fails with one line from
  * snap_in_finish() or succeeds; a load that succeeds saves back to exactly
  * its input, and then the device is driven a little as a guest would
@@ -14,6 +15,7 @@
 #include "../../devices/acpi_hotplug.h"
 #include "../../devices/acpi_pm.h"
 #include "../../devices/cmos.h"
+#include "../../devices/fw_cfg.h"
 #include "../../devices/pci_state.h"
 #include "../../devices/serial.h"
 #include "../../devices/virtio_console.h"
@@ -24,7 +26,7 @@
 #define RAM_SIZE 0x40000ULL
 #define ERR_LEN  512
 
-enum { SEL_SERIAL, SEL_CMOS, SEL_PM, SEL_HOTPLUG, SEL_BUS, SEL_VIRTIO, SEL_N };
+enum { SEL_SERIAL, SEL_CMOS, SEL_PM, SEL_HOTPLUG, SEL_BUS, SEL_VIRTIO, SEL_FWCFG, SEL_N };
 
 static struct vm vm;
 static struct pci_bus bus;
@@ -281,6 +283,50 @@ static void virtio_drive(void)
 	virtio_check();
 }
 
+/* ---- fw_cfg ---- */
+
+static struct fw_cfg fwc;
+static bool fwc_up;
+
+/* No DMA target: every DMA request fails, as for an address outside RAM. */
+static void *no_ram(void *opaque, uint64_t gpa, uint64_t len)
+{
+	return NULL;
+}
+
+static int fwcfg_try(struct snap_in *in)
+{
+	static const uint8_t file[40] = "etc/fuzz contents";
+
+	if (fwc_up)
+		fw_cfg_destroy(&fwc);
+	FUZZ_ASSERT(fw_cfg_init(&fwc, no_ram, NULL) == 0);
+	fwc_up = true;
+	FUZZ_ASSERT(fw_cfg_add_item(&fwc, FW_CFG_NB_CPUS, "\x02\x00", 2) == 0);
+	FUZZ_ASSERT(fw_cfg_add_file(&fwc, "etc/fuzz", file, sizeof(file)) == 0);
+	return fw_cfg_load(&fwc, in);
+}
+
+/* A loaded selection is one of the table's items (or none) and its offset
+ * at most that item's length; reads past the end give 0; reselecting and
+ * a DMA request outside RAM leave it so. */
+static void fwcfg_drive(void)
+{
+	unsigned i;
+
+	FUZZ_ASSERT(fwc.cur >= -1 && fwc.cur < fwc.n_items);
+	if (fwc.cur >= 0)
+		FUZZ_ASSERT(fwc.offset <= fwc.items[fwc.cur].len);
+	for (i = 0; i < 64; i++)
+		(void)fw_cfg_read(&fwc, 1, 1);
+	if (fwc.cur >= 0)
+		FUZZ_ASSERT(fwc.offset <= fwc.items[fwc.cur].len);
+	fw_cfg_dma_write(&fwc, 4, 4, 0x1000);
+	fw_cfg_write(&fwc, 0, 2, FW_CFG_FILE_DIR);
+	FUZZ_ASSERT(fwc.cur >= 0 && fwc.offset == 0);
+	(void)fw_cfg_read(&fwc, 1, 1);
+}
+
 /* ---- the loaders, by selector ---- */
 
 typedef int (*try_fn)(struct snap_in *in);
@@ -316,6 +362,11 @@ static int virtio_resave(struct snap_out *out)
 	return pci_device_save(&vc.vp.pci, out);
 }
 
+static int fwcfg_resave(struct snap_out *out)
+{
+	return fw_cfg_save(&fwc, out);
+}
+
 static const struct {
 	try_fn load;
 	resave_fn save;
@@ -328,6 +379,7 @@ static const struct {
 	[SEL_HOTPLUG] = { hotplug_try, hotplug_resave, hotplug_drive, false },
 	[SEL_BUS] = { bus_try, bus_resave, bus_drive, true },
 	[SEL_VIRTIO] = { virtio_try, virtio_resave, virtio_drive, true },
+	[SEL_FWCFG] = { fwcfg_try, fwcfg_resave, fwcfg_drive, false },
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

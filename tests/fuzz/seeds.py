@@ -744,8 +744,8 @@ def x86_save():
     write('x86_save', 'vm-bad-pit', u8(1) + vm_state(count=0x10001))
 
 
-# ---- device_state: a selector byte (modulo 6: serial, cmos, acpi_pm,
-# acpi_hotplug, the PCI bus's latch, virtio-console as a PCI device), then
+# ---- device_state: a selector byte (modulo 7: serial, cmos, acpi_pm,
+# acpi_hotplug, the PCI bus's latch, virtio-console as a PCI device, fw_cfg), then
 # the state as that device's save writes it (devices/*.h) ----
 def ds_serial(ier, lcr, mcr, scr, dll, dlm, fcr, thri, level, fifo):
     return (bytes([ier, lcr, mcr, scr, dll, dlm, fcr, thri, level]) + u16(len(fifo)) + fifo)
@@ -826,6 +826,10 @@ def device_state():
     write('device_state', 'virtio-intx',
           u8(5) + ds_virtio(ds_vcon_cfg(0x6, 0, True, 17), True,
                             ds_common(0x0f, 1, 1, 1 << 32, 0xffff, 1), live, no_vectors, 0))
+    # fw_cfg: version, selected, key, offset, DMA high half (the fuzzer's
+    # table has the built-in items, NB_CPUS (2 bytes) and etc/fuzz at 0x20)
+    write('device_state', 'fw-cfg-file', u8(6) + u8(1) + u8(1) + u16(0x20) + u32(5) + u32(0))
+    write('device_state', 'fw-cfg-none', u8(6) + u8(1) + u8(0) + u16(0) + u32(0) + u32(0x12))
 
 
 for gen in (virtqueue, virtio_pci, pci, msix, msi, serial, acpi_pm, bzimage, config, size,
