@@ -186,6 +186,19 @@ static int start_one(struct live_dirty *l, struct live_dirty_dev *d,
 	return 0;
 }
 
+void live_dirty_probe(struct live_dirty *l)
+{
+	unsigned i;
+
+	l->n_ct = 0;
+	for (i = 0; i < l->n; i++) {
+		l->dev[i].dma_logging = vfio_dma_logging_offered(l->dev[i].fd);
+		l->dev[i].dma_logging_off = l->no_dma_logging;
+		l->dev[i].container_dirty = container_offered(l, &l->dev[i]);
+		l->dev[i].container_dirty_off = l->no_container_dirty;
+	}
+}
+
 int live_dirty_start(struct live_dirty *l, const struct vfio_dirty_range *ram, unsigned n,
 		     bool all_dma, char *err, size_t errlen)
 {
@@ -193,14 +206,9 @@ int live_dirty_start(struct live_dirty *l, const struct vfio_dirty_range *ram, u
 
 	memset(l->round, 0, sizeof(l->round));
 	memset(l->total, 0, sizeof(l->total));
-	l->n_ct = 0;
-	for (i = 0; i < l->n; i++) {
-		l->dev[i].dma_logging = vfio_dma_logging_offered(l->dev[i].fd);
-		l->dev[i].dma_logging_off = l->no_dma_logging;
-		l->dev[i].container_dirty = container_offered(l, &l->dev[i]);
-		l->dev[i].container_dirty_off = l->no_container_dirty;
+	live_dirty_probe(l);
+	for (i = 0; i < l->n; i++)
 		l->dev[i].started = false;
-	}
 	if (live_dirty_choose(l->dev, l->n, all_dma, err, errlen))
 		return -1;
 	for (i = 0; i < l->n; i++) {

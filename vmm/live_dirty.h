@@ -96,9 +96,12 @@ const char *live_dirty_how_name(enum live_dirty_how h);
 int live_dirty_choose(struct live_dirty_dev *d, unsigned n, bool all_dma,
 		      char *err, size_t errlen);
 
-/* Whether the devices' drivers offer DMA logging (a PROBE each; off for
- * all with l->no_dma_logging) and their type1 containers dirty tracking
- * (a GET_INFO each; off with l->no_container_dirty), the choice, then the
+/* What each device offers: whether its driver has DMA logging (a PROBE
+ * each; off for all with l->no_dma_logging) and its type1 container dirty
+ * tracking (a GET_INFO a container; off with l->no_container_dirty). */
+void live_dirty_probe(struct live_dirty *l);
+
+/* live_dirty_probe, the choice, then the
  * tracking started over the n guest RAM ranges (iova == gpa), a container's
  * once for all its devices. 0, or -1 with one line (whatever was started
  * is stopped). */

@@ -669,11 +669,9 @@ static int64_t sync_dirty(struct live *l, char *err, size_t errlen)
 	struct machine *m = l->m;
 	const struct guest_mem *gm = &m->vm.mem;
 	struct vfio_dirty_bitmap kvm, host;
-	uint64_t bytes = 0;
+	uint64_t bytes = 0, t0 = clock_ns();
 	int i;
 	int64_t n;
-
-	uint64_t t0 = clock_ns();
 
 	live_dirty_round(&l->ld);
 	for (i = 0; i < gm->n_ram; i++) {
@@ -793,7 +791,6 @@ static void log_sync(struct live *l, unsigned round)
 static void device_names(struct machine *m, const struct machine_live *ctl,
 			 struct live_dirty *ld)
 {
-	struct vfio_type1_dirty caps;
 	int i, iommufd;
 	uint32_t hwpt;
 
@@ -811,12 +808,7 @@ static void device_names(struct machine *m, const struct machine_live *ctl,
 			d->iommufd = iommufd;
 			d->hwpt = hwpt;
 		}
-		d->dma_logging = vfio_dma_logging_offered(d->fd);
-		d->dma_logging_off = ctl->no_dma_logging;
 		d->container = vfio_type1_container(m->pt.backend);
-		d->container_dirty = d->container >= 0 &&
-			!vfio_type1_dirty_probe(d->container, &caps) && caps.offered;
-		d->container_dirty_off = ctl->no_container_dirty;
 	}
 }
 
@@ -834,6 +826,7 @@ int machine_live_check(struct machine *m, const struct machine_live *ctl, char *
 	if (!ld)
 		return fail(err, errlen, "out of memory");
 	device_names(m, ctl, ld);
+	live_dirty_probe(ld);
 	ret = live_dirty_choose(ld->dev, ld->n, ctl->dirty_all_dma, err, errlen);
 	free(ld);
 	return ret;
@@ -936,13 +929,14 @@ static void devices_cancel(struct live *l, char *err, size_t errlen)
 /* Where a live migration's time went, for whoever tunes it: the dirty logs,
  * the socket (writes wait while the destination or the link is slower),
  * and the rest (pages scanned, copied and summed; device state). */
-static void log_time(const struct machine_snapshot_stats *st)
+static void log_time(const struct machine_snapshot_stats *st, uint64_t ns)
 {
-	uint64_t rest = st->ns - (st->io_ns + st->sync_ns < st->ns ? st->io_ns + st->sync_ns : st->ns);
+	uint64_t parts = st->io_ns + st->sync_ns;
+	uint64_t rest = ns > parts ? ns - parts : 0;
 
 	pr_info("migrate: %.0f ms in all: dirty-log syncs %.0f ms, socket writes %.0f ms "
 		"(waiting for the destination included), the rest %.0f ms (pages scanned, "
-		"copied and summed, device state)", (double)st->ns / 1e6,
+		"copied and summed, device state)", (double)ns / 1e6,
 		(double)st->sync_ns / 1e6, (double)st->io_ns / 1e6, (double)rest / 1e6);
 }
 
@@ -1122,6 +1116,7 @@ int machine_snapshot_send_live(struct machine *m, int fd, struct machine_live *c
 	pr_info("migrate: dirty pages in all: %s; device data %llu bytes in pre-copy, %llu in "
 		"stop-copy", buf, (unsigned long long)ctl->xfig.precopy_bytes,
 		(unsigned long long)ctl->xfig.stop_copy_bytes);
+	log_time(st, clock_ns() - t0);
 out_log:
 	if (dirty_log_stop(&l->dl, why, sizeof(why)))
 		pr_warn("migrate: %s", why);
@@ -1132,7 +1127,6 @@ out:
 			if (l->b[i].bits)
 				vfio_dirty_bitmap_free(&l->b[i]);
 	st->ns = clock_ns() - t0;
-	log_time(st);
 	free(l);
 	free(sh);
 	free(ps);
