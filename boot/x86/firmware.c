@@ -109,23 +109,29 @@ out:
 	return ret;
 }
 
-int firmware_install(const struct firmware *fw, int vm_fd, int slot,
-		     const struct guest_mem *gm, char *err, size_t errlen)
+int firmware_map(const struct firmware *fw, int vm_fd, int slot, char *err, size_t errlen)
 {
 	uint64_t gpa = MEM_4G - fw->size;
 	int ret;
+
+	ret = slot < 0 ? -ENOSPC : memslot_set(vm_fd, slot, gpa, fw->size, fw->image,
+					       KVM_MEM_READONLY);
+	if (ret) {
+		snprintf(err, errlen, "mapping the firmware at 0x%llx: %s",
+			 (unsigned long long)gpa, strerror(-ret));
+		return -1;
+	}
+	return 0;
+}
+
+int firmware_shadow(const struct firmware *fw, const struct guest_mem *gm, char *err,
+		    size_t errlen)
+{
 	size_t low = fw->size < FIRMWARE_LOW_SIZE ? fw->size : FIRMWARE_LOW_SIZE;
 	uint8_t *shadow = gpa_to_hva(gm, 0x100000 - low, low);
 
 	if (!shadow) {
 		snprintf(err, errlen, "no RAM below 1 MiB for the firmware's shadow copy");
-		return -1;
-	}
-	ret = slot < 0 ? -ENOSPC : memslot_set(vm_fd, slot, gpa, fw->size, fw->image,
-						       KVM_MEM_READONLY);
-	if (ret) {
-		snprintf(err, errlen, "mapping the firmware at 0x%llx: %s",
-			 (unsigned long long)gpa, strerror(-ret));
 		return -1;
 	}
 	memcpy(shadow, fw->image + fw->size - low, low);

@@ -32,11 +32,15 @@ int firmware_check(const uint8_t *data, size_t len, char *err, size_t errlen);
 /* Read and check the file; err names the file and the problem. */
 int firmware_load(const char *bios, struct firmware *fw, char *err, size_t errlen);
 
-/* Install fw in the VM: a read-only KVM memory slot (number slot, from
- * vmm/memslot.c) ending
- * at 4 GiB, and the copy of its last 128 KiB into RAM at 0xe0000. */
-int firmware_install(const struct firmware *fw, int vm_fd, int slot,
-		     const struct guest_mem *gm, char *err, size_t errlen);
+/* Map fw in the VM as a read-only KVM memory slot (number slot, from
+ * vmm/memslot.c) ending at 4 GiB. */
+int firmware_map(const struct firmware *fw, int vm_fd, int slot, char *err, size_t errlen);
+
+/* Copy fw's last 128 KiB (or all of a smaller image) into RAM just below
+ * 1 MiB, the shadow a chipset shows at reset. A restore leaves this out:
+ * the snapshot's RAM has the copy as the guest left it. */
+int firmware_shadow(const struct firmware *fw, const struct guest_mem *gm, char *err,
+		    size_t errlen);
 
 void firmware_free(struct firmware *fw);
 

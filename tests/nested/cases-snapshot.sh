@@ -184,8 +184,8 @@ bios_reset_boots() {
 	wait_new "$ROUT" "$n0" 'the guest rebooted: booting it again \(boot 2\)' 30 ||
 		fail "no second boot after system_reset"
 	if ! wait_new "$ROUT" "$n0" '^L2-COUNT 5$' "$BOOT_TIMEOUT"; then
-		fail "the counter did not start over after the reset: $(tail -n +"$((n0 + 1))" "$ROUT" | grep -a -m1 '^conduit: error')"
-		tail -n +"$((n0 + 1))" "$ROUT" | tail -n 20 | tr -cd '\11\12\40-\176' | sed 's/^/# after the reset | /'
+		guest_stuck "$rvm" "$ROUT" "$n0" "after the reset"
+		fail "the counter did not start over in $BOOT_TIMEOUT s after the reset; the guest's last line: '$STUCK_LAST' $(tail -n +"$((n0 + 1))" "$ROUT" | grep -a -m1 '^conduit: error')"
 	fi
 	grep -q "^SeaBIOS (version" "$1" || fail "no SeaBIOS banner in --bios-log after the reset"
 	wait_new "$ROUT" "$n0" 'SeaBIOS \(version' 1 || fail "no SeaBIOS banner on the console after the reset"
@@ -312,10 +312,8 @@ case_live_migrate() {
 	case $CTL in *'"status": "paused"'*) ;; *) fail "the source after the migration: $CTL" ;; esac
 	c1=$(last_count)
 	if ! wait_for "$ROUT" "L2-COUNT $((c1 + 20))" 30 "$rvm"; then
-		fail "the destination does not count on past $c1: $(counts_in "$ROUT" | head -n 3 | tr '\n' ' ')"
-		kill -USR2 "$rvm" 2>/dev/null
-		sleep 1
-		tail -n 20 "$ROUT" | tr -cd '\11\12\40-\176' | sed 's/^/# destination | /'
+		guest_stuck "$rvm" "$ROUT" 0 destination
+		fail "the destination does not count on past $c1: $(counts_in "$ROUT" | head -n 3 | tr '\n' ' '); its last line: '$STUCK_LAST'"
 	fi
 	first=$(counts_in "$ROUT" | head -n 1)
 	[ -n "$first" ] && [ "$first" -gt "${c1:-0}" ] && [ "$first" -le $((${c1:-0} + 2)) ] ||

@@ -200,6 +200,18 @@ stuck_report() {
 	fi
 }
 
+# guest_stuck PID OUT FROM LABEL: a running guest (VMM PID, output OUT) that
+# did not get on in time: stuck_report (its threads, each vCPU's state, L1's
+# timers: a dead one makes run.sh go on in a new L1), then OUT's last 20
+# lines after line FROM as "# LABEL | ". STUCK_LAST: the guest's last line
+# after FROM that is not conduit's own, for the failure message.
+guest_stuck() {
+	stuck_report "$1" "$2"
+	STUCK_LAST=$(tail -n +"$(($3 + 1))" "$2" | tr -cd '\11\12\40-\176' | grep -av '^conduit: ' |
+		grep -a '[^[:space:]]' | tail -n 1 | cut -c1-120)
+	tail -n +"$(($3 + 1))" "$2" | tail -n 20 | tr -cd '\11\12\40-\176' | sed "s/^/# $4 | /"
+}
+
 # l1_timer_probe: a 0.2 s sleep pinned to each L1 CPU; one that has not ended
 # after 5 s means that CPU's timer interrupt stopped (its sleepers, a halted
 # vCPU among them, then never wake). Prints "# stuck: L1 CPU N ..." lines, and

@@ -214,9 +214,12 @@ int arch_machine_devices(struct machine *m)
 	return 0;
 }
 
-/* --bios: ACPI tables at the top of low RAM (handed over through the
- * table loader), the fw_cfg items, the image itself. */
-static int load_firmware(struct machine *m, const char *cmdline)
+/* --bios: the ACPI tables at the top of low RAM, handed over through the
+ * table loader. On a boot they are built in RAM; a restore builds them in
+ * a scratch buffer, for the RSDP that fw_cfg carries, and leaves RAM (the
+ * tables as the guest left them) to the snapshot. Returns the RSDP in the
+ * tables built, or NULL; *scratch is the buffer to free (NULL on a boot). */
+static uint8_t *firmware_acpi(struct machine *m, bool in_ram, uint8_t **scratch)
 {
 	struct vm *vm = &m->vm;
 	uint64_t base = firmware_acpi_base(&vm->mem);
@@ -227,27 +230,49 @@ static int load_firmware(struct machine *m, const char *cmdline)
 		.pci64_base = vm->mem.pci64_base, .pci64_size = vm->mem.pci64_size,
 		.hotplug_slots = ACPI_HOTPLUG_SLOTS_ALL,
 	};
-	uint8_t *acpi = gpa_to_hva(&vm->mem, base, FIRMWARE_ACPI_SIZE);
-	uint8_t *rsdp;
-	char err[ERRLEN];
+	uint8_t *acpi;
 	uint64_t at;
 
+	*scratch = NULL;
+	if (in_ram)
+		acpi = gpa_to_hva(&vm->mem, base, FIRMWARE_ACPI_SIZE);
+	else
+		acpi = *scratch = calloc(1, FIRMWARE_ACPI_SIZE);
 	at = acpi ? acpi_build(&ap, acpi, base, FIRMWARE_ACPI_SIZE) : 0;
 	if (!at) {
 		pr_err("ACPI tables do not fit at 0x%llx", (unsigned long long)base);
-		return -1;
+		return NULL;
 	}
-	rsdp = acpi + (at - base);
-	if (firmware_cfg_fill(m->fwcfg, &vm->mem, vm->n_cpus, rsdp, 36)) {
+	return acpi + (at - base);
+}
+
+/* --bios: the fw_cfg items (the RSDP among them), the firmware's read-only
+ * slot below 4 GiB and, with in_ram (a boot, not a restore), what the
+ * firmware finds in RAM at reset: the ACPI tables and its shadow copy. */
+static int load_firmware(struct machine *m, const char *cmdline, bool in_ram)
+{
+	struct vm *vm = &m->vm;
+	uint8_t *rsdp, *scratch;
+	char err[ERRLEN];
+	int ret;
+
+	rsdp = firmware_acpi(m, in_ram, &scratch);
+	ret = rsdp ? firmware_cfg_fill(m->fwcfg, &vm->mem, vm->n_cpus, rsdp, 36) : -1;
+	free(scratch);
+	if (!rsdp)
+		return -1;
+	if (ret) {
 		pr_err("firmware configuration does not fit in fw_cfg");
 		return -1;
 	}
-	if (firmware_install(&m->fw, vm->vm_fd, memslot_alloc(&vm->slots), &vm->mem, err, sizeof(err))) {
+	if (firmware_map(&m->fw, vm->vm_fd, memslot_alloc(&vm->slots), err, sizeof(err)) ||
+	    (in_ram && firmware_shadow(&m->fw, &vm->mem, err, sizeof(err)))) {
 		pr_err("%s", err);
 		return -1;
 	}
 	if (m->kernel.data && fw_linux_setup(m->fwcfg, &m->boot->bz, m->initrd.data,
-					     m->initrd.len, cmdline, base, err, sizeof(err))) {
+					     m->initrd.len, cmdline, firmware_acpi_base(&vm->mem),
+					     err, sizeof(err))) {
 		pr_err("kernel %s through the firmware: %s", m->kernel_path, err);
 		return -1;
 	}
@@ -292,34 +317,15 @@ static int load_kernel(struct machine *m, const char *cmdline)
 
 int arch_machine_load(struct machine *m, const char *cmdline)
 {
-	return m->bios ? load_firmware(m, cmdline) : load_kernel(m, cmdline);
+	return m->bios ? load_firmware(m, cmdline, true) : load_kernel(m, cmdline);
 }
 
-/* Zero len bytes of guest RAM at gpa, if any are mapped there. */
-static void clear_ram(struct guest_mem *gm, uint64_t gpa, uint64_t len)
-{
-	uint8_t *p = gpa_to_hva(gm, gpa, len);
-
-	if (p)
-		memset(p, 0, len);
-}
-
-/* --bios: the same fw_cfg items and firmware slot as at boot. Building
- * them also wrote the ACPI tables and the shadow copy of the image into
- * RAM; those bytes are cleared again, so the restored RAM is the
- * snapshot's alone (the pages it leaves out are zero). */
+/* --bios: the same fw_cfg items and firmware slot as at boot, RAM left to
+ * the snapshot. A direct boot wrote only RAM, which is all in the
+ * snapshot. */
 int arch_machine_load_restore(struct machine *m, const char *cmdline)
 {
-	struct guest_mem *gm = &m->vm.mem;
-	uint64_t low = m->fw.size < FIRMWARE_LOW_SIZE ? m->fw.size : FIRMWARE_LOW_SIZE;
-
-	if (!m->bios)
-		return 0;       /* everything a direct boot wrote is in the snapshot */
-	if (load_firmware(m, cmdline))
-		return -1;
-	clear_ram(gm, firmware_acpi_base(gm), FIRMWARE_ACPI_SIZE);
-	clear_ram(gm, 0x100000 - low, low);
-	return 0;
+	return m->bios ? load_firmware(m, cmdline, false) : 0;
 }
 
 int arch_machine_boot_regs(struct machine *m)
