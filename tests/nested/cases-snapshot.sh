@@ -38,6 +38,16 @@ counts_in() {
 	tr -d '\r' <"$1" | sed -n 's/^L2-COUNT \([0-9]*\)$/\1/p'
 }
 
+# snap_quit FILE: QMP quit of the saved guest (sock, vm), which exits 5;
+# returns 1 (after fail) when FILE, its snapshot, is missing or empty.
+snap_quit() {
+	snap_ctl "$sock" quit
+	wait_exit "$vm" "$EXIT_TIMEOUT" "$OUT"
+	vm=''
+	[ "$RC" = 5 ] || fail "quit: exit $RC, want 5"
+	[ -s "$1" ] || { fail "no snapshot file"; return 1; }
+}
+
 case_snap_save_restore() {
 	qmp_vm counter || { qmp_vm_end; return; }
 	wait_for "$OUT" "L2-COUNT 20" 30 "$vm" || fail "the guest counter does not run"
@@ -55,11 +65,7 @@ case_snap_save_restore() {
 	echo "# query-migrate: $(echo "$CTL" | tr -d '\n' | cut -c1-200)"
 	snap_ctl "$sock" migrate "uri=file:$SNAP_FILE" && fail "migrate onto an existing file was not refused"
 	case $CTL in *"File exists (conduit writes a snapshot to a new file only)"*) ;; *) fail "migrate onto a file: $CTL" ;; esac
-	snap_ctl "$sock" quit
-	wait_exit "$vm" "$EXIT_TIMEOUT" "$OUT"
-	vm=''
-	[ "$RC" = 5 ] || fail "quit: exit $RC, want 5"
-	[ -s "$SNAP_FILE" ] || { fail "no snapshot file"; return; }
+	snap_quit "$SNAP_FILE" || return
 	echo "# snapshot: $(wc -c <"$SNAP_FILE") bytes of a ${L2_MEMORY} MiB guest, counter at $c1"
 
 	snap_restore run --restore "$SNAP_FILE" --memory "${L2_MEMORY}M"
@@ -142,11 +148,7 @@ case_snap_bios() {
 	sleep 0.5
 	c1=$(last_count)
 	snap_ctl "$sock" migrate "uri=file:$bsnap" || { fail "migrate: $CTL"; qmp_vm_end; return; }
-	snap_ctl "$sock" quit
-	wait_exit "$vm" "$EXIT_TIMEOUT" "$OUT"
-	vm=''
-	[ "$RC" = 5 ] || fail "quit: exit $RC, want 5"
-	[ -s "$bsnap" ] || { fail "no snapshot file"; return; }
+	snap_quit "$bsnap" || return
 	echo "# --bios snapshot: $(wc -c <"$bsnap") bytes, counter at $c1"
 
 	snap_refused nobios "this machine has none: give --bios (the snapshot's guest was booted with it)" \
@@ -217,10 +219,7 @@ case_snap_mtty() {
 	snap_ctl "$sock" migrate "uri=file:$snap" || fail "migrate: $CTL"
 	snap_ctl "$sock" query-migrate
 	echo "# query-migrate: $(echo "$CTL" | tr -d '\n' | cut -c1-240)"
-	snap_ctl "$sock" quit
-	wait_exit "$vm" "$EXIT_TIMEOUT" "$OUT"
-	vm=''
-	[ "$RC" = 5 ] || fail "quit: exit $RC, want 5"
+	snap_quit "$snap"
 	[ "${c1:-100}" -lt 95 ] || fail "the counter was at $c1 at the stop: too late for the check at 100"
 	snap_restore mtty --restore "$snap" --memory "${L2_MEMORY}M" --passthrough "mdev:$uuid"
 	wait_for "$ROUT" "L2-MTTY-AFTER=" 60 "$rvm" || fail "the restored guest did not use mtty again"

@@ -214,22 +214,33 @@ START_TEST(another_round_lines)
 }
 END_TEST
 
+/* The round the cap tests share: 1 GiB sent in a second, 10 MiB dirtied,
+ * under l (a 10 MiB/s cap and a 300 ms limit): another round is due. */
+static const struct migrate_round capped_round = {
+	.sent_bytes = GIB, .ns = SEC, .dirty_bytes = 10 * MIB
+};
+
+static void capped_first_round(struct migrate_rounds *r, const struct migrate_limits *l,
+			       char *why, size_t len)
+{
+	migrate_rounds_start(r, l, GIB, 0);
+	ck_assert_int_eq(migrate_rounds_next(r, &capped_round, why, len), MIGRATE_NEXT_ROUND);
+}
+
 /* max-bandwidth caps what the estimate assumes. */
 START_TEST(bandwidth_cap)
 {
 	struct migrate_limits l = { 300, 30, 10 * MIB };
-	struct migrate_round round = { .sent_bytes = GIB, .ns = SEC, .dirty_bytes = 10 * MIB };
 	struct migrate_rounds r;
 	char why[256];
 
-	migrate_rounds_start(&r, &l, GIB, 0);
-	ck_assert_int_eq(migrate_rounds_next(&r, &round, why, sizeof(why)), MIGRATE_NEXT_ROUND);
+	capped_first_round(&r, &l, why, sizeof(why));
 	ck_assert_str_eq(why, "another round after round 1: 10 MiB left takes about 1000 ms at "
 			 "10 MiB/s, over the 300 ms downtime limit");
 	ck_assert_uint_eq(r.fig.mbps, 83);
 	l.max_bandwidth = 0;
 	migrate_rounds_start(&r, &l, GIB, 0);
-	ck_assert_int_eq(migrate_rounds_next(&r, &round, why, sizeof(why)), MIGRATE_SWITCHOVER);
+	ck_assert_int_eq(migrate_rounds_next(&r, &capped_round, why, sizeof(why)), MIGRATE_SWITCHOVER);
 	ck_assert_uint_eq(r.fig.expected_downtime, 10);
 }
 END_TEST
@@ -239,26 +250,23 @@ END_TEST
 START_TEST(limits_changed_midway)
 {
 	struct migrate_limits l = { 300, 30, 10 * MIB };
-	struct migrate_round round = { .sent_bytes = GIB, .ns = SEC, .dirty_bytes = 10 * MIB };
 	struct migrate_rounds r;
 	char why[256];
 
-	migrate_rounds_start(&r, &l, GIB, 0);
-	ck_assert_int_eq(migrate_rounds_next(&r, &round, why, sizeof(why)), MIGRATE_NEXT_ROUND);
+	capped_first_round(&r, &l, why, sizeof(why));
 	l.downtime_limit_ms = 2000;
 	migrate_rounds_set_limits(&r, &l);
-	ck_assert_int_eq(migrate_rounds_next(&r, &round, why, sizeof(why)), MIGRATE_SWITCHOVER);
+	ck_assert_int_eq(migrate_rounds_next(&r, &capped_round, why, sizeof(why)), MIGRATE_SWITCHOVER);
 	ck_assert_str_eq(why, "switching over after round 2: 10 MiB left takes about 1000 ms at "
 			 "10 MiB/s, within the 2000 ms downtime limit");
 
 	l.downtime_limit_ms = 300;
-	migrate_rounds_start(&r, &l, GIB, 0);
-	ck_assert_int_eq(migrate_rounds_next(&r, &round, why, sizeof(why)), MIGRATE_NEXT_ROUND);
+	capped_first_round(&r, &l, why, sizeof(why));
 	l.max_bandwidth = 0;            /* the cap lifted: 1 GiB/s as measured */
 	l.max_rounds = 0;               /* taken as 1 */
 	migrate_rounds_set_limits(&r, &l);
 	ck_assert_uint_eq(r.limits.max_rounds, 1);
-	ck_assert_int_eq(migrate_rounds_next(&r, &round, why, sizeof(why)), MIGRATE_SWITCHOVER);
+	ck_assert_int_eq(migrate_rounds_next(&r, &capped_round, why, sizeof(why)), MIGRATE_SWITCHOVER);
 	ck_assert_uint_eq(r.fig.expected_downtime, 10);
 }
 END_TEST
