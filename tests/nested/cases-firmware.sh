@@ -106,7 +106,10 @@ case_fw_optionrom() {
 	"$CONDUIT_BIN" --bios seabios --bios-log "$log" --memory 256M -v --passthrough "$rom" \
 		</dev/null >"$OUT" 2>&1 &
 	pid=$!
-	wait_for "$OUT" "iPXE" "$FW_TIMEOUT" "$pid" || fail "no iPXE banner on the console"
+	if ! wait_for "$OUT" "iPXE" "$FW_TIMEOUT" "$pid"; then
+		kill -0 "$pid" 2>/dev/null && guest_stuck "$pid" "$OUT" 0 fw-optionrom
+		fail "no iPXE banner on the console in $FW_TIMEOUT s; the guest's last line: '${STUCK_LAST:-}'"
+	fi
 	kill -TERM "$pid" 2>/dev/null
 	wait_exit "$pid" "$EXIT_TIMEOUT"
 	expect_rc 143

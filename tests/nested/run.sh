@@ -38,6 +38,7 @@
 set -u
 NESTED_DIR=$(cd "$(dirname "$0")" && pwd)
 . "$NESTED_DIR/lib.sh"
+. "$NESTED_DIR/resume.sh"
 
 CONDUIT_VMM=${CONDUIT_VMM:-conduit}
 CONDUIT_BIN=${CONDUIT_BIN:-$REPO_DIR/conduit}
@@ -294,58 +295,6 @@ run_nested() {
 	check_sanitizer_reports
 	RESULT_LOG=$OUT_DIR/results.log
 	compose_results "$ALL_LOG" $ALL_CASES >"$RESULT_LOG"
-}
-
-# tap_awk: awk code that sets name for a TAP case line ("ok N - name ...",
-# "not ok N - name: why") and leaves it empty for any other line.
-TAP_AWK='{ name = "" } /^(not )?ok [0-9]+ - / { name = $0; sub(/^(not )?ok [0-9]+ - /, "", name); sub(/[: ].*/, "", name) }'
-
-# CRASH_AWK: awk code (after TAP_AWK) that sets crash to "L2 triple fault" or
-# "L2 KVM internal error" on a line of a failed case's shown output (the
-# "#   | " lines after its TAP line; conduit's messages) that says its guest
-# died that way, and last to that case; crash is empty on any other line.
-CRASH_AWK='
-	{ crash = "" }
-	name != "" { last = name; failed = /^not ok/ }
-	name == "" && failed && /^#   \| .*guest triple fault/ { crash = "L2 triple fault" }
-	name == "" && failed && /^#   \| .*KVM internal error/ { crash = "L2 KVM internal error" }'
-
-# crashes: the "CAUSE<TAB>CASE" of each failed case of the log on stdin whose
-# guest died (CRASH_AWK), once a case (its first such line names the cause).
-crashes() {
-	tr -d '\r' | awk "$TAP_AWK$CRASH_AWK"'
-		crash != "" && !seen[last]++ { print crash "\t" last }'
-}
-
-# resume_cases LOG CASES...: the cases still to run after the attempts in
-# LOG: those never reported, those whose last result failed with their
-# guest's death (CRASH_AWK) and the one during which an L1 CPU's timer
-# stopped (its L1-TIMER-DEAD line comes before its result), in suite order,
-# after the binds (X-bind without its X-unbind) that came before.
-resume_cases() {
-	log=$1
-	shift
-	tr -d '\r' <"$log" | awk "$TAP_AWK$CRASH_AWK"'
-		name != "" && sick { sick = 0; next }
-		name != "" { done[name] = 1; next }
-		crash != "" { delete done[last] }
-		/^L1-TIMER-DEAD|^L1-TSC-MISMATCH/ { sick = 1 }
-		/^BUG: (TASK stack|unable to handle)|^Kernel panic/ { sick = 1 }
-		END { for (n in done) print n }' >"$OUT_DIR/resume.done"
-	awk -v list="$*" 'BEGIN { n = split(list, c, " ") }
-		{ done[$1] = 1 }
-		END {
-			for (i = 1; i <= n; i++) if (!(c[i] in done)) { first = i; break }
-			if (!first) exit
-			for (i = 1; i < first; i++) {
-				u = c[i]
-				if (!sub(/-bind$/, "-unbind", u)) continue
-				for (j = first; j <= n; j++) if (c[j] == u) after[u] = 1
-				# bound when the case ran: bind again, and unbind after
-				if (!(u in done) || (u in after)) { printf "%s ", c[i]; if (u in done) again[u] = 1 }
-			}
-			for (i = first; i <= n; i++) if (!(c[i] in done) || (c[i] in again)) printf "%s ", c[i]
-		}' "$OUT_DIR/resume.done" </dev/null
 }
 
 # compose_results LOG CASES...: the plan for CASES, each case's last result

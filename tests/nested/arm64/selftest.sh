@@ -7,17 +7,7 @@ A64_DIR=$(cd "$(dirname "$0")" && pwd)
 . "$A64_DIR/results.sh"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-P=0 F=0
-
-# same NAME GOT WANT
-same() {
-	if [ "$2" = "$3" ]; then
-		P=$((P + 1))
-	else
-		F=$((F + 1))
-		echo "not ok - $1: got '$2', want '$3'"
-	fi
-}
+. "$A64_DIR/../same.sh"
 
 # An L1 that died in b (c never ran), then a second L1 that ran b and c.
 printf '%s\r\n' '1..3' 'ok 1 - a' '# time a: launch-to-init=5 ms total=6 ms' \
