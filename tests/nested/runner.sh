@@ -335,6 +335,7 @@ run_case() {
 		echo "not ok $1 - $2: $FAIL"
 		FAILED=$((FAILED + 1))
 		[ -n "${RUNNER_VERBOSE:-}" ] || show_output 15
+		show_guest_deaths
 	elif [ -n "$SKIP" ]; then
 		echo "ok $1 - $2 # SKIP $SKIP"
 		SKIPPED=$((SKIPPED + 1))
@@ -350,6 +351,22 @@ show_output() {
 	[ -n "$OUT" ] && [ -s "$OUT" ] || return 0
 	# awk ends an unterminated last line, so the next TAP line starts afresh.
 	tail -n "$1" "$OUT" | tr -cd '\11\12\40-\176' | awk '{ print "#   | " $0 }'
+}
+
+# show_guest_deaths: after a failed case, the first line of each VMM output
+# the case wrote (OUT and every RUNNER_WORK/CASE_NAME.* file, where cases
+# keep their VMMs' outputs) that says its guest triple-faulted or died in
+# KVM's emulator, as "#   | FILE: LINE", so run.sh knows the guest's death
+# (CRASH_AWK) even when it was not OUT's guest or not in OUT's last lines.
+# (pt-in-use's first VM triple-faulted in CI on 2026-12-06: the case failed
+# "first VM did not start", and the death, printed before the result, went
+# unseen.) By name, not by time: busybox's find -newer counts whole seconds.
+show_guest_deaths() {
+	for sgd_f in ${OUT:+"$OUT"} "$RUNNER_WORK/$CASE_NAME".*; do
+		[ -f "$sgd_f" ] || continue
+		sgd_l=$(tr -d '\r' <"$sgd_f" | grep -a -m1 -E 'conduit: error: vCPU [0-9]+: (guest triple fault|KVM internal error)')
+		[ -z "$sgd_l" ] || echo "#   | ${sgd_f##*/}: $sgd_l"
+	done | awk '!seen[$0]++'
 }
 
 # demo: the default guest with the console attached (interactive).
