@@ -107,8 +107,9 @@ case_fw_optionrom() {
 		</dev/null >"$OUT" 2>&1 &
 	pid=$!
 	if ! wait_for "$OUT" "iPXE" "$FW_TIMEOUT" "$pid"; then
-		kill -0 "$pid" 2>/dev/null && guest_stuck "$pid" "$OUT" 0 fw-optionrom
-		fail "no iPXE banner on the console in $FW_TIMEOUT s; the guest's last line: '${STUCK_LAST:-}'"
+		STUCK_LAST=$(grep -a -m1 '^conduit: error' "$OUT")      # conduit ended
+		! kill -0 "$pid" 2>/dev/null || guest_stuck "$pid" "$OUT" 0 fw-optionrom
+		fail "no iPXE banner on the console in $FW_TIMEOUT s; the guest's last line: '$STUCK_LAST'"
 	fi
 	kill -TERM "$pid" 2>/dev/null
 	wait_exit "$pid" "$EXIT_TIMEOUT"
